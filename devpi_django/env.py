@@ -1,0 +1,101 @@
+"""The only module that reads ``os.environ``.
+
+Every deploy-time value of devpi-django comes from an environment variable
+listed here, with its default. ``settings.py`` and the rest of the code read
+these names, never the environment itself. The README documents each one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _get(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value
+
+
+def _int(name: str, default: int) -> int:
+    value = _get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be an integer, got {value!r}") from None
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = _get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(name: str) -> list[str] | None:
+    value = _get(name)
+    if value is None:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DATA_DIR = Path(_get("DEVPI_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+HOST = _get("DEVPI_HOST", "127.0.0.1")
+PORT = _int("DEVPI_PORT", 3141)
+DEBUG = _bool("DEVPI_DEBUG")
+DATABASE_URL = _get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
+OUTSIDE_URL = (_get("DEVPI_OUTSIDE_URL") or "").rstrip("/") or None
+ROOT_PASSWORD = os.environ.get("DEVPI_ROOT_PASSWORD")  # "" is a valid password
+RESTRICT_MODIFY = _list("DEVPI_RESTRICT_MODIFY")
+MIRROR_URL = _get("DEVPI_MIRROR_URL")
+PIP_INDEX_URL = _get("PIP_INDEX_URL")  # only to pick root/pypi's default upstream
+MAX_UPLOAD_BYTES = _int("DEVPI_MAX_UPLOAD_BYTES", 1024**3)
+MAX_JSON_BYTES = _int("DEVPI_MAX_JSON_BYTES", 16 * 1024**2)
+STORAGE = (_get("DEVPI_STORAGE", "filesystem") or "filesystem").lower()
+S3_BUCKET = _get("DEVPI_S3_BUCKET")
+S3_ENDPOINT_URL = _get("DEVPI_S3_ENDPOINT_URL")
+CELERY_BROKER_URL = _get("CELERY_BROKER_URL") or _get("REDIS_URL")
+REDIS_URL = _get("REDIS_URL")
+WEB_CONCURRENCY = _int("DEVPI_WEB_CONCURRENCY", 4)
+
+
+def allowed_hosts() -> list[str]:
+    configured = _list("DEVPI_ALLOWED_HOSTS")
+    if configured:
+        return configured
+    hosts = ["127.0.0.1", "localhost", "[::1]"]
+    if HOST and HOST not in ("0.0.0.0", "::"):
+        hosts.append(HOST)
+    if OUTSIDE_URL:
+        outside_host = urlsplit(OUTSIDE_URL).hostname
+        if outside_host:
+            hosts.append(outside_host)
+    return hosts
+
+
+def secret_key() -> str:
+    """``DEVPI_SECRET_KEY``, else a key generated once and kept in the data dir."""
+    configured = _get("DEVPI_SECRET_KEY")
+    if configured:
+        return configured
+    path = DATA_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,149 @@
+"""Django settings. Deploy-time values come from ``devpi_django.env`` only."""
+
+import dj_database_url
+
+from devpi_django import env
+
+BASE_DIR = env.BASE_DIR
+DATA_DIR = env.DATA_DIR
+
+SECRET_KEY = env.secret_key()
+DEBUG = env.DEBUG
+ALLOWED_HOSTS = env.allowed_hosts()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "indexes",
+    "mirror",
+    "toxresults",
+]
+
+MIDDLEWARE = [
+    "indexes.middleware.DevpiHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "devpi_django.urls"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "devpi_django.wsgi.application"
+
+DATABASES = {"default": dj_database_url.parse(env.DATABASE_URL, conn_max_age=600)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL, a busy timeout and IMMEDIATE write transactions: parallel
+        # clients wait for the write lock instead of failing with
+        # "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        ),
+    }
+    DATABASES["default"]["TEST"] = {"NAME": None}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = []  # devpi's API accepts any password, even ""
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "+static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+if env.STORAGE == "s3":
+    if not env.S3_BUCKET:
+        raise SystemExit("DEVPI_STORAGE=s3 needs DEVPI_S3_BUCKET")
+    _blob_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.S3_BUCKET,
+            "endpoint_url": env.S3_ENDPOINT_URL,
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+elif env.STORAGE == "filesystem":
+    _blob_storage = {
+        "BACKEND": "indexes.storage.AtomicFileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "files")},
+    }
+else:
+    raise SystemExit(f"DEVPI_STORAGE must be 'filesystem' or 's3', got {env.STORAGE!r}")
+
+STORAGES = {
+    "default": _blob_storage,
+    "blobs": _blob_storage,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+if env.REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env.REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Uploads: files over 2.5 MB are spooled to a temporary file by Django.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.MAX_JSON_BYTES
+FILE_UPLOAD_TEMP_DIR = None
+
+CELERY_BROKER_URL = env.CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not env.CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+
+LOGIN_URL = "/+login"
+
+DEVPI = {
+    "OUTSIDE_URL": env.OUTSIDE_URL,
+    "ROOT_PASSWORD": env.ROOT_PASSWORD,
+    "RESTRICT_MODIFY": env.RESTRICT_MODIFY,
+    "MIRROR_URL": env.MIRROR_URL,
+    "MAX_UPLOAD_BYTES": env.MAX_UPLOAD_BYTES,
+    "MAX_JSON_BYTES": env.MAX_JSON_BYTES,
+    "LOGIN_EXPIRATION": 36000,
+    "CREDENTIAL_CACHE_SECONDS": 300,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"devpi_django": {"level": "INFO"}, "indexes": {"level": "INFO"}},
+}

@@ -1,0 +1,52 @@
+"""Domain errors. One place (``indexes.wire``) maps them to HTTP responses and
+``manage.py`` commands map them to one-line messages."""
+
+
+class DevpiError(Exception):
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Invalid(DevpiError):
+    status = 400
+
+
+class Unauthorized(DevpiError):
+    """No (valid) credentials where some are needed: 401 with a Basic challenge."""
+
+    status = 401
+
+
+class Forbidden(DevpiError):
+    status = 403
+
+
+class NotFound(DevpiError):
+    status = 404
+
+
+class Conflict(DevpiError):
+    status = 409
+
+
+class Gone(DevpiError):
+    status = 410
+
+
+class TooLarge(DevpiError):
+    status = 413
+
+
+class UnsupportedMediaType(DevpiError):
+    status = 415
+
+
+class BadGateway(DevpiError):
+    status = 502
+
+
+class MethodNotAllowed(DevpiError):
+    status = 405

@@ -1,0 +1,133 @@
+"""Users' profiles, indexes, projects, releases and release files."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class UserProfile(models.Model):
+    """devpi's user keys that Django's ``User`` has no field for."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="devpi_profile")
+    title = models.TextField(blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    custom_data = models.JSONField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.user.username
+
+
+class Index(models.Model):
+    """An index ``user/name``. ``config`` holds devpi's validated ixconfig
+    (everything but ``type``), as written by ``indexes.config``."""
+
+    STAGE = "stage"
+    MIRROR = "mirror"
+    TYPES = [(STAGE, "stage"), (MIRROR, "mirror")]
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="devpi_indexes")
+    name = models.CharField(max_length=150)
+    type = models.CharField(max_length=16, choices=TYPES, default=STAGE)
+    config = models.JSONField(default=dict)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="index_unique_name")]
+        ordering = ["owner__username", "name"]
+        verbose_name_plural = "indexes"
+
+    def __str__(self):
+        return self.fullname
+
+    @property
+    def fullname(self) -> str:
+        return f"{self.owner.username}/{self.name}"
+
+    @property
+    def is_mirror(self) -> bool:
+        return self.type == self.MIRROR
+
+    @property
+    def volatile(self) -> bool:
+        return bool(self.config.get("volatile", True))
+
+    @property
+    def bases(self) -> list[str]:
+        return list(self.config.get("bases", []))
+
+
+class Project(models.Model):
+    index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=255, help_text="PEP 503 normalised name")
+    display_name = models.CharField(max_length=255)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["index", "name"], name="project_unique_name")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.index_id}:{self.name}"
+
+
+class Release(models.Model):
+    """One version of a project on one index, with its registered metadata."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
+    version = models.CharField(max_length=255)
+    metadata = models.JSONField(default=dict)
+    yanked = models.BooleanField(default=False)
+    yanked_reason = models.TextField(blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "version"],
+                                               name="release_unique_version")]
+
+    def __str__(self):
+        return f"{self.project.name}-{self.version}"
+
+
+class ReleaseFile(models.Model):
+    """A release file on an index. Its bytes live in blob storage under a key
+    derived from ``sha256`` alone (``indexes.storage.blob_key``)."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="files")
+    index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="files")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    packagetype = models.CharField(max_length=32, blank=True, default="")
+    pyversion = models.CharField(max_length=64, blank=True, default="")
+    requires_python = models.CharField(max_length=255, blank=True, default="")
+    core_metadata = models.BinaryField(null=True, blank=True)
+    core_metadata_sha256 = models.CharField(max_length=64, blank=True, default="")
+    uploaded_at = models.DateTimeField()
+    uploader = models.CharField(max_length=150, blank=True, default="")
+    log = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["index", "filename"],
+                                               name="releasefile_unique_filename")]
+        ordering = ["filename"]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def hash_path(self) -> str:
+        return f"{self.sha256[:3]}/{self.sha256[3:16]}/{self.filename}"
+
+
+class ServerState(models.Model):
+    """A single row: the server's uuid and devpi's change serial."""
+
+    uuid = models.CharField(max_length=32, default="", blank=True)
+    serial = models.BigIntegerField(default=0)

@@ -1,0 +1,100 @@
+"""What an index shows: its resolution order and, per project, which indexes
+along it contribute.
+
+devpi's rules:
+- the order is breadth-first over ``bases``, each index once, with every
+  mirror index moved to the end;
+- dependency-confusion guard: once a private (stage) index along the order
+  has the project, mirror indexes are skipped for it, unless the project is
+  whitelisted (``mirror_whitelist``, ``*`` for all). Whitelists combine along
+  the order by intersection (default) or union
+  (``mirror_whitelist_inheritance`` of the requested index).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .models import Index, Project
+
+
+def _fetch_indexes(names: list[str]) -> dict[str, Index]:
+    query = Q()
+    for name in names:
+        user, _, index = name.partition("/")
+        query |= Q(owner__username=user, name=index)
+    found = Index.objects.filter(query).select_related("owner")
+    return {ix.fullname: ix for ix in found}
+
+
+def resolution_order(index: Index) -> list[Index]:
+    """The indexes ``index`` reads from, in order. One query per base level;
+    missing bases are skipped, cycles cannot repeat an index."""
+    order: list[Index] = []
+    mirrors: list[Index] = []
+    seen = {index.fullname}
+    level = [index]
+    while level:
+        next_names: list[str] = []
+        for ix in level:
+            order.append(ix)
+            for base in ix.bases:
+                if base not in seen:
+                    seen.add(base)
+                    next_names.append(base)
+        if not next_names:
+            break
+        found = _fetch_indexes(next_names)
+        level = []
+        for name in next_names:
+            ix = found.get(name)
+            if ix is None:
+                continue
+            if ix.is_mirror:
+                mirrors.append(ix)
+            else:
+                level.append(ix)
+    if index.is_mirror:
+        return order
+    return order + mirrors
+
+
+def visible_indexes(order: list[Index], has_project: set[int], project: str) -> list[Index]:
+    """The indexes of ``order`` whose files for ``project`` are shown.
+
+    ``has_project`` holds the ids of the indexes that have the project.
+    Pure: table-driven tests cover it.
+    """
+    inheritance = order[0].config.get("mirror_whitelist_inheritance", "intersection")
+    whitelist: set[str] | None = None
+    whitelisted = False
+    private_hit = False
+    result = []
+    for ix in order:
+        if ix.is_mirror:
+            if private_hit and not whitelisted:
+                continue
+        else:
+            own = set(ix.config.get("mirror_whitelist", []))
+            if whitelist is None:
+                whitelist = own
+            elif inheritance == "union":
+                whitelist |= own
+            else:
+                whitelist &= own
+            if whitelist & {"*", project}:
+                whitelisted = True
+            elif ix.id in has_project:
+                private_hit = True
+        if ix.id in has_project:
+            result.append(ix)
+    return result
+
+
+def project_sources(index: Index, project: str, *, ignore_bases: bool = False
+                    ) -> list[tuple[Index, Project]]:
+    """(index, project row) pairs contributing ``project`` to ``index``, in order."""
+    order = [index] if ignore_bases else resolution_order(index)
+    rows = {p.index_id: p for p in Project.objects.filter(
+        index_id__in=[ix.id for ix in order], name=project)}
+    return [(ix, rows[ix.id]) for ix in visible_indexes(order, set(rows), project)]

@@ -1,0 +1,147 @@
+"""Reads: users, indexes and releases in devpi's JSON shapes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timezone
+
+from django.contrib.auth import get_user_model
+
+from .distribution.names import normalize_name
+from .errors import NotFound
+from .models import Index, Project, Release, ReleaseFile
+from .resolution import project_sources
+
+
+def user_get(username: str):
+    user = get_user_model().objects.filter(username=username).select_related(
+        "devpi_profile").first()
+    if user is None:
+        raise NotFound(f"user {username!r} does not exist")
+    return user
+
+
+def index_get(username: str, name: str) -> Index:
+    index = Index.objects.filter(owner__username=username, name=name).select_related(
+        "owner").first()
+    if index is None:
+        raise NotFound(f"The stage {username}/{name} could not be found.")
+    return index
+
+
+def index_get_by_fullname(fullname: str) -> Index:
+    user, _, name = fullname.strip("/").partition("/")
+    return index_get(user, name)
+
+
+def _iso(dt) -> str | None:
+    if dt is None:
+        return None
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def index_config(index: Index) -> dict:
+    return {"type": index.type, **index.config}
+
+
+def user_config(user, indexes: list[Index] | None = None) -> dict:
+    profile = getattr(user, "devpi_profile", None)
+    data: dict = {"username": user.username}
+    if user.email:
+        data["email"] = user.email
+    if profile is not None:
+        for key in ("title", "description"):
+            if getattr(profile, key):
+                data[key] = getattr(profile, key)
+        if profile.custom_data is not None:
+            data["custom_data"] = profile.custom_data
+        data["created"] = _iso(profile.created)
+        if profile.modified:
+            data["modified"] = _iso(profile.modified)
+    if indexes is None:
+        indexes = list(Index.objects.filter(owner=user).select_related("owner"))
+    data["indexes"] = {ix.name: index_config(ix) for ix in indexes}
+    return data
+
+
+def users_configs() -> dict[str, dict]:
+    users = list(get_user_model().objects.filter(is_active=True).select_related(
+        "devpi_profile").order_by("username"))
+    by_owner = defaultdict(list)
+    for ix in Index.objects.select_related("owner").order_by("name"):
+        by_owner[ix.owner_id].append(ix)
+    return {u.username: user_config(u, by_owner[u.id]) for u in users}
+
+
+def index_project_names(index: Index) -> list[str]:
+    return sorted(Project.objects.filter(index=index).values_list("name", flat=True))
+
+
+def file_href(base_url: str, file: ReleaseFile, index_fullname: str) -> str:
+    return f"{base_url}/{index_fullname}/+f/{file.hash_path}"
+
+
+def _link(base_url: str, file: ReleaseFile, index: Index) -> dict:
+    return {
+        "rel": "releasefile",
+        "href": file_href(base_url, file, index.fullname),
+        "hash_spec": f"sha256={file.sha256}",
+        "hashes": {"sha256": file.sha256},
+        "log": file.log,
+    }
+
+
+def version_data(release: Release, files: list[ReleaseFile], index: Index,
+                 base_url: str) -> dict:
+    data = dict(release.metadata)
+    data.setdefault("name", release.project.display_name)
+    data["version"] = release.version
+    if release.yanked:
+        data["yanked"] = release.yanked_reason or True
+    data["+links"] = [_link(base_url, f, index) for f in files]
+    return data
+
+
+def project_versions(index: Index, project: str, base_url: str, *,
+                     ignore_bases: bool = False) -> dict[str, dict]:
+    """devpi's projectconfig: {version: versiondata}; the first index along
+    the resolution order that has a version provides it."""
+    sources = project_sources(index, normalize_name(project), ignore_bases=ignore_bases)
+    if not sources:
+        raise NotFound(f"The project {project} does not exist.")
+    project_ids = [p.id for _, p in sources]
+    releases = list(Release.objects.filter(project_id__in=project_ids).select_related("project"))
+    files = defaultdict(list)
+    for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
+        files[f.release_id].append(f)
+    rank = {p.id: n for n, (_, p) in enumerate(sources)}
+    index_of = {p.id: ix for ix, p in sources}
+    result: dict[str, dict] = {}
+    for release in sorted(releases, key=lambda r: rank[r.project_id]):
+        if release.version in result:
+            continue
+        result[release.version] = version_data(
+            release, files[release.id], index_of[release.project_id], base_url)
+    return result
+
+
+def release_get(index: Index, project: str, version: str) -> Release:
+    release = Release.objects.filter(project__index=index, project__name=normalize_name(project),
+                                     version=version).select_related("project").first()
+    if release is None:
+        raise NotFound(f"The version {version} of project {project} does not exist on "
+                       f"stage {index.fullname!r}.")
+    return release
+
+
+def release_file_by_path(index: Index, hash_path: str) -> ReleaseFile:
+    """A release file of ``index`` by its ``h[:3]/h[3:16]/filename`` path."""
+    parts = hash_path.split("/")
+    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
+        raise NotFound(f"no such file {hash_path!r}")
+    prefix = parts[0] + parts[1]
+    file = ReleaseFile.objects.filter(index=index, filename=parts[2],
+                                      sha256__startswith=prefix).first()
+    if file is None:
+        raise NotFound(f"no such file {hash_path!r}")
+    return file

@@ -1,0 +1,75 @@
+"""Indexes: create, modify (dict merge or devpi-client's key/value
+operations), delete."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from ..config import apply_operations, build_config, default_config
+from ..distribution.names import is_valid_user_or_index_name
+from ..errors import Conflict, Forbidden, Invalid
+from ..models import Index
+from ..wire import serial_bump
+
+
+def _bases_lookup(name: str):
+    user, _, index = name.partition("/")
+    row = Index.objects.filter(owner__username=user, name=index).values_list(
+        "config", "type").first()
+    if row is None:
+        return None
+    config, _type = row
+    return list(config.get("bases", []))
+
+
+def index_create(*, owner, name: str, data: dict) -> Index:
+    if not is_valid_user_or_index_name(name):
+        raise Invalid(f"indexname '{name}' contains characters that are not allowed")
+    if not isinstance(data, dict):
+        raise Invalid("index config must be a JSON object")
+    index_type = data.get("type", Index.STAGE)
+    if index_type not in (Index.STAGE, Index.MIRROR):
+        raise Invalid(f"unknown index type {index_type!r}")
+    fullname = f"{owner.username}/{name}"
+    if Index.objects.filter(owner=owner, name=name).exists():
+        raise Conflict(f"index '{fullname}' exists")
+    config = build_config(index_type=index_type, owner=owner.username, fullname=fullname,
+                          current=None, requested=data, get_bases=_bases_lookup)
+    try:
+        with transaction.atomic():
+            index = Index.objects.create(owner=owner, name=name, type=index_type, config=config)
+            serial_bump()
+    except IntegrityError:
+        raise Conflict(f"index '{fullname}' exists") from None
+    return index
+
+
+def index_modify(*, index: Index, data) -> Index:
+    """``data``: a dict merged over the config, or a list of ``k=v``,
+    ``k+=v``, ``k-=v``, ``k-=`` operations (devpi-client's key/value
+    parsing); a dropped key goes back to its default."""
+    if isinstance(data, list):
+        current = default_config(index.type, index.owner.username)
+        requested = apply_operations(index.config, data)
+    elif isinstance(data, dict):
+        if data.get("type") == "indexconfig" and isinstance(data.get("result"), dict):
+            data = data["result"]
+        current, requested = index.config, data
+    else:
+        raise Invalid("index config must be a JSON object or a list of key=value operations")
+    config = build_config(index_type=index.type, owner=index.owner.username,
+                          fullname=index.fullname, current=current, requested=requested,
+                          get_bases=_bases_lookup)
+    with transaction.atomic():
+        index.config = config
+        index.save(update_fields=["config", "modified"])
+        serial_bump()
+    return index
+
+
+def index_delete(*, index: Index, force: bool = False) -> None:
+    if not index.volatile and not force:
+        raise Forbidden(f"index {index.fullname} non-volatile, cannot delete")
+    with transaction.atomic():
+        index.delete()
+        serial_bump()

@@ -1,0 +1,87 @@
+"""Users: create, modify, delete; their devpi keys live in ``UserProfile``."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..distribution.names import is_valid_user_or_index_name
+from ..errors import Conflict, Forbidden, Invalid
+from ..models import Index, UserProfile
+from ..wire import serial_bump
+
+USER_KEYS = ("password", "email", "title", "description", "custom_data")
+
+
+def _check_keys(data: dict) -> dict:
+    if not isinstance(data, dict):
+        raise Invalid("user config must be a JSON object")
+    data = {k: v for k, v in data.items() if k not in ("username", "indexes", "created", "modified")}
+    unknown = sorted(set(data) - set(USER_KEYS))
+    if unknown:
+        raise Invalid("Unknown keys in user config: " + ", ".join(unknown))
+    for key in ("password", "email", "title", "description"):
+        if key in data and data[key] is not None and not isinstance(data[key], str):
+            raise Invalid(f"user config key {key!r} must be a string")
+    return data
+
+
+def _apply(user, profile: UserProfile, data: dict) -> None:
+    if data.get("password") is not None:
+        user.set_password(data["password"])
+    if "email" in data:
+        user.email = (data["email"] or "").strip()
+    for key in ("title", "description"):
+        if key in data:
+            setattr(profile, key, data[key] or "")
+    if "custom_data" in data:
+        profile.custom_data = data["custom_data"]
+
+
+def user_create(*, username: str, data: dict, superuser: bool = False):
+    if not is_valid_user_or_index_name(username):
+        raise Invalid(f"username '{username}' will not be accepted as username: it contains "
+                      "characters that are not allowed")
+    data = _check_keys(data)
+    if data.get("password") is None:
+        raise Invalid("password needs to be set")
+    User = get_user_model()
+    try:
+        with transaction.atomic():
+            if User.objects.filter(username=username).exists():
+                raise Conflict("user already exists")
+            user = User(username=username, is_superuser=superuser, is_staff=superuser)
+            profile = UserProfile(user=user)
+            _apply(user, profile, data)
+            user.save()
+            profile.user = user
+            profile.save()
+            serial_bump()
+    except IntegrityError:
+        raise Conflict("user already exists") from None
+    return user
+
+
+def user_modify(*, user, data: dict) -> bool:
+    """Returns True when the password changed."""
+    data = _check_keys(data)
+    with transaction.atomic():
+        profile, _ = UserProfile.objects.get_or_create(user=user)
+        _apply(user, profile, data)
+        profile.modified = timezone.now()
+        user.save()
+        profile.save()
+        serial_bump()
+    return data.get("password") is not None
+
+
+def user_delete(*, user) -> None:
+    if user.username == "root":
+        raise Forbidden("root user cannot be deleted")
+    with transaction.atomic():
+        for ix in Index.objects.filter(owner=user):
+            if not ix.volatile:
+                raise Forbidden(f"user {user.username!r} has non-volatile index: {ix.name}")
+        user.delete()
+        serial_bump()

@@ -1,0 +1,27 @@
+"""PEP 592 yanking of a release on a private index (devpi has no such API)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from ..errors import Invalid
+from ..models import Release
+from ..wire import serial_bump
+
+
+def release_yank(*, release: Release, yanked) -> Release:
+    """``yanked``: a reason string (may be empty) or True to yank, False to un-yank."""
+    if yanked is False or yanked is None:
+        release.yanked, release.yanked_reason = False, ""
+    elif yanked is True:
+        release.yanked, release.yanked_reason = True, ""
+    elif isinstance(yanked, str):
+        if len(yanked) > 1000:
+            raise Invalid("yank reason is too long (1000 characters at most)")
+        release.yanked, release.yanked_reason = True, yanked
+    else:
+        raise Invalid("'yanked' must be a reason string, true or false")
+    with transaction.atomic():
+        release.save(update_fields=["yanked", "yanked_reason", "modified"])
+        serial_bump()
+    return release

@@ -1,0 +1,76 @@
+"""Rendering of simple pages: PEP 503 HTML (with PEP 592, 629, 658/714
+attributes) and PEP 691 JSON (with PEP 700's versions, size, upload-time)."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from urllib.parse import quote
+
+from .pages import SimpleProjectPage
+
+API_VERSION = "1.1"
+
+
+def _href(root_prefix: str, path: str) -> str:
+    return root_prefix + quote(path, safe="/+")
+
+
+def project_html(page: SimpleProjectPage, root_prefix: str) -> str:
+    out = [
+        "<!DOCTYPE html>\n<html>\n  <head>\n",
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n',
+        f"    <title>Links for {escape(page.name)}</title>\n  </head>\n  <body>\n",
+        f"    <h1>Links for {escape(page.name)}</h1>\n",
+    ]
+    for f in page.files:
+        attrs = [f'href="{escape(_href(root_prefix, f.path))}#sha256={f.sha256}"']
+        if f.requires_python:
+            attrs.append(f'data-requires-python="{escape(f.requires_python)}"')
+        if f.yanked:
+            attrs.append(f'data-yanked="{escape(f.yanked_reason)}"')
+        if f.core_metadata_sha256:
+            attrs.append(f'data-core-metadata="sha256={f.core_metadata_sha256}"')
+            attrs.append(f'data-dist-info-metadata="sha256={f.core_metadata_sha256}"')
+        out.append(f"    <a {' '.join(attrs)}>{escape(f.filename)}</a><br>\n")
+    out.append("  </body>\n</html>\n")
+    return "".join(out)
+
+
+def project_json(page: SimpleProjectPage, root_prefix: str) -> str:
+    files = []
+    for f in page.files:
+        entry = {
+            "filename": f.filename,
+            "url": _href(root_prefix, f.path),
+            "hashes": {"sha256": f.sha256},
+            "size": f.size,
+            "upload-time": f.upload_time,
+            "yanked": (f.yanked_reason or True) if f.yanked else False,
+        }
+        if f.requires_python:
+            entry["requires-python"] = f.requires_python
+        if f.core_metadata_sha256:
+            meta = {"sha256": f.core_metadata_sha256}
+            entry["core-metadata"] = meta
+            entry["dist-info-metadata"] = meta
+        files.append(entry)
+    return json.dumps({"meta": {"api-version": API_VERSION}, "name": page.name,
+                       "versions": page.versions, "files": files})
+
+
+def index_html(names: list[str], root_prefix: str, index_fullname: str) -> str:
+    out = [
+        "<!DOCTYPE html>\n<html>\n  <head>\n",
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n',
+        f"    <title>Simple index of {escape(index_fullname)}</title>\n  </head>\n  <body>\n",
+    ]
+    base = f"{root_prefix}{quote(index_fullname)}/+simple/"
+    out.extend(f'    <a href="{base}{quote(n)}/">{escape(n)}</a><br>\n' for n in names)
+    out.append("  </body>\n</html>\n")
+    return "".join(out)
+
+
+def index_json(names: list[str]) -> str:
+    return json.dumps({"meta": {"api-version": API_VERSION},
+                       "projects": [{"name": n} for n in names]})

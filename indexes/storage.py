@@ -1,0 +1,80 @@
+"""Blob storage: release files stored once by content, through Django's
+storage API (filesystem by default, S3 through django-storages).
+
+A blob's key is a pure function of its sha256. Blobs are written under a
+temporary name and moved into place only when complete, so a crash never
+leaves a half-written file visible under its final key.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import BinaryIO
+
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, storages
+
+
+def blob_key(sha256: str) -> str:
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def blob_storage():
+    return storages["blobs"]
+
+
+class AtomicFileSystemStorage(FileSystemStorage):
+    """FileSystemStorage whose saves are atomic and idempotent.
+
+    Content addressed keys make overwriting harmless (same key, same bytes),
+    so an existing name is replaced instead of renamed.
+    """
+
+    def get_available_name(self, name, max_length=None):
+        return name
+
+    def _save(self, name, content):
+        full_path = self.path(name)
+        directory = os.path.dirname(full_path)
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                content.seek(0)
+                for chunk in content.chunks():
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp_path, 0o644)
+            os.replace(tmp_path, full_path)
+        except BaseException:
+            try:
+                os.unlink(tmp_path)
+            except FileNotFoundError:
+                pass
+            raise
+        return name
+
+
+def blob_put(fileobj: BinaryIO, sha256: str) -> str:
+    """Store verified bytes under their content key (no-op if present)."""
+    key = blob_key(sha256)
+    storage = blob_storage()
+    if not storage.exists(key):
+        fileobj.seek(0)
+        storage.save(key, File(fileobj, name=key))
+    return key
+
+
+def blob_open(sha256: str):
+    return blob_storage().open(blob_key(sha256), "rb")
+
+
+def blob_local_path(sha256: str) -> str | None:
+    """The local path of a blob when the storage is a filesystem, else None."""
+    storage = blob_storage()
+    try:
+        return storage.path(blob_key(sha256))
+    except NotImplementedError:
+        return None

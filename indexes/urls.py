@@ -1,0 +1,28 @@
+"""devpi's URL layout. Names starting with "+" are never users or indexes."""
+
+from django.urls import path, re_path
+
+from .views import api, files, simple
+
+NAME = r"[^/+][^/]*"
+
+urlpatterns = [
+    path("", api.root, name="root"),
+    path("+api", api.apiconfig, name="api"),
+    path("+login", api.login, name="login"),
+    path("+status", api.status, name="status"),
+    re_path(rf"^(?P<user>{NAME})/\+api$", api.apiconfig),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+api$", api.apiconfig),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/?$", simple.simple_index,
+            name="simple-index"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/?$",
+            simple.simple_project, name="simple-project"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+f/(?P<path>.+)$", files.serve,
+            name="file"),
+    re_path(rf"^(?P<user>{NAME})/?$", api.user_view, name="user"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/?$", api.index_view, name="index"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/?$", api.project_view,
+            name="project"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)/?$",
+            api.version_view, name="version"),
+]

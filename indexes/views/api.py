@@ -1,0 +1,240 @@
+"""devpi's JSON API: users, indexes, projects, versions, login.
+
+Views are thin: they negotiate, check permissions and call services and
+selectors. Domain errors become responses in ``indexes.middleware``.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+
+from devpi_django import __version__
+
+from .. import permissions, selectors
+from ..auth import password_check, request_user, token_create
+from ..distribution.names import normalize_name
+from ..errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
+from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
+from ..services import indexes as index_services
+from ..services import removal, users, yank
+from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, server_state
+from . import simple, upload
+from .common import is_installer, outside_url, read_json, read_json_object, require
+
+FEATURES = ["server-keyvalue-parsing"]
+LOGIN_EXPIRATION = 36000
+
+
+def _wants(request, offers=(HTML, JSON)) -> str | None:
+    return choose(request.META.get("HTTP_ACCEPT"), offers)
+
+
+def _method_not_allowed(request):
+    raise MethodNotAllowed(f"method {request.method} not allowed here")
+
+
+def _auth_status(request) -> list:
+    user = request_user(request)
+    if user is None:
+        return ["noauth", "", []]
+    return ["ok", user.username, []]
+
+
+@csrf_exempt
+def apiconfig(request, user=None, index=None):
+    base = outside_url(request)
+    result = {
+        "login": f"{base}/+login",
+        "authstatus": _auth_status(request),
+        "features": FEATURES,
+    }
+    if user is not None and index is not None:
+        ix = selectors.index_get(user, index)
+        result["index"] = f"{base}/{ix.fullname}"
+        result["simpleindex"] = f"{base}/{ix.fullname}/+simple/"
+        if not ix.is_mirror:
+            result["pypisubmit"] = f"{base}/{ix.fullname}/"
+    elif user is not None:
+        selectors.user_get(user)
+    return api_response(200, type="apiconfig", result=result)
+
+
+@csrf_exempt
+def login(request):
+    if request.method != "POST":
+        return _method_not_allowed(request)
+    data = read_json_object(request)
+    username, password = data.get("user"), data.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise Invalid("Bad request: no user/password specified")
+    account = selectors.user_get(username) if username else None
+    if account is None or not account.is_active or not password_check(account, password):
+        raise Unauthorized(f"user {username!r} could not be authenticated")
+    return api_response(200, "login successful", type="proxyauth",
+                        result={"password": token_create(account),
+                                "expiration": LOGIN_EXPIRATION})
+
+
+def status(request):
+    uuid, serial = server_state()
+    result = {
+        "serial": serial,
+        "uuid": uuid,
+        "role": "primary",
+        "versioninfo": {"devpi-server": DEVPI_SERVER_COMPAT_VERSION,
+                        "devpi-django": __version__},
+    }
+    return api_response(200, type="status", result=result)
+
+
+@csrf_exempt
+def root(request):
+    if request.method not in ("GET", "HEAD"):
+        return _method_not_allowed(request)
+    configs = selectors.users_configs()
+    if _wants(request) == JSON:
+        return api_response(200, type="list:userconfig", result=configs)
+    return render(request, "indexes/root.html", {"users": configs})
+
+
+@csrf_exempt
+def user_view(request, user):
+    actor = request_user(request)
+    if request.method == "PUT":
+        require(permissions.may_create_user(actor), request, f"no permission to create user {user}")
+        account = users.user_create(username=user, data=read_json_object(request))
+        return api_response(201, type="userconfig", result=selectors.user_config(account))
+    account = selectors.user_get(user)
+    if request.method in ("GET", "HEAD"):
+        config = selectors.user_config(account)
+        if _wants(request) == JSON:
+            return api_response(200, type="userconfig", result=config)
+        return render(request, "indexes/user.html", {"config": config})
+    if request.method == "PATCH":
+        data = read_json_object(request)
+        password_only = set(data) == {"password"}
+        require(permissions.may_modify_user(actor, user, password_only=password_only), request,
+                f"no permission to modify user {user}")
+        if users.user_modify(user=account, data=data):
+            return api_response(200, "user updated, new proxy auth", type="userpassword",
+                                result={"password": token_create(account),
+                                        "expiration": LOGIN_EXPIRATION})
+        return api_response(200, "user updated")
+    if request.method == "DELETE":
+        require(permissions.may_delete_user(actor, user), request,
+                f"no permission to delete user {user}")
+        users.user_delete(user=account)
+        return api_response(200, f"user {user!r} deleted")
+    return _method_not_allowed(request)
+
+
+@csrf_exempt
+def index_view(request, user, index):
+    method = request.method
+    actor = request_user(request)
+    if method == "PUT":
+        owner = selectors.user_get(user)
+        require(permissions.may_create_index(actor, user), request,
+                f"no permission to create index {user}/{index}")
+        ix = index_services.index_create(owner=owner, name=index, data=read_json_object(request))
+        return api_response(200, type="indexconfig", result=selectors.index_config(ix))
+    ix = selectors.index_get(user, index)
+    if method in ("GET", "HEAD"):
+        if is_installer(request):
+            return simple.index_list(request, ix)
+        wanted = _wants(request, (HTML, JSON, SIMPLE_JSON))
+        if wanted == JSON:
+            result = selectors.index_config(ix)
+            if "no_projects" not in request.GET:
+                result["projects"] = selectors.index_project_names(ix)
+            return api_response(200, type="indexconfig", result=result)
+        if wanted == SIMPLE_JSON:
+            return simple.index_list(request, ix)
+        return render(request, "indexes/index.html", {
+            "index": ix, "config": selectors.index_config(ix),
+            "projects": selectors.index_project_names(ix)})
+    if method == "PATCH":
+        require(permissions.may_modify_index(actor, ix), request,
+                f"no permission to modify index {ix.fullname}")
+        ix = index_services.index_modify(index=ix, data=read_json(request))
+        return api_response(200, type="indexconfig", result=selectors.index_config(ix))
+    if method == "DELETE":
+        require(permissions.may_modify_index(actor, ix), request,
+                f"no permission to delete index {ix.fullname}")
+        index_services.index_delete(index=ix, force="force" in request.GET)
+        return api_response(201, f"index {ix.fullname} deleted")
+    if method == "POST" and request.content_type.startswith("multipart/"):
+        return upload.upload(request, ix)
+    if method in ("POST", "PUSH"):
+        raise Invalid("pushing releases is not supported by this server yet")
+    return _method_not_allowed(request)
+
+
+def _project_redirect(request, project: str):
+    normalized = normalize_name(project)
+    if normalized != project:
+        path = request.path_info
+        new_path = path[: path.rindex(project)] + normalized + path[path.rindex(project) + len(project):]
+        query = request.META.get("QUERY_STRING")
+        return redirect(request.build_absolute_uri(new_path + (f"?{query}" if query else "")))
+    return None
+
+
+@csrf_exempt
+def project_view(request, user, index, project):
+    ix = selectors.index_get(user, index)
+    actor = request_user(request)
+    if request.method in ("GET", "HEAD"):
+        if is_installer(request) or _wants(request, (HTML, JSON, SIMPLE_JSON, SIMPLE_HTML)) in (
+                SIMPLE_JSON, SIMPLE_HTML):
+            return simple.project_page(request, ix, project)
+        if (response := _project_redirect(request, project)) is not None:
+            return response
+        versions = selectors.project_versions(ix, project, outside_url(request),
+                                              ignore_bases="ignore_bases" in request.GET)
+        if _wants(request) == JSON:
+            return api_response(200, type="projectconfig", result=versions)
+        return render(request, "indexes/project.html",
+                      {"index": ix, "project": project, "versions": versions})
+    if request.method == "DELETE":
+        require(permissions.may_delete_entries(actor, ix), request,
+                f"no permission to delete project {project} on {ix.fullname}")
+        removal.project_delete(index=ix, project=project, force="force" in request.GET)
+        return api_response(200, f"project {normalize_name(project)} deleted from stage "
+                                 f"{ix.fullname}")
+    return _method_not_allowed(request)
+
+
+@csrf_exempt
+def version_view(request, user, index, project, version):
+    ix = selectors.index_get(user, index)
+    actor = request_user(request)
+    if request.method in ("GET", "HEAD"):
+        if (response := _project_redirect(request, project)) is not None:
+            return response
+        versions = selectors.project_versions(ix, project, outside_url(request))
+        if version not in versions:
+            raise NotFound(f"The version {version} of project {project} does not exist.")
+        if _wants(request) == JSON:
+            return api_response(200, type="versiondata", result=versions[version])
+        return render(request, "indexes/version.html",
+                      {"index": ix, "project": project, "version": version,
+                       "data": versions[version]})
+    if request.method == "PATCH":
+        require(permissions.may_delete_entries(actor, ix), request,
+                f"no permission to modify {project} {version} on {ix.fullname}")
+        data = read_json_object(request)
+        if set(data) != {"yanked"}:
+            raise Invalid('expected a JSON object {"yanked": "<reason>"} or {"yanked": false}')
+        release = selectors.release_get(ix, project, version)
+        release = yank.release_yank(release=release, yanked=data["yanked"])
+        state = "yanked" if release.yanked else "un-yanked"
+        return api_response(200, f"{release.project.name} {version} {state} on {ix.fullname}")
+    if request.method == "DELETE":
+        require(permissions.may_delete_entries(actor, ix), request,
+                f"no permission to delete {project} {version} on {ix.fullname}")
+        removal.release_delete(index=ix, project=project, version=version,
+                               force="force" in request.GET)
+        return api_response(200, f"project {normalize_name(project)!r} version {version!r} deleted")
+    return _method_not_allowed(request)

@@ -1,0 +1,70 @@
+"""Helpers shared by the views: request JSON, outside URL, installer sniffing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django.conf import settings
+
+from ..auth import request_user
+from ..errors import Forbidden, Invalid, TooLarge, Unauthorized
+
+INSTALLER_USER_AGENT = re.compile(r"([^ ]* )*(distribute|setuptools|pip|pex|uv)/")
+
+
+def is_installer(request) -> bool:
+    return bool(INSTALLER_USER_AGENT.match(request.META.get("HTTP_USER_AGENT", "")))
+
+
+def outside_url(request) -> str:
+    """The server's base URL as clients see it (devpi's --outside-url)."""
+    configured = settings.DEVPI["OUTSIDE_URL"]
+    if configured:
+        return configured
+    header = request.META.get("HTTP_X_OUTSIDE_URL")
+    if header:
+        return header.rstrip("/")
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def read_json(request):
+    """The JSON body of a request, refusing oversized or malformed bodies."""
+    limit = settings.DEVPI["MAX_JSON_BYTES"]
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise TooLarge(f"request body of {length} bytes is larger than the limit of {limit} bytes")
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise TooLarge(f"request body is larger than the limit of {limit} bytes")
+    if not body.strip():
+        return {}
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid("Bad request: could not decode JSON body") from None
+
+
+def read_json_object(request) -> dict:
+    data = read_json(request)
+    if not isinstance(data, dict):
+        raise Invalid("Bad request: expected a JSON object")
+    return data
+
+
+def require(allowed: bool, request, message: str) -> None:
+    """Refuse: 401 (with a Basic challenge) when anonymous, else 403."""
+    if allowed:
+        return
+    if request_user(request) is None:
+        raise Unauthorized(message)
+    raise Forbidden(message)
+
+
+def root_prefix(request) -> str:
+    """``../`` steps from the request's path back to the application root, so
+    that simple page links are relative (devpi's pages are too)."""
+    return "../" * (request.path_info.count("/") - 1)

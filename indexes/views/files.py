@@ -1,0 +1,88 @@
+"""Release files at ``/<user>/<index>/+f/<h[:3]>/<h[3:16]>/<filename>`` and
+their PEP 658 metadata at the same path plus ``.metadata``."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.http import FileResponse, HttpResponse
+from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
+
+from .. import permissions, selectors
+from ..auth import request_user
+from ..errors import MethodNotAllowed, NotFound
+from ..negotiation import prefers_json
+from ..services import removal
+from ..storage import blob_open
+from ..wire import api_response
+from .common import require
+
+IMMUTABLE = "max-age=365000000, immutable, public"
+CONTENT_TYPES = {
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+    ".egg": "application/zip",
+    ".tar.gz": "application/gzip",
+    ".tgz": "application/gzip",
+}
+
+
+def content_type_for(filename: str) -> str:
+    """Never a Content-Encoding: clients must receive the bytes that hash."""
+    lower = filename.lower()
+    for suffix, ctype in CONTENT_TYPES.items():
+        if lower.endswith(suffix):
+            return ctype
+    guessed, _ = mimetypes.guess_type(filename)
+    return guessed or "application/octet-stream"
+
+
+def _metadata(request, index, path: str):
+    file = selectors.release_file_by_path(index, path[: -len(".metadata")])
+    if file.core_metadata is None:
+        raise NotFound(f"no metadata for {file.filename}")
+    data = bytes(file.core_metadata)
+    response = HttpResponse(data if request.method == "GET" else b"",
+                            content_type="text/plain; charset=utf-8")
+    response["Content-Length"] = str(len(data))
+    response["ETag"] = f'"{file.core_metadata_sha256}"'
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
+@csrf_exempt
+def serve(request, user, index, path):
+    ix = selectors.index_get(user, index)
+    if request.method == "DELETE":
+        file = selectors.release_file_by_path(ix, path)
+        require(permissions.may_delete_entries(request_user(request), ix), request,
+                f"no permission to delete {file.filename} on {ix.fullname}")
+        removal.release_file_delete(index=ix, file=file, force="force" in request.GET)
+        return api_response(200, f"package {ix.fullname}/+f/{path!r} deleted")
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(f"method {request.method} not allowed here")
+    if path.endswith(".metadata"):
+        return _metadata(request, ix, path)
+    file = selectors.release_file_by_path(ix, path)
+    if prefers_json(request.META.get("HTTP_ACCEPT")):
+        release = file.release
+        return api_response(200, type="releasefilemeta", result={
+            "hash_spec": f"sha256={file.sha256}",
+            "hashes": {"sha256": file.sha256},
+            "last_modified": http_date(file.uploaded_at.timestamp()),
+            "project": release.project.name,
+            "version": release.version,
+            "size": file.size,
+        })
+    content_type = content_type_for(file.filename)
+    if request.method == "HEAD":
+        response = HttpResponse(b"", content_type=content_type)
+    else:
+        response = FileResponse(blob_open(file.sha256), content_type=content_type)
+    response["Content-Length"] = str(file.size)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response["ETag"] = f'"{file.sha256}"'
+    response["Last-Modified"] = http_date(file.uploaded_at.timestamp())
+    response["Cache-Control"] = IMMUTABLE
+    return response

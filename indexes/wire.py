@@ -1,0 +1,94 @@
+"""devpi's wire quirks in one place: the JSON envelope, error texts in the
+reason phrase, the exact ``application/json`` content type, the server
+headers devpi-client checks, and the mapping of domain errors to responses.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid as uuid_module
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpResponse
+
+from devpi_django import __version__
+
+from .errors import DevpiError
+from .negotiation import prefers_json
+
+API_VERSION = "2"
+# devpi-client reads the devpi-server version from here; we speak its protocol
+DEVPI_SERVER_COMPAT_VERSION = "6.20.3"
+
+
+def reason_phrase(message: str) -> str:
+    """An HTTP reason phrase: one line, ISO-8859-1 safe, not too long."""
+    text = " ".join(str(message).split())
+    text = text.encode("latin-1", "replace").decode("latin-1")
+    return text[:400] or "Error"
+
+
+def json_response(data, status: int = 200, reason: str | None = None) -> HttpResponse:
+    body = json.dumps(data, indent=2) + "\n"
+    response = HttpResponse(body, status=status, content_type="application/json")
+    if reason:
+        response.reason_phrase = reason_phrase(reason)
+    return response
+
+
+def api_response(status: int = 200, message: str | None = None, *, type: str | None = None,
+                 result=None) -> HttpResponse:
+    """devpi's ``{"type", "result", "message"}`` envelope."""
+    data: dict = {}
+    if result is not None or type is not None:
+        data["result"] = result
+        data["type"] = type
+    if message:
+        data["message"] = message
+    return json_response(data, status=status, reason=message if status >= 400 else None)
+
+
+def error_response(request, error: DevpiError) -> HttpResponse:
+    """A domain error: JSON ``{"message"}`` for API clients, text otherwise;
+    the message is also the reason phrase (twine and setuptools show it)."""
+    status, message = error.status, error.message
+    if prefers_json(request.META.get("HTTP_ACCEPT")):
+        response = json_response({"message": message}, status=status, reason=message)
+    else:
+        response = HttpResponse(f"{status} {message}\n", status=status,
+                                content_type="text/plain; charset=utf-8")
+        response.reason_phrase = reason_phrase(message)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="pypi"'
+    return response
+
+
+# -- server identity and serial -------------------------------------------
+
+def server_state():
+    """(uuid, serial) of this server; the row is created on first use."""
+    from .models import ServerState
+
+    state = ServerState.objects.filter(pk=1).only("uuid", "serial").first()
+    if state is None:
+        state, _ = ServerState.objects.get_or_create(pk=1, defaults={"uuid": uuid_module.uuid4().hex})
+    return state.uuid, state.serial
+
+
+def serial_bump() -> None:
+    """Count one change (devpi's serial). Call inside the writing transaction."""
+    from .models import ServerState
+
+    if not ServerState.objects.filter(pk=1).update(serial=F("serial") + 1):
+        with transaction.atomic():
+            ServerState.objects.get_or_create(pk=1, defaults={"uuid": uuid_module.uuid4().hex,
+                                                              "serial": 1})
+
+
+def add_server_headers(response, uuid: str, serial: int) -> None:
+    response["X-Devpi-Api-Version"] = API_VERSION
+    response["X-Devpi-Server-Version"] = DEVPI_SERVER_COMPAT_VERSION
+    response["X-Devpi-Django-Version"] = __version__
+    response["X-Devpi-Uuid"] = uuid
+    response["X-Devpi-Serial"] = str(serial)
