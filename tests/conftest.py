@@ -1,0 +1,25 @@
+import uuid
+
+import pytest
+
+from .live import client_env, start_server
+
+
+@pytest.fixture(scope="session")
+def live_server_proc():
+    server, cleanup = start_server()
+    try:
+        yield server
+    finally:
+        cleanup()
+
+
+@pytest.fixture
+def unique():
+    """A short unique suffix, so tests sharing a server never collide."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def clients_env(tmp_path):
+    return client_env(tmp_path / "home")
