@@ -6,7 +6,7 @@ selectors. Domain errors become responses in ``indexes.middleware``.
 
 from __future__ import annotations
 
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
 from devpi_django import __version__
@@ -19,7 +19,7 @@ from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
 from ..services import indexes as index_services
 from ..services import removal, users, yank
 from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, server_state
-from . import simple, upload
+from . import push, simple, upload, web
 from .common import is_installer, outside_url, read_json, read_json_object, require
 
 FEATURES = ["server-keyvalue-parsing"]
@@ -95,7 +95,7 @@ def root(request):
     configs = selectors.users_configs()
     if _wants(request) == JSON:
         return api_response(200, type="list:userconfig", result=configs)
-    return render(request, "indexes/root.html", {"users": configs})
+    return web.root_page(request, configs)
 
 
 @csrf_exempt
@@ -110,7 +110,7 @@ def user_view(request, user):
         config = selectors.user_config(account)
         if _wants(request) == JSON:
             return api_response(200, type="userconfig", result=config)
-        return render(request, "indexes/user.html", {"config": config})
+        return web.user_page(request, account, config)
     if request.method == "PATCH":
         data = read_json_object(request)
         password_only = set(data) == {"password"}
@@ -151,9 +151,7 @@ def index_view(request, user, index):
             return api_response(200, type="indexconfig", result=result)
         if wanted == SIMPLE_JSON:
             return simple.index_list(request, ix)
-        return render(request, "indexes/index.html", {
-            "index": ix, "config": selectors.index_config(ix),
-            "projects": selectors.index_project_names(ix)})
+        return web.index_page(request, ix)
     if method == "PATCH":
         require(permissions.may_modify_index(actor, ix), request,
                 f"no permission to modify index {ix.fullname}")
@@ -167,7 +165,7 @@ def index_view(request, user, index):
     if method == "POST" and request.content_type.startswith("multipart/"):
         return upload.upload(request, ix)
     if method in ("POST", "PUSH"):
-        raise Invalid("pushing releases is not supported by this server yet")
+        return push.push_view(request, ix)
     return _method_not_allowed(request)
 
 
@@ -195,8 +193,7 @@ def project_view(request, user, index, project):
                                               ignore_bases="ignore_bases" in request.GET)
         if _wants(request) == JSON:
             return api_response(200, type="projectconfig", result=versions)
-        return render(request, "indexes/project.html",
-                      {"index": ix, "project": project, "versions": versions})
+        return web.project_page(request, ix, project, versions)
     if request.method == "DELETE":
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to delete project {project} on {ix.fullname}")
@@ -218,9 +215,7 @@ def version_view(request, user, index, project, version):
             raise NotFound(f"The version {version} of project {project} does not exist.")
         if _wants(request) == JSON:
             return api_response(200, type="versiondata", result=versions[version])
-        return render(request, "indexes/version.html",
-                      {"index": ix, "project": project, "version": version,
-                       "data": versions[version]})
+        return web.version_page(request, ix, project, version, versions[version])
     if request.method == "PATCH":
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to modify {project} {version} on {ix.fullname}")
