@@ -126,6 +126,12 @@ CELERY_TASK_ALWAYS_EAGER = not env.CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
+CELERY_BEAT_SCHEDULE = {}
+if env.MIRROR_LIST_REFRESH_SECONDS > 0:  # opt-in, off by default
+    CELERY_BEAT_SCHEDULE["mirror-project-lists"] = {
+        "task": "mirror.tasks.mirror_refresh_all_project_lists",
+        "schedule": float(env.MIRROR_LIST_REFRESH_SECONDS),
+    }
 
 LOGIN_URL = "/+login"
 
@@ -134,6 +140,7 @@ DEVPI = {
     "ROOT_PASSWORD": env.ROOT_PASSWORD,
     "RESTRICT_MODIFY": env.RESTRICT_MODIFY,
     "MIRROR_URL": env.MIRROR_URL,
+    "MIRROR_TIMEOUT": env.MIRROR_TIMEOUT,
     "MAX_UPLOAD_BYTES": env.MAX_UPLOAD_BYTES,
     "MAX_JSON_BYTES": env.MAX_JSON_BYTES,
     "LOGIN_EXPIRATION": 36000,

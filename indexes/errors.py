@@ -50,3 +50,7 @@ class BadGateway(DevpiError):
 
 class MethodNotAllowed(DevpiError):
     status = 405
+
+
+class GatewayTimeout(DevpiError):
+    status = 504

@@ -91,10 +91,22 @@ def visible_indexes(order: list[Index], has_project: set[int], project: str) -> 
     return result
 
 
+def project_candidates(index: Index, project: str, *, ignore_bases: bool = False
+                       ) -> tuple[list[Index], dict[int, Project]]:
+    """The indexes that may contribute ``project`` to ``index``, in order, and
+    the stage indexes' project rows by id. A mirror is a candidate unless the
+    guard hides it; whether it has the project is its kind's to say."""
+    order = [index] if ignore_bases else resolution_order(index)
+    stage_ids = [ix.id for ix in order if not ix.is_mirror]
+    rows = {p.index_id: p for p in Project.objects.filter(index_id__in=stage_ids, name=project)}
+    maybe = set(rows) | {ix.id for ix in order if ix.is_mirror}
+    candidates = visible_indexes(order, maybe, project)
+    return candidates, {rows[ix.id].id: rows[ix.id] for ix in candidates if ix.id in rows}
+
+
 def project_sources(index: Index, project: str, *, ignore_bases: bool = False
                     ) -> list[tuple[Index, Project]]:
-    """(index, project row) pairs contributing ``project`` to ``index``, in order."""
-    order = [index] if ignore_bases else resolution_order(index)
-    rows = {p.index_id: p for p in Project.objects.filter(
-        index_id__in=[ix.id for ix in order], name=project)}
-    return [(ix, rows[ix.id]) for ix in visible_indexes(order, set(rows), project)]
+    """(index, project row) pairs of the stage indexes contributing ``project``."""
+    candidates, projects = project_candidates(index, project, ignore_bases=ignore_bases)
+    by_index = {p.index_id: p for p in projects.values()}
+    return [(ix, by_index[ix.id]) for ix in candidates if ix.id in by_index]

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from .distribution.names import normalize_name
 from .errors import NotFound
 from .models import Index, Project, Release, ReleaseFile
-from .resolution import project_sources
+from .kinds import kind_for
+from .resolution import project_candidates
 
 
 def user_get(username: str):
@@ -102,26 +103,51 @@ def version_data(release: Release, files: list[ReleaseFile], index: Index,
     return data
 
 
+def _mirror_version_data(project: str, page, base_url: str) -> dict[str, dict]:
+    result: dict[str, dict] = {}
+    for f in page.files:
+        if not f.version:
+            continue
+        data = result.setdefault(f.version, {"name": project, "version": f.version,
+                                             "+links": []})
+        href = f.path if f.is_absolute else f"{base_url}/{f.path}"
+        link = {"rel": "releasefile", "href": href}
+        if f.sha256:
+            link.update(hash_spec=f"sha256={f.sha256}", hashes={"sha256": f.sha256})
+        data["+links"].append(link)
+    return result
+
+
 def project_versions(index: Index, project: str, base_url: str, *,
                      ignore_bases: bool = False) -> dict[str, dict]:
     """devpi's projectconfig: {version: versiondata}; the first index along
     the resolution order that has a version provides it."""
-    sources = project_sources(index, normalize_name(project), ignore_bases=ignore_bases)
-    if not sources:
-        raise NotFound(f"The project {project} does not exist.")
-    project_ids = [p.id for _, p in sources]
-    releases = list(Release.objects.filter(project_id__in=project_ids).select_related("project"))
+    name = normalize_name(project)
+    candidates, projects = project_candidates(index, name, ignore_bases=ignore_bases)
+    project_ids = list(projects)
+    releases = defaultdict(list)
+    for release in Release.objects.filter(project_id__in=project_ids).select_related("project"):
+        releases[release.project.index_id].append(release)
     files = defaultdict(list)
     for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
         files[f.release_id].append(f)
-    rank = {p.id: n for n, (_, p) in enumerate(sources)}
-    index_of = {p.id: ix for ix, p in sources}
     result: dict[str, dict] = {}
-    for release in sorted(releases, key=lambda r: rank[r.project_id]):
-        if release.version in result:
+    found = bool(projects)
+    for ix in candidates:
+        if ix.is_mirror:
+            kind = kind_for(ix)
+            page = kind.project_page(ix, name) if kind is not None else None
+            if page is None:
+                continue
+            found = True
+            for version, data in _mirror_version_data(name, page, base_url).items():
+                result.setdefault(version, data)
             continue
-        result[release.version] = version_data(
-            release, files[release.id], index_of[release.project_id], base_url)
+        for release in releases.get(ix.id, []):
+            if release.version not in result:
+                result[release.version] = version_data(release, files[release.id], ix, base_url)
+    if not found:
+        raise NotFound(f"The project {project} does not exist.")
     return result
 
 
@@ -145,3 +171,13 @@ def release_file_by_path(index: Index, hash_path: str) -> ReleaseFile:
     if file is None:
         raise NotFound(f"no such file {hash_path!r}")
     return file
+
+
+def mirror_statuses() -> dict[str, dict]:
+    """/+status figures of every mirror index, from its kind."""
+    result = {}
+    for index in Index.objects.filter(type=Index.MIRROR).select_related("owner"):
+        kind = kind_for(index)
+        result[index.fullname] = kind.status(index) if kind is not None else {
+            "upstream": index.config.get("mirror_url")}
+    return result

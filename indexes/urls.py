@@ -15,6 +15,8 @@ urlpatterns = [
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+api$", api.apiconfig),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/?$", simple.simple_index,
             name="simple-index"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/refresh$",
+            simple.simple_refresh, name="simple-refresh"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/?$",
             simple.simple_project, name="simple-project"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+f/(?P<path>.+)$", files.serve,

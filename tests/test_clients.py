@@ -199,7 +199,7 @@ def test_acl_refusals_and_grant(live_server_proc, team, unique, tmp_path, client
                               timeout=30)
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"].startswith("Basic")
-    assert requests.get(f"{url}+simple/{name}/", timeout=30).status_code == 404
+    assert name not in s.api("GET", f"/{team}/staging").json()["result"]["projects"]
     r = s.api("PATCH", f"/{team}/staging", [f"acl_upload+={other}"], auth=(team, "secret"))
     assert r.status_code == 200 and other in r.json()["result"]["acl_upload"]
     twine(clients_env, url, [wheel], other, "bobpw")

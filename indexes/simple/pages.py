@@ -2,69 +2,99 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timezone
 
+from ..errors import BadGateway
+from ..kinds import kind_for
 from ..models import Index, Project, Release, ReleaseFile
-from ..resolution import project_sources, resolution_order
+from ..resolution import project_candidates, resolution_order
+from .data import SimpleFile, SimpleProjectPage
 
 
-@dataclass(frozen=True)
-class SimpleFile:
-    filename: str
-    path: str  # from the server root: "user/index/+f/abc/def.../name.whl"
-    sha256: str
-    size: int
-    upload_time: str
-    requires_python: str = ""
-    yanked: bool = False
-    yanked_reason: str = ""
-    core_metadata_sha256: str = ""
-
-
-@dataclass(frozen=True)
-class SimpleProjectPage:
-    name: str  # normalised
-    files: list[SimpleFile]
-    versions: list[str] = field(default_factory=list)
-
-
-def _upload_time(dt) -> str:
+def upload_time(dt) -> str:
     dt = dt.astimezone(timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}Z"
 
 
+def _stage_files(projects: dict[int, Project], index_names: dict[int, str]
+                 ) -> tuple[dict[int, list[SimpleFile]], set[str]]:
+    """Files per project id, and all versions, of stage projects (two queries)."""
+    if not projects:
+        return {}, set()
+    rows = (ReleaseFile.objects
+            .filter(release__project_id__in=list(projects))
+            .values_list("filename", "sha256", "size", "uploaded_at", "requires_python",
+                         "core_metadata_sha256", "release__project_id", "release__version",
+                         "release__yanked", "release__yanked_reason"))
+    files: dict[int, list[SimpleFile]] = {pid: [] for pid in projects}
+    for (filename, sha256, size, uploaded_at, requires_python, cm_sha256, project_id, version,
+         yanked, yanked_reason) in rows:
+        index_name = index_names[projects[project_id].index_id]
+        files[project_id].append(SimpleFile(
+            filename=filename,
+            path=f"{index_name}/+f/{sha256[:3]}/{sha256[3:16]}/{filename}",
+            sha256=sha256, size=size, upload_time=upload_time(uploaded_at),
+            requires_python=requires_python, yanked=yanked, yanked_reason=yanked_reason,
+            core_metadata_sha256=cm_sha256, version=version))
+    versions = set(Release.objects.filter(project_id__in=list(projects))
+                   .values_list("version", flat=True))
+    return files, versions
+
+
 def project_page(index: Index, project: str) -> SimpleProjectPage | None:
     """The files ``index`` shows for the normalised ``project``; None if none
-    of its indexes knows the project. The first file per filename wins."""
-    sources = project_sources(index, project)
-    if not sources:
-        return None
-    rank = {p.id: n for n, (_, p) in enumerate(sources)}
-    index_name = {p.id: ix.fullname for ix, p in sources}
-    rows = (ReleaseFile.objects
-            .filter(release__project_id__in=list(rank))
-            .values_list("filename", "sha256", "size", "uploaded_at", "requires_python",
-                         "core_metadata_sha256", "release__project_id",
-                         "release__yanked", "release__yanked_reason"))
+    of its indexes has the project. The first file per filename wins.
+
+    A failing mirror is skipped when other indexes have the project; with
+    nothing else to show its ``BadGateway`` propagates.
+    """
+    candidates, projects = project_candidates(index, project)
+    index_names = {ix.id: ix.fullname for ix in candidates}
+    stage_files, versions = _stage_files(projects, index_names)
+    by_index = {p.index_id: p.id for p in projects.values()}
     files: dict[str, SimpleFile] = {}
-    for (filename, sha256, size, uploaded_at, requires_python, cm_sha256, project_id,
-         yanked, yanked_reason) in sorted(rows, key=lambda r: (rank[r[6]], r[0])):
-        if filename in files:
-            continue
-        files[filename] = SimpleFile(
-            filename=filename,
-            path=f"{index_name[project_id]}/+f/{sha256[:3]}/{sha256[3:16]}/{filename}",
-            sha256=sha256, size=size, upload_time=_upload_time(uploaded_at),
-            requires_python=requires_python, yanked=yanked, yanked_reason=yanked_reason,
-            core_metadata_sha256=cm_sha256)
-    versions = sorted(set(Release.objects.filter(project_id__in=list(rank))
-                          .values_list("version", flat=True)))
+    found = bool(projects)
+    stale = False
+    error: BadGateway | None = None
+    for ix in candidates:
+        if ix.id in by_index:
+            contributed = stage_files[by_index[ix.id]]
+        else:
+            kind = kind_for(ix)
+            if kind is None:
+                continue
+            try:
+                page = kind.project_page(ix, project)
+            except BadGateway as exc:
+                error = error or exc
+                continue
+            if page is None:
+                continue
+            found = True
+            stale = stale or page.stale
+            versions.update(page.versions)
+            contributed = page.files
+        for f in sorted(contributed, key=lambda f: f.filename):
+            files.setdefault(f.filename, f)
+    if not found:
+        if error is not None:
+            raise error
+        return None
     return SimpleProjectPage(name=project, files=sorted(files.values(), key=lambda f: f.filename),
-                             versions=versions)
+                             versions=sorted(versions), stale=stale)
 
 
-def project_names(index: Index) -> list[str]:
-    """Every project name ``index`` shows (its own and its bases')."""
-    ids = [ix.id for ix in resolution_order(index)]
-    return sorted(set(Project.objects.filter(index_id__in=ids).values_list("name", flat=True)))
+def project_names(index: Index) -> tuple[list[str], bool]:
+    """Every project name ``index`` shows (its own and its bases'), and
+    whether the list is complete (a mirror's upstream list may not be)."""
+    order = resolution_order(index)
+    stage_ids = [ix.id for ix in order if not ix.is_mirror]
+    names = set(Project.objects.filter(index_id__in=stage_ids).values_list("name", flat=True))
+    complete = True
+    for ix in order:
+        kind = kind_for(ix) if ix.is_mirror else None
+        if kind is not None:
+            mirror_names, mirror_complete = kind.project_names(ix)
+            names.update(mirror_names)
+            complete = complete and mirror_complete
+    return sorted(names), complete

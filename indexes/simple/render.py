@@ -7,13 +7,15 @@ import json
 from html import escape
 from urllib.parse import quote
 
-from .pages import SimpleProjectPage
+from .data import SimpleFile, SimpleProjectPage
 
 API_VERSION = "1.1"
 
 
-def _href(root_prefix: str, path: str) -> str:
-    return root_prefix + quote(path, safe="/+")
+def _href(root_prefix: str, file: SimpleFile) -> str:
+    if file.is_absolute:
+        return file.path
+    return root_prefix + quote(file.path, safe="/+")
 
 
 def project_html(page: SimpleProjectPage, root_prefix: str) -> str:
@@ -24,7 +26,7 @@ def project_html(page: SimpleProjectPage, root_prefix: str) -> str:
         f"    <h1>Links for {escape(page.name)}</h1>\n",
     ]
     for f in page.files:
-        attrs = [f'href="{escape(_href(root_prefix, f.path))}#sha256={f.sha256}"']
+        attrs = [f'href="{escape(_href(root_prefix, f))}#sha256={f.sha256}"']
         if f.requires_python:
             attrs.append(f'data-requires-python="{escape(f.requires_python)}"')
         if f.yanked:
@@ -42,12 +44,14 @@ def project_json(page: SimpleProjectPage, root_prefix: str) -> str:
     for f in page.files:
         entry = {
             "filename": f.filename,
-            "url": _href(root_prefix, f.path),
+            "url": _href(root_prefix, f),
             "hashes": {"sha256": f.sha256},
-            "size": f.size,
-            "upload-time": f.upload_time,
             "yanked": (f.yanked_reason or True) if f.yanked else False,
         }
+        if f.size is not None:
+            entry["size"] = f.size
+        if f.upload_time:
+            entry["upload-time"] = f.upload_time
         if f.requires_python:
             entry["requires-python"] = f.requires_python
         if f.core_metadata_sha256:

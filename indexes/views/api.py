@@ -84,6 +84,7 @@ def status(request):
         "role": "primary",
         "versioninfo": {"devpi-server": DEVPI_SERVER_COMPAT_VERSION,
                         "devpi-django": __version__},
+        "mirrors": selectors.mirror_statuses(),
     }
     return api_response(200, type="status", result=result)
 

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from .. import permissions, selectors
 from ..auth import request_user
 from ..errors import MethodNotAllowed, NotFound
+from ..kinds import kind_for
 from ..negotiation import prefers_json
 from ..services import removal
 from ..storage import blob_open
@@ -62,6 +63,11 @@ def serve(request, user, index, path):
         return api_response(200, f"package {ix.fullname}/+f/{path!r} deleted")
     if request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed(f"method {request.method} not allowed here")
+    if ix.is_mirror:
+        kind = kind_for(ix)
+        if kind is None:
+            raise NotFound(f"no such file {path!r}")
+        return kind.serve_file(request, ix, path)
     if path.endswith(".metadata"):
         return _metadata(request, ix, path)
     file = selectors.release_file_by_path(ix, path)

@@ -6,10 +6,13 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
 
 from .. import selectors
 from ..distribution.names import normalize_name
-from ..errors import NotFound
+from ..errors import MethodNotAllowed, NotFound
+from ..kinds import kind_for
+from ..resolution import resolution_order
 from ..negotiation import HTML, SIMPLE_HTML, SIMPLE_JSON, choose
 from ..simple import pages, render
 from .common import root_prefix
@@ -29,11 +32,14 @@ def _response(request, body_html, body_json) -> HttpResponse:
 
 
 def index_list(request, index):
-    names = pages.project_names(index)
+    names, complete = pages.project_names(index)
     prefix = root_prefix(request)
-    return _response(request,
-                     lambda: render.index_html(names, prefix, index.fullname),
-                     lambda: render.index_json(names))
+    response = _response(request,
+                         lambda: render.index_html(names, prefix, index.fullname),
+                         lambda: render.index_json(names))
+    if not complete:
+        response["X-Devpi-Project-List"] = "incomplete"
+    return response
 
 
 def project_page(request, index, project: str):
@@ -42,9 +48,12 @@ def project_page(request, index, project: str):
     if page is None:
         raise NotFound(f"The project {project} does not exist.")
     prefix = root_prefix(request)
-    return _response(request,
-                     lambda: render.project_html(page, prefix),
-                     lambda: render.project_json(page, prefix))
+    response = _response(request,
+                         lambda: render.project_html(page, prefix),
+                         lambda: render.project_json(page, prefix))
+    if page.stale:
+        response["X-Devpi-Stale"] = "upstream unreachable, serving cached page"
+    return response
 
 
 def simple_index(request, user, index):
@@ -60,3 +69,18 @@ def simple_project(request, user, index, project):
     if normalized != project or not request.path_info.endswith("/"):
         return redirect(f"{request.path[: request.path.rindex('+simple/')]}+simple/{normalized}/")
     return project_page(request, ix, project)
+
+
+@csrf_exempt
+def simple_refresh(request, user, index, project):
+    """devpi's refresh button: forget cached mirror pages of ``project`` along
+    the resolution order, then back to the page."""
+    if request.method != "POST":
+        raise MethodNotAllowed("use POST to refresh")
+    ix = selectors.index_get(user, index)
+    normalized = normalize_name(project)
+    for base in resolution_order(ix):
+        kind = kind_for(base) if base.is_mirror else None
+        if kind is not None:
+            kind.invalidate(base, normalized)
+    return redirect(f"{request.path[: request.path.rindex('+simple/')]}+simple/{normalized}/")

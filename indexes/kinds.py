@@ -1,0 +1,41 @@
+"""Index kinds: the explicit extension point through which the ``mirror``
+app plugs into the index core (``indexes`` never imports ``mirror``).
+
+A stage index's files are rows of ``ReleaseFile``; a mirror index's files
+come from its kind, registered by ``mirror.apps`` at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .simple.data import KindPage
+
+
+class IndexKind(Protocol):
+    def project_page(self, index, project: str) -> KindPage | None:
+        """The project's files, or None when the index does not have it.
+        Raises ``indexes.errors.BadGateway`` when it cannot tell."""
+
+    def project_names(self, index) -> tuple[list[str], bool]:
+        """Known project names and whether the list is complete."""
+
+    def serve_file(self, request, index, path: str):
+        """An HTTP response for ``+f/<path>`` on this index."""
+
+    def invalidate(self, index, project: str) -> None:
+        """Forget what is cached of ``project`` (devpi's refresh)."""
+
+    def status(self, index) -> dict:
+        """Status figures for ``/+status``."""
+
+
+_KINDS: dict[str, IndexKind] = {}
+
+
+def register_kind(index_type: str, kind: IndexKind) -> None:
+    _KINDS[index_type] = kind
+
+
+def kind_for(index) -> IndexKind | None:
+    return _KINDS.get(index.type)

@@ -1,0 +1,22 @@
+"""The mirror as an index kind (``indexes.kinds``)."""
+
+from __future__ import annotations
+
+from . import services
+
+
+class MirrorKind:
+    def project_page(self, index, project):
+        return services.mirror_project_page(index, project)
+
+    def project_names(self, index):
+        return services.mirror_project_names(index)
+
+    def serve_file(self, request, index, path):
+        return services.mirror_serve_file(request, index, path)
+
+    def invalidate(self, index, project):
+        services.mirror_project_invalidate(index, project)
+
+    def status(self, index):
+        return services.mirror_status(index)
