@@ -19,6 +19,7 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import http_date
 
+from indexes.distribution.archives import InvalidArchive, inspect_archive
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.distribution.names import normalize_name
 from indexes.errors import BadGateway, GatewayTimeout, NotFound
@@ -254,6 +255,8 @@ def _serve_metadata(request, index: Index, filename: str, prefix: str):
     meta_name = f"{filename}.metadata"
     stored = MirrorFile.objects.filter(index=index, filename=meta_name, sha256=expected).first()
     if stored is None:
+        stored = _metadata_from_stored_wheel(index, project, link)
+    if stored is None:
         url = f"{link['url']}.metadata"
         try:
             response = upstream.open_file(url)
@@ -265,13 +268,35 @@ def _serve_metadata(request, index: Index, filename: str, prefix: str):
             message = f"error sha256 mismatch getting {url}"
             _record_contact(index, message)
             raise BadGateway(message)
-        with tempfile.SpooledTemporaryFile() as tmp:
-            tmp.write(body)
-            blob_put(tmp, expected)
-        stored, _ = MirrorFile.objects.get_or_create(
-            index=index, filename=meta_name, sha256=expected,
-            defaults={"project": project, "size": len(body), "url": url})
+        stored = _store_metadata(index, project, link, body, url)
     return _serve_stored(request, stored, "text/plain; charset=utf-8")
+
+
+def _store_metadata(index: Index, project: str, link: dict, body: bytes, url: str) -> MirrorFile:
+    with tempfile.SpooledTemporaryFile() as tmp:
+        tmp.write(body)
+        blob_put(tmp, link["core_metadata_sha256"])
+    stored, _ = MirrorFile.objects.get_or_create(
+        index=index, filename=f"{link['filename']}.metadata", sha256=link["core_metadata_sha256"],
+        defaults={"project": project, "size": len(body), "url": url})
+    return stored
+
+
+def _metadata_from_stored_wheel(index: Index, project: str, link: dict) -> MirrorFile | None:
+    """A cached wheel holds its METADATA: serve that when it is the file the
+    upstream page announced (same sha256), without asking upstream."""
+    wheel = _stored(index, link["filename"], link["sha256"]) if link["sha256"] else None
+    if wheel is None or not link["filename"].endswith(".whl"):
+        return None
+    try:
+        dist = parse_filename(link["filename"])
+        with blob_open(wheel.sha256) as fh:
+            data = inspect_archive(fh, dist)
+    except (InvalidFilename, InvalidArchive, OSError):
+        return None
+    if data is None or hashlib.sha256(data).hexdigest() != link["core_metadata_sha256"]:
+        return None
+    return _store_metadata(index, project, link, data, f"{link['url']}.metadata")
 
 
 def _download(request, index: Index, project: str, link: dict):

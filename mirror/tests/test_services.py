@@ -1,0 +1,83 @@
+"""Mirror cache policy in-process, against the local test upstream."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from indexes.models import Index
+from indexes.services.indexes import index_create
+from mirror import services
+from mirror.models import MirrorProject, MirrorProjectList
+from tests.upstream import Fault, start_upstream
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    up = start_upstream(tmp_path / "up")
+    yield up
+    up.stop()
+
+
+@pytest.fixture
+def mirror(upstream, blob_dir):
+    owner = get_user_model().objects.create(username="owner")
+    return index_create(owner=owner, name="m", data={
+        "type": "mirror", "mirror_url": upstream.url, "mirror_cache_expiry": 3600})
+
+
+def test_page_cached_until_expiry_then_revalidated_with_etag(mirror, upstream):
+    upstream.add("demo", "1.0")
+    page = services.mirror_project_page(mirror, "Demo")
+    assert [f.filename for f in page.files] == ["demo-1.0-py3-none-any.whl"]
+    assert page.files[0].path.startswith("owner/m/+f/")
+    services.mirror_project_page(mirror, "demo")
+    assert upstream.hits("GET /simple/demo/") == 1
+    services.mirror_project_invalidate(mirror, "demo")
+    assert services.mirror_project_page(mirror, "demo").files
+    assert upstream.hits("GET /simple/demo/") == 2
+    assert MirrorProject.objects.get(index=mirror, name="demo").etag  # 304 path used
+
+
+def test_unknown_project_cached_negatively(mirror, upstream):
+    assert services.mirror_project_page(mirror, "nothing") is None
+    assert services.mirror_project_page(mirror, "nothing") is None
+    assert upstream.hits("GET /simple/nothing/") == 1
+
+
+def test_external_urls_and_no_project_list(mirror, upstream):
+    upstream.add("demo", "1.0")
+    mirror.config = {**mirror.config, "mirror_use_external_urls": True,
+                     "mirror_no_project_list": True}
+    mirror.save()
+    page = services.mirror_project_page(mirror, "demo")
+    assert page.files[0].path == f"{upstream.url[:-len('simple/')]}files/demo-1.0-py3-none-any.whl"
+    names, complete = services.mirror_project_names(mirror)
+    assert names == ["demo"] and complete is True
+    assert upstream.hits("GET /simple/ ") == 0 and not MirrorProjectList.objects.exists()
+
+
+def test_project_list_failure_backs_off(mirror, upstream, settings):
+    upstream.faults = {"=/simple/": Fault(status=500)}
+    with pytest.raises(Exception):
+        services.mirror_project_list_refresh(mirror.id)
+    row = MirrorProjectList.objects.get(index=mirror)
+    assert "error 500" in row.last_error and row.fetched_at is None and row.last_attempt
+    scheduled = []
+    original = services.mirror_project_list_schedule
+    services.mirror_project_list_schedule = lambda index: scheduled.append(index)
+    try:
+        names, complete = services.mirror_project_names(mirror)
+    finally:
+        services.mirror_project_list_schedule = original
+    assert complete is False and scheduled == []  # no retry within the back-off delay
+
+
+def test_prefetch_stores_newest_matching(mirror, upstream):
+    upstream.add("demo", "1.0")
+    newest = upstream.add("demo", "1.1")
+    upstream.add("demo", "2.0")
+    result = services.mirror_prefetch(mirror, ["demo<2", "# comment", "-r other.txt", "nope==1"])
+    assert result == {"demo<2": [newest.name], "nope==1": []}
+    assert services.mirror_status(mirror)["cached_files"] == 1
+    assert Index.objects.get(pk=mirror.pk).type == "mirror"
