@@ -34,6 +34,9 @@ class Index(models.Model):
     name = models.CharField(max_length=150)
     type = models.CharField(max_length=16, choices=TYPES, default=STAGE)
     config = models.JSONField(default=dict)
+    # bumped by every change of what the index's simple pages show; the
+    # page cache keys on the generations of the whole resolution order
+    generation = models.BigIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
