@@ -83,6 +83,7 @@ USE_TZ = True
 STATIC_URL = "+static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there at start-up
 
 if env.STORAGE == "s3":
     if not env.S3_BUCKET:
@@ -115,7 +116,8 @@ if env.REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": env.REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 5000}}}
 
 # Uploads: files over 2.5 MB are spooled to a temporary file by Django.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.MAX_JSON_BYTES

@@ -91,12 +91,14 @@ def visible_indexes(order: list[Index], has_project: set[int], project: str) -> 
     return result
 
 
-def project_candidates(index: Index, project: str, *, ignore_bases: bool = False
+def project_candidates(index: Index, project: str, *, ignore_bases: bool = False,
+                       order: list[Index] | None = None
                        ) -> tuple[list[Index], dict[int, Project]]:
     """The indexes that may contribute ``project`` to ``index``, in order, and
     the stage indexes' project rows by id. A mirror is a candidate unless the
     guard hides it; whether it has the project is its kind's to say."""
-    order = [index] if ignore_bases else resolution_order(index)
+    if order is None:
+        order = [index] if ignore_bases else resolution_order(index)
     stage_ids = [ix.id for ix in order if not ix.is_mirror]
     rows = {p.index_id: p for p in Project.objects.filter(index_id__in=stage_ids, name=project)}
     maybe = set(rows) | {ix.id for ix in order if ix.is_mirror}

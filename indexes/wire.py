@@ -76,10 +76,13 @@ def server_state():
     return state.uuid, state.serial
 
 
-def serial_bump() -> None:
-    """Count one change (devpi's serial). Call inside the writing transaction."""
+def serial_bump(*changed_index_ids: int) -> None:
+    """Count one change (devpi's serial), and bump the generation of the
+    indexes whose pages it changes. Call inside the writing transaction."""
     from .models import ServerState
 
+    if changed_index_ids:
+        generation_bump(*changed_index_ids)
     if not ServerState.objects.filter(pk=1).update(serial=F("serial") + 1):
         with transaction.atomic():
             ServerState.objects.get_or_create(pk=1, defaults={"uuid": uuid_module.uuid4().hex,
@@ -92,3 +95,11 @@ def add_server_headers(response, uuid: str, serial: int) -> None:
     response["X-Devpi-Django-Version"] = __version__
     response["X-Devpi-Uuid"] = uuid
     response["X-Devpi-Serial"] = str(serial)
+
+
+def generation_bump(*index_ids: int) -> None:
+    """Note a change of what these indexes show (uploads, removals, pushes,
+    yanks, config changes, mirror refreshes). Page caches key on it."""
+    from .models import Index
+
+    Index.objects.filter(pk__in=index_ids).update(generation=F("generation") + 1)

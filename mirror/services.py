@@ -26,6 +26,7 @@ from indexes.errors import BadGateway, GatewayTimeout, NotFound
 from indexes.models import Index
 from indexes.simple.data import KindPage, SimpleFile
 from indexes.storage import blob_open, blob_put
+from indexes.wire import generation_bump
 from indexes.views.files import IMMUTABLE, content_type_for
 
 from . import upstream
@@ -159,7 +160,12 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
         values = {"exists": True, "links": page.links, "versions": versions, "fetched_at": now,
                   "etag": page.etag, "last_modified": page.last_modified,
                   "serial": page.serial, "last_error": ""}
-    project, _ = MirrorProject.objects.update_or_create(index=index, name=name, defaults=values)
+    changed = cached is None or cached.exists != values["exists"] or cached.links != values["links"]
+    with transaction.atomic():
+        project, _ = MirrorProject.objects.update_or_create(index=index, name=name,
+                                                            defaults=values)
+        if changed:
+            generation_bump(index.id)
     return _as_page(index, project, stale=False)
 
 
@@ -167,6 +173,7 @@ def mirror_project_invalidate(index: Index, name: str) -> None:
     """Forget the freshness of a cached page: the next request asks upstream."""
     MirrorProject.objects.filter(index=index, name=normalize_name(name)).update(
         fetched_at=timezone.now() - timedelta(days=3650))
+    generation_bump(index.id)
 
 
 # -- files -----------------------------------------------------------------

@@ -63,7 +63,7 @@ def index_modify(*, index: Index, data) -> Index:
     with transaction.atomic():
         index.config = config
         index.save(update_fields=["config", "modified"])
-        serial_bump()
+        serial_bump(index.id)
     return index
 
 

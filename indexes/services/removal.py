@@ -26,7 +26,7 @@ def project_delete(*, index: Index, project: str, force: bool = False) -> None:
         deleted, _ = Project.objects.filter(index=index, name=name).delete()
         if not deleted:
             raise NotFound(f"project {project!r} not found on {index.fullname}")
-        serial_bump()
+        serial_bump(index.id)
 
 
 def release_delete(*, index: Index, project: str, version: str, force: bool = False) -> None:
@@ -37,11 +37,11 @@ def release_delete(*, index: Index, project: str, version: str, force: bool = Fa
         ).delete()
         if not deleted:
             raise NotFound(f"project {project!r} has no version {version!r} on {index.fullname}")
-        serial_bump()
+        serial_bump(index.id)
 
 
 def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False) -> None:
     _check_volatile(index, force, "file")
     with transaction.atomic():
         ReleaseFile.objects.filter(pk=file.pk, index=index).delete()
-        serial_bump()
+        serial_bump(index.id)

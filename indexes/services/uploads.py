@@ -132,7 +132,7 @@ def release_register(*, index: Index, form: UploadForm) -> Release:
         release = _release_for(index, name, version, form)
         release.metadata = {**release.metadata, **_metadata(form, only_present=False)}
         release.save(update_fields=["metadata", "modified"])
-        serial_bump()
+        serial_bump(index.id)
     return release
 
 
@@ -186,7 +186,7 @@ def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
             row.uploader = who or ""
             row.log = [log_entry("upload", who, dst=index.fullname)]
             row.save()
-            serial_bump()
+            serial_bump(index.id)
     except IntegrityError:
         raise Conflict(f"{filename} was uploaded concurrently, try again") from None
     return UploadResult(row, created=True)

@@ -23,5 +23,5 @@ def release_yank(*, release: Release, yanked) -> Release:
         raise Invalid("'yanked' must be a reason string, true or false")
     with transaction.atomic():
         release.save(update_fields=["yanked", "yanked_reason", "modified"])
-        serial_bump()
+        serial_bump(release.project.index_id)
     return release

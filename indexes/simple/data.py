@@ -29,6 +29,7 @@ class SimpleProjectPage:
     files: list[SimpleFile]
     versions: list[str] = field(default_factory=list)
     stale: bool = False
+    mirror_expiry: int | None = None  # seconds, when mirror files are on the page
 
 
 @dataclass

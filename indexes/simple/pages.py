@@ -41,20 +41,22 @@ def _stage_files(projects: dict[int, Project], index_names: dict[int, str]
     return files, versions
 
 
-def project_page(index: Index, project: str) -> SimpleProjectPage | None:
+def project_page(index: Index, project: str, order: list[Index] | None = None
+                 ) -> SimpleProjectPage | None:
     """The files ``index`` shows for the normalised ``project``; None if none
     of its indexes has the project. The first file per filename wins.
 
     A failing mirror is skipped when other indexes have the project; with
     nothing else to show its ``BadGateway`` propagates.
     """
-    candidates, projects = project_candidates(index, project)
+    candidates, projects = project_candidates(index, project, order=order)
     index_names = {ix.id: ix.fullname for ix in candidates}
     stage_files, versions = _stage_files(projects, index_names)
     by_index = {p.index_id: p.id for p in projects.values()}
     files: dict[str, SimpleFile] = {}
     found = bool(projects)
     stale = False
+    mirror_expiry: int | None = None
     error: BadGateway | None = None
     for ix in candidates:
         if ix.id in by_index:
@@ -72,6 +74,8 @@ def project_page(index: Index, project: str) -> SimpleProjectPage | None:
                 continue
             found = True
             stale = stale or page.stale
+            expiry = int(ix.config.get("mirror_cache_expiry", 1800))
+            mirror_expiry = expiry if mirror_expiry is None else min(mirror_expiry, expiry)
             versions.update(page.versions)
             contributed = page.files
         for f in sorted(contributed, key=lambda f: f.filename):
@@ -81,13 +85,13 @@ def project_page(index: Index, project: str) -> SimpleProjectPage | None:
             raise error
         return None
     return SimpleProjectPage(name=project, files=sorted(files.values(), key=lambda f: f.filename),
-                             versions=sorted(versions), stale=stale)
+                             versions=sorted(versions), stale=stale, mirror_expiry=mirror_expiry)
 
 
-def project_names(index: Index) -> tuple[list[str], bool]:
+def project_names(index: Index, order: list[Index] | None = None) -> tuple[list[str], bool]:
     """Every project name ``index`` shows (its own and its bases'), and
     whether the list is complete (a mirror's upstream list may not be)."""
-    order = resolution_order(index)
+    order = order if order is not None else resolution_order(index)
     stage_ids = [ix.id for ix in order if not ix.is_mirror]
     names = set(Project.objects.filter(index_id__in=stage_ids).values_list("name", flat=True))
     complete = True

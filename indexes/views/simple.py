@@ -1,9 +1,14 @@
 """The simple repository API views (PEP 503 / 691), also served at the plain
-index URL to installers, as devpi does."""
+index URL to installers, as devpi does.
+
+Pages come from ``indexes.simple.cache``: built once per change of what they
+show, answered with 304 to a matching ``If-None-Match``, gzipped when the
+client accepts it.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
@@ -12,48 +17,88 @@ from .. import selectors
 from ..distribution.names import normalize_name
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
-from ..resolution import resolution_order
 from ..negotiation import HTML, SIMPLE_HTML, SIMPLE_JSON, choose
-from ..simple import pages, render
+from ..resolution import resolution_order
+from ..simple import cache, pages, render
 from .common import root_prefix
 
 OFFERS = (HTML, SIMPLE_HTML, SIMPLE_JSON)
+HTML_TYPE = "text/html; charset=utf-8"
 
 
-def _response(request, body_html, body_json) -> HttpResponse:
-    wanted = choose(request.META.get("HTTP_ACCEPT"), OFFERS) or HTML
-    if wanted == SIMPLE_JSON:
-        response = HttpResponse(body_json(), content_type=SIMPLE_JSON)
+def _content_type(wanted: str) -> str:
+    return {SIMPLE_JSON: SIMPLE_JSON, SIMPLE_HTML: SIMPLE_HTML}.get(wanted, HTML_TYPE)
+
+
+def _accepts_gzip(request) -> bool:
+    return "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+
+
+def _respond(request, page: cache.CachedPage) -> HttpResponse:
+    if request.META.get("HTTP_IF_NONE_MATCH") == page.etag:
+        response = HttpResponseNotModified()
+    elif page.gzipped is not None and _accepts_gzip(request):
+        response = HttpResponse(page.gzipped, content_type=page.content_type)
+        response["Content-Encoding"] = "gzip"
     else:
-        content_type = SIMPLE_HTML if wanted == SIMPLE_HTML else "text/html; charset=utf-8"
-        response = HttpResponse(body_html(), content_type=content_type)
-    patch_vary_headers(response, ("Accept",))
+        response = HttpResponse(page.body, content_type=page.content_type)
+    response["ETag"] = page.etag
+    for key, value in page.headers:
+        response[key] = value
+    patch_vary_headers(response, ("Accept", "Accept-Encoding"))
     return response
+
+
+def _not_modified_early(request, key: str) -> HttpResponse | None:
+    """A 304 without touching the page: the key says it has not changed."""
+    etag = cache.etag_for(key)
+    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        patch_vary_headers(response, ("Accept", "Accept-Encoding"))
+        return response
+    return None
 
 
 def index_list(request, index):
-    names, complete = pages.project_names(index)
+    wanted = choose(request.META.get("HTTP_ACCEPT"), OFFERS) or HTML
     prefix = root_prefix(request)
-    response = _response(request,
-                         lambda: render.index_html(names, prefix, index.fullname),
-                         lambda: render.index_json(names))
-    if not complete:
-        response["X-Devpi-Project-List"] = "incomplete"
-    return response
+    order = resolution_order(index)
+    key = cache.page_key("list", order, f"{wanted}|{prefix}")
+    page = cache.get(key)
+    if page is None:
+        names, complete = pages.project_names(index, order)
+        body = (render.index_json(names) if wanted == SIMPLE_JSON
+                else render.index_html(names, prefix, index.fullname))
+        headers = () if complete else (("X-Devpi-Project-List", "incomplete"),)
+        page = cache.make_page(key, body, _content_type(wanted), headers)
+        # an incomplete list is being fetched in the background: look again soon
+        cache.put(key, page, None if complete else 2)
+    return _respond(request, page)
 
 
 def project_page(request, index, project: str):
     normalized = normalize_name(project)
-    page = pages.project_page(index, normalized)
-    if page is None:
-        raise NotFound(f"The project {project} does not exist.")
+    wanted = choose(request.META.get("HTTP_ACCEPT"), OFFERS) or HTML
     prefix = root_prefix(request)
-    response = _response(request,
-                         lambda: render.project_html(page, prefix),
-                         lambda: render.project_json(page, prefix))
-    if page.stale:
-        response["X-Devpi-Stale"] = "upstream unreachable, serving cached page"
-    return response
+    order = resolution_order(index)
+    key = cache.page_key(f"project|{normalized}", order, f"{wanted}|{prefix}")
+    if (early := _not_modified_early(request, key)) is not None:
+        return early
+    page = cache.get(key)
+    if page is None:
+        data = pages.project_page(index, normalized, order)
+        if data is None:
+            raise NotFound(f"The project {project} does not exist.")
+        body = (render.project_json(data, prefix) if wanted == SIMPLE_JSON
+                else render.project_html(data, prefix))
+        headers = ()
+        if data.stale:
+            headers = (("X-Devpi-Stale", "upstream unreachable, serving cached page"),)
+        page = cache.make_page(key, body, _content_type(wanted), headers)
+        if not data.stale:
+            cache.put(key, page, data.mirror_expiry)
+    return _respond(request, page)
 
 
 def simple_index(request, user, index):
