@@ -8,7 +8,7 @@ from datetime import timezone
 from django.contrib.auth import get_user_model
 
 from .distribution.names import normalize_name
-from .errors import NotFound
+from .errors import BadGateway, NotFound
 from .models import Index, Project, Release, ReleaseFile
 from .kinds import kind_for
 from .resolution import project_candidates
@@ -133,10 +133,15 @@ def project_versions(index: Index, project: str, base_url: str, *,
         files[f.release_id].append(f)
     result: dict[str, dict] = {}
     found = bool(projects)
+    error: BadGateway | None = None
     for ix in candidates:
         if ix.is_mirror:
             kind = kind_for(ix)
-            page = kind.project_page(ix, name) if kind is not None else None
+            try:
+                page = kind.project_page(ix, name) if kind is not None else None
+            except BadGateway as exc:
+                error = error or exc
+                continue
             if page is None:
                 continue
             found = True
@@ -147,6 +152,8 @@ def project_versions(index: Index, project: str, base_url: str, *,
             if release.version not in result:
                 result[release.version] = version_data(release, files[release.id], ix, base_url)
     if not found:
+        if error is not None:
+            raise error
         raise NotFound(f"The project {project} does not exist.")
     return result
 

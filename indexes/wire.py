@@ -46,15 +46,16 @@ def api_response(status: int = 200, message: str | None = None, *, type: str | N
         data["type"] = type
     if message:
         data["message"] = message
-    return json_response(data, status=status, reason=message if status >= 400 else None)
+    return json_response(data, status=status)
 
 
 def error_response(request, error: DevpiError) -> HttpResponse:
-    """A domain error: JSON ``{"message"}`` for API clients, text otherwise;
-    the message is also the reason phrase (twine and setuptools show it)."""
+    """A domain error: JSON ``{"message"}`` with the standard reason phrase for
+    API clients (devpi-client prints both), else text with the message as the
+    reason phrase (twine and setuptools show it)."""
     status, message = error.status, error.message
     if prefers_json(request.META.get("HTTP_ACCEPT")):
-        response = json_response({"message": message}, status=status, reason=message)
+        response = json_response({"message": message}, status=status)
     else:
         response = HttpResponse(f"{status} {message}\n", status=status,
                                 content_type="text/plain; charset=utf-8")

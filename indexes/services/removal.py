@@ -1,7 +1,9 @@
 """Removing projects, versions and files from an index.
 
-Blobs are shared by content across indexes, so rows are removed here and
-blobs no row points to are left for ``manage.py devpi_gc``.
+As devpi does, removing the last file of a version removes the version, and
+removing the last version removes the project. Blobs are shared by content
+across indexes, so rows are removed here and blobs that no row points to any
+more are left for a clean-up.
 """
 
 from __future__ import annotations
@@ -19,29 +21,42 @@ def _check_volatile(index: Index, force: bool, what: str) -> None:
         raise Forbidden(f"cannot delete {what} on non-volatile index {index.fullname}")
 
 
+def _project(index: Index, project: str) -> Project:
+    row = Project.objects.filter(index=index, name=normalize_name(project)).first()
+    if row is None:
+        raise NotFound(f"project {normalize_name(project)!r} not found on stage "
+                       f"{index.fullname!r}")
+    return row
+
+
 def project_delete(*, index: Index, project: str, force: bool = False) -> None:
-    name = normalize_name(project)
     _check_volatile(index, force, "project")
     with transaction.atomic():
-        deleted, _ = Project.objects.filter(index=index, name=name).delete()
-        if not deleted:
-            raise NotFound(f"project {project!r} not found on {index.fullname}")
+        _project(index, project).delete()
         serial_bump(index.id)
 
 
 def release_delete(*, index: Index, project: str, version: str, force: bool = False) -> None:
     _check_volatile(index, force, "version")
     with transaction.atomic():
-        deleted, _ = Release.objects.filter(
-            project__index=index, project__name=normalize_name(project), version=version
-        ).delete()
+        row = _project(index, project)
+        deleted, _ = Release.objects.filter(project=row, version=version).delete()
         if not deleted:
-            raise NotFound(f"project {project!r} has no version {version!r} on {index.fullname}")
+            raise NotFound(f"version {version!r} of project {row.name!r} not found on stage "
+                           f"{index.fullname!r}")
+        if not Release.objects.filter(project=row).exists():
+            row.delete()
         serial_bump(index.id)
 
 
 def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False) -> None:
     _check_volatile(index, force, "file")
     with transaction.atomic():
+        release = file.release
         ReleaseFile.objects.filter(pk=file.pk, index=index).delete()
+        if not release.files.exists():
+            project = release.project
+            release.delete()
+            if not Release.objects.filter(project=project).exists():
+                project.delete()
         serial_bump(index.id)
