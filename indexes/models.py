@@ -134,3 +134,16 @@ class ServerState(models.Model):
 
     uuid = models.CharField(max_length=32, default="", blank=True)
     serial = models.BigIntegerField(default=0)
+
+
+class RemovedFile(models.Model):
+    """A tombstone: this file existed on this index and was removed, so its
+    URL answers 410 Gone instead of 404, as devpi does."""
+
+    index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="removed_files")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["index", "filename"])]
