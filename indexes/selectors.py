@@ -8,8 +8,8 @@ from datetime import timezone
 from django.contrib.auth import get_user_model
 
 from .distribution.names import normalize_name
-from .errors import BadGateway, NotFound
-from .models import Index, Project, Release, ReleaseFile
+from .errors import BadGateway, Gone, NotFound
+from .models import Index, Project, Release, ReleaseFile, RemovedFile
 from .kinds import kind_for
 from .resolution import project_candidates
 
@@ -176,6 +176,9 @@ def release_file_by_path(index: Index, hash_path: str) -> ReleaseFile:
     file = ReleaseFile.objects.filter(index=index, filename=parts[2],
                                       sha256__startswith=prefix).first()
     if file is None:
+        if RemovedFile.objects.filter(index=index, filename=parts[2],
+                                      sha256__startswith=prefix).exists():
+            raise Gone(f"file {hash_path!r} existed, deleted in later serial")
         raise NotFound(f"no such file {hash_path!r}")
     return file
 

@@ -12,8 +12,13 @@ from django.db import transaction
 
 from ..distribution.names import normalize_name
 from ..errors import Forbidden, NotFound
-from ..models import Index, Project, Release, ReleaseFile
+from ..models import Index, Project, Release, ReleaseFile, RemovedFile
 from ..wire import serial_bump
+
+
+def _tombstones(index: Index, files) -> None:
+    RemovedFile.objects.bulk_create(
+        [RemovedFile(index=index, filename=f.filename, sha256=f.sha256) for f in files])
 
 
 def _check_volatile(index: Index, force: bool, what: str) -> None:
@@ -32,7 +37,10 @@ def _project(index: Index, project: str) -> Project:
 def project_delete(*, index: Index, project: str, force: bool = False) -> None:
     _check_volatile(index, force, "project")
     with transaction.atomic():
-        _project(index, project).delete()
+        row = _project(index, project)
+        _tombstones(index, ReleaseFile.objects.filter(release__project=row).only(
+            "filename", "sha256"))
+        row.delete()
         serial_bump(index.id)
 
 
@@ -40,6 +48,8 @@ def release_delete(*, index: Index, project: str, version: str, force: bool = Fa
     _check_volatile(index, force, "version")
     with transaction.atomic():
         row = _project(index, project)
+        _tombstones(index, ReleaseFile.objects.filter(
+            release__project=row, release__version=version).only("filename", "sha256"))
         deleted, _ = Release.objects.filter(project=row, version=version).delete()
         if not deleted:
             raise NotFound(f"version {version!r} of project {row.name!r} not found on stage "
@@ -53,6 +63,7 @@ def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False)
     _check_volatile(index, force, "file")
     with transaction.atomic():
         release = file.release
+        _tombstones(index, [file])
         ReleaseFile.objects.filter(pk=file.pk, index=index).delete()
         if not release.files.exists():
             project = release.project
