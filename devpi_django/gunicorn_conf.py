@@ -9,3 +9,6 @@ timeout = 300  # large uploads on slow links
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = "127.0.0.1,::1"
+# gunicorn's control socket lives in $HOME by default: several servers (tests,
+# the benchmark) would fight over it, and devpi-django does not use it.
+control_socket_disable = True
