@@ -154,6 +154,10 @@ def project_versions(index: Index, project: str, base_url: str, *,
     if not found:
         if error is not None:
             raise error
+        if ignore_bases:
+            # devpi: a project known through the bases lists no versions here
+            project_versions(index, project, base_url)
+            return {}
         raise NotFound(f"The project {project} does not exist.")
     return result
 
