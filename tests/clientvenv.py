@@ -3,6 +3,7 @@ once under build/ from pinned requirements and reused while they match."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import subprocess
 import sys
@@ -25,10 +26,18 @@ def client_venv(name: str, requirements: list[str]) -> Path:
     root = REPO / "build" / f"{name}-venv"
     stamp = root / ".requirements-sha256"
     bin_dir = root / "bin"
-    if stamp.exists() and stamp.read_text() == stamp_value:
-        return bin_dir
+    root.parent.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers may get here at once: one builds, the others wait
+    with open(root.parent / f".{name}-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists() and stamp.read_text() == stamp_value:
+            return bin_dir
+        _build(root, bin_dir, requirements)
+        stamp.write_text(stamp_value)
+    return bin_dir
+
+
+def _build(root: Path, bin_dir: Path, requirements: list[str]) -> None:
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
     subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet",
                     "--disable-pip-version-check", *requirements], check=True)
-    stamp.write_text(stamp_value)
-    return bin_dir
