@@ -66,6 +66,8 @@ S3_ENDPOINT_URL = _get("DEVPI_S3_ENDPOINT_URL")
 CELERY_BROKER_URL = _get("CELERY_BROKER_URL") or _get("REDIS_URL")
 REDIS_URL = _get("REDIS_URL")
 WEB_CONCURRENCY = _int("DEVPI_WEB_CONCURRENCY", 4)
+FILE_SERVING = (_get("DEVPI_FILE_SERVING") or ("redirect" if STORAGE == "s3" else "app")).lower()
+X_ACCEL_PREFIX = (_get("DEVPI_X_ACCEL_PREFIX", "/+blobs") or "/+blobs").rstrip("/")
 
 
 def allowed_hosts() -> list[str]:

@@ -75,6 +75,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []  # devpi's API accepts any password, even ""
 
+# Django's default list, plus the scheme of devpi-server's oldest exports.
+# New passwords use the first; argon2 (devpi-server 4.2 and later) and the
+# old salted sha256 verify imported users (indexes.importexport) and are
+# replaced by the first at their next successful login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "indexes.hashers.DevpiSaltedSHA256PasswordHasher",
+]
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
@@ -83,6 +96,9 @@ USE_TZ = True
 STATIC_URL = "+static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# the application serves its own static files (WhiteNoise), also without a
+# collectstatic run: files are found at start-up through the finders
+WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there at start-up
 
 if env.STORAGE == "s3":
@@ -105,6 +121,11 @@ elif env.STORAGE == "filesystem":
     }
 else:
     raise SystemExit(f"DEVPI_STORAGE must be 'filesystem' or 's3', got {env.STORAGE!r}")
+
+if env.FILE_SERVING not in ("app", "x-accel-redirect", "x-sendfile", "redirect"):
+    raise SystemExit("DEVPI_FILE_SERVING must be app, x-accel-redirect, x-sendfile or redirect")
+if env.FILE_SERVING == "redirect" and env.STORAGE != "s3":
+    raise SystemExit("DEVPI_FILE_SERVING=redirect needs DEVPI_STORAGE=s3")
 
 STORAGES = {
     "default": _blob_storage,
@@ -136,6 +157,8 @@ if env.MIRROR_LIST_REFRESH_SECONDS > 0:  # opt-in, off by default
     }
 
 LOGIN_URL = "/+login"
+# the web UI's forms: behind a proxy the browser's Origin is the outside URL
+CSRF_TRUSTED_ORIGINS = [env.OUTSIDE_URL] if env.OUTSIDE_URL else []
 
 DEVPI = {
     "OUTSIDE_URL": env.OUTSIDE_URL,
@@ -144,6 +167,8 @@ DEVPI = {
     "MIRROR_URL": env.MIRROR_URL,
     "MIRROR_TIMEOUT": env.MIRROR_TIMEOUT,
     "MAX_UPLOAD_BYTES": env.MAX_UPLOAD_BYTES,
+    "FILE_SERVING": env.FILE_SERVING,
+    "X_ACCEL_PREFIX": env.X_ACCEL_PREFIX,
     "MAX_JSON_BYTES": env.MAX_JSON_BYTES,
     "LOGIN_EXPIRATION": 36000,
     "CREDENTIAL_CACHE_SECONDS": 300,

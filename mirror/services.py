@@ -15,9 +15,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import Count, Sum
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.http import http_date
 
 from indexes.distribution.archives import InvalidArchive, inspect_archive
 from indexes.distribution.filenames import InvalidFilename, parse_filename
@@ -27,7 +26,7 @@ from indexes.models import Index
 from indexes.simple.data import KindPage, SimpleFile
 from indexes.storage import blob_open, blob_put
 from indexes.wire import generation_bump
-from indexes.views.files import IMMUTABLE, content_type_for
+from indexes.blobresponse import IMMUTABLE, blob_response, content_type_for
 
 from . import upstream
 from .locks import lease_acquire, lease_held, lease_release, lease_renew, lease_wait
@@ -217,16 +216,9 @@ def _find_link(index: Index, filename: str, prefix: str) -> tuple[str, dict]:
     return project, link
 
 
-def _serve_stored(request, stored: MirrorFile, content_type: str):
-    if request.method == "HEAD":
-        response = HttpResponse(b"", content_type=content_type)
-    else:
-        response = FileResponse(blob_open(stored.sha256), content_type=content_type)
-    response["Content-Length"] = str(stored.size)
-    response["ETag"] = f'"{stored.sha256}"'
-    response["Last-Modified"] = http_date(stored.stored_at.timestamp())
-    response["Cache-Control"] = IMMUTABLE
-    return response
+def _serve_stored(request, stored: MirrorFile):
+    return blob_response(request, sha256=stored.sha256, size=stored.size,
+                         filename=stored.filename, last_modified=stored.stored_at)
 
 
 def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
@@ -242,7 +234,7 @@ def mirror_serve_file(request, index: Index, path: str):
     metadata = filename.endswith(".metadata")
     stored = _stored(index, filename, prefix) if not metadata else None
     if stored is not None:
-        return _serve_stored(request, stored, content_type_for(filename))
+        return _serve_stored(request, stored)
     if metadata:
         return _serve_metadata(request, index, filename[: -len(".metadata")], prefix)
     project, link = _find_link(index, filename, prefix)
@@ -276,7 +268,7 @@ def _serve_metadata(request, index: Index, filename: str, prefix: str):
             _record_contact(index, message)
             raise BadGateway(message)
         stored = _store_metadata(index, project, link, body, url)
-    return _serve_stored(request, stored, "text/plain; charset=utf-8")
+    return _serve_stored(request, stored)
 
 
 def _store_metadata(index: Index, project: str, link: dict, body: bytes, url: str) -> MirrorFile:
@@ -319,11 +311,11 @@ def _download(request, index: Index, project: str, link: dict):
         lease_wait(key, timeout=3600)
         stored = _stored(index, filename, sha256)
         if stored is not None:
-            return _serve_stored(request, stored, content_type)
+            return _serve_stored(request, stored)
     stored = _stored(index, filename, sha256)
     if stored is not None:
         lease_release(key, token)
-        return _serve_stored(request, stored, content_type)
+        return _serve_stored(request, stored)
     try:
         response = upstream.open_file(link["url"])
     except upstream.UpstreamError as error:

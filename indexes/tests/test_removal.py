@@ -59,3 +59,21 @@ def test_version_and_project_removal_leave_tombstones(client, dev, tmp_path):
     # re-uploading the same file makes it live again
     put(dev, make_wheel(tmp_path / "2", "pkg", "2.0"), "2.0")
     assert client.get(f"/alice/dev/+f/{two.hash_path}").status_code == 200
+
+
+def test_file_serving_modes_and_conditional_get(client, dev, tmp_path, settings):
+    wheel = put(dev, make_wheel(tmp_path / "w", "pkg", "1.0"), "1.0")
+    url = f"/alice/dev/+f/{wheel.hash_path}"
+    direct = client.get(url)
+    assert b"".join(direct.streaming_content) == (tmp_path / "w" / wheel.filename).read_bytes()
+    assert direct["Content-Length"] == str(wheel.size)
+    assert client.get(url, HTTP_IF_NONE_MATCH=direct["ETag"]).status_code == 304
+    settings.DEVPI = {**settings.DEVPI, "FILE_SERVING": "x-accel-redirect",
+                      "X_ACCEL_PREFIX": "/+blobs"}
+    accel = client.get(url)
+    sha = wheel.sha256
+    assert accel["X-Accel-Redirect"] == f"/+blobs/{sha[:2]}/{sha[2:4]}/{sha}"
+    assert accel.content == b""
+    settings.DEVPI = {**settings.DEVPI, "FILE_SERVING": "x-sendfile"}
+    sendfile = client.get(url)
+    assert sendfile["X-Sendfile"].endswith(f"/{sha[:2]}/{sha[2:4]}/{sha}")

@@ -3,41 +3,19 @@ their PEP 658 metadata at the same path plus ``.metadata``."""
 
 from __future__ import annotations
 
-import mimetypes
-
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import permissions, selectors
+from ..blobresponse import IMMUTABLE, blob_response
 from ..auth import request_user
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
 from ..negotiation import prefers_json
 from ..services import removal
-from ..storage import blob_open
 from ..wire import api_response
 from .common import require
-
-IMMUTABLE = "max-age=365000000, immutable, public"
-CONTENT_TYPES = {
-    ".whl": "application/zip",
-    ".zip": "application/zip",
-    ".egg": "application/zip",
-    ".tar.gz": "application/gzip",
-    ".tgz": "application/gzip",
-}
-
-
-def content_type_for(filename: str) -> str:
-    """Never a Content-Encoding: clients must receive the bytes that hash."""
-    lower = filename.lower()
-    for suffix, ctype in CONTENT_TYPES.items():
-        if lower.endswith(suffix):
-            return ctype
-    guessed, _ = mimetypes.guess_type(filename)
-    return guessed or "application/octet-stream"
-
 
 def _metadata(request, index, path: str):
     file = selectors.release_file_by_path(index, path[: -len(".metadata")])
@@ -81,14 +59,5 @@ def serve(request, user, index, path):
             "version": release.version,
             "size": file.size,
         })
-    content_type = content_type_for(file.filename)
-    if request.method == "HEAD":
-        response = HttpResponse(b"", content_type=content_type)
-    else:
-        response = FileResponse(blob_open(file.sha256), content_type=content_type)
-    response["Content-Length"] = str(file.size)
-    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    response["ETag"] = f'"{file.sha256}"'
-    response["Last-Modified"] = http_date(file.uploaded_at.timestamp())
-    response["Cache-Control"] = IMMUTABLE
-    return response
+    return blob_response(request, sha256=file.sha256, size=file.size, filename=file.filename,
+                         last_modified=file.uploaded_at)

@@ -1,0 +1,72 @@
+"""HTTP responses for stored blobs (release files, metadata files, mirrored
+files), with the zero-copy paths a deployment can choose
+(``DEVPI_FILE_SERVING``):
+
+- ``app`` (default): the application streams the file; on the filesystem
+  gunicorn hands it to ``sendfile`` through ``wsgi.file_wrapper``;
+- ``x-accel-redirect``: nginx serves the file from the blob directory
+  (``DEVPI_X_ACCEL_PREFIX``, an ``internal`` location) and the worker is free
+  at once;
+- ``x-sendfile``: the same for Apache / lighttpd, with the local path;
+- ``redirect``: a short-lived presigned URL of the object store (S3).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.shortcuts import redirect
+from django.utils.http import http_date
+
+from .storage import blob_key, blob_local_path, blob_open, blob_storage
+
+IMMUTABLE = "max-age=365000000, immutable, public"
+CONTENT_TYPES = {
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+    ".egg": "application/zip",
+    ".tar.gz": "application/gzip",
+    ".tgz": "application/gzip",
+    ".metadata": "text/plain; charset=utf-8",
+}
+PRESIGNED_SECONDS = 300
+
+
+def content_type_for(filename: str) -> str:
+    """Never a Content-Encoding: clients must receive the bytes that hash."""
+    lower = filename.lower()
+    for suffix, ctype in CONTENT_TYPES.items():
+        if lower.endswith(suffix):
+            return ctype
+    guessed, _ = mimetypes.guess_type(filename)
+    return guessed or "application/octet-stream"
+
+
+def blob_response(request, *, sha256: str, size: int, filename: str, last_modified,
+                  blob_sha256: str | None = None) -> HttpResponse:
+    """Serve the blob of ``blob_sha256`` (default ``sha256``) as ``filename``."""
+    etag = f'"{sha256}"'
+    mode = settings.DEVPI["FILE_SERVING"]
+    key_sha = blob_sha256 or sha256
+    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+        response = HttpResponseNotModified()
+    elif request.method == "HEAD":
+        response = HttpResponse(b"", content_type=content_type_for(filename))
+        response["Content-Length"] = str(size)
+    elif mode == "redirect":
+        return redirect(blob_storage().url(blob_key(key_sha), expire=PRESIGNED_SECONDS))
+    elif mode == "x-accel-redirect":
+        response = HttpResponse(b"", content_type=content_type_for(filename))
+        response["X-Accel-Redirect"] = f"{settings.DEVPI['X_ACCEL_PREFIX']}/{blob_key(key_sha)}"
+    elif mode == "x-sendfile":
+        response = HttpResponse(b"", content_type=content_type_for(filename))
+        response["X-Sendfile"] = blob_local_path(key_sha) or ""
+    else:
+        response = FileResponse(blob_open(key_sha), content_type=content_type_for(filename))
+        response["Content-Length"] = str(size)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified.timestamp())
+    response["Cache-Control"] = IMMUTABLE
+    return response
