@@ -39,3 +39,19 @@ def register_kind(index_type: str, kind: IndexKind) -> None:
 
 def kind_for(index) -> IndexKind | None:
     return _KINDS.get(index.type)
+
+
+def kind_page(index, project: str) -> tuple[KindPage | None, Exception | None]:
+    """(page, None), (None, None) when the index lacks the project, or
+    (None, error) when its kind could not tell (an unreachable upstream): the
+    caller serves what the other indexes have and raises the error only when
+    nothing has the project."""
+    from .errors import BadGateway
+
+    kind = kind_for(index)
+    if kind is None:
+        return None, None
+    try:
+        return kind.project_page(index, project), None
+    except BadGateway as exc:
+        return None, exc

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from .distribution.names import normalize_name
 from .errors import BadGateway, Gone, NotFound
 from .models import Index, Project, Release, ReleaseFile, RemovedFile
-from .kinds import kind_for
+from .kinds import kind_for, kind_page
 from .resolution import project_candidates
 
 
@@ -136,12 +136,8 @@ def project_versions(index: Index, project: str, base_url: str, *,
     error: BadGateway | None = None
     for ix in candidates:
         if ix.is_mirror:
-            kind = kind_for(ix)
-            try:
-                page = kind.project_page(ix, name) if kind is not None else None
-            except BadGateway as exc:
-                error = error or exc
-                continue
+            page, failure = kind_page(ix, name)
+            error = error or failure
             if page is None:
                 continue
             found = True

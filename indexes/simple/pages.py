@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timezone
 
 from ..errors import BadGateway
-from ..kinds import kind_for
+from ..kinds import kind_for, kind_page
 from ..models import Index, Project, Release, ReleaseFile
 from ..resolution import project_candidates, resolution_order
 from .data import SimpleFile, SimpleProjectPage
@@ -62,14 +62,8 @@ def project_page(index: Index, project: str, order: list[Index] | None = None
         if ix.id in by_index:
             contributed = stage_files[by_index[ix.id]]
         else:
-            kind = kind_for(ix)
-            if kind is None:
-                continue
-            try:
-                page = kind.project_page(ix, project)
-            except BadGateway as exc:
-                error = error or exc
-                continue
+            page, failure = kind_page(ix, project)
+            error = error or failure
             if page is None:
                 continue
             found = True
