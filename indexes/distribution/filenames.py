@@ -77,17 +77,41 @@ def parse_filename(filename: str, version_hint: str | None = None) -> DistFilena
 
 
 def _spelled_version(filename: str, version: Version) -> str:
-    """The version as written in the file name when it normalises equal."""
-    base = filename.split("-")
-    for part in base[1:]:
-        if versions_equal(part, str(version)):
-            return part
+    """The version as written in the file name when it normalises equal.
+
+    A wheel's version is its second dash-separated part; an sdist's is what
+    follows the last dash of the name without its suffix (``foo-1-1.0.tar.gz``
+    is version ``1.0`` of ``foo-1``, whatever ``1`` compares equal to)."""
+    lower = filename.lower()
+    if lower.endswith(".whl"):
+        parts = filename[: -len(".whl")].split("-")
+        spelled = parts[1] if len(parts) > 1 else ""
+    else:
+        stem = filename
+        for suffix in (".tar.gz", ".zip"):
+            if lower.endswith(suffix):
+                stem = filename[: -len(suffix)]
+                break
+        spelled = stem.rpartition("-")[2]
+    if spelled and versions_equal(spelled, str(version)):
+        return spelled
     return str(version)
 
 
 def _looks_like_bdist_dumb(filename: str) -> bool:
     # name-1.0.linux-x86_64.tar.gz / .zip
     return bool(re.search(r"\.(linux|win|macosx|cygwin|freebsd)[-_.\w]*\.(tar\.gz|zip)$", filename))
+
+
+def _ends_version(rest: str) -> bool:
+    """Whether ``rest`` may follow a complete version in a legacy name:
+    nothing, ``-py2.7``, or a platform (``.linux-x86_64``), but not ``.0``
+    (``pkg-1.0`` does not contain version ``1``)."""
+    if not rest:
+        return True
+    if rest[0] == "-":
+        return True
+    return rest[0] == "." and not rest[1:2].isdigit()
 
 
 def _parse_legacy(filename: str, version_hint: str | None) -> DistFilename:
@@ -113,13 +137,15 @@ def _parse_legacy(filename: str, version_hint: str | None) -> DistFilename:
     if not version_hint:
         raise InvalidFilename(f"cannot determine the version of {filename!r}")
     marker = f"-{version_hint}"
+    # the first "-<version>" that ends the version part (a name may itself
+    # contain "-<version>" followed by more name: "my-1pkg-1.egg")
     pos = stem.find(marker)
+    while pos > 0 and not _ends_version(stem[pos + len(marker):]):
+        pos = stem.find(marker, pos + 1)
     if pos <= 0:
         raise InvalidFilename(f"filename {filename!r} does not contain version {version_hint!r}")
     name = stem[:pos]
     rest = stem[pos + len(marker):]
-    if rest and rest[0] not in "-.":
-        raise InvalidFilename(f"filename {filename!r} does not contain version {version_hint!r}")
     pyversion = "source" if packagetype == "sdist" else "any"
     m = re.search(r"-py(\d[\d.]*)", rest)
     if m:

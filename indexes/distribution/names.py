@@ -9,7 +9,7 @@ from packaging.utils import canonicalize_name
 # devpi refuses control characters, spaces and this punctuation in user and
 # index names; names starting with "+" are routes (+api, +simple, +f, ...).
 _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f !\"#$%&'()*+,/:;<=>?\[\\\]^`{|}~]")
-_PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_PROJECT_NAME = re.compile(r"[A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9]", re.IGNORECASE)
 
 
 def normalize_name(name: str) -> str:
@@ -19,7 +19,8 @@ def normalize_name(name: str) -> str:
 
 def is_valid_project_name(name: str) -> bool:
     """Whether ``name`` is a legal project name (core metadata's rule)."""
-    return bool(_PROJECT_NAME.match(name or ""))
+    # fullmatch: "$" would also accept a trailing newline
+    return bool(_PROJECT_NAME.fullmatch(name or ""))
 
 
 def is_valid_user_or_index_name(name: str) -> bool:
