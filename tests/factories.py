@@ -4,6 +4,7 @@ directly (fast), plus a project tree for ``python -m build``."""
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import tarfile
@@ -50,7 +51,10 @@ def make_wheel(directory: Path, name: str, version: str, *, requires_python: str
     Path(directory).mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for arcname, data in files.items():
-            zf.writestr(arcname, data)
+            # a fixed timestamp: the same arguments always give the same bytes
+            info = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
     return path
 
 
@@ -66,11 +70,13 @@ def make_sdist(directory: Path, name: str, version: str, *,
                             f"version={version!r}, packages=[{dist!r}])\n",
         f"{base}/{dist}/__init__.py": "X = 1\n",
     }
-    with tarfile.open(path, "w:gz") as tf:
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, \
+            tarfile.open(fileobj=gz, mode="w") as tf:
         for arcname, text in members.items():
             data = text.encode()
             info = tarfile.TarInfo(arcname)
             info.size = len(data)
+            info.mtime = 1577836800
             tf.addfile(info, io.BytesIO(data))
     return path
 
