@@ -7,7 +7,7 @@ export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
 
-.PHONY: install serve init test test-postgres test-fast clean
+.PHONY: install browser-deps serve init test test-postgres test-fast bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian's chromium and chromium-driver for the browser tests (never a
+# downloaded browser); apt-get runs only when they are missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium chromium-driver; \
+	fi
 
 init: install
 	$(PY) manage.py migrate --noinput -v0
@@ -24,11 +33,20 @@ init: install
 serve: init
 	$(VENV)/bin/gunicorn -c devpi_django/gunicorn_conf.py devpi_django.wsgi
 
-test: install
+test: install browser-deps
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client"
+
+# devpi-django and devpi-server side by side (bench/README.md); up to 15 minutes.
+# BENCH_ARGS=--update-readme writes the results table into bench/README.md.
+bench: install
+	$(PY) -m bench --scale $(BENCH_ARGS)
+
+# the benchmark's code paths on tiny data, devpi-django only (also part of `make test`)
+bench-smoke: install
+	$(PY) -m bench --smoke --scale --out build/bench-smoke
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

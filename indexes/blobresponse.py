@@ -64,7 +64,9 @@ def blob_response(request, *, sha256: str, size: int, filename: str, last_modifi
         response = HttpResponse(b"", content_type=content_type_for(filename))
         response["X-Sendfile"] = blob_local_path(key_sha) or ""
     else:
-        response = FileResponse(blob_open(key_sha), content_type=content_type_for(filename))
+        # filename: browsers save the download under it, not under the blob's name
+        response = FileResponse(blob_open(key_sha), content_type=content_type_for(filename),
+                                filename=filename)
         response["Content-Length"] = str(size)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())

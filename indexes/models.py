@@ -147,3 +147,31 @@ class RemovedFile(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["index", "filename"])]
+
+
+class DocZip(models.Model):
+    """The documentation zip of a release (devpi's ``doczip`` link), named
+    ``<project>-<version>.doc.zip`` and served under ``+f`` like a release
+    file. Its bytes are a blob keyed by ``sha256``; the unpacked tree lives in
+    the blob storage under ``indexes.storage.doc_prefix(sha256)``, so copies
+    on other indexes (push) share both."""
+
+    release = models.OneToOneField(Release, on_delete=models.CASCADE, related_name="doczip")
+    index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="doczips")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    uploaded_at = models.DateTimeField()
+    uploader = models.CharField(max_length=150, blank=True, default="")
+    log = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["index", "filename"],
+                                               name="doczip_unique_filename")]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def hash_path(self) -> str:
+        return f"{self.sha256[:3]}/{self.sha256[3:16]}/{self.filename}"

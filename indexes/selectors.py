@@ -7,11 +7,14 @@ from datetime import timezone
 
 from django.contrib.auth import get_user_model
 
+from . import registry
 from .distribution.names import normalize_name
+from .distribution.versions import sorted_versions
 from .errors import BadGateway, Gone, NotFound
-from .models import Index, Project, Release, ReleaseFile, RemovedFile
+from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile
 from .kinds import kind_for, kind_page
 from .resolution import project_candidates
+from .storage import blob_storage, doc_key
 
 
 def user_get(username: str):
@@ -92,14 +95,37 @@ def _link(base_url: str, file: ReleaseFile, index: Index) -> dict:
     }
 
 
+def _doczip_link(base_url: str, doczip: DocZip, index: Index) -> dict:
+    return {
+        "rel": "doczip",
+        "href": f"{base_url}/{index.fullname}/+f/{doczip.hash_path}",
+        "hash_spec": f"sha256={doczip.sha256}",
+        "hashes": {"sha256": doczip.sha256},
+        "log": doczip.log,
+    }
+
+
 def version_data(release: Release, files: list[ReleaseFile], index: Index,
-                 base_url: str) -> dict:
+                 base_url: str, *, doczip: DocZip | None = None,
+                 extra_links: dict[int, list[dict]] | None = None) -> dict:
+    """devpi's versiondata: the metadata and ``+links``: release files, the
+    links other apps attach to them (``indexes.registry``: tox results), the
+    doczip."""
     data = dict(release.metadata)
     data.setdefault("name", release.project.display_name)
     data["version"] = release.version
     if release.yanked:
         data["yanked"] = release.yanked_reason or True
-    data["+links"] = [_link(base_url, f, index) for f in files]
+    links = [_link(base_url, f, index) for f in files]
+    if extra_links is None:
+        extra_links = registry.extra_links(
+            {f.id: file_href(base_url, f, index.fullname) for f in files},
+            {f.id: f for f in files}, base_url)
+    for f in files:
+        links.extend(extra_links.get(f.id, []))
+    if doczip is not None:
+        links.append(_doczip_link(base_url, doczip, index))
+    data["+links"] = links
     return data
 
 
@@ -131,6 +157,13 @@ def project_versions(index: Index, project: str, base_url: str, *,
     files = defaultdict(list)
     for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
         files[f.release_id].append(f)
+    doczips = {d.release_id: d for d in DocZip.objects.filter(
+        release__project_id__in=project_ids)} if project_ids else {}
+    index_names = {ix.id: ix.fullname for ix in candidates}
+    all_files = {f.id: f for release_files in files.values() for f in release_files}
+    extra = registry.extra_links(
+        {f.id: file_href(base_url, f, index_names[f.index_id]) for f in all_files.values()
+         if f.index_id in index_names}, all_files, base_url)
     result: dict[str, dict] = {}
     found = bool(projects)
     error: BadGateway | None = None
@@ -146,7 +179,9 @@ def project_versions(index: Index, project: str, base_url: str, *,
             continue
         for release in releases.get(ix.id, []):
             if release.version not in result:
-                result[release.version] = version_data(release, files[release.id], ix, base_url)
+                result[release.version] = version_data(
+                    release, files[release.id], ix, base_url, doczip=doczips.get(release.id),
+                    extra_links=extra)
     if not found:
         if error is not None:
             raise error
@@ -181,6 +216,44 @@ def release_file_by_path(index: Index, hash_path: str) -> ReleaseFile:
             raise Gone(f"file {hash_path!r} existed, deleted in later serial")
         raise NotFound(f"no such file {hash_path!r}")
     return file
+
+
+def doczip_by_path(index: Index, hash_path: str) -> DocZip | None:
+    """The doczip of ``index`` at ``h[:3]/h[3:16]/<project>-<version>.doc.zip``."""
+    parts = hash_path.split("/")
+    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
+        return None
+    return DocZip.objects.filter(index=index, filename=parts[2],
+                                 sha256__startswith=parts[0] + parts[1]).first()
+
+
+DOC_ALIASES = ("latest", "stable")
+
+
+def doczip_for_docs(index: Index, project: str, version: str, *,
+                    with_file: str | None = "index.html") -> DocZip:
+    """The doczip whose pages ``/<index>/<project>/<version>/+doc/`` shows, as
+    devpi-web: a version of this index (not its bases), or ``latest`` (the
+    newest version with documentation) or ``stable`` (the newest such that
+    is not a pre-release). With ``with_file``, an alias only picks a version
+    whose documentation has that file."""
+    name = normalize_name(project)
+    doczips = {d.release.version: d for d in DocZip.objects.filter(
+        index=index, release__project__name=name).select_related("release")}
+    if version in DOC_ALIASES:
+        candidates = sorted_versions(doczips, stable=version == "stable")
+        storage = blob_storage()
+        for candidate in candidates:
+            doczip = doczips[candidate]
+            if with_file is None or storage.exists(doc_key(doczip.sha256, with_file)):
+                return doczip
+        if version == "stable":
+            raise NotFound("No stable documentation available.")
+        raise NotFound("No documentation available.")
+    doczip = doczips.get(version)
+    if doczip is None:
+        raise NotFound("No documentation available.")
+    return doczip
 
 
 def mirror_statuses() -> dict[str, dict]:

@@ -78,3 +78,20 @@ def blob_local_path(sha256: str) -> str | None:
         return storage.path(blob_key(sha256))
     except NotImplementedError:
         return None
+
+
+# -- unpacked documentation -------------------------------------------------
+# A doczip's tree is a pure function of the zip's hash, so every index that
+# holds the same zip (pushes) shares one tree. The marker is written after
+# the last file: a tree without it is incomplete and is unpacked again.
+
+def doc_prefix(sha256: str) -> str:
+    return f"docs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def doc_key(sha256: str, relpath: str) -> str:
+    return f"{doc_prefix(sha256)}/{relpath}"
+
+
+def doc_marker_key(sha256: str) -> str:
+    return f"{doc_prefix(sha256)}.unpacked"

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .views import api, files, simple
+from .views import api, docs, files, simple, web
 
 NAME = r"[^/+][^/]*"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("+api", api.apiconfig, name="api"),
     path("+login", api.login, name="login"),
     path("+status", api.status, name="status"),
+    path("+search", web.search, name="search"),
+    path("+logout", web.logout, name="logout"),
+    re_path(rf"^(?P<user>{NAME})/\+settings$", web.user_settings, name="user-settings"),
+    re_path(rf"^(?P<user>{NAME})/\+create-index$", web.index_create, name="index-create"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+edit$", web.index_edit, name="index-edit"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+delete$", web.index_delete,
+            name="index-delete"),
     re_path(rf"^(?P<user>{NAME})/\+api$", api.apiconfig),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+api$", api.apiconfig),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/?$", simple.simple_index,
@@ -21,6 +28,10 @@ urlpatterns = [
             simple.simple_project, name="simple-project"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+f/(?P<path>.+)$", files.serve,
             name="file"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)"
+            r"/\+doc/(?P<relpath>.*)$", docs.doc_serve, name="doc"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)"
+            r"/\+d/(?P<relpath>.*)$", docs.doc_view, name="docview"),
     re_path(rf"^(?P<user>{NAME})/?$", api.user_view, name="user"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/?$", api.index_view, name="index"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/?$", api.project_view,

@@ -168,7 +168,7 @@ def start_server(workers: int = 2, extra_env: dict | None = None) -> tuple[LiveS
         try:
             if requests.get(f"{server.url}/+api", timeout=2).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or slow to answer
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             server.stop()

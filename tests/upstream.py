@@ -179,7 +179,9 @@ def _metadata_of(wheel: Path) -> bytes:
     import zipfile
 
     with zipfile.ZipFile(wheel) as zf:
-        (name,) = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        # the top-level .dist-info (real wheels may vendor others, setuptools does)
+        (name,) = [n for n in zf.namelist()
+                   if n.endswith(".dist-info/METADATA") and n.count("/") == 1]
         return zf.read(name)
 
 

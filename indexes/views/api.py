@@ -6,6 +6,7 @@ selectors. Domain errors become responses in ``indexes.middleware``.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
@@ -20,9 +21,10 @@ from ..services import indexes as index_services
 from ..services import removal, users, yank
 from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, server_state
 from . import push, simple, upload, web
-from .common import is_installer, outside_url, read_json, read_json_object, require
+from .common import force_requested, is_installer, outside_url, read_json, read_json_object, require
 
-FEATURES = ["server-keyvalue-parsing"]
+FEATURES = ["push-no-docs", "push-only-docs", "push-register-project",
+            "server-keyvalue-parsing"]
 LOGIN_EXPIRATION = 36000
 
 
@@ -60,15 +62,25 @@ def apiconfig(request, user=None, index=None):
     return api_response(200, type="apiconfig", result=result)
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 @csrf_exempt
 def login(request):
+    """devpi's token login (a JSON POST); the browser's login form (GET, and
+    a form POST, which has a Django session and CSRF: ``web.login_submit``)."""
+    if request.method in ("GET", "HEAD") and _wants(request) == HTML:
+        return web.login_page(request)
     if request.method != "POST":
         return _method_not_allowed(request)
+    if request.content_type in FORM_TYPES and not request.body.lstrip().startswith(b"{"):
+        # a JSON body sent as a form (``curl -d``) is still devpi's login
+        return web.login_submit(request)
     data = read_json_object(request)
     username, password = data.get("user"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise Invalid("Bad request: no user/password specified")
-    account = selectors.user_get(username) if username else None
+    account = get_user_model().objects.filter(username=username).first() if username else None
     if account is None or not account.is_active or not password_check(account, password):
         raise Unauthorized(f"user {username!r} could not be authenticated")
     return api_response(200, "login successful", type="proxyauth",
@@ -86,6 +98,8 @@ def status(request):
                         "devpi-django": __version__},
         "mirrors": selectors.mirror_statuses(),
     }
+    if _wants(request) == HTML:
+        return web.status_page(request, result)
     return api_response(200, type="status", result=result)
 
 
@@ -161,7 +175,7 @@ def index_view(request, user, index):
     if method == "DELETE":
         require(permissions.may_modify_index(actor, ix), request,
                 f"no permission to delete index {ix.fullname}")
-        index_services.index_delete(index=ix, force="force" in request.GET)
+        index_services.index_delete(index=ix, force=force_requested(request, ix))
         return api_response(201, f"index {ix.fullname} deleted")
     if method == "POST" and request.content_type.startswith("multipart/"):
         return upload.upload(request, ix)
@@ -198,7 +212,7 @@ def project_view(request, user, index, project):
     if request.method == "DELETE":
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to delete project {project} on {ix.fullname}")
-        removal.project_delete(index=ix, project=project, force="force" in request.GET)
+        removal.project_delete(index=ix, project=project, force=force_requested(request, ix))
         return api_response(200, f"project {normalize_name(project)} deleted from stage "
                                  f"{ix.fullname}")
     return _method_not_allowed(request)
@@ -231,6 +245,6 @@ def version_view(request, user, index, project, version):
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to delete {project} {version} on {ix.fullname}")
         removal.release_delete(index=ix, project=project, version=version,
-                               force="force" in request.GET)
+                               force=force_requested(request, ix))
         return api_response(200, f"project {normalize_name(project)!r} version {version!r} deleted")
     return _method_not_allowed(request)

@@ -68,3 +68,11 @@ def root_prefix(request) -> str:
     """``../`` steps from the request's path back to the application root, so
     that simple page links are relative (devpi's pages are too)."""
     return "../" * (request.path_info.count("/") - 1)
+
+
+def force_requested(request, index) -> bool:
+    """``?force``: deletes on a non-volatile index, for its owner or root only
+    (devpi-client's ``remove -f``)."""
+    from .. import permissions
+
+    return "force" in request.GET and permissions.may_modify_index(request_user(request), index)

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import permissions, selectors
+from .. import permissions, registry, selectors
 from ..blobresponse import IMMUTABLE, blob_response
 from ..auth import request_user
 from ..errors import MethodNotAllowed, NotFound
@@ -15,7 +15,7 @@ from ..kinds import kind_for
 from ..negotiation import prefers_json
 from ..services import removal
 from ..wire import api_response
-from .common import require
+from .common import force_requested, require
 
 def _metadata(request, index, path: str):
     file = selectors.release_file_by_path(index, path[: -len(".metadata")])
@@ -30,6 +30,28 @@ def _metadata(request, index, path: str):
     return response
 
 
+def _post(request, index, path: str):
+    """A POST to a release file (a tox report): the registered handler's."""
+    handler = registry.file_post_handler()
+    if handler is None:
+        raise MethodNotAllowed(f"method {request.method} not allowed here")
+    try:
+        file = selectors.release_file_by_path(index, path)
+    except NotFound:
+        raise NotFound(f"no release file found at {index.fullname}/+f/{path}") from None
+    return handler(request, index, file)
+
+
+def _other_file(request, index, path: str):
+    """A +f path that is not a release file: a doczip, or what a registered
+    app serves (a tox result). None when nothing has it."""
+    doczip = selectors.doczip_by_path(index, path)
+    if doczip is not None:
+        return blob_response(request, sha256=doczip.sha256, size=doczip.size,
+                             filename=doczip.filename, last_modified=doczip.uploaded_at)
+    return registry.serve_other_file(request, index, path)
+
+
 @csrf_exempt
 def serve(request, user, index, path):
     ix = selectors.index_get(user, index)
@@ -37,8 +59,10 @@ def serve(request, user, index, path):
         file = selectors.release_file_by_path(ix, path)
         require(permissions.may_delete_entries(request_user(request), ix), request,
                 f"no permission to delete {file.filename} on {ix.fullname}")
-        removal.release_file_delete(index=ix, file=file, force="force" in request.GET)
+        removal.release_file_delete(index=ix, file=file, force=force_requested(request, ix))
         return api_response(200, f"package {ix.fullname}/+f/{path!r} deleted")
+    if request.method == "POST":
+        return _post(request, ix, path)
     if request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed(f"method {request.method} not allowed here")
     if ix.is_mirror:
@@ -48,7 +72,13 @@ def serve(request, user, index, path):
         return kind.serve_file(request, ix, path)
     if path.endswith(".metadata"):
         return _metadata(request, ix, path)
-    file = selectors.release_file_by_path(ix, path)
+    try:
+        file = selectors.release_file_by_path(ix, path)
+    except NotFound:
+        response = _other_file(request, ix, path)
+        if response is None:
+            raise
+        return response
     if prefers_json(request.META.get("HTTP_ACCEPT")):
         release = file.release
         return api_response(200, type="releasefilemeta", result={

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from .. import permissions
 from ..auth import request_user
 from ..errors import Invalid, NotFound, TooLarge
+from ..services.docs import doczip_upload
 from ..services.uploads import UploadForm, release_file_upload, release_register
 from ..uploadparser import parse_multipart
 from .common import require
@@ -43,11 +44,17 @@ def upload(request, index) -> HttpResponse:
     if action == "submit":
         release_register(index=index, form=form)
         return HttpResponse("")
-    if action != "file_upload":
+    if action not in ("file_upload", "doc_upload"):
         raise Invalid(f"action {action!r} not supported")
     content = files.get("content")
     if content is None:
         raise Invalid("content file field not found")
+    if action == "doc_upload":
+        result = doczip_upload(index=index, user=user, form=form, content=content.file)
+        response = HttpResponse("")
+        if not result.created:
+            response.reason_phrase = "Upload of identical file to non volatile index."
+        return response
     result = release_file_upload(index=index, user=user, form=form, filename=content.name,
                                  content=content.file)
     response = HttpResponse("")

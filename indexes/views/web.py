@@ -1,32 +1,340 @@
-"""HTML pages for browsers, at the same URLs as the JSON API (content
-negotiation picks these for text/html)."""
+"""The web UI: HTML pages at the same URLs as the JSON API (content
+negotiation in ``indexes.views.api`` picks these for text/html), and the
+forms of the web UI (login, account settings, index create/edit/delete).
+
+Forms act as the browser session's user (Django's session, with CSRF). The
+JSON API never looks at the session: it authenticates by ``X-Devpi-Auth``
+and Basic auth only. Every change goes through the same services as the
+API, so the validation is the same.
+"""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import auth as django_auth
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
 
-from .. import selectors
+from devpi_django import __version__
 
+from .. import permissions, search as search_selectors, selectors, web_selectors
+from ..auth import password_check
+from ..errors import DevpiError, NotFound
+from ..forms import IndexConfigForm, IndexCreateForm, LoginForm, UserSettingsForm
+from ..models import Index
+from ..readme import render_description
+from ..services import indexes as index_services
+from ..services import users as user_services
+from .common import outside_url
+
+METADATA_FIELDS = [
+    ("author", "Author"), ("author_email", "Author email"), ("maintainer", "Maintainer"),
+    ("maintainer_email", "Maintainer email"), ("license", "License"),
+    ("license_expression", "License"), ("home_page", "Home page"),
+    ("requires_python", "Requires Python"), ("keywords", "Keywords"),
+    ("platform", "Platform"),
+]
+LIST_METADATA_FIELDS = [("requires_dist", "Requires"), ("provides_extras", "Extras"),
+                        ("project_urls", "Project links"), ("classifiers", "Classifiers")]
+
+
+def session_user(request):
+    """The browser session's user, or None."""
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def _forbidden(request, message: str):
+    return render(request, "indexes/forbidden.html", {"message": message}, status=403)
+
+
+def _login_redirect(request):
+    return redirect(f"/+login?next={request.get_full_path()}")
+
+
+# -- pages at devpi's URLs -------------------------------------------------------
 
 def root_page(request, configs):
-    return render(request, "indexes/root.html", {"users": configs})
+    users = [
+        {"name": name, "title": config.get("title", ""),
+         "indexes": [{"name": ix_name, **ix} for ix_name, ix in config.get("indexes", {}).items()]}
+        for name, config in configs.items()
+    ]
+    return render(request, "indexes/root.html", {"users": users})
 
 
 def user_page(request, account, config):
-    return render(request, "indexes/user.html", {"config": config})
+    actor = session_user(request)
+    indexes = [{"name": name, "fullname": f"{account.username}/{name}", **ix}
+               for name, ix in config.get("indexes", {}).items()]
+    return render(request, "indexes/user.html", {
+        "account": account, "config": config, "indexes": indexes,
+        "may_create_index": permissions.may_create_index(actor, account.username),
+        "may_modify_user": actor is not None and permissions.may_modify_user(
+            actor, account.username, password_only=True),
+    })
 
 
 def index_page(request, index):
+    actor = session_user(request)
+    config = selectors.index_config(index)
+    projects = None if index.is_mirror else web_selectors.index_projects(
+        index, page=request.GET.get("page"))
     return render(request, "indexes/index.html", {
-        "index": index, "config": selectors.index_config(index),
-        "projects": selectors.index_project_names(index)})
+        "index": index, "config": config, "projects": projects,
+        "base_url": outside_url(request),
+        "may_modify": permissions.may_modify_index(actor, index),
+    })
 
 
 def project_page(request, index, project, versions):
-    return render(request, "indexes/project.html",
-                  {"index": index, "project": project, "versions": versions})
+    rows = web_selectors.project_version_rows(index, project, versions)
+    display = next((str(data["name"]) for data in versions.values() if data.get("name")),
+                   project)
+    return render(request, "indexes/project.html", {
+        "index": index, "project": project, "display_name": display, "versions": rows,
+        "base_url": outside_url(request),
+    })
+
+
+def _metadata_rows(data: dict) -> tuple[list, list]:
+    single = []
+    seen = set()
+    for key, label in METADATA_FIELDS:
+        value = data.get(key)
+        if value and value != "UNKNOWN" and label not in seen:
+            seen.add(label)
+            single.append((label, value))
+    lists = []
+    for key, label in LIST_METADATA_FIELDS:
+        values = data.get(key)
+        if isinstance(values, str):
+            values = [values]
+        if values:
+            if key == "project_urls":
+                values = [tuple(part.strip() for part in v.split(",", 1)) if "," in v
+                          else (v, v) for v in values]
+            lists.append((key, label, values))
+    return single, lists
 
 
 def version_page(request, index, project, version, data):
-    return render(request, "indexes/version.html",
-                  {"index": index, "project": project, "version": version, "data": data})
+    rows = web_selectors.project_version_rows(index, project, {version: data})
+    source = rows[0].index if rows else index.fullname
+    files = web_selectors.version_files(data, source)
+    web_selectors.attach_toxresults(files)
+    single, lists = _metadata_rows(data)
+    docs = next((link for link in data.get("+links", []) if link.get("rel") == "doczip"), None)
+    return render(request, "indexes/version.html", {
+        "index": index, "project": project, "version": version, "data": data,
+        "name": data.get("name") or project, "source": source,
+        "files": files, "has_toxresults": any(f.toxresults for f in files),
+        "metadata": single, "metadata_lists": lists,
+        "docs_url": f"/{index.fullname}/{project}/{version}/+d/index.html" if docs else None,
+        "description_html": render_description(str(data.get("description") or ""),
+                                               str(data.get("description_content_type") or "")),
+        "yanked": data.get("yanked"),
+        "base_url": outside_url(request),
+    })
+
+
+def status_page(request, result):
+    return render(request, "indexes/status.html", {
+        "status": result, "mirrors": web_selectors.mirror_status_rows(result.get("mirrors", {})),
+        "version": __version__,
+    })
+
+
+# -- search --------------------------------------------------------------------
+
+@require_http_methods(["GET", "HEAD"])
+def search(request):
+    query = request.GET.get("query", "").strip()
+    page = search_selectors.project_search(query=query, page=request.GET.get("page"))
+    return render(request, "indexes/search.html", {
+        "query": query, "page": page, "page_extra": urlencode({"query": query}) + "&"})
+
+
+# -- login and logout -----------------------------------------------------------
+
+def _safe_next(request, default: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def login_page(request):
+    """GET /+login for a browser: the login form."""
+    if session_user(request) is not None and "next" not in request.GET:
+        return redirect(f"/{request.user.username}")
+    form = LoginForm()
+    return render(request, "indexes/login.html", {"form": form, "next": _safe_next(request, "")})
+
+
+@csrf_protect
+def login_submit(request):
+    """POST /+login from the login form: a Django session (devpi's JSON login
+    stays in ``indexes.views.api.login``)."""
+    form = LoginForm(request.POST)
+    if form.is_valid():
+        username = form.cleaned_data["username"]
+        password = form.cleaned_data["password"] or ""
+        try:
+            account = selectors.user_get(username)
+        except NotFound:
+            account = None
+        if account is not None and account.is_active and password_check(account, password):
+            django_auth.login(request, account,
+                              backend="django.contrib.auth.backends.ModelBackend")
+            return HttpResponseRedirect(_safe_next(request, f"/{account.username}"))
+        form.add_error(None, "Unknown user name or wrong password.")
+    return render(request, "indexes/login.html", {"form": form, "next": _safe_next(request, "")},
+                  status=400)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def logout(request):
+    if request.method == "POST":
+        django_auth.logout(request)
+        messages.info(request, "You are logged out.")
+        return redirect("/")
+    return render(request, "indexes/logout.html", {})
+
+
+# -- account settings -----------------------------------------------------------
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def user_settings(request, user):
+    account = selectors.user_get(user)
+    actor = session_user(request)
+    if actor is None:
+        if request.method == "POST":
+            return _forbidden(request, "Log in to change account settings.")
+        return _login_redirect(request)
+    if not permissions.may_modify_user(actor, user, password_only=True):
+        return _forbidden(request, f"You may not change the account of {user}.")
+    if request.method == "POST":
+        form = UserSettingsForm(request.POST)
+        if form.is_valid():
+            data = {}
+            if form.cleaned_data["email"] != (account.email or ""):
+                if not permissions.may_modify_user(actor, user):
+                    return _forbidden(request, f"You may not change the email of {user}.")
+                data["email"] = form.cleaned_data["email"]
+            new_password = form.cleaned_data["new_password"]
+            if new_password:
+                if not password_check(actor, form.cleaned_data["current_password"] or ""):
+                    form.add_error("current_password", "This is not your current password.")
+                else:
+                    data["password"] = new_password
+            if not form.errors:
+                try:
+                    if data:
+                        user_services.user_modify(user=account, data=data)
+                except DevpiError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    if "password" in data and account.pk == actor.pk:
+                        django_auth.update_session_auth_hash(request, account)
+                    messages.success(request, "Settings saved." if data else "Nothing changed.")
+                    return redirect(f"/{user}/+settings")
+        status = 400
+    else:
+        form = UserSettingsForm(initial={"email": account.email})
+        status = 200
+    return render(request, "indexes/user_settings.html",
+                  {"account": account, "form": form}, status=status)
+
+
+# -- indexes: create, edit, delete ---------------------------------------------
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def index_create(request, user):
+    owner = selectors.user_get(user)
+    actor = session_user(request)
+    if actor is None and request.method != "POST":
+        return _login_redirect(request)
+    if not permissions.may_create_index(actor, user):
+        return _forbidden(request, f"You may not create indexes for {user}.")
+    status = 200
+    if request.method == "POST":
+        form = IndexCreateForm(request.POST, initial=IndexCreateForm.initial_for(user))
+        if form.is_valid():
+            index_type = form.cleaned_data["type"]
+            try:
+                ix = index_services.index_create(owner=owner, name=form.cleaned_data["name"],
+                                                 data=form.config_data(index_type))
+            except DevpiError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Index {ix.fullname} created.")
+                return redirect(f"/{ix.fullname}")
+        status = 400
+    else:
+        form = IndexCreateForm(initial=IndexCreateForm.initial_for(user))
+    return render(request, "indexes/index_create.html", {
+        "owner": owner, "form": form,
+        "stage_fields": [form[k] for k in form.STAGE_FIELDS],
+        "mirror_only_fields": [form[k] for k in form.MIRROR_FIELDS if k not in form.STAGE_FIELDS],
+    }, status=status)
+
+
+def _index_for_change(request, user, index):
+    """(index, None) when the session's user may change it, else (None, response)."""
+    ix = selectors.index_get(user, index)
+    actor = session_user(request)
+    if actor is None and request.method != "POST":
+        return None, _login_redirect(request)
+    if not permissions.may_modify_index(actor, ix):
+        return None, _forbidden(request, f"You may not change the index {ix.fullname}.")
+    return ix, None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def index_edit(request, user, index):
+    ix, refused = _index_for_change(request, user, index)
+    if refused is not None:
+        return refused
+    status = 200
+    if request.method == "POST":
+        form = IndexConfigForm(request.POST)
+        if form.is_valid():
+            try:
+                index_services.index_modify(index=ix, data=form.config_data(ix.type))
+            except DevpiError as exc:
+                form.add_error(None, exc.message)
+                ix.refresh_from_db()
+            else:
+                messages.success(request, f"Index {ix.fullname} saved.")
+                return redirect(f"/{ix.fullname}")
+        status = 400
+    else:
+        form = IndexConfigForm(initial=IndexConfigForm.initial_from(ix.config))
+    return render(request, "indexes/index_edit.html", {
+        "index": ix, "form": form, "fields": [form[k] for k in form.fields_for(ix.type)],
+    }, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def index_delete(request, user, index):
+    ix, refused = _index_for_change(request, user, index)
+    if refused is not None:
+        return refused
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            index_services.index_delete(index=ix)
+        except DevpiError as exc:
+            error, status = exc.message, 400
+        else:
+            messages.success(request, f"Index {ix.fullname} deleted.")
+            return redirect(f"/{ix.owner.username}")
+    children = [other.fullname for other in Index.objects.select_related("owner")
+                if ix.fullname in other.bases]
+    return render(request, "indexes/index_delete.html",
+                  {"index": ix, "error": error, "children": children}, status=status)

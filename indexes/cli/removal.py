@@ -1,0 +1,75 @@
+"""``remove``: what a spec or file URL removes from one index (never from its
+bases), who may, and the removal itself through ``services.removal``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .. import permissions
+from ..errors import Forbidden, Invalid
+from ..models import Index, Release, ReleaseFile
+from ..selectors import index_get, release_file_by_path
+from ..services import removal
+from .specs import Spec, version_key
+
+
+@dataclass
+class RemovalPlan:
+    index: Index
+    project: str  # normalised
+    whole_project: bool
+    versions: list[tuple[str, list[str]]] = field(default_factory=list)  # (version, file URLs)
+
+
+def plan_release_removal(index: Index, spec: Spec, base_url: str) -> RemovalPlan:
+    """The versions of ``spec`` on ``index`` itself, oldest first (as devpi-client
+    shows them), each with its files' URLs."""
+    releases = {r.version: r for r in Release.objects.filter(
+        project__index=index, project__name=spec.project)}
+    files: dict[int, list[str]] = {}
+    for f in ReleaseFile.objects.filter(release__in=list(releases.values())).order_by("filename"):
+        files.setdefault(f.release_id, []).append(f"{base_url}/{index.fullname}/+f/{f.hash_path}")
+    versions = [(v, files.get(releases[v].id, []))
+                for v in sorted(releases, key=version_key) if spec.matches(v)]
+    return RemovalPlan(index=index, project=spec.project, whole_project=not spec.has_versions,
+                       versions=[(v, urls) for v, urls in versions if urls])
+
+
+def check_removal(index: Index, user, force: bool) -> None:
+    """Refuse before asking: no delete right, or a non-volatile index without
+    ``force``, or ``force`` by someone who is neither the owner nor root."""
+    if not permissions.may_delete_entries(user, index):
+        raise Forbidden(f"user {user.username!r} may not remove releases from {index.fullname}")
+    if index.volatile:
+        return
+    if not force:
+        raise Forbidden(f"cannot delete on non-volatile index {index.fullname} "
+                        "(the owner or root may use -f/--force)")
+    if user.username not in ("root", index.owner.username) and not user.is_superuser:
+        raise Forbidden(f"only the owner or root may force removal on non-volatile index "
+                        f"{index.fullname}")
+
+
+def remove_releases(plan: RemovalPlan, *, force: bool, progress=lambda line: None) -> None:
+    if plan.whole_project:
+        for version, _urls in plan.versions:
+            progress(f"deleting release {version} of {plan.project}")
+        removal.project_delete(index=plan.index, project=plan.project, force=force)
+        return
+    for version, _urls in plan.versions:
+        progress(f"deleting release {version} of {plan.project}")
+        removal.release_delete(index=plan.index, project=plan.project, version=version,
+                               force=force)
+
+
+def file_for_url(url: str) -> tuple[Index, ReleaseFile]:
+    """The index and release file of a ``.../USER/NAME/+f/h/hash/FILE`` URL."""
+    path = urlsplit(url).path
+    head, sep, hash_path = path.partition("/+f/")
+    parts = [p for p in head.split("/") if p]
+    if not sep or len(parts) < 2:
+        raise Invalid(f"{url} is not a release file URL (.../USER/NAME/+f/...)")
+    index = index_get(parts[-2], parts[-1])
+    return index, release_file_by_path(index, hash_path)
+

@@ -1,0 +1,29 @@
+"""Version ordering as devpi's ``get_sorted_versions``: PEP 440 order, newest
+first; versions that ``packaging`` cannot parse sort below all others."""
+
+from __future__ import annotations
+
+from packaging.version import InvalidVersion, Version
+
+
+def _key(version: str):
+    try:
+        return (1, Version(version), "")
+    except InvalidVersion:
+        return (0, Version("0"), version)
+
+
+def is_stable(version: str) -> bool:
+    """Neither a pre-release nor a development release (nor unparseable)."""
+    try:
+        return not Version(version).is_prerelease
+    except InvalidVersion:
+        return False
+
+
+def sorted_versions(versions, *, stable: bool = False) -> list[str]:
+    """Newest first; ``stable`` leaves out pre-releases and dev releases."""
+    result = sorted(versions, key=_key, reverse=True)
+    if stable:
+        result = [v for v in result if is_stable(v)]
+    return result

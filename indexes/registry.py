@@ -1,0 +1,99 @@
+"""Extension points for apps that attach things to release files.
+
+``indexes`` never imports those apps (``toxresults`` imports ``indexes``,
+never the reverse); they register here from their ``AppConfig.ready()``:
+
+- a *file POST handler*: what a ``POST`` to a release file's ``+f`` URL does
+  (devpi-client's ``devpi test`` posts its tox report there);
+- *file servers*: answer ``GET``/``HEAD`` of ``+f`` paths that are not release
+  files (a tox result's own URL);
+- *link providers*: extra ``+links`` entries of release files in the version
+  JSON (``rel: toxresult``, with ``for_href`` naming the release file);
+- *push hooks*: run inside the push transaction after a release file was
+  copied to another index; they return their lines of the push actionlog.
+
+Registrations are keyed by a name, so registering again replaces (Django
+may call ``ready()`` more than once in tests).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+    from .models import Index, ReleaseFile
+
+    FilePostHandler = Callable[[HttpRequest, Index, ReleaseFile], HttpResponse]
+    FileServer = Callable[[HttpRequest, Index, str], "HttpResponse | None"]
+    # ({release file id: its href}, files by id, base URL) -> {release file id: [link dicts]}
+    LinkProvider = Callable[[dict[int, str], dict[int, ReleaseFile], str], dict[int, list[dict]]]
+    # (source file, target file, acting user) -> actionlog lines
+    PushHook = Callable[..., list[list]]
+
+_file_post_handlers: dict[str, "FilePostHandler"] = {}
+_file_servers: dict[str, "FileServer"] = {}
+_link_providers: dict[str, "LinkProvider"] = {}
+_push_hooks: dict[str, "PushHook"] = {}
+
+
+def register_file_post_handler(name: str, handler: "FilePostHandler") -> None:
+    """The handler of ``POST`` to a release file's URL. Only one may be
+    registered: a POST means one thing."""
+    others = set(_file_post_handlers) - {name}
+    if others:
+        raise RuntimeError(f"a file POST handler is already registered: {sorted(others)}")
+    _file_post_handlers[name] = handler
+
+
+def register_file_server(name: str, server: "FileServer") -> None:
+    _file_servers[name] = server
+
+
+def register_link_provider(name: str, provider: "LinkProvider") -> None:
+    _link_providers[name] = provider
+
+
+def register_push_hook(name: str, hook: "PushHook") -> None:
+    _push_hooks[name] = hook
+
+
+def unregister(name: str) -> None:
+    """Remove every registration under ``name`` (tests)."""
+    for table in (_file_post_handlers, _file_servers, _link_providers, _push_hooks):
+        table.pop(name, None)
+
+
+# -- used by the index core -----------------------------------------------------
+
+def file_post_handler() -> "FilePostHandler | None":
+    return next(iter(_file_post_handlers.values()), None)
+
+
+def serve_other_file(request, index, path: str):
+    """The first registered server's response for ``+f/<path>``, or None."""
+    for server in _file_servers.values():
+        response = server(request, index, path)
+        if response is not None:
+            return response
+    return None
+
+
+def extra_links(hrefs: dict[int, str], files: dict[int, "ReleaseFile"],
+                base_url: str) -> dict[int, list[dict]]:
+    """Extra ``+links`` per release file id, from every provider."""
+    result: dict[int, list[dict]] = {}
+    if not hrefs:
+        return result
+    for provider in _link_providers.values():
+        for file_id, links in provider(hrefs, files, base_url).items():
+            result.setdefault(file_id, []).extend(links)
+    return result
+
+
+def run_push_hooks(*, source_file, target_file, user) -> list[list]:
+    lines: list[list] = []
+    for hook in _push_hooks.values():
+        lines.extend(hook(source_file=source_file, target_file=target_file, user=user))
+    return lines

@@ -1,0 +1,95 @@
+"""Documentation at devpi-web's URLs:
+
+- ``/<user>/<index>/<project>/<version>/+doc/<relpath>``: the raw files of the
+  unpacked doczip (an empty ``relpath`` redirects to ``index.html``);
+- ``/<user>/<index>/<project>/<version>/+d/<relpath>``: a page of the web UI
+  that shows them in a frame.
+
+``<version>`` may be ``latest`` or ``stable`` (``selectors.doczip_for_docs``).
+Documentation is uploaded content: it is served with a sandboxing
+``Content-Security-Policy`` so its scripts run in an opaque origin and never
+act as the logged-in user of the web UI.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods
+
+from .. import selectors
+from ..distribution.doczip import InvalidDocZip, member_path
+from ..errors import NotFound
+from ..storage import blob_storage, doc_key
+
+SANDBOX = ("sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox "
+           "allow-modals allow-downloads")
+MAX_AGE = 60
+
+
+def _relpath(relpath: str) -> str:
+    """The file a request names: a directory means its ``index.html``."""
+    try:
+        path = member_path(relpath)
+    except InvalidDocZip:
+        raise NotFound(f"File {relpath} not found in documentation.") from None
+    if relpath.endswith("/") or not path:
+        path = f"{path}/index.html" if path else "index.html"
+    return path
+
+
+@require_http_methods(["GET", "HEAD"])
+@xframe_options_sameorigin
+def doc_serve(request, user, index, project, version, relpath):
+    if not relpath:
+        return redirect(request.path.rstrip("/") + "/index.html")
+    ix = selectors.index_get(user, index)
+    doczip = selectors.doczip_for_docs(ix, project, version)
+    path = _relpath(relpath)
+    etag = f'"{doczip.sha256}"'
+    storage = blob_storage()
+    key = doc_key(doczip.sha256, path)
+    if not storage.exists(key):
+        raise NotFound(f"File {relpath} not found in documentation.")
+    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+        response = HttpResponseNotModified()
+    else:
+        content_type, encoding = mimetypes.guess_type(path, strict=False)
+        if encoding or content_type is None:
+            content_type = "application/octet-stream"
+        elif content_type.startswith("text/") or content_type in (
+                "application/javascript", "application/json", "image/svg+xml"):
+            content_type = f"{content_type}; charset=utf-8"
+        if request.method == "HEAD":
+            response = HttpResponse(b"", content_type=content_type)
+            response["Content-Length"] = str(storage.size(key))
+        else:
+            response = FileResponse(storage.open(key, "rb"), content_type=content_type)
+    response["ETag"] = etag
+    response["Cache-Control"] = f"max-age={MAX_AGE}"
+    response["Content-Security-Policy"] = SANDBOX
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def doc_view(request, user, index, project, version, relpath):
+    """The web UI's documentation page: the files of ``+doc`` in a frame."""
+    if not relpath:
+        return redirect(request.path.rstrip("/") + "/index.html")
+    ix = selectors.index_get(user, index)
+    doczip = selectors.doczip_for_docs(ix, project, version)
+    path = _relpath(relpath)
+    if not blob_storage().exists(doc_key(doczip.sha256, path)):
+        raise NotFound(f"File {relpath} not found in documentation.")
+    query = request.META.get("QUERY_STRING")
+    return render(request, "indexes/docview.html", {
+        "index": ix, "project": doczip.release.project.name,
+        "version": version, "doc_version": doczip.release.version,
+        "frame_url": f"/{ix.fullname}/{doczip.release.project.name}/{version}/+doc/{path}"
+                     + (f"?{query}" if query else ""),
+        "zip_url": f"/{ix.fullname}/+f/{doczip.hash_path}",
+    })

@@ -1,0 +1,60 @@
+"""Tox results in devpi-export directories: the handler that
+``indexes.importexport`` calls for ``toxresult`` files (registered in
+``apps.py``). An imported report keeps its name
+(``<file>.toxresult-<timestamp>-<n>``), history and time."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from typing import Iterable
+
+from django.db import transaction
+
+from indexes.errors import Conflict, Invalid
+from indexes.importexport.attachments import AttachmentIn, AttachmentOut
+from indexes.importexport.mapping import log_who
+from indexes.wire import serial_bump
+
+from .models import ToxEnvResult, ToxResult
+from .reports import InvalidReport, parse_report
+
+
+class ToxResultAttachments:
+    def import_file(self, item: AttachmentIn) -> bool:
+        file = item.release_file
+        existing = ToxResult.objects.filter(file=file, filename=item.filename).only(
+            "sha256").first()
+        if existing is not None:
+            if existing.sha256 == item.sha256:
+                return False
+            raise Conflict("another tox report with this name is here; kept")
+        body = item.content.read()
+        try:
+            text, summary = parse_report(body)
+        except InvalidReport as exc:
+            raise Invalid(f"not a tox report: {exc}") from None
+        with transaction.atomic():
+            result = ToxResult.objects.create(
+                file=file, filename=item.filename, report=text, sha256=item.sha256,
+                host=summary.host, platform=summary.platform, toxversion=summary.toxversion,
+                reportversion=summary.reportversion, posted_at=item.uploaded_at,
+                uploader=log_who(item.log)[:150], log=item.log)
+            ToxEnvResult.objects.bulk_create([
+                ToxEnvResult(toxresult=result, envname=env.name,
+                             python_version=env.python_version, setup=env.setup,
+                             tests=env.tests, status=env.status)
+                for env in summary.envs])
+            serial_bump(file.index_id)
+        return True
+
+    def export_files(self, index) -> Iterable[AttachmentOut]:
+        results = ToxResult.objects.filter(file__index=index).select_related(
+            "file__release__project").order_by("id")
+        for result in results:
+            body = result.report.encode("utf-8")
+            yield AttachmentOut(release=result.file.release, release_file=result.file,
+                                filename=result.filename,
+                                sha256=hashlib.sha256(body).hexdigest(), log=result.log,
+                                uploaded_at=result.posted_at,
+                                open=lambda body=body: io.BytesIO(body))

@@ -1,0 +1,86 @@
+"""Writes: storing a posted tox report, and copying reports with a pushed file."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from indexes.errors import Conflict, Invalid
+from indexes.models import ReleaseFile
+from indexes.services.uploads import log_entry
+from indexes.wire import serial_bump
+
+from .models import ToxEnvResult, ToxResult
+from .reports import InvalidReport, ReportSummary, parse_report
+
+ATTEMPTS = 5
+
+
+def toxresult_path(result: ToxResult) -> str:
+    """``<user>/<index>/+f/<h[:3]>/<h[3:16]>/<file>.toxresult-<when>-<n>``."""
+    return f"{result.file.index.fullname}/+f/{result.hash_path}"
+
+
+def _envs(result: ToxResult, summary: ReportSummary) -> None:
+    ToxEnvResult.objects.bulk_create([
+        ToxEnvResult(toxresult=result, envname=env.name, python_version=env.python_version,
+                     setup=env.setup, tests=env.tests, status=env.status)
+        for env in summary.envs])
+
+
+def toxresult_store(*, file: ReleaseFile, body: bytes, user,
+                    posted_at: datetime | None = None) -> ToxResult:
+    """Check and store a tox report for ``file``, named as devpi names it
+    (``<file>.toxresult-<YYYYmmddHHMMSS>-<n>``, ``n`` counting the file's
+    earlier reports). A malformed report raises ``Invalid`` and stores
+    nothing. Permission checks are the caller's."""
+    try:
+        text, summary = parse_report(body)
+    except InvalidReport as exc:
+        raise Invalid(str(exc)) from None
+    who = user.username if user is not None else None
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    for _attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                n = ToxResult.objects.filter(file=file).count()
+                result = ToxResult.objects.create(
+                    file=file, filename=f"{file.filename}.toxresult-{stamp}-{n}", report=text,
+                    sha256=hashlib.sha256(body).hexdigest(), host=summary.host,
+                    platform=summary.platform, toxversion=summary.toxversion,
+                    reportversion=summary.reportversion,
+                    posted_at=posted_at or timezone.now(), uploader=who or "",
+                    log=[log_entry("upload", who, dst=file.index.fullname)])
+                _envs(result, summary)
+                serial_bump(file.index_id)
+            return result
+        except IntegrityError:
+            continue  # another report for this file got the same name: count again
+    raise Conflict(f"tox results for {file.filename} are being posted concurrently, try again")
+
+
+def toxresults_copy(*, source_file: ReleaseFile, target_file: ReleaseFile, user) -> list[list]:
+    """Copy ``source_file``'s tox results to ``target_file`` (a push hook:
+    runs inside the push transaction). Names, reports and their history are
+    kept; a ``push`` entry is added to each log. Returns actionlog lines."""
+    who = user.username if user is not None else None
+    lines: list[list] = []
+    for source in ToxResult.objects.filter(file=source_file).prefetch_related("envs"):
+        log = [entry for entry in source.log if entry.get("what") != "overwrite"]
+        log.append(log_entry("push", who, src=source_file.index.fullname,
+                             dst=target_file.index.fullname))
+        copy = ToxResult.objects.create(
+            file=target_file, filename=source.filename, report=source.report,
+            sha256=source.sha256, host=source.host, platform=source.platform,
+            toxversion=source.toxversion, reportversion=source.reportversion,
+            posted_at=source.posted_at, uploader=source.uploader, log=log)
+        ToxEnvResult.objects.bulk_create([
+            ToxEnvResult(toxresult=copy, envname=env.envname, python_version=env.python_version,
+                         setup=env.setup, tests=env.tests, status=env.status)
+            for env in source.envs.all()])
+        lines.append([200, "store_toxresult", toxresult_path(copy)])
+    return lines
