@@ -24,7 +24,7 @@ from indexes.management.commands import devpi as devpi_command
 from indexes.models import DocZip, Index, ReleaseFile
 from tests.factories import make_project_tree, make_sdist, make_wheel
 
-from .conftest import create_user, mirror_cache_project, mirror_index, mirror_link, stage
+from .conftest import mirror_cache_project, mirror_index, mirror_link, stage
 
 pytestmark = pytest.mark.django_db
 OUT = "http://devpi.test"
@@ -83,7 +83,7 @@ def script(path: Path, body: str) -> Path:
     return path
 
 
-# -- the command line ---------------------------------------------------------------------
+# -- the command line --------------------------------------------------------------------------
 
 def test_help_names_every_verb(capsys):
     with pytest.raises(SystemExit) as info:
@@ -151,7 +151,7 @@ def test_errors_are_one_line_on_stderr_from_the_command_line(tmp_path, settings)
     assert proc.stderr.strip().splitlines() == [f"CommandError: {current.NO_INDEX}"]
 
 
-# -- quickstart ----------------------------------------------------------------------------
+# -- quickstart --------------------------------------------------------------------------------
 
 def test_quickstart_creates_user_and_dev_index_and_uses_it(root, pypi):
     out, _ = devpi("quickstart", "--user", "carol")
@@ -183,7 +183,7 @@ def test_quickstart_refusals_leave_nothing_behind(root, alice, settings):
     assert current.current_index_name() is None
 
 
-# -- use -------------------------------------------------------------------------------------
+# -- use ---------------------------------------------------------------------------------------
 
 def test_use_without_current_index(root):
     out, err = devpi("use")
@@ -218,6 +218,17 @@ def test_use_errors(dev):
     devpi("use", "alice/dev")
     dev.delete()
     fails("use", match="The stage alice/dev could not be found")
+
+
+def test_use_with_an_unusable_data_dir(dev, settings, tmp_path, monkeypatch):
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(current.os, "replace", full_disk)
+    fails("use", "alice/dev", match=r"^\[Errno 28\] No space left on device$")
+    (tmp_path / "a-file").write_text("")
+    settings.DATA_DIR = tmp_path / "a-file"
+    fails("use", "alice/dev", match=r"cannot read .*a-file/devpi-use\.json: .*Not a directory")
 
 
 def test_use_list_and_delete(dev, bob):
@@ -290,7 +301,7 @@ def test_user_delete(root, alice, bob):
     assert get_user_model().objects.filter(username="alice").exists()
 
 
-# -- index ---------------------------------------------------------------------------------------
+# -- index -------------------------------------------------------------------------------------
 
 def test_index_create_show_list(alice, pypi):
     out, _ = devpi("--as", "alice", "index", "-c", "dev", "bases=root/pypi")
@@ -360,7 +371,7 @@ def test_index_delete(dev, bob):
     fails("index", "--delete", match="need to explicitly specify index")
 
 
-# -- getjson --------------------------------------------------------------------------------------
+# -- getjson -----------------------------------------------------------------------------------
 
 def test_getjson_shapes(dev, tmp_path):
     upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"))
@@ -398,7 +409,7 @@ def test_getjson_errors(dev, tmp_path):
     fails("getjson", "/alice/other/pkg/9.9", match="The version 9.9 of project pkg does not exist")
 
 
-# -- upload ---------------------------------------------------------------------------------------
+# -- upload ------------------------------------------------------------------------------------
 
 def test_upload_files_and_identical_again(dev, tmp_path):
     wheel, sdist = make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0")
@@ -523,7 +534,7 @@ def test_upload_docs_errors_and_doc_zip_paths(dev, tmp_path, monkeypatch):
     assert DocZip.objects.get().filename == "doc-pkg-1.0.doc.zip"
 
 
-# -- list -------------------------------------------------------------------------------------------
+# -- list --------------------------------------------------------------------------------------
 
 @pytest.fixture
 def prod(alice):
@@ -597,13 +608,14 @@ def test_list_errors(dev, pypi):
     fails("list", "--index", "alice/dev", "nothing", match="error .* getting http://127.0.0.1:9/")
 
 
-# -- remove ------------------------------------------------------------------------------------------
+# -- remove ------------------------------------------------------------------------------------
 
 def test_remove_version_then_project(dev, prod, tmp_path):
     dev.config["bases"] = ["alice/prod"]
     dev.save()
     upload("alice", "alice/prod", make_wheel(tmp_path / "p", "pkg", "1.0"))
-    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_wheel(tmp_path, "pkg", "2.0"))
+    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"),
+           make_wheel(tmp_path, "pkg", "2.0"))
     devpi("use", "alice/dev")
     v2 = ReleaseFile.objects.get(index=dev, filename="pkg-2.0-py3-none-any.whl")
     out, _ = devpi("--as", "alice", "remove", "-y", "pkg==2.0")
@@ -651,7 +663,8 @@ def test_remove_on_non_volatile_index_needs_force_by_owner_or_root(prod, bob, ro
 
 
 def test_remove_one_file_by_url(dev, prod, tmp_path):
-    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0"))
+    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"),
+           make_sdist(tmp_path, "pkg", "1.0"))
     wheel = ReleaseFile.objects.get(filename="pkg-1.0-py3-none-any.whl")
     url = f"{OUT}/alice/dev/+f/{wheel.hash_path}"
     out, _ = devpi("--as", "alice", "remove", "-y", url)
@@ -668,10 +681,11 @@ def test_remove_one_file_by_url(dev, prod, tmp_path):
     assert "not deleting anything" in err and ReleaseFile.objects.filter(index=prod).exists()
 
 
-# -- push ------------------------------------------------------------------------------------------
+# -- push --------------------------------------------------------------------------------------
 
 def test_push_to_another_index(dev, prod, bob, tmp_path):
-    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0"))
+    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"),
+           make_sdist(tmp_path, "pkg", "1.0"))
     devpi("use", "alice/dev")
     out, _ = devpi("--as", "alice", "push", "pkg==1.0", "alice/prod")
     assert lines(out)[0] == "   200 register pkg 1.0 -> alice/prod"
@@ -699,7 +713,8 @@ def test_push_errors(dev, prod, tmp_path, monkeypatch):
     fails("push", "pkg==1.0", "alice/nope", match="The stage alice/nope could not be found")
     fails("push", "--register-project", "pkg==1.0", "alice/prod",
           match="--register-project only applies to pypi:REPO targets")
-    fails("--as", "alice", "push", "pkg==1.0", "alice/prod", match="pkg")  # nothing to push
+    fails("--as", "alice", "push", "pkg==1.0", "alice/prod",
+          match="there are no files for pkg 1.0 on stage alice/dev")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     fails("push", "pkg==1.0", "pypi:testrun",
           match=f"no pypirc file found at: {tmp_path / 'home' / '.pypirc'}")
@@ -729,7 +744,7 @@ def test_push_external_failure_shows_the_actionlog(dev, tmp_path):
     assert lines(out.getvalue())[1].startswith("   -1 exception on ")
 
 
-# -- install and test over HTTP (pytest-django's live server) ------------------------------------
+# -- install and test over HTTP (pytest-django's live server) ----------------------------------
 
 @pytest.fixture
 def served(settings, live_server):
@@ -778,7 +793,8 @@ def test_install_errors(dev, fake_pip, tmp_path, monkeypatch):
     venv, _record = fake_pip
     devpi("use", "alice/dev")
     fails("install", "--venv", venv, match="nothing to install")
-    fails("install", "--venv", venv, "-e", ".", "pkg", match="cannot specify packages and --editable")
+    fails("install", "--venv", venv, "-e", ".", "pkg",
+          match="cannot specify packages and --editable")
     fails("install", "--venv", tmp_path / "nothing", "pkg", match="no virtualenv at")
     monkeypatch.setenv("FAKE_PIP_EXIT", "3")
     fails("install", "--venv", venv, "pkg", match=r"pip install failed \(exit code 3\)")

@@ -139,7 +139,8 @@ class Command(BaseCommand):
         p = verb("upload", "Without paths, build an sdist and a wheel of the project in the "
                            "current directory (or its nearest parent with pyproject.toml, "
                            "setup.py or setup.cfg) with 'python -m build --no-isolation' and "
-                           "upload them. With paths, upload those release files.")
+                           "upload them. With paths, upload those release files (and "
+                           "NAME-VERSION.doc.zip documentation).")
         p.add_argument("--index", default=None, help="index to upload to (default: current)")
         p.add_argument("--from-dir", dest="from_dir", action="store_true",
                        help="look for release files in the given directories, recursively")
@@ -148,9 +149,10 @@ class Command(BaseCommand):
         p.add_argument("--dry-run", dest="dry_run", action="store_true",
                        help="show what would be uploaded, upload nothing")
         p.add_argument("--with-docs", dest="with_docs", action="store_true",
-                       help="also build and upload Sphinx docs (needs the docs service)")
+                       help="also build Sphinx docs (conf.py in doc/, docs/ or source/, or "
+                            "their source/) with sphinx-build and upload them")
         p.add_argument("--only-docs", dest="only_docs", action="store_true",
-                       help="build and upload Sphinx docs only (needs the docs service)")
+                       help="as --with-docs, without building or uploading release files")
         p.add_argument("-p", "--python", default=None, metavar="PYTHON_EXE",
                        help="Python interpreter that runs the build (default: this one)")
         p.add_argument("--sdist", action="store_true", help="build only an sdist")
@@ -258,6 +260,8 @@ class Command(BaseCommand):
             getattr(self, "do_" + options["verb"])(options)
         except DevpiError as exc:
             raise CommandError(exc.message) from None
+        except OSError as exc:  # a file or directory the command could not use
+            raise CommandError(str(exc)) from None
         finally:
             mirror_log.setLevel(level)
 
@@ -390,7 +394,8 @@ class Command(BaseCommand):
             if not data:
                 raise Invalid("nothing to modify: give key=value items")
             user = selectors.user_get(name)
-            if not permissions.may_modify_user(actor, name, password_only=set(data) == {"password"}):
+            password_only = set(data) == {"password"}
+            if not permissions.may_modify_user(actor, name, password_only=password_only):
                 raise Forbidden(f"user {actor.username!r} may not modify user {name!r}")
             for key, value in sorted(data.items()):
                 shown = "********" if key == "password" else value
