@@ -56,7 +56,7 @@ def toxresult_store(*, file: ReleaseFile, body: bytes, user,
                     posted_at=posted_at or timezone.now(), uploader=who or "",
                     log=[log_entry("upload", who, dst=file.index.fullname)])
                 _envs(result, summary)
-                serial_bump(file.index_id)
+                serial_bump()  # a serial, not a generation: no simple page changes
             return result
         except IntegrityError:
             continue  # another report for this file got the same name: count again

@@ -37,7 +37,7 @@ from .uploads import log_entry
 EXTERNAL_OK = (200, 201)
 # PyPI answers documentation uploads with 410 Gone: not a failed push
 EXTERNAL_DOCS_OK = (200, 201, 410)
-EXTERNAL_TIMEOUT = (30, 300)  # connect, read (seconds)
+EXTERNAL_TIMEOUT = (30, 120)  # connect, read (seconds); below gunicorn's 300 s
 INTERNAL_KEYS = {"targetindex"}
 EXTERNAL_KEYS = {"posturl", "username", "password", "register_project"}
 

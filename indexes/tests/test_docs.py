@@ -140,6 +140,11 @@ def test_upload_serve_and_link(client, dev, tmp_path):
     # a directory is its index.html; the doc root redirects to it
     assert b"".join(client.get("/alice/dev/example/1.0/+doc/api/").streaming_content) == \
         SITE["api/index.html"]
+    directory = client.get("/alice/dev/example/1.0/+doc/api")
+    assert directory.status_code == 302
+    assert directory["Location"] == "/alice/dev/example/1.0/+doc/api/"
+    refused(client.get("/alice/dev/example/1.0/+doc/_static", HTTP_ACCEPT=JSON), 404,
+            "File _static not found in documentation.")
     root = client.get("/alice/dev/example/1.0/+doc/")
     assert root.status_code == 302
     assert root["Location"] == "/alice/dev/example/1.0/+doc/index.html"

@@ -14,6 +14,7 @@ act as the logged-in user of the web UI.
 from __future__ import annotations
 
 import mimetypes
+import os
 
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
@@ -28,6 +29,29 @@ from ..storage import blob_storage, doc_key
 SANDBOX = ("sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox "
            "allow-modals allow-downloads")
 MAX_AGE = 60
+
+
+def _is_file(storage, key: str) -> bool:
+    if not storage.exists(key):
+        return False
+    try:
+        return os.path.isfile(storage.path(key))
+    except NotImplementedError:  # object storage: keys are files
+        return True
+
+
+def _locate(request, doczip, relpath: str):
+    """(storage key, None) of the file a request names, or (None, a redirect
+    to the directory's URL with a slash); ``NotFound`` otherwise."""
+    storage = blob_storage()
+    path = _relpath(relpath)
+    key = doc_key(doczip.sha256, path)
+    if _is_file(storage, key):
+        return key, None
+    if not relpath.endswith("/") and _is_file(storage, doc_key(doczip.sha256,
+                                                                f"{path}/index.html")):
+        return None, redirect(request.path + "/")
+    raise NotFound(f"File {relpath} not found in documentation.")
 
 
 def _relpath(relpath: str) -> str:
@@ -48,12 +72,12 @@ def doc_serve(request, user, index, project, version, relpath):
         return redirect(request.path.rstrip("/") + "/index.html")
     ix = selectors.index_get(user, index)
     doczip = selectors.doczip_for_docs(ix, project, version)
-    path = _relpath(relpath)
+    key, directory = _locate(request, doczip, relpath)
+    if directory is not None:
+        return directory
+    path = key.rpartition("/")[2]
     etag = f'"{doczip.sha256}"'
     storage = blob_storage()
-    key = doc_key(doczip.sha256, path)
-    if not storage.exists(key):
-        raise NotFound(f"File {relpath} not found in documentation.")
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:
         response = HttpResponseNotModified()
     else:
@@ -82,9 +106,10 @@ def doc_view(request, user, index, project, version, relpath):
         return redirect(request.path.rstrip("/") + "/index.html")
     ix = selectors.index_get(user, index)
     doczip = selectors.doczip_for_docs(ix, project, version)
-    path = _relpath(relpath)
-    if not blob_storage().exists(doc_key(doczip.sha256, path)):
-        raise NotFound(f"File {relpath} not found in documentation.")
+    key, directory = _locate(request, doczip, relpath)
+    if directory is not None:
+        return directory
+    path = key[len(doc_key(doczip.sha256, "")):]
     query = request.META.get("QUERY_STRING")
     return render(request, "indexes/docview.html", {
         "index": ix, "project": doczip.release.project.name,
