@@ -10,7 +10,9 @@ never the reverse); they register here from their ``AppConfig.ready()``:
 - *link providers*: extra ``+links`` entries of release files in the version
   JSON (``rel: toxresult``, with ``for_href`` naming the release file);
 - *push hooks*: run inside the push transaction after a release file was
-  copied to another index; they return their lines of the push actionlog.
+  copied to another index; they return their lines of the push actionlog;
+- *status providers*: test results of release files, as summaries for the
+  web pages and as ``devpi list -t`` lines.
 
 Registrations are keyed by a name, so registering again replaces (Django
 may call ``ready()`` more than once in tests).
@@ -31,11 +33,15 @@ if TYPE_CHECKING:
     LinkProvider = Callable[[dict[int, str], dict[int, ReleaseFile], str], dict[int, list[dict]]]
     # (source file, target file, acting user) -> actionlog lines
     PushHook = Callable[..., list[list]]
+    # summaries(file_ids=[...]) -> {file id: [summaries]}; lines(file) -> [str]
+    StatusSummaries = Callable[..., dict[int, list]]
+    StatusLines = Callable[[ReleaseFile], list[str]]
 
 _file_post_handlers: dict[str, "FilePostHandler"] = {}
 _file_servers: dict[str, "FileServer"] = {}
 _link_providers: dict[str, "LinkProvider"] = {}
 _push_hooks: dict[str, "PushHook"] = {}
+_status_providers: dict[str, tuple["StatusSummaries", "StatusLines"]] = {}
 
 
 def register_file_post_handler(name: str, handler: "FilePostHandler") -> None:
@@ -59,9 +65,15 @@ def register_push_hook(name: str, hook: "PushHook") -> None:
     _push_hooks[name] = hook
 
 
+def register_status_provider(name: str, summaries: "StatusSummaries",
+                             lines: "StatusLines") -> None:
+    _status_providers[name] = (summaries, lines)
+
+
 def unregister(name: str) -> None:
     """Remove every registration under ``name`` (tests)."""
-    for table in (_file_post_handlers, _file_servers, _link_providers, _push_hooks):
+    for table in (_file_post_handlers, _file_servers, _link_providers, _push_hooks,
+                  _status_providers):
         table.pop(name, None)
 
 
@@ -97,3 +109,17 @@ def run_push_hooks(*, source_file, target_file, user) -> list[list]:
     for hook in _push_hooks.values():
         lines.extend(hook(source_file=source_file, target_file=target_file, user=user))
     return lines
+
+
+def file_status_summaries(file_ids: list[int]) -> dict[int, list]:
+    """Test result summaries per release file id, from every provider."""
+    result: dict[int, list] = {}
+    for summaries, _lines in _status_providers.values():
+        for file_id, items in summaries(file_ids=file_ids).items():
+            result.setdefault(file_id, []).extend(items)
+    return result
+
+
+def file_status_lines(file: "ReleaseFile") -> list[str]:
+    """``devpi list -t`` lines of a release file, from every provider."""
+    return [str(line) for _summaries, lines in _status_providers.values() for line in lines(file)]

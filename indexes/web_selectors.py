@@ -17,6 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models.fields.json import KT
 from packaging.version import InvalidVersion, Version
 
+from . import registry
 from .distribution.names import normalize_name
 from .models import Index, Project, Release, ReleaseFile
 from .resolution import project_candidates
@@ -182,20 +183,13 @@ def version_files(data: dict, source: str) -> list[FileRow]:
 # -- tox results (the toxresults app; optional) ------------------------------
 
 def attach_toxresults(rows: list[FileRow]) -> None:
-    """Fill ``FileRow.toxresults`` from the ``toxresults`` app when it is
-    there; the page works without it."""
+    """Fill ``FileRow.toxresults`` from the registered status providers (the
+    ``toxresults`` app); the page works without them."""
     ids = [row.file_id for row in rows if row.file_id is not None]
     if not ids:
         return
     try:
-        from toxresults import selectors as tox_selectors
-    except ImportError:
-        return
-    summaries = getattr(tox_selectors, "toxresult_summaries", None)
-    if summaries is None:
-        return
-    try:
-        by_file = summaries(file_ids=ids)
+        by_file = registry.file_status_summaries(ids)
     except Exception:  # a page must not fail because of an optional part
         log.exception("tox results could not be read")
         return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from .. import registry
 from ..errors import NotFound
 from ..kinds import kind_page
 from ..models import Index, ReleaseFile
@@ -69,15 +70,8 @@ def limit_versions(rows: list, show_all: bool) -> tuple[list, int]:
 
 
 def toxresult_lines(file: ReleaseFile | None) -> list[str]:
-    """Tox result lines of a release file, from the ``toxresults`` app when
-    it provides ``toxresults.selectors.toxresult_lines``; none otherwise."""
+    """Tox result lines of a release file, from the registered status
+    providers (the ``toxresults`` app); none otherwise."""
     if file is None:
         return []
-    try:
-        from toxresults import selectors as tox_selectors
-    except ImportError:
-        return []
-    lines = getattr(tox_selectors, "toxresult_lines", None)
-    if lines is None:
-        return []
-    return [str(line) for line in lines(file)]
+    return registry.file_status_lines(file)

@@ -378,13 +378,15 @@ def test_limit_versions():
     assert listing.limit_versions(rows[:3], False) == (rows[:3], 0)
 
 
-def test_toxresult_lines_degrade_without_the_toxresults_app(monkeypatch):
-    assert listing.toxresult_lines(None) == []
-    monkeypatch.setitem(sys.modules, "toxresults.selectors", None)
-    import toxresults
+def test_toxresult_lines_come_from_the_registered_providers(monkeypatch):
+    from indexes import registry
 
-    monkeypatch.delattr(toxresults, "selectors", raising=False)
-    assert listing.toxresult_lines(object()) == []
+    assert listing.toxresult_lines(None) == []
+    monkeypatch.setattr(registry, "_status_providers", {})
+    assert listing.toxresult_lines(object()) == []  # no provider: no lines
+    registry.register_status_provider("fake", lambda file_ids: {},
+                                      lambda file: ["host linux py 3.11 tests passed"])
+    assert listing.toxresult_lines(object()) == ["host linux py 3.11 tests passed"]
 
 
 def test_run_streaming_relays_lines_and_exit_codes(tmp_path):
