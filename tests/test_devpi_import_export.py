@@ -183,18 +183,18 @@ def test_devpi_server_export_into_devpi_django_and_back(devpi_bin, tmp_path):
         assert (export / "dataindex.json").is_file()
 
         # -- into devpi-django ------------------------------------------------------------
-        not_an_export = manage(django.env, "devpi_import", tmp_path / "dist")
+        not_an_export = manage(django.env, "devpi", "import", tmp_path / "dist")
         assert not_an_export.returncode != 0
         assert "is not a devpi export" in not_an_export.stderr
         assert "Traceback" not in not_an_export.stderr
-        first = manage(django.env, "devpi_import", export)
+        first = manage(django.env, "devpi", "import", export)
         assert first.returncode == 0, first.stdout + first.stderr
         out = first.stdout
         assert "users: 3 created, 1 updated" in out, out  # root: fresh server
         assert "release files: 4 created" in out, out
         assert "tox results: 1 created" in out and "doc zips: 1 created" in out, out
         assert "skipped" not in out, out
-        second = manage(django.env, "devpi_import", export)
+        second = manage(django.env, "devpi", "import", export)
         assert second.returncode == 0, second.stdout + second.stderr
         assert "nothing changed: everything in the export was already here" in second.stdout
 
@@ -248,7 +248,7 @@ def test_devpi_server_export_into_devpi_django_and_back(devpi_bin, tmp_path):
 
         # -- back out of devpi-django, into a fresh devpi-server ------------------------------
         back = tmp_path / "django-export"
-        exported = manage(django.env, "devpi_export", back)
+        exported = manage(django.env, "devpi", "export", back)
         assert exported.returncode == 0, exported.stdout + exported.stderr
         assert "release files: 4" in exported.stdout
         assert "tox results: 1" in exported.stdout and "doc zips: 1" in exported.stdout

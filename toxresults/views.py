@@ -8,13 +8,13 @@ through ``indexes.registry`` (see ``apps.py``):
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpResponse
 
 from indexes import permissions
 from indexes.auth import request_user
 from indexes.blobresponse import IMMUTABLE
-from indexes.errors import Forbidden, TooLarge
+from indexes.errors import Forbidden
+from indexes.views.common import read_body
 from indexes.wire import api_response
 
 from . import selectors, services
@@ -24,17 +24,7 @@ UPLOAD_FORBIDDEN = ("No permission to upload tox results. "
 
 
 def _body(request) -> bytes:
-    limit = settings.DEVPI["MAX_JSON_BYTES"]
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit:
-        raise TooLarge(f"tox report of {length} bytes is larger than the limit of {limit} bytes")
-    body = request.read(limit + 1)
-    if len(body) > limit:
-        raise TooLarge(f"tox report is larger than the limit of {limit} bytes")
-    return body
+    return read_body(request, "tox report")
 
 
 def toxresult_post(request, index, file):

@@ -623,17 +623,20 @@ def test_writer_checks_hashes_and_paths(tmp_path):
 # -- the commands ----------------------------------------------------------------------------
 
 def test_commands(tree, blob_dir, hashers, db, tmp_path, capsys):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create(username="root", is_superuser=True)
     with pytest.raises(CommandError, match="is not a devpi export: it has no dataindex.json"):
-        call_command("devpi_import", str(tmp_path))
-    call_command("devpi_import", str(tree.path))
+        call_command("devpi", "import", str(tmp_path))
+    call_command("devpi", "import", str(tree.path))
     out = capsys.readouterr().out
     assert "release files: 3 created" in out and "user alice: created" in out
-    call_command("devpi_import", str(tree.path))
+    call_command("devpi", "import", str(tree.path))
     assert "nothing changed" in capsys.readouterr().out
-    call_command("devpi_export", str(tmp_path / "out"))
+    call_command("devpi", "export", str(tmp_path / "out"))
     assert "release files: 3" in capsys.readouterr().out
     with pytest.raises(CommandError, match="must not exist or be empty"):
-        call_command("devpi_export", str(tmp_path / "out"))
+        call_command("devpi", "export", str(tmp_path / "out"))
 
 
 def doc_zip(text: str) -> bytes:

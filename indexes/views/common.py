@@ -28,18 +28,24 @@ def outside_url(request) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
-def read_json(request):
-    """The JSON body of a request, refusing oversized or malformed bodies."""
+def read_body(request, what: str = "request body") -> bytes:
+    """The body of a request, refused with 413 beyond ``DEVPI_MAX_JSON_BYTES``."""
     limit = settings.DEVPI["MAX_JSON_BYTES"]
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > limit:
-        raise TooLarge(f"request body of {length} bytes is larger than the limit of {limit} bytes")
+        raise TooLarge(f"{what} of {length} bytes is larger than the limit of {limit} bytes")
     body = request.read(limit + 1)
     if len(body) > limit:
-        raise TooLarge(f"request body is larger than the limit of {limit} bytes")
+        raise TooLarge(f"{what} is larger than the limit of {limit} bytes")
+    return body
+
+
+def read_json(request):
+    """The JSON body of a request, refusing oversized or malformed bodies."""
+    body = read_body(request)
     if not body.strip():
         return {}
     try:
