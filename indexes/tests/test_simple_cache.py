@@ -135,3 +135,18 @@ def test_conditional_requests_and_gzip(client, alice, tmp_path):
     upload(dev, alice, make_wheel(tmp_path / "x", "big", "9.0"), "big", "9.0")
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and b"big-9.0" in changed.content
+
+
+def test_push_shows_on_the_target_and_its_children(client, alice, tmp_path):
+    from indexes.services.push import release_push
+
+    dev = index_create(owner=alice, name="dev", data={})
+    stable = index_create(owner=alice, name="stable", data={})
+    index_create(owner=alice, name="child", data={"bases": "alice/stable"})
+    wheel = make_wheel(tmp_path, "pkg", "1.0")
+    upload(dev, alice, wheel, "pkg", "1.0")
+    assert client.get("/alice/child/+simple/pkg/").status_code == 404
+    log = release_push(source=dev, project="pkg", version="1.0", target=stable, user=alice)
+    assert log[0][:2] == [200, "register"]
+    assert filenames(client, "/alice/stable/+simple/pkg/") == [wheel.name]
+    assert filenames(client, "/alice/child/+simple/pkg/") == [wheel.name]
