@@ -143,10 +143,14 @@ def test_push_shows_on_the_target_and_its_children(client, alice, tmp_path):
     dev = index_create(owner=alice, name="dev", data={})
     stable = index_create(owner=alice, name="stable", data={})
     index_create(owner=alice, name="child", data={"bases": "alice/stable"})
-    wheel = make_wheel(tmp_path, "pkg", "1.0")
+    old = make_wheel(tmp_path / "old", "pkg", "0.9")
+    wheel = make_wheel(tmp_path / "new", "pkg", "1.0")
+    upload(stable, alice, old, "pkg", "0.9")
     upload(dev, alice, wheel, "pkg", "1.0")
-    assert client.get("/alice/child/+simple/pkg/").status_code == 404
+    # both pages are cached now
+    assert filenames(client, "/alice/stable/+simple/pkg/") == [old.name]
+    assert filenames(client, "/alice/child/+simple/pkg/") == [old.name]
     log = release_push(source=dev, project="pkg", version="1.0", target=stable, user=alice)
     assert log[0][:2] == [200, "register"]
-    assert filenames(client, "/alice/stable/+simple/pkg/") == [wheel.name]
-    assert filenames(client, "/alice/child/+simple/pkg/") == [wheel.name]
+    assert filenames(client, "/alice/stable/+simple/pkg/") == [old.name, wheel.name]
+    assert filenames(client, "/alice/child/+simple/pkg/") == [old.name, wheel.name]
