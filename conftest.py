@@ -8,6 +8,17 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_order_cache():
+    """Rolled-back tests reuse serials, which the per-process order cache
+    trusts (in a running server the serial only grows)."""
+    from indexes import resolution
+
+    resolution._ORDERS.clear()
+    yield
+    resolution._ORDERS.clear()
+
+
 @pytest.fixture
 def blob_dir(settings, tmp_path):
     """Blob storage in a per-test directory."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .errors import DevpiError
-from .wire import add_server_headers, error_response, server_state
+from .wire import add_server_headers, error_response, request_state, server_state
 
 
 class DevpiHeadersMiddleware:
@@ -13,7 +13,10 @@ class DevpiHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if not request.path.startswith(("/+static/", "/+admin/")):
-            uuid, serial = server_state()
+            if request.method in ("GET", "HEAD"):
+                uuid, serial = request_state(request)
+            else:  # a write changed the serial after the view read it
+                uuid, serial = server_state()
             add_server_headers(response, uuid, serial)
         return response
 

@@ -112,3 +112,31 @@ def project_sources(index: Index, project: str, *, ignore_bases: bool = False
     candidates, projects = project_candidates(index, project, ignore_bases=ignore_bases)
     by_index = {p.index_id: p for p in projects.values()}
     return [(ix, by_index[ix.id]) for ix in candidates if ix.id in by_index]
+
+
+# -- a per-process cache of orders, valid while the server's serial stands -------
+
+_ORDERS: dict[tuple[str, str], tuple[int, Index, list[Index]]] = {}
+_ORDERS_MAX = 2000
+
+
+def index_and_order(user: str, name: str, serial: int) -> tuple[Index, list[Index]]:
+    """The index ``user/name`` and its resolution order, with generations.
+
+    Every change that can alter an order or a generation bumps the server's
+    serial (``wire.serial_bump``), which every request reads anyway; so this
+    process keeps what it built for as long as the serial is the same, and
+    a simple page request needs no other query. Raises ``NotFound``.
+    """
+    key = (user, name)
+    hit = _ORDERS.get(key)
+    if hit is not None and hit[0] == serial:
+        return hit[1], hit[2]
+    from .selectors import index_get
+
+    index = index_get(user, name)
+    order = resolution_order(index)
+    if len(_ORDERS) >= _ORDERS_MAX:
+        _ORDERS.clear()
+    _ORDERS[key] = (serial, index, order)
+    return index, order

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid as uuid_module
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpResponse
 
@@ -68,13 +68,28 @@ def error_response(request, error: DevpiError) -> HttpResponse:
 # -- server identity and serial -------------------------------------------
 
 def server_state():
-    """(uuid, serial) of this server; the row is created on first use."""
+    """(uuid, serial) of this server; the row is created on first use.
+
+    On every request, so one plain SQL statement rather than an ORM query
+    (whose compilation costs more than the query itself)."""
     from .models import ServerState
 
-    state = ServerState.objects.filter(pk=1).only("uuid", "serial").first()
-    if state is None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT uuid, serial FROM {ServerState._meta.db_table} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:
         state, _ = ServerState.objects.get_or_create(pk=1, defaults={"uuid": uuid_module.uuid4().hex})
-    return state.uuid, state.serial
+        return state.uuid, state.serial
+    return row[0], row[1]
+
+
+def request_state(request):
+    """``server_state()`` once per read-only request (the view and the
+    response headers share it); writes read it again for their headers."""
+    state = getattr(request, "_devpi_state", None)
+    if state is None:
+        state = request._devpi_state = server_state()
+    return state
 
 
 def serial_bump(*changed_index_ids: int) -> None:

@@ -25,7 +25,7 @@ from indexes.errors import BadGateway, GatewayTimeout, NotFound
 from indexes.models import Index
 from indexes.simple.data import KindPage, SimpleFile
 from indexes.storage import blob_open, blob_put
-from indexes.wire import generation_bump
+from indexes.wire import serial_bump
 from indexes.blobresponse import IMMUTABLE, blob_response, content_type_for
 
 from . import upstream
@@ -164,7 +164,7 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
         project, _ = MirrorProject.objects.update_or_create(index=index, name=name,
                                                             defaults=values)
         if changed:
-            generation_bump(index.id)
+            serial_bump(index.id)
     return _as_page(index, project, stale=False)
 
 
@@ -172,7 +172,7 @@ def mirror_project_invalidate(index: Index, name: str) -> None:
     """Forget the freshness of a cached page: the next request asks upstream."""
     MirrorProject.objects.filter(index=index, name=normalize_name(name)).update(
         fetched_at=timezone.now() - timedelta(days=3650))
-    generation_bump(index.id)
+    serial_bump(index.id)
 
 
 # -- files -----------------------------------------------------------------

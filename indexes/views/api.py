@@ -154,10 +154,10 @@ def index_view(request, user, index):
                 f"no permission to create index {user}/{index}")
         ix = index_services.index_create(owner=owner, name=index, data=read_json_object(request))
         return api_response(200, type="indexconfig", result=selectors.index_config(ix))
+    if method in ("GET", "HEAD") and is_installer(request):
+        return simple.installer_index(request, user, index)
     ix = selectors.index_get(user, index)
     if method in ("GET", "HEAD"):
-        if is_installer(request):
-            return simple.index_list(request, ix)
         wanted = _wants(request, (HTML, JSON, SIMPLE_JSON))
         if wanted == JSON:
             result = selectors.index_config(ix)
@@ -196,12 +196,12 @@ def _project_redirect(request, project: str):
 
 @csrf_exempt
 def project_view(request, user, index, project):
+    if request.method in ("GET", "HEAD") and (is_installer(request) or _wants(
+            request, (HTML, JSON, SIMPLE_JSON, SIMPLE_HTML)) in (SIMPLE_JSON, SIMPLE_HTML)):
+        return simple.installer_project(request, user, index, project)
     ix = selectors.index_get(user, index)
     actor = request_user(request)
     if request.method in ("GET", "HEAD"):
-        if is_installer(request) or _wants(request, (HTML, JSON, SIMPLE_JSON, SIMPLE_HTML)) in (
-                SIMPLE_JSON, SIMPLE_HTML):
-            return simple.project_page(request, ix, project)
         if (response := _project_redirect(request, project)) is not None:
             return response
         versions = selectors.project_versions(ix, project, outside_url(request),

@@ -18,7 +18,8 @@ from ..distribution.names import normalize_name
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
 from ..negotiation import HTML, SIMPLE_HTML, SIMPLE_JSON, choose
-from ..resolution import resolution_order
+from ..resolution import index_and_order, resolution_order
+from ..wire import request_state
 from ..simple import cache, pages, render
 from .common import root_prefix
 
@@ -60,10 +61,14 @@ def _not_modified_early(request, key: str) -> HttpResponse | None:
     return None
 
 
-def index_list(request, index):
+def _index_and_order(request, user: str, index: str):
+    return index_and_order(user, index, request_state(request)[1])
+
+
+def index_list(request, index, order=None):
     wanted = choose(request.META.get("HTTP_ACCEPT"), OFFERS) or HTML
     prefix = root_prefix(request)
-    order = resolution_order(index)
+    order = order if order is not None else resolution_order(index)
     key = cache.page_key("list", order, f"{wanted}|{prefix}")
     page = cache.get(key)
     if page is None:
@@ -77,11 +82,11 @@ def index_list(request, index):
     return _respond(request, page)
 
 
-def project_page(request, index, project: str):
+def project_page(request, index, project: str, order=None):
     normalized = normalize_name(project)
     wanted = choose(request.META.get("HTTP_ACCEPT"), OFFERS) or HTML
     prefix = root_prefix(request)
-    order = resolution_order(index)
+    order = order if order is not None else resolution_order(index)
     key = cache.page_key(f"project|{normalized}", order, f"{wanted}|{prefix}")
     if (early := _not_modified_early(request, key)) is not None:
         return early
@@ -102,18 +107,30 @@ def project_page(request, index, project: str):
 
 
 def simple_index(request, user, index):
-    ix = selectors.index_get(user, index)
+    ix, order = _index_and_order(request, user, index)
     if not request.path_info.endswith("/"):
         return redirect(request.path + "/")
-    return index_list(request, ix)
+    return index_list(request, ix, order)
 
 
 def simple_project(request, user, index, project):
-    ix = selectors.index_get(user, index)
+    ix, order = _index_and_order(request, user, index)
     normalized = normalize_name(project)
     if normalized != project or not request.path_info.endswith("/"):
         return redirect(f"{request.path[: request.path.rindex('+simple/')]}+simple/{normalized}/")
-    return project_page(request, ix, project)
+    return project_page(request, ix, project, order)
+
+
+def installer_project(request, user, index, project):
+    """A project's simple page at devpi's plain URL (pip.conf ``index-url =
+    http://host/user/index``)."""
+    ix, order = _index_and_order(request, user, index)
+    return project_page(request, ix, project, order)
+
+
+def installer_index(request, user, index):
+    ix, order = _index_and_order(request, user, index)
+    return index_list(request, ix, order)
 
 
 @csrf_exempt
