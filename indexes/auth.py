@@ -7,7 +7,8 @@
 - Checking a password with Django's hasher costs a large fraction of a
   second, and twine sends its password with every file. A verified
   (user, password, stored hash) triple is remembered in the cache under a
-  keyed hash for a few minutes, so only the first request pays; changing the
+  keyed hash for a few minutes (in a cache the workers share), so only the
+  first request pays; changing the
   password changes the stored hash and so invalidates the entry.
 """
 
@@ -21,7 +22,7 @@ import hmac
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.cache import cache
+from django.core.cache import caches
 
 TOKEN_SALT = "devpi-django.login-token"
 
@@ -64,6 +65,7 @@ def password_check(user, password: str) -> bool:
         settings.SECRET_KEY.encode(),
         f"{user.username}\0{user.password}\0{password}".encode(),
         hashlib.sha256).hexdigest()
+    cache = caches["credentials"]
     if cache.get(key):
         return True
     if user.check_password(password):
