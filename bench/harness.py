@@ -61,7 +61,8 @@ class Sizes:
     pip_packages: int = 30
     mirror_packages: int = 30
     connections: int = 16
-    load_seconds: float = 10
+    load_seconds: float = 4  # per round
+    load_rounds: int = 3  # targets take turns, round after round; medians are reported
     warmup_seconds: float = 2
     pip_repeats: int = 3
     big_projects: int = 100_000
@@ -74,7 +75,7 @@ class Sizes:
 
 FULL = Sizes()
 SMOKE = Sizes(page_dev_files=3, page_stable_files=2, list_projects=20, twine_wheels=4,
-              pip_packages=2, mirror_packages=2, load_seconds=1, warmup_seconds=0,
+              pip_packages=2, mirror_packages=2, load_seconds=1, load_rounds=1, warmup_seconds=0,
               pip_repeats=1, big_projects=200, big_files=2000, small_projects=20,
               small_files=200, cold_pages=3, list_repeats=3)
 
@@ -114,7 +115,10 @@ def machine_facts() -> dict:
     mem = next((ln.split()[1] for ln in free.splitlines() if ln.startswith("Mem:")), "?")
     version = re.search(r'__version__ = "([^"]+)"',
                         (REPO / "devpi_django" / "__init__.py").read_text())
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                            capture_output=True, text=True).stdout.strip()  # read-only
     return {"date": dt.date.today().isoformat(), "nproc": os.cpu_count(), "memory": mem,
+            "commit": commit or "?",
             "loadavg_at_start": round(os.getloadavg()[0], 2),
             "cpu": cpu, "kernel": platform.release(), "python": platform.python_version(),
             "devpi_django": version.group(1) if version else "?"}
@@ -236,6 +240,8 @@ class Run:
         self.work = self.out / "run"
         self.results: dict[str, dict] = {key: {} for key in report.ROW_KEYS}
         self.facts = machine_facts()
+        self.facts["load"] = (f"{sizes.connections} connections, {sizes.load_rounds} round(s) "
+                              f"of {sizes.load_seconds:g} s per figure, medians")
         self.started = Started()
         self.servers: dict[str, object] = {}  # "ours" / "devpi" -> server
         self.memory: dict[str, TreeMemory] = {}
@@ -243,11 +249,37 @@ class Run:
     def put(self, key: str, column: str, value) -> None:
         self.results[key][column] = value
 
-    def load(self, url: str, accept: str | None) -> load.LoadResult:
+    def load_rounds(self, what: str, targets: list[tuple[str, str]], accept: str | None
+                    ) -> dict[str, tuple[float, float, float]]:
+        """Load on each (column, url) in turn, round after round, so that
+        whatever else the machine does hits every target alike; per column
+        the medians over the rounds of req/s, p50 and p99 (ms)."""
         s = self.sizes
-        return load.measure(url, accept=accept, connections=s.connections,
-                            seconds=s.load_seconds, warmup=s.warmup_seconds,
-                            allow_fallback=self.smoke)
+        runs: dict[str, list[load.LoadResult]] = {column: [] for column, _url in targets}
+        if s.warmup_seconds:
+            for _column, url in targets:
+                load.measure(url, accept=accept, connections=s.connections,
+                             seconds=s.warmup_seconds, warmup=0, allow_fallback=self.smoke)
+        for number in range(s.load_rounds):
+            say(f"load: {what}, round {number + 1} of {s.load_rounds}: "
+                f"{', '.join(c for c, _u in targets)}")
+            for column, url in targets:
+                result = load.measure(url, accept=accept, connections=s.connections,
+                                      seconds=s.load_seconds, warmup=0,
+                                      allow_fallback=self.smoke)
+                runs[column].append(result)
+                self.facts.setdefault("load_tool", result.tool)
+                if result.errors:
+                    errors = self.facts.setdefault("socket_errors", {})
+                    errors[f"{what}/{column}"] = errors.get(f"{what}/{column}", 0) + result.errors
+        rounds = self.facts.setdefault("rounds_rps", {})
+        figures = {}
+        for column, results in runs.items():
+            rounds[f"{what}/{column}"] = [round(r.rps) for r in results]
+            figures[column] = (statistics.median(r.rps for r in results),
+                               statistics.median(r.p50_ms for r in results),
+                               statistics.median(r.p99_ms for r in results))
+        return figures
 
     def execute(self) -> int:
         if self.work.exists():
@@ -258,7 +290,7 @@ class Run:
         try:
             if not self.smoke:
                 ensure_tools(setup_log)
-                say("installing the current devpi-server into build/bench/devpi-venv")
+                say(f"installing the current devpi-server into {self.out / 'devpi-venv'}")
                 self.facts["devpi_server"] = install_devpi_server(self.out / "devpi-venv",
                                                                   setup_log)
             self.measure_all()
@@ -350,15 +382,10 @@ class Run:
         for key, path, accept, filename in variants:
             targets = [(c, srv.url + path) for c, srv in self.servers.items()]
             targets += [(c, srv.url + "/" + filename) for c, srv in limits.items()]
-            for column, url in targets:
-                say(f"load: {key} on {column}")
-                result = self.load(url, accept)
-                self.put(f"{key}_rps", column, result.rps)
-                self.put(f"{key}_p50", column, result.p50_ms)
-                self.put(f"{key}_p99", column, result.p99_ms)
-                self.facts.setdefault("load_tool", result.tool)
-                if result.errors:
-                    self.facts.setdefault("socket_errors", {})[f"{key}/{column}"] = result.errors
+            for column, (rps, p50, p99) in self.load_rounds(key, targets, accept).items():
+                self.put(f"{key}_rps", column, rps)
+                self.put(f"{key}_p50", column, p50)
+                self.put(f"{key}_p99", column, p99)
         for limit in limits.values():
             limit.stop()  # stopping again at the end is a no-op
         self.facts["page_html_files"] = page_files
@@ -414,17 +441,19 @@ class Run:
                 if index.endswith("/big"):
                     self.put("scale_fill", "ours", time.monotonic() - started)
                 started = time.monotonic()
-        self.results["scale_fill"]["note"] = (f"{s.big_projects:,} projects / "
-                                              f"{s.big_files:,} files")
+        if (s.big_projects, s.big_files) != (FULL.big_projects, FULL.big_files):
+            self.results["scale_fill"]["note"] = (f"here {s.big_projects:,} projects / "
+                                                  f"{s.big_files:,} files")
         files_per_project = s.big_files // s.big_projects
+        targets = []
+        for label, projects in (("small", s.small_projects), ("big", s.big_projects)):
+            url = f"{ours.url}/{USER}/{label}/+simple/bench-{projects // 2:06d}/"
+            check_page(url, None, expect_files=files_per_project)
+            targets.append((label, url))
+        for label, (_rps, p50, _p99) in self.load_rounds("scale_page", targets, None).items():
+            self.put(f"scale_page_{label}_p50", "ours", p50)
         for label, index, projects in (("small", "small", s.small_projects),
                                        ("big", "big", s.big_projects)):
-            middle = f"bench-{projects // 2:06d}"
-            url = f"{ours.url}/{USER}/{index}/+simple/{middle}/"
-            check_page(url, None, expect_files=None)
-            say(f"scale: load on a project page of the {projects}-project index")
-            result = self.load(url, None)
-            self.put(f"scale_page_{label}_p50", "ours", result.p50_ms)
             # pages nobody asked for yet: computed from the database
             step = max(1, projects // s.cold_pages)
             cold = [timed_get(f"{ours.url}/{USER}/{index}/+simple/bench-{i:06d}/")
@@ -477,9 +506,10 @@ def render(results: dict, facts: dict, kind: str = "full") -> str:
         "",
         f"Machine: {facts['nproc']} cores ({facts['cpu'] or 'unknown CPU'}), "
         f"{facts['memory']} RAM, Linux {facts['kernel']}, Python {facts['python']}; "
-        f"devpi-django {facts['devpi_django']}, "
-        f"{facts.get('devpi_server', 'devpi-server not run')}; "
-        f"load: {facts.get('load_tool', '?')}, 16 connections; run took "
+        f"devpi-django {facts['devpi_django']} (commit {facts.get('commit', '?')}), "
+        + (f"devpi-server {facts['devpi_server']}; " if facts.get("devpi_server")
+           else "devpi-server not run; ") +
+        f"load: {facts.get('load_tool', '?')}, {facts.get('load', '')}; run took "
         f"{facts.get('seconds', '?')} s; 1-minute load average "
         f"{facts.get('loadavg_at_start', '?')} before, {facts.get('loadavg_at_end', '?')} after.",
         "",
