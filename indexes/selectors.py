@@ -48,9 +48,9 @@ def index_config(index: Index) -> dict:
     return {"type": index.type, **index.config}
 
 
-def user_config(user, indexes: list[Index] | None = None) -> dict:
-    profile = getattr(user, "devpi_profile", None)
-    data: dict = {"username": user.username}
+def user_public_keys(user, profile) -> dict:
+    """devpi's public user keys: email, title, description, custom_data."""
+    data: dict = {}
     if user.email:
         data["email"] = user.email
     if profile is not None:
@@ -59,6 +59,13 @@ def user_config(user, indexes: list[Index] | None = None) -> dict:
                 data[key] = getattr(profile, key)
         if profile.custom_data is not None:
             data["custom_data"] = profile.custom_data
+    return data
+
+
+def user_config(user, indexes: list[Index] | None = None) -> dict:
+    profile = getattr(user, "devpi_profile", None)
+    data: dict = {"username": user.username, **user_public_keys(user, profile)}
+    if profile is not None:
         data["created"] = _iso(profile.created)
         if profile.modified:
             data["modified"] = _iso(profile.modified)

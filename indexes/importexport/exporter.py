@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from devpi_django import __version__
 
 from ..models import Index, Release, ReleaseFile, UserProfile
+from ..selectors import user_public_keys
 from ..storage import blob_open
 from ..wire import DEVPI_SERVER_COMPAT_VERSION
 from . import mapping
@@ -58,15 +59,7 @@ def _export_users(writer: ExportWriter, report: ExportReport, progress: Progress
             report.skip(f"user {user.username}", "inactive here (devpi has no inactive users)")
             continue
         profile = profiles.get(user.id)
-        config: dict = {}
-        if user.email:
-            config["email"] = user.email
-        if profile is not None:
-            for key in ("title", "description"):
-                if getattr(profile, key):
-                    config[key] = getattr(profile, key)
-            if profile.custom_data is not None:
-                config["custom_data"] = profile.custom_data
+        config: dict = user_public_keys(user, profile)
         config["created"] = mapping.iso(profile.created if profile else user.date_joined)
         if profile is not None and profile.modified:
             config["modified"] = mapping.iso(profile.modified)

@@ -272,6 +272,15 @@ class Command(BaseCommand):
     def warn(self, text: str) -> None:
         self.stderr.write(text)
 
+    def confirmed_delete(self, url: str, done: str, delete) -> None:
+        """devpi-client's removal dialogue: name it, ask (or -y), act."""
+        self.line(f"About to remove: {url}")
+        if self.confirm("Are you sure"):
+            delete()
+            self.line(done)
+        else:
+            self.warn("not deleting anything")
+
     def actor(self):
         return selectors.user_get(self.options.get("acting_user") or "root")
 
@@ -381,12 +390,8 @@ class Command(BaseCommand):
             user = selectors.user_get(name)
             if not permissions.may_delete_user(actor, name):
                 raise Forbidden(f"user {actor.username!r} may not delete user {name!r}")
-            self.line(f"About to remove: {server_url()}/{name}")
-            if self.confirm("Are you sure"):
-                user_services.user_delete(user=user)
-                self.line(f"user deleted: {name}")
-            else:
-                self.warn("not deleting anything")
+            self.confirmed_delete(f"{server_url()}/{name}", f"user deleted: {name}",
+                                  lambda: user_services.user_delete(user=user))
             return
         name = name or actor.username
         if options["modify"] or items:
@@ -434,12 +439,9 @@ class Command(BaseCommand):
                 raise Invalid("cannot delete if you specify key=values")
             if not permissions.may_modify_index(actor, index):
                 raise Forbidden(f"user {actor.username!r} may not delete index {index.fullname}")
-            self.line(f"About to remove: {index_url(index.fullname)}")
-            if self.confirm("Are you sure"):
-                index_services.index_delete(index=index)
-                self.line(f"index deleted: {index_url(index.fullname)}")
-            else:
-                self.warn("not deleting anything")
+            url = index_url(index.fullname)
+            self.confirmed_delete(url, f"index deleted: {url}",
+                                  lambda: index_services.index_delete(index=index))
             return
         if options["modify"] or items:
             operations = check_keyvalues(items)
