@@ -8,6 +8,16 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# local upstreams in tests live on loopback: allowed by name and address;
+# attack tests aim at 127.0.0.2, which stays refused
+TEST_ALLOW_PRIVATE_UPSTREAMS = ["127.0.0.1", "localhost", "::1"]
+
+
+@pytest.fixture(autouse=True)
+def _allow_local_upstreams(settings):
+    settings.DEVPI = {**settings.DEVPI, "ALLOW_PRIVATE_UPSTREAMS": TEST_ALLOW_PRIVATE_UPSTREAMS}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_order_cache():
     """Rolled-back tests reuse serials, which the per-process order cache

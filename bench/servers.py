@@ -18,7 +18,9 @@ import requests
 from tests.live import REPO, VENV_BIN, free_port, start_server
 
 ROOT_PASSWORD = "root-secret"
-LOCAL_ENV = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+LOCAL_ENV = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+             # the benchmark's upstream is on loopback: let the egress guard reach it
+             "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1"}
 
 
 class StartError(RuntimeError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+from . import outbound
 from .distribution.names import normalize_name, split_index_name
 from .errors import Invalid
 
@@ -111,6 +112,10 @@ def normalize_value(key: str, value: Any) -> Any:
         value = to_text(key, value).strip()
         if not value.startswith(("http://", "https://")):
             raise Invalid("'mirror_url' option must be a URL.")
+        try:
+            outbound.check_url(value)
+        except outbound.EgressRefused as exc:
+            raise Invalid(f"'mirror_url' {exc.message}") from None
         return value
     if key == "mirror_cache_expiry":
         if isinstance(value, bool):

@@ -5,9 +5,10 @@
 class DevpiError(Exception):
     status = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, retry_after: int | None = None):
         super().__init__(message)
         self.message = message
+        self.retry_after = retry_after  # seconds, sent as Retry-After
 
 
 class Invalid(DevpiError):
@@ -54,3 +55,7 @@ class MethodNotAllowed(DevpiError):
 
 class GatewayTimeout(DevpiError):
     status = 504
+
+
+class ServiceUnavailable(DevpiError):
+    status = 503

@@ -62,6 +62,8 @@ def error_response(request, error: DevpiError) -> HttpResponse:
         response.reason_phrase = reason_phrase(message)
     if status == 401:
         response["WWW-Authenticate"] = 'Basic realm="pypi"'
+    if getattr(error, "retry_after", None):
+        response["Retry-After"] = str(error.retry_after)
     return response
 
 

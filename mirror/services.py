@@ -21,7 +21,7 @@ from django.utils import timezone
 from indexes.distribution.archives import InvalidArchive, inspect_archive
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.distribution.names import normalize_name
-from indexes.errors import BadGateway, GatewayTimeout, NotFound
+from indexes.errors import BadGateway, GatewayTimeout, NotFound, ServiceUnavailable
 from indexes.models import Index
 from indexes.simple.data import KindPage, SimpleFile
 from indexes.storage import blob_open, blob_put
@@ -34,6 +34,11 @@ from .models import MirrorFile, MirrorProject, MirrorProjectList, MirrorState
 
 log = logging.getLogger(__name__)
 LEASE_TTL = 120.0
+# how long a request waits for another worker's fetch of the same page or
+# file before answering 504/503 with Retry-After (it never holds a worker
+# for the length of someone else's download)
+LEASE_WAIT_SECONDS = 15.0
+RETRY_AFTER = 10
 LIST_RETRY_DELAY = timedelta(seconds=60)  # after a failed project list fetch
 CHUNK = 64 * 1024
 
@@ -106,7 +111,7 @@ def mirror_project_page(index: Index, name: str, *, force: bool = False) -> Kind
     key = f"mirror-page:{index.id}:{name}"
     token = lease_acquire(key, LEASE_TTL)
     if token is None:
-        finished = lease_wait(key, timeout=upstream.timeouts()[1] * 2 + 5)
+        finished = lease_wait(key, timeout=LEASE_WAIT_SECONDS)
         cached = _cached(index, name)
         if cached is not None and _is_fresh(index, cached.fetched_at):
             return _as_page(index, cached, stale=False)
@@ -114,7 +119,9 @@ def mirror_project_page(index: Index, name: str, *, force: bool = False) -> Kind
         if token is None:
             if cached is not None:
                 return _as_page(index, cached, stale=True)
-            raise GatewayTimeout(f"error timeout waiting for {upstream.project_url(index.config['mirror_url'], name)}")
+            raise GatewayTimeout(
+                f"error timeout waiting for {upstream.project_url(index.config['mirror_url'], name)}",
+                retry_after=RETRY_AFTER)
     try:
         cached = _cached(index, name)
         if cached is not None and not force and _is_fresh(index, cached.fetched_at):
@@ -258,7 +265,7 @@ def _serve_metadata(request, index: Index, filename: str, prefix: str):
     if stored is None:
         url = f"{link['url']}.metadata"
         try:
-            response = upstream.open_file(url)
+            response = upstream.open_file(url, max_bytes=upstream.max_page_bytes())
             body = upstream._read_body(response, url)
         except upstream.UpstreamError as error:
             _record_contact(index, error.message)
@@ -304,14 +311,16 @@ def _download(request, index: Index, project: str, link: dict):
     sha256, filename = link["sha256"], link["filename"]
     key = f"mirror-file:{index.id}:{sha256}"
     content_type = content_type_for(filename)
-    while True:
-        token = lease_acquire(key, LEASE_TTL)
-        if token is not None:
-            break
-        lease_wait(key, timeout=3600)
+    token = lease_acquire(key, LEASE_TTL)
+    if token is None:
+        lease_wait(key, timeout=LEASE_WAIT_SECONDS)
         stored = _stored(index, filename, sha256)
         if stored is not None:
             return _serve_stored(request, stored)
+        token = lease_acquire(key, LEASE_TTL)
+        if token is None:
+            raise ServiceUnavailable(f"{filename} is being fetched from upstream, "
+                                     f"try again shortly", retry_after=RETRY_AFTER)
     stored = _stored(index, filename, sha256)
     if stored is not None:
         lease_release(key, token)
@@ -326,7 +335,7 @@ def _download(request, index: Index, project: str, link: dict):
         raise _upstream_error(error) from None
     streaming = StreamingHttpResponse(
         _relay(index, project, link, response, key, token), content_type=content_type)
-    length = response.headers.get("Content-Length")
+    length = response.headers.get("Content-Length", "")
     if length and length.isdigit():
         streaming["Content-Length"] = length
     streaming["ETag"] = f'"{sha256}"'
@@ -348,7 +357,7 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
     try:
         with os.fdopen(fd, "w+b") as tmp:
             try:
-                for chunk in response.iter_content(CHUNK):
+                for chunk in response.iter_chunks(CHUNK):
                     if not chunk:
                         continue
                     digest.update(chunk)
@@ -396,7 +405,7 @@ def mirror_fetch_file(index: Index, project: str, link: dict) -> bool:
     key = f"mirror-file:{index.id}:{link['sha256']}"
     token = lease_acquire(key, LEASE_TTL)
     if token is None:
-        lease_wait(key, timeout=3600)
+        lease_wait(key, timeout=upstream.transfer_seconds())
         return _stored(index, link["filename"], link["sha256"]) is not None
     try:
         response = upstream.open_file(link["url"])

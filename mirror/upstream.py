@@ -56,16 +56,13 @@ def default_mirror_url(own_urls: list[str] | None = None) -> str:
 
 # -- talking to the upstream ----------------------------------------------
 
-import threading  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
-import requests  # noqa: E402
+from indexes import outbound  # noqa: E402
 
 from .parsing import SIMPLE_JSON, MalformedPage, parse_project_list, parse_project_page  # noqa: E402
 
 ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
-MAX_PAGE_BYTES = 256 * 1024 * 1024
-_local = threading.local()
 
 
 class UpstreamError(Exception):
@@ -84,45 +81,46 @@ class UpstreamPage:
     serial: int | None = None
 
 
-def session() -> requests.Session:
-    s = getattr(_local, "session", None)
-    if s is None:
-        s = _local.session = requests.Session()
-        s.headers["User-Agent"] = "devpi-django mirror"
-    return s
+def page_seconds() -> float:
+    """Total deadline of a project page fetch."""
+    return float(settings.DEVPI.get("MIRROR_TIMEOUT", 20))
+
+
+def transfer_seconds() -> float:
+    """Total deadline of a file download or of the full project list."""
+    return float(settings.DEVPI.get("TRANSFER_TIMEOUT", 600))
 
 
 def timeouts() -> tuple[float, float]:
-    seconds = float(settings.DEVPI.get("MIRROR_TIMEOUT", 20))
+    seconds = page_seconds()
     return (min(seconds, 10.0), seconds)
+
+
+def max_page_bytes() -> int:
+    return int(settings.DEVPI.get("MIRROR_MAX_PAGE_BYTES", 64 * 1024 * 1024))
+
+
+def max_file_bytes() -> int:
+    return int(settings.DEVPI.get("MIRROR_MAX_FILE_BYTES")
+               or settings.DEVPI.get("MAX_UPLOAD_BYTES", 1024**3))
 
 
 def project_url(mirror_url: str, name: str) -> str:
     return f"{mirror_url.rstrip('/')}/{name}/"
 
 
-def _get(url: str, headers: dict, *, stream: bool = False) -> requests.Response:
+def _get(url: str, headers: dict, *, seconds: float, max_bytes: int) -> outbound.Fetch:
     try:
-        return session().get(url, headers=headers, timeout=timeouts(), stream=stream)
-    except requests.Timeout:
-        raise UpstreamError(f"error timeout getting {url}", status=504) from None
-    except requests.RequestException as exc:
-        raise UpstreamError(f"error {exc.__class__.__name__} getting {url}") from None
+        return outbound.fetch("GET", url, headers=headers, seconds=seconds, max_bytes=max_bytes)
+    except outbound.OutboundError as exc:
+        raise UpstreamError(exc.message, status=exc.status) from None
 
 
-def _read_body(response: requests.Response, url: str) -> bytes:
-    chunks, size = [], 0
+def _read_body(response: outbound.Fetch, url: str) -> bytes:
     try:
-        for chunk in response.iter_content(1024 * 1024):
-            size += len(chunk)
-            if size > MAX_PAGE_BYTES:
-                raise UpstreamError(f"error page too large getting {url}")
-            chunks.append(chunk)
-    except requests.RequestException as exc:
-        raise UpstreamError(f"error {exc.__class__.__name__} getting {url}") from None
-    finally:
-        response.close()
-    return b"".join(chunks)
+        return response.read()
+    except outbound.OutboundError as exc:
+        raise UpstreamError(exc.message, status=exc.status) from None
 
 
 def fetch_project(mirror_url: str, name: str, *, etag: str = "", last_modified: str = "",
@@ -133,16 +131,16 @@ def fetch_project(mirror_url: str, name: str, *, etag: str = "", last_modified: 
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    response = _get(url, headers, stream=True)
-    if response.status_code == 304:
+    response = _get(url, headers, seconds=page_seconds(), max_bytes=max_page_bytes())
+    if response.status == 304:
         response.close()
         return UpstreamPage(304, etag=etag, last_modified=last_modified)
-    if response.status_code in (404, 410):
+    if response.status in (404, 410):
         response.close()
         return UpstreamPage(404)
-    if response.status_code != 200:
+    if response.status != 200:
         response.close()
-        raise UpstreamError(f"error {response.status_code} getting {url}")
+        raise UpstreamError(f"error {response.status} getting {url}")
     body = _read_body(response, url)
     try:
         links = parse_project_page(body, response.headers.get("Content-Type", ""), response.url)
@@ -164,13 +162,13 @@ def fetch_project_list(mirror_url: str, *, etag: str = "") -> tuple[list[str] | 
     headers = {"Accept": ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
-    response = _get(url, headers, stream=True)
-    if response.status_code == 304:
+    response = _get(url, headers, seconds=transfer_seconds(), max_bytes=max_page_bytes())
+    if response.status == 304:
         response.close()
         return None, etag
-    if response.status_code != 200:
+    if response.status != 200:
         response.close()
-        raise UpstreamError(f"error {response.status_code} getting {url}")
+        raise UpstreamError(f"error {response.status} getting {url}")
     body = _read_body(response, url)
     try:
         names = parse_project_list(body, response.headers.get("Content-Type", ""))
@@ -179,11 +177,19 @@ def fetch_project_list(mirror_url: str, *, etag: str = "") -> tuple[list[str] | 
     return names, response.headers.get("ETag", "")
 
 
-def open_file(url: str) -> requests.Response:
-    """A streaming GET of a file; raises UpstreamError unless 200."""
-    response = _get(url, {"Accept": "*/*", "Accept-Encoding": "identity"}, stream=True)
-    if response.status_code != 200:
+def open_file(url: str, *, max_bytes: int | None = None) -> outbound.Fetch:
+    """A streaming GET of a file under the transfer deadline and the file
+    cap; raises UpstreamError unless 200 (or when the announced length is
+    over the cap), before any byte of the body is read."""
+    response = _get(url, {"Accept": "*/*", "Accept-Encoding": "identity"},
+                    seconds=transfer_seconds(),
+                    max_bytes=max_file_bytes() if max_bytes is None else max_bytes)
+    if response.status != 200:
         response.close()
-        status = 404 if response.status_code == 404 else 502
-        raise UpstreamError(f"error {response.status_code} getting {url}", status=status)
+        status = 404 if response.status == 404 else 502
+        raise UpstreamError(f"error {response.status} getting {url}", status=status)
+    try:
+        response.check_length()
+    except outbound.OutboundError as exc:
+        raise UpstreamError(exc.message, status=exc.status) from None
     return response

@@ -145,6 +145,8 @@ def start_server(workers: int = 2, extra_env: dict | None = None) -> tuple[LiveS
         "DEVPI_ROOT_PASSWORD": ROOT_PASSWORD,
         "DEVPI_MIRROR_URL": "http://127.0.0.1:9/simple/",  # nothing listens there
         "DEVPI_WEB_CONCURRENCY": str(workers),
+        # the local upstreams of the tests; 127.0.0.2 (attack tests) stays refused
+        "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1",
         "DJANGO_SETTINGS_MODULE": "devpi_django.settings",
     })
     if database_url:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-import requests
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from .. import permissions, registry
+from .. import outbound, permissions, registry
 from ..distribution.metadata import METADATA_KEYS
 from ..distribution.names import normalize_name
-from ..errors import BadGateway, Conflict, Invalid, NotFound, Unauthorized
+from ..errors import BadGateway, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..models import DocZip, Index, Project, Release, ReleaseFile
 from ..selectors import index_get
 from ..storage import blob_open
@@ -37,7 +37,8 @@ from .uploads import log_entry
 EXTERNAL_OK = (200, 201)
 # PyPI answers documentation uploads with 410 Gone: not a failed push
 EXTERNAL_DOCS_OK = (200, 201, 410)
-EXTERNAL_TIMEOUT = (30, 120)  # connect, read (seconds); below gunicorn's 300 s
+REASON_MAX = 100  # characters of the remote's reason phrase we repeat
+REPLY_MAX_BYTES = 64 * 1024  # of a remote's reply body (never read, only drained)
 INTERNAL_KEYS = {"targetindex"}
 EXTERNAL_KEYS = {"posturl", "username", "password", "register_project"}
 
@@ -329,21 +330,44 @@ def _check_posturl(posturl: str) -> None:
     parts = urlsplit(posturl)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid(f"posturl {posturl!r} is not an http or https URL")
+    try:
+        outbound.check_url(posturl)
+    except outbound.EgressRefused as exc:
+        raise Invalid(f"posturl {_shown_url(posturl)}: {exc.message}") from None
 
 
-def _post(session, posturl: str, fields, *, filename: str | None = None,
-          fileobj: BinaryIO | None = None, size: int = 0):
+def _shown_url(url: str) -> str:
+    """The URL without credentials, for messages."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _post(posturl: str, fields, *, auth, filename: str | None = None,
+          fileobj: BinaryIO | None = None, size: int = 0) -> outbound.Fetch:
+    seconds = float(settings.DEVPI.get("TRANSFER_TIMEOUT", 600))
     if fileobj is None:  # multipart too, as upload endpoints expect
-        return session.post(posturl, files=[(key, (None, value)) for key, value in fields],
-                            timeout=EXTERNAL_TIMEOUT)
+        return outbound.fetch("POST", posturl, auth=auth, seconds=seconds,
+                              max_bytes=REPLY_MAX_BYTES, allow_redirects=False,
+                              files=[(key, (None, value)) for key, value in fields])
     body = StreamingMultipart(fields, "content", filename or "content", fileobj, size)
-    return session.post(posturl, data=body, headers={"Content-Type": body.content_type},
-                        timeout=EXTERNAL_TIMEOUT)
+    return outbound.fetch("POST", posturl, auth=auth, data=body, seconds=seconds,
+                          max_bytes=REPLY_MAX_BYTES, allow_redirects=False,
+                          headers={"Content-Type": body.content_type})
 
 
-def _failure_text(response) -> str:
-    text = " ".join((response.text or "").split())[:500]
-    return text or response.reason or ""
+def _failure_text(response: outbound.Fetch) -> str:
+    """The remote's reason phrase, short and printable: never its body."""
+    reason = response.response.reason or ""
+    if isinstance(reason, bytes):
+        reason = reason.decode("latin-1")
+    cleaned = "".join(ch if ch.isprintable() and ch.isascii() else " " for ch in reason)
+    return " ".join(cleaned.split())[:REASON_MAX]
 
 
 def release_push_external(*, source: Index | str, project: str, version: str, posturl: str,
@@ -352,8 +376,15 @@ def release_push_external(*, source: Index | str, project: str, version: str, po
     """Upload the release's files (and its doczip) to ``posturl`` with the
     legacy upload API, as devpi's push to ``pypi:NAME`` does. Stops at the
     first refusal and raises ``ExternalPushFailed`` (502) with the actionlog
-    so far. ``user`` is who asks (reading the source needs no rights)."""
+    so far. ``user`` needs upload rights on the source index (unlike devpi,
+    where anyone may ask): the server makes the requests. ``posturl`` goes
+    through the egress guard; a remote's refusal is reported by its status
+    and a short reason phrase, never its body."""
     source = _index(source, "source index")
+    if not permissions.may_upload(user, source):
+        refusal = Unauthorized if user is None or not user.is_authenticated else Forbidden
+        raise refusal(f"user {_username(user)!r} cannot push from {source.fullname!r}: "
+                      f"an external push needs upload rights on the source index")
     _check_posturl(posturl)
     if no_docs and only_docs:
         raise Invalid("can't use 'no_docs' and 'only_docs' together")
@@ -361,50 +392,50 @@ def release_push_external(*, source: Index | str, project: str, version: str, po
                               no_docs=no_docs, only_docs=only_docs)
     fields = _form_fields(content.release)
     actionlog: list = []
-    with requests.Session() as session:
-        session.auth = (username, password)
-        session.headers["User-Agent"] = "devpi-django push"
+    shown = _shown_url(posturl)
+    auth = (username, password)
 
-        def send(what: str, ok, data, **file):
-            try:
-                response = _post(session, posturl, data, **file)
-            except requests.RequestException as exc:
-                actionlog.append([-1, f"exception on {what}:", str(exc)])
-                raise ExternalPushFailed(f"error pushing {what} to {posturl}: {exc}",
-                                         actionlog) from None
-            with response:
-                return response.status_code, (None if response.status_code in ok
-                                              else _failure_text(response))
+    def send(what: str, ok, data, **file):
+        try:
+            response = _post(posturl, data, auth=auth, **file)
+        except outbound.OutboundError as exc:
+            reason = exc.message.replace(posturl, shown)
+            actionlog.append([-1, f"exception on {what}:", reason])
+            raise ExternalPushFailed(f"error pushing {what} to {shown}: {reason}",
+                                     actionlog) from None
+        with response:
+            return response.status, (None if response.status in ok
+                                     else _failure_text(response))
 
-        if register_project:
-            status, failure = send("register", EXTERNAL_DOCS_OK, fields + [(":action", "submit")])
-            actionlog.append([status, "register", project, version])
-            if failure is not None:
-                raise ExternalPushFailed(f"register of {project} {version} at {posturl} failed: "
-                                         f"{status} {failure}", actionlog)
-        for file in content.files:
-            data = fields + [(":action", "file_upload"), ("protocol_version", "1"),
-                             ("filetype", file.packagetype or "sdist"),
-                             ("pyversion", file.pyversion or "source"),
-                             ("sha256_digest", file.sha256)]
-            with blob_open(file.sha256) as fh:
-                status, failure = send(f"upload of {file.filename}", EXTERNAL_OK, data,
-                                       filename=file.filename, fileobj=fh, size=file.size)
-            line = [status, "upload", f"{source.fullname}/+f/{file.hash_path}"]
-            actionlog.append(line + ([failure] if failure is not None else []))
-            if failure is not None:
-                raise ExternalPushFailed(f"upload of {file.filename} to {posturl} failed: "
-                                         f"{status} {failure}", actionlog)
-        if content.doczip is not None:
-            doczip = content.doczip
-            data = fields + [(":action", "doc_upload"), ("protocol_version", "1")]
-            with blob_open(doczip.sha256) as fh:
-                status, failure = send("documentation upload", EXTERNAL_DOCS_OK, data,
-                                       filename=f"{content.release.project.name}.zip",
-                                       fileobj=fh, size=doczip.size)
-            actionlog.append([status, "docfile", content.release.project.name]
-                             + ([failure] if failure is not None else []))
-            if failure is not None:
-                raise ExternalPushFailed(f"documentation upload of {project} {version} to "
-                                         f"{posturl} failed: {status} {failure}", actionlog)
+    if register_project:
+        status, failure = send("register", EXTERNAL_DOCS_OK, fields + [(":action", "submit")])
+        actionlog.append([status, "register", project, version])
+        if failure is not None:
+            raise ExternalPushFailed(f"register of {project} {version} at {shown} failed: "
+                                     f"{status} {failure}", actionlog)
+    for file in content.files:
+        data = fields + [(":action", "file_upload"), ("protocol_version", "1"),
+                         ("filetype", file.packagetype or "sdist"),
+                         ("pyversion", file.pyversion or "source"),
+                         ("sha256_digest", file.sha256)]
+        with blob_open(file.sha256) as fh:
+            status, failure = send(f"upload of {file.filename}", EXTERNAL_OK, data,
+                                   filename=file.filename, fileobj=fh, size=file.size)
+        line = [status, "upload", f"{source.fullname}/+f/{file.hash_path}"]
+        actionlog.append(line + ([failure] if failure is not None else []))
+        if failure is not None:
+            raise ExternalPushFailed(f"upload of {file.filename} to {shown} failed: "
+                                     f"{status} {failure}", actionlog)
+    if content.doczip is not None:
+        doczip = content.doczip
+        data = fields + [(":action", "doc_upload"), ("protocol_version", "1")]
+        with blob_open(doczip.sha256) as fh:
+            status, failure = send("documentation upload", EXTERNAL_DOCS_OK, data,
+                                   filename=f"{content.release.project.name}.zip",
+                                   fileobj=fh, size=doczip.size)
+        actionlog.append([status, "docfile", content.release.project.name]
+                         + ([failure] if failure is not None else []))
+        if failure is not None:
+            raise ExternalPushFailed(f"documentation upload of {project} {version} to "
+                                     f"{shown} failed: {status} {failure}", actionlog)
     return actionlog

@@ -141,7 +141,8 @@ def test_errors_are_one_line_on_stderr_from_the_command_line(tmp_path, settings)
 
     env = {"DEVPI_DATA_DIR": str(tmp_path / "cli-data"), "PATH": "/usr/bin:/bin",
            "DJANGO_SETTINGS_MODULE": "devpi_django.settings"}
-    env.update(DEVPI_ROOT_PASSWORD="x", DEVPI_MIRROR_URL="http://127.0.0.1:9/simple/")
+    env.update(DEVPI_ROOT_PASSWORD="x", DEVPI_MIRROR_URL="http://127.0.0.1:9/simple/",
+               DEVPI_ALLOW_PRIVATE_UPSTREAMS="127.0.0.1,localhost,::1")
     for step in (["migrate", "-v0"], ["devpi_init"]):
         subprocess.run([sys.executable, str(REPO / "manage.py"), *step], env=env, check=True,
                        cwd=REPO, stdout=subprocess.DEVNULL)

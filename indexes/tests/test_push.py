@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from indexes import registry
-from indexes.errors import Conflict
+from indexes.errors import Conflict, Unauthorized
 from indexes.models import Project, Release, ReleaseFile
 from indexes.services.push import release_push, release_push_external
 from indexes.services.uploads import UploadForm, release_file_upload, release_register
@@ -358,15 +358,47 @@ def test_external_unreachable_is_a_502(client, files):
     assert json.loads(response.content)["result"][0][0] == -1
 
 
-def test_external_needs_no_rights_but_a_release(client, files, upstream, alice):
-    refused(push(client, external(upstream, version="3.0"), user=None), 404,
+def test_external_push_needs_upload_rights_on_the_source(client, files, upstream, alice, bob):
+    # devpi lets anyone push a release out; here the server would make the
+    # requests for them, so it takes upload rights on the source index
+    refused(push(client, external(upstream), user=None), 401,
+            "an external push needs upload rights on the source index")
+    refused(push(client, external(upstream), user="bob"), 403,
+            "an external push needs upload rights on the source index")
+    with pytest.raises(Unauthorized):
+        release_push_external(source="alice/dev", project="example", version="1.0",
+                              posturl=upstream.url, username="me", password="pw", user=None)
+    assert upstream.requests == []
+    refused(push(client, external(upstream, version="3.0")), 404,
             "there are no files for example 3.0")
     assert upstream.requests == []
-    # anyone who may read the index may push it out with their own credentials
     actionlog = release_push_external(source="alice/dev", project="example", version="1.0",
                                       posturl=upstream.url, username="me", password="pw",
-                                      user=None)
+                                      user=alice)
     assert [line[0] for line in actionlog] == [200, 200]
+
+
+def test_external_posturl_goes_through_the_egress_guard(client, files, upstream):
+    # 127.0.0.2 is loopback but not in the tests' DEVPI_ALLOW_PRIVATE_UPSTREAMS
+    port = upstream.server_address[1]
+    for posturl in (f"http://127.0.0.2:{port}/legacy/", f"http://[::ffff:127.0.0.2]:{port}/",
+                    f"http://169.254.169.254:{port}/", f"http://10.1.2.3:{port}/"):
+        response = push(client, external(upstream, posturl=posturl))
+        refused(response, 400, "DEVPI_ALLOW_PRIVATE_UPSTREAMS")
+    assert upstream.requests == []
+
+
+def test_external_refusal_reports_a_short_clean_reason_not_the_body(client, files, upstream):
+    upstream.answers = [(403, "Bad\x1b[31m credentials " + "x" * 500)]
+    response = push(client, external(upstream, posturl=upstream.url.replace(
+        "http://", "http://me:hunter2@"), username="u", password="p"))
+    assert response.status_code == 502
+    data = json.loads(response.content)
+    reason = data["result"][0][3]
+    assert reason.startswith("Bad") and "credentials" in reason and len(reason) <= 100
+    assert "\x1b" not in response.content.decode()
+    assert "hunter2" not in response.content.decode()
+    assert "x" * 101 not in response.content.decode()
 
 
 def test_external_push_sends_the_docs_and_takes_410_for_them(client, files, dev, upstream):
