@@ -13,24 +13,30 @@ files), with the zero-copy paths a deployment can choose
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 
 from .storage import blob_key, blob_local_path, blob_open, blob_storage
 
 IMMUTABLE = "max-age=365000000, immutable, public"
+# Only these types; anything else (an uploaded or mirrored "x-1.html" or
+# "x-1.svg") is application/octet-stream, never a type a browser renders.
 CONTENT_TYPES = {
     ".whl": "application/zip",
     ".zip": "application/zip",
     ".egg": "application/zip",
     ".tar.gz": "application/gzip",
     ".tgz": "application/gzip",
+    ".tar.bz2": "application/x-bzip2",
+    ".tar.xz": "application/x-xz",
     ".metadata": "text/plain; charset=utf-8",
 }
+DEFAULT_TYPE = "application/octet-stream"
+# types a browser would render or run: replaced by DEFAULT_TYPE on downloads
+_ACTIVE_TYPES = ("text/html", "application/xhtml", "image/svg", "text/xml", "application/xml",
+                 "text/javascript", "application/javascript", "multipart/")
 PRESIGNED_SECONDS = 300
 
 
@@ -40,8 +46,19 @@ def content_type_for(filename: str) -> str:
     for suffix, ctype in CONTENT_TYPES.items():
         if lower.endswith(suffix):
             return ctype
-    guessed, _ = mimetypes.guess_type(filename)
-    return guessed or "application/octet-stream"
+    return DEFAULT_TYPE
+
+
+def download_headers(response: HttpResponse, filename: str) -> HttpResponse:
+    """What every ``+f`` response carries, stage or mirror: no sniffing, a
+    download (never shown inline), and no type a browser renders."""
+    response["X-Content-Type-Options"] = "nosniff"
+    content_type = response.get("Content-Type", "").lower()
+    if content_type.startswith(_ACTIVE_TYPES):
+        response["Content-Type"] = DEFAULT_TYPE
+    if filename and 200 <= response.status_code < 300:
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def blob_response(request, *, sha256: str, size: int, filename: str, last_modified,

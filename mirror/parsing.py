@@ -4,10 +4,12 @@ HTML understood (with PEP 592, 658/714 and ``requires-python``)."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin
 
-from indexes.distribution.filenames import InvalidFilename, parse_filename
+from indexes.distribution.filenames import (LEGACY_SUFFIXES, SDIST_SUFFIXES, InvalidFilename,
+                                            check_plain_filename, parse_filename)
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -46,9 +48,66 @@ def _link(filename: str, url: str, sha256: str, requires_python: str, yanked,
     }
 
 
+# an upstream page is untrusted: hashes must be hex of their algorithm's
+# length, file names distribution file names, URLs http(s), attribute values
+# short and printable (they are escaped when rendered, too)
+HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96,
+                "sha512": 128, "blake2b": 128, "blake2s": 64, "sha3_256": 64, "sha3_512": 128}
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._+!~-]+")
+MAX_ATTRIBUTE = 1024
+
+
+def hash_ok(algorithm: str, value) -> bool:
+    """Hex of the right length for a known algorithm (unknown ones: False)."""
+    length = HASH_LENGTHS.get(str(algorithm).lower())
+    return (length is not None and isinstance(value, str) and len(value) == length
+            and _HEX.fullmatch(value) is not None)
+
+
 def _safe_filename(filename: str) -> bool:
-    return bool(filename) and "/" not in filename and "\\" not in filename and filename not in (
-        ".", "..")
+    """A distribution file name: one that ``parse_filename`` takes, or an
+    older one with a known suffix and plain characters."""
+    try:
+        check_plain_filename(filename)
+    except InvalidFilename:
+        return False
+    try:
+        parse_filename(filename)
+        return True
+    except InvalidFilename:
+        pass
+    return (filename.lower().endswith(SDIST_SUFFIXES + LEGACY_SUFFIXES + (".whl",))
+            and _PLAIN_NAME.fullmatch(filename) is not None)
+
+
+def _attribute(value) -> str:
+    """An attribute value kept: a printable string, at most MAX_ATTRIBUTE long."""
+    if not isinstance(value, str) or len(value) > MAX_ATTRIBUTE:
+        return ""
+    return value if value.isprintable() else ""
+
+
+def _checked(link: dict) -> dict | None:
+    """The link when it is acceptable, cleaned; None when it is refused."""
+    if not link["url"].startswith(("http://", "https://")):
+        return None
+    if link["sha256"] and not hash_ok("sha256", link["sha256"]):
+        return None
+    if link["core_metadata_sha256"] and not hash_ok("sha256", link["core_metadata_sha256"]):
+        link["core_metadata_sha256"] = ""
+    link["requires_python"] = _attribute(link["requires_python"])
+    link["yanked_reason"] = _attribute(link["yanked_reason"])
+    if link["upload_time"] is not None and (len(link["upload_time"]) > 64
+                                            or not link["upload_time"].isprintable()):
+        link["upload_time"] = None
+    if link["size"] is not None and link["size"] < 0:
+        link["size"] = None
+    return link
+
+
+def _all_checked(links: list[dict]) -> list[dict]:
+    return [checked for checked in map(_checked, links) if checked is not None]
 
 
 def parse_project_json(body: bytes, page_url: str) -> list[dict]:
@@ -63,6 +122,10 @@ def parse_project_json(body: bytes, page_url: str) -> list[dict]:
             url = urljoin(page_url, item["url"])
             hashes = item.get("hashes") or {}
             if not isinstance(filename, str) or not _safe_filename(filename):
+                continue
+            if not isinstance(hashes, dict) or not all(
+                    hash_ok(algorithm, value) for algorithm, value in hashes.items()
+                    if str(algorithm).lower() in HASH_LENGTHS):
                 continue
             links.append(_link(
                 filename, urldefrag(url)[0], str(hashes.get("sha256", "")),
@@ -118,7 +181,10 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
         filename = url.rsplit("/", 1)[-1]
         if not _safe_filename(filename):
             continue
-        sha256 = fragment[len("sha256="):] if fragment.startswith("sha256=") else ""
+        algorithm, _, value = fragment.partition("=")
+        if fragment and algorithm.lower() in HASH_LENGTHS and not hash_ok(algorithm, value):
+            continue
+        sha256 = value if algorithm.lower() == "sha256" else ""
         yanked = attrs["data-yanked"] if "data-yanked" in attrs else False
         if yanked is None:
             yanked = True
@@ -130,8 +196,8 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
 
 def parse_project_page(body: bytes, content_type: str, page_url: str) -> list[dict]:
     if content_type.split(";")[0].strip().lower() == SIMPLE_JSON:
-        return parse_project_json(body, page_url)
-    return parse_project_html(body, page_url)
+        return _all_checked(parse_project_json(body, page_url))
+    return _all_checked(parse_project_html(body, page_url))
 
 
 def parse_project_list(body: bytes, content_type: str) -> list[str]:

@@ -26,14 +26,18 @@ def project_html(page: SimpleProjectPage, root_prefix: str) -> str:
         f"    <h1>Links for {escape(page.name)}</h1>\n",
     ]
     for f in page.files:
-        attrs = [f'href="{escape(_href(root_prefix, f))}#sha256={f.sha256}"']
+        # every value is escaped, whatever its source (a mirror's page is
+        # untrusted even after parsing checked it)
+        href = escape(_href(root_prefix, f))
+        attrs = [f'href="{href}#sha256={escape(f.sha256)}"' if f.sha256 else f'href="{href}"']
         if f.requires_python:
             attrs.append(f'data-requires-python="{escape(f.requires_python)}"')
         if f.yanked:
             attrs.append(f'data-yanked="{escape(f.yanked_reason)}"')
         if f.core_metadata_sha256:
-            attrs.append(f'data-core-metadata="sha256={f.core_metadata_sha256}"')
-            attrs.append(f'data-dist-info-metadata="sha256={f.core_metadata_sha256}"')
+            digest = escape(f.core_metadata_sha256)
+            attrs.append(f'data-core-metadata="sha256={digest}"')
+            attrs.append(f'data-dist-info-metadata="sha256={digest}"')
         out.append(f"    <a {' '.join(attrs)}>{escape(f.filename)}</a><br>\n")
     out.append("  </body>\n</html>\n")
     return "".join(out)

@@ -523,3 +523,17 @@ def test_deletes_on_a_mirror_index_are_refused(client, pypi, root):
     response = client.delete("/root/pypi/pkg", **api("root", "rootpw"))
     assert response.status_code in (403, 404)
     assert Index.objects.filter(name="pypi").exists()
+
+
+def test_rendered_attributes_are_escaped_whatever_their_source():
+    from indexes.simple.data import SimpleFile, SimpleProjectPage
+    from indexes.simple.render import project_html
+
+    hostile = '"><script>alert(1)</script>'
+    page = SimpleProjectPage(name="x", files=[SimpleFile(
+        filename=f"x-1.0.tar.gz{hostile}", path=f"u/i/+f/abc/def/x-1.0.tar.gz{hostile}",
+        sha256=hostile, size=None, upload_time=None, requires_python=hostile, yanked=True,
+        yanked_reason=hostile, core_metadata_sha256=hostile)])
+    html = project_html(page, "/")
+    assert "<script>" not in html and '"><' not in html
+    assert html.count("&quot;&gt;&lt;script&gt;") >= 5

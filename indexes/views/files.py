@@ -8,7 +8,7 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import permissions, registry, selectors
-from ..blobresponse import IMMUTABLE, blob_response
+from ..blobresponse import IMMUTABLE, blob_response, download_headers
 from ..auth import request_user
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
@@ -16,6 +16,12 @@ from ..negotiation import prefers_json
 from ..services import removal
 from ..wire import api_response
 from .common import force_requested, require
+
+def _api(response):
+    """A JSON API reply from a +f URL: not a download."""
+    response._devpi_api = True
+    return response
+
 
 def _metadata(request, index, path: str):
     file = selectors.release_file_by_path(index, path[: -len(".metadata")])
@@ -54,6 +60,15 @@ def _other_file(request, index, path: str):
 
 @csrf_exempt
 def serve(request, user, index, path):
+    response = _serve(request, user, index, path)
+    if request.method in ("GET", "HEAD") and not getattr(response, "_devpi_api", False):
+        download_headers(response, path.rsplit("/", 1)[-1])
+    else:
+        response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _serve(request, user, index, path):
     ix = selectors.index_get(user, index)
     if request.method == "DELETE":
         file = selectors.release_file_by_path(ix, path)
@@ -81,13 +96,13 @@ def serve(request, user, index, path):
         return response
     if prefers_json(request.META.get("HTTP_ACCEPT")):
         release = file.release
-        return api_response(200, type="releasefilemeta", result={
+        return _api(api_response(200, type="releasefilemeta", result={
             "hash_spec": f"sha256={file.sha256}",
             "hashes": {"sha256": file.sha256},
             "last_modified": http_date(file.uploaded_at.timestamp()),
             "project": release.project.name,
             "version": release.version,
             "size": file.size,
-        })
+        }))
     return blob_response(request, sha256=file.sha256, size=file.size, filename=file.filename,
                          last_modified=file.uploaded_at)

@@ -19,7 +19,7 @@ def test_html_page_with_every_attribute():
         'data-requires-python="&gt;=3.8" data-yanked="bad build" '
         f'data-core-metadata="sha256={META}">demo-1.0-py3-none-any.whl</a>'
         '<a href="https://other.test/demo-0.9.tar.gz">demo-0.9.tar.gz</a>'
-        '<a href="demo-0.8.tar.gz#md5=abc" data-yanked>demo-0.8.tar.gz</a>'
+        f'<a href="demo-0.8.tar.gz#md5={"c" * 32}" data-yanked>demo-0.8.tar.gz</a>'
         '</body></html>').encode()
     first, second, third = parse_project_html(body, PAGE)
     assert first == {
@@ -72,3 +72,38 @@ def test_dispatch_by_content_type_and_lists():
     assert parse_project_list(b'<a href="a/">A</a><a href="b/">b</a>', "text/html") == ["A", "b"]
     page = parse_project_page(b'<a href="demo-1.0.zip">x</a>', "text/html; charset=utf-8", PAGE)
     assert page[0]["filename"] == "demo-1.0.zip"
+
+
+# -- hostile pages ---------------------------------------------------------------
+
+def test_html_links_with_bad_hashes_or_names_are_dropped():
+    body = (
+        '<html><body>'
+        f'<a href="x-1.0.tar.gz#sha256={SHA[:-1]}">short</a>'
+        '<a href="x-1.1.tar.gz#sha256=zz">not hex</a>'
+        f'<a href="x-1.2.tar.gz#sha256={SHA}&quot;onmouseover=alert(1)">quote</a>'
+        f'<a href="x-1.3.tar.gz#md5={"c" * 31}">bad md5</a>'
+        f'<a href="x-1.html#sha256={SHA}">html file</a>'
+        f'<a href="x-1.svg#sha256={SHA}">svg file</a>'
+        f'<a href="javascript:alert(1)//x-1.4.tar.gz#sha256={SHA}">js</a>'
+        f'<a href="x-1.5.tar.gz#sha256={SHA}" data-core-metadata="sha256=&quot;&gt;'
+        '&lt;script&gt;" data-requires-python="&gt;=3&quot;&gt;&lt;script&gt;\x07">ok</a>'
+        '</body></html>').encode()
+    links = parse_project_page(body, "text/html", PAGE)
+    assert [link["filename"] for link in links] == ["x-1.5.tar.gz"]
+    assert links[0]["core_metadata_sha256"] == ""
+
+
+def test_json_links_with_bad_hashes_or_names_are_dropped():
+    body = json.dumps({"files": [
+        {"filename": "x-1.0.tar.gz", "url": "x-1.0.tar.gz", "hashes": {"sha256": "<svg>"}},
+        {"filename": "x-1.1.tar.gz", "url": "x-1.1.tar.gz", "hashes": {"sha512": "ab"}},
+        {"filename": "x-1.html", "url": "x-1.html", "hashes": {"sha256": SHA}},
+        {"filename": "x-1.2.tar.gz", "url": "x-1.2.tar.gz", "hashes": {"sha256": SHA},
+         "core-metadata": {"sha256": '"><script>'}, "requires-python": "x" * 5000,
+         "yanked": "<b>" * 1000},
+    ]}).encode()
+    links = parse_project_page(body, "application/vnd.pypi.simple.v1+json", PAGE)
+    assert [link["filename"] for link in links] == ["x-1.2.tar.gz"]
+    assert links[0]["core_metadata_sha256"] == "" and links[0]["requires_python"] == ""
+    assert links[0]["yanked"] is True and links[0]["yanked_reason"] == ""
