@@ -1,11 +1,22 @@
-"""gunicorn settings for ``make serve``, read from devpi-django's environment."""
+"""gunicorn settings for ``make serve``, read from devpi-django's environment.
+
+Worker model: ``gthread``, DEVPI_WEB_CONCURRENCY processes with
+DEVPI_WEB_THREADS threads each, and keep-alive. A slow peer (a client
+reading a big file slowly, an upstream trickling a page until its deadline)
+then holds one thread, not a whole worker, and pip's and uv's keep-alive
+connections are reused. Request handling is thread-safe: database
+connections are per thread, caches and leases go through the database or
+Redis, outbound sessions are per thread.
+"""
 
 from devpi_django import env
 
 bind = f"{env.HOST}:{env.PORT}"
 workers = env.WEB_CONCURRENCY
-worker_class = "sync"
-timeout = 300  # large uploads on slow links
+worker_class = "gthread"
+threads = env.WEB_THREADS
+keepalive = 5
+timeout = 300  # a worker whose main loop stops beating this long is restarted
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = "127.0.0.1,::1"

@@ -24,3 +24,32 @@ class DevpiHeadersMiddleware:
         if isinstance(exception, DevpiError):
             return error_response(request, exception)
         return None
+
+
+# The web UI needs nothing but its own static files: no inline scripts or
+# styles, no images, fonts or frames from other hosts. Responses that set
+# their own policy (documentation pages: a sandbox) keep it.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "frame-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+])
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response

@@ -34,11 +34,14 @@ from .models import MirrorFile, MirrorProject, MirrorProjectList, MirrorState
 
 log = logging.getLogger(__name__)
 LEASE_TTL = 120.0
-# how long a request waits for another worker's fetch of the same page or
-# file before answering 504/503 with Retry-After (it never holds a worker
-# for the length of someone else's download)
-LEASE_WAIT_SECONDS = 15.0
-RETRY_AFTER = 10
+RETRY_AFTER = 10  # seconds, with a 503/504 after a bounded lease wait
+
+
+def _lease_wait_seconds() -> float:
+    """How long a request waits for another worker's fetch of the same page
+    or file (DEVPI_MIRROR_TIMEOUT) before answering 504/503 with
+    Retry-After: it never holds a thread for someone else's download."""
+    return upstream.page_seconds()
 LIST_RETRY_DELAY = timedelta(seconds=60)  # after a failed project list fetch
 CHUNK = 64 * 1024
 
@@ -111,7 +114,7 @@ def mirror_project_page(index: Index, name: str, *, force: bool = False) -> Kind
     key = f"mirror-page:{index.id}:{name}"
     token = lease_acquire(key, LEASE_TTL)
     if token is None:
-        finished = lease_wait(key, timeout=LEASE_WAIT_SECONDS)
+        finished = lease_wait(key, timeout=_lease_wait_seconds())
         cached = _cached(index, name)
         if cached is not None and _is_fresh(index, cached.fetched_at):
             return _as_page(index, cached, stale=False)
@@ -313,7 +316,7 @@ def _download(request, index: Index, project: str, link: dict):
     content_type = content_type_for(filename)
     token = lease_acquire(key, LEASE_TTL)
     if token is None:
-        lease_wait(key, timeout=LEASE_WAIT_SECONDS)
+        lease_wait(key, timeout=_lease_wait_seconds())
         stored = _stored(index, filename, sha256)
         if stored is not None:
             return _serve_stored(request, stored)

@@ -131,6 +131,8 @@ def browser(tmp_path_factory):
                 "--disable-default-apps", "--disable-extensions", "--window-size=1280,900",
                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
         options.add_argument(arg)
+    # the console, to see Content-Security-Policy refusals (fresh_session)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads),
         "download.prompt_for_download": False,
@@ -152,7 +154,12 @@ def fresh_session(browser, live_server_proc):
     """The browser, logged out."""
     browser.get(live_server_proc.url + "/")
     browser.delete_all_cookies()
-    return browser
+    browser.get_log("browser")  # start from an empty console
+    yield browser
+    # every page the test saw works under the site's Content-Security-Policy
+    refused = [entry["message"] for entry in browser.get_log("browser")
+               if "Content Security Policy" in entry["message"]]
+    assert not refused, refused
 
 
 @pytest.fixture
