@@ -51,11 +51,14 @@ def content_type_for(filename: str) -> str:
 
 def download_headers(response: HttpResponse, filename: str) -> HttpResponse:
     """What every ``+f`` response carries, stage or mirror: no sniffing, a
-    download (never shown inline), and no type a browser renders."""
+    download (never shown inline), and no type a browser renders. A JSON
+    report (a tox result) stays viewable: JSON under nosniff runs nothing."""
     response["X-Content-Type-Options"] = "nosniff"
     content_type = response.get("Content-Type", "").lower()
     if content_type.startswith(_ACTIVE_TYPES):
         response["Content-Type"] = DEFAULT_TYPE
+    if content_type.startswith("application/json"):
+        return response
     if filename and 200 <= response.status_code < 300:
         response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
