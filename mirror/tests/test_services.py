@@ -81,3 +81,31 @@ def test_prefetch_stores_newest_matching(mirror, upstream):
     assert result == {"demo<2": [newest.name], "nope==1": []}
     assert services.mirror_status(mirror)["cached_files"] == 1
     assert Index.objects.get(pk=mirror.pk).type == "mirror"
+
+
+def test_lease_waits_are_bounded_and_answer_with_retry_after(mirror, upstream, settings, rf):
+    """Another worker holds the fetch of a page or file: wait at most
+    DEVPI_MIRROR_TIMEOUT, then 504 (page) / 503 (file) with Retry-After."""
+    import time
+
+    from indexes.errors import GatewayTimeout, ServiceUnavailable
+    from mirror.locks import lease_acquire
+
+    settings.DEVPI = {**settings.DEVPI, "MIRROR_TIMEOUT": 1}
+    upstream.add("demo", "1.0")
+    lease_acquire(f"mirror-page:{mirror.id}:held", 120)
+    started = time.monotonic()
+    with pytest.raises(GatewayTimeout) as page_wait:
+        services.mirror_project_page(mirror, "held")
+    assert page_wait.value.retry_after and time.monotonic() - started < 3
+    assert upstream.hits("GET /simple/held/") == 0
+
+    page = services.mirror_project_page(mirror, "demo")
+    link = MirrorProject.objects.get(index=mirror, name="demo").links[0]
+    lease_acquire(f"mirror-file:{mirror.id}:{link['sha256']}", 120)
+    path = page.files[0].path.split("/+f/", 1)[1]
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as file_wait:
+        services.mirror_serve_file(rf.get("/"), mirror, path)
+    assert file_wait.value.retry_after and time.monotonic() - started < 3
+    assert upstream.hits("GET /files/") == 0
