@@ -34,6 +34,8 @@ from .models import MirrorFile, MirrorProject, MirrorProjectList, MirrorState
 
 log = logging.getLogger(__name__)
 LEASE_TTL = 120.0
+LIST_RETRY_DELAY = timedelta(seconds=60)  # after a failed project list fetch
+CHUNK = 64 * 1024
 RETRY_AFTER = 10  # seconds, with a 503/504 after a bounded lease wait
 
 
@@ -42,8 +44,6 @@ def _lease_wait_seconds() -> float:
     or file (DEVPI_MIRROR_TIMEOUT) before answering 504/503 with
     Retry-After: it never holds a thread for someone else's download."""
     return upstream.page_seconds()
-LIST_RETRY_DELAY = timedelta(seconds=60)  # after a failed project list fetch
-CHUNK = 64 * 1024
 
 
 class MirrorIntegrityError(Exception):
