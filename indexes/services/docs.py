@@ -11,9 +11,11 @@ import).
 
 from __future__ import annotations
 
+import lzma
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -105,7 +107,8 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
                     spool.seek(0)
                     storage.save(key, File(spool, name=key))
                 written.append(key)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError,
+            NotImplementedError) as exc:
         for key in written:
             storage.delete(key)
         raise Invalid(f"documentation zip is damaged: {exc}") from None
