@@ -27,6 +27,7 @@ CENTRAL_LENGTHS = struct.Struct("<3H")  # name, extra field, comment lengths at 
 MAX_COMMENT = 0xFFFF
 # The bytes of a central directory we let zipfile read (it reads it whole).
 MAX_DIRECTORY_BYTES = 32 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
 
 
 class ZipDirectoryError(ValueError):
@@ -97,16 +98,19 @@ def check_zip_directory(fileobj: BinaryIO, *, max_entries: int, max_bytes: int) 
     if directory.size > max_bytes:
         raise ZipDirectoryTooLarge(f"has a central directory of {directory.size} bytes, more "
                                 f"than the limit of {max_bytes}")
-    fileobj.seek(directory.start)
-    data = fileobj.read(directory.size)
+    # counted in chunks: a refused directory is never held in memory whole
     count = position = 0
+    chunk, chunk_at = b"", 0
     while position < directory.size:
-        if data[position:position + 4] != CENTRAL_SIGNATURE or \
-                position + CENTRAL_SIZE > len(data):
+        if position + CENTRAL_SIZE > chunk_at + len(chunk):
+            fileobj.seek(directory.start + position)
+            chunk, chunk_at = fileobj.read(min(READ_CHUNK, directory.size - position)), position
+        at = position - chunk_at
+        if chunk[at:at + 4] != CENTRAL_SIGNATURE or at + CENTRAL_SIZE > len(chunk):
             raise ZipDirectoryError("damaged central directory")
         count += 1
         if count > max_entries:
             raise ZipDirectoryTooLarge(f"has more than the limit of {max_entries} entries")
-        name, extra, comment = CENTRAL_LENGTHS.unpack_from(data, position + 28)
+        name, extra, comment = CENTRAL_LENGTHS.unpack_from(chunk, at + 28)
         position += CENTRAL_SIZE + name + extra + comment
     return count
