@@ -14,10 +14,12 @@ written).
 
 from __future__ import annotations
 
+import lzma
 import re
 import stat
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -26,6 +28,10 @@ from .zipdirectory import MAX_DIRECTORY_BYTES, ZipDirectoryError, ZipDirectoryTo
 
 DRIVE = re.compile(r"^[A-Za-z]:")
 COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+# What reading a checked entry may still raise (damaged data, a CRC mismatch):
+# the unpacking step turns these into a 400 and removes what it wrote.
+READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError,
+               NotImplementedError)
 
 
 class InvalidDocZip(ValueError):
@@ -67,7 +73,7 @@ def check_doczip(fileobj: BinaryIO, *, max_files: int, max_bytes: int) -> list[D
     try:
         archive = zipfile.ZipFile(fileobj)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            struct.error):
+            struct.error, NotImplementedError):  # e.g. "zip file version 6.4"
         raise InvalidDocZip("documentation upload is not a valid zip file") from None
     with archive:
         infos = archive.infolist()

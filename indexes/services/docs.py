@@ -11,11 +11,9 @@ import).
 
 from __future__ import annotations
 
-import lzma
 import shutil
 import tempfile
 import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -26,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..distribution.archives import compute_digests
-from ..distribution.doczip import DocMember, InvalidDocZip, check_doczip
+from ..distribution.doczip import READ_ERRORS, DocMember, InvalidDocZip, check_doczip
 from ..distribution.names import is_valid_project_name, normalize_name
 from ..distribution.versions import sorted_versions
 from ..errors import Conflict, Invalid, NotFound
@@ -107,8 +105,7 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
                     spool.seek(0)
                     storage.save(key, File(spool, name=key))
                 written.append(key)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError,
-            NotImplementedError) as exc:
+    except READ_ERRORS as exc:
         for key in written:
             storage.delete(key)
         raise Invalid(f"documentation zip is damaged: {exc}") from None
