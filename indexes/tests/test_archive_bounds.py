@@ -229,6 +229,19 @@ def test_tar_negative_member_size_is_refused(tmp_path):
         inspect(path)
 
 
+def test_tar_chained_pax_headers_are_refused(tmp_path):
+    """tarfile recurses once per chained header: a long chain is refused,
+    not a RecursionError (500)."""
+    record = b"13 comment=x\n"
+    info = tarfile.TarInfo("././@PaxHeader")
+    info.type, info.size = tarfile.XHDTYPE, len(record)
+    pax = info.tobuf(tarfile.USTAR_FORMAT) + record + b"\0" * (512 - len(record))
+    path = tmp_path / "pkg-1.0.tar"
+    path.write_bytes(pax * 2000 + bombs._tar_header("pkg-1.0/x", 0) + b"\0" * 1024)
+    with pytest.raises(InvalidArchive, match="pkg-1.0.tar has too deeply chained tar headers"):
+        inspect(path, ArchiveLimits())
+
+
 def test_sdist_pkg_info_larger_than_the_limit_in_a_tar(tmp_path):
     path = tmp_path / "pkg-1.0.tar.gz"
     data = core_metadata("pkg", "1.0").encode() + b"x" * 5000
@@ -259,6 +272,21 @@ def test_core_metadata_of_reads_within_bounds(tmp_path):
         core_metadata_of(fh, bomb.name)
     with open(bomb, "rb") as fh:
         assert core_metadata_of(fh, "big-1.0.egg") is None  # no EGG-INFO/PKG-INFO
+
+
+def test_cli_upload_reads_metadata_within_bounds(tmp_path):
+    from indexes.cli.upload import read_archive
+    from indexes.errors import Invalid
+
+    bomb = bombs.zip_sdist_pkg_info_bomb(tmp_path, "big", "1.0", inflated=20 * 1024**2)
+    with Measured() as m, pytest.raises(Invalid, match="cannot read archive: big-1.0.zip "
+                                                       "big-1.0/PKG-INFO is larger than the "
+                                                       "limit of 10485760 bytes"):
+        read_archive(bomb)
+    assert m.peak < 4 * 1024**2
+    tar = bombs.tar_gz_bomb(tmp_path, "tar", "1.0", members=300, member_size=1024**2)
+    with pytest.raises(Invalid, match="inflates to more than the limit"):
+        read_archive(tar)
 
 
 # -- documentation zips -------------------------------------------------------------
