@@ -133,7 +133,7 @@ def parse_project_json(body: bytes, page_url: str) -> list[dict]:
                 item.get("core-metadata", item.get("dist-info-metadata")),
                 item.get("size"), item.get("upload-time")))
         return links
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise MalformedPage(f"malformed PEP 691 page: {exc}") from None
 
 
@@ -177,7 +177,10 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
         href = attrs.get("href")
         if not href:
             continue
-        url, fragment = urldefrag(urljoin(page_url, href))
+        try:
+            url, fragment = urldefrag(urljoin(page_url, href))
+        except ValueError:  # e.g. "Invalid IPv6 URL": not a link we can follow
+            continue
         filename = url.rsplit("/", 1)[-1]
         if not _safe_filename(filename):
             continue
@@ -205,7 +208,7 @@ def parse_project_list(body: bytes, content_type: str) -> list[str]:
     if content_type.split(";")[0].strip().lower() == SIMPLE_JSON:
         try:
             return [p["name"] for p in json.loads(body)["projects"] if isinstance(p["name"], str)]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise MalformedPage(f"malformed PEP 691 project list: {exc}") from None
     parser = _AnchorParser()
     parser.feed(body.decode("utf-8", "replace"))

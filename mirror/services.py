@@ -22,6 +22,7 @@ from indexes.distribution.archives import InvalidArchive, inspect_archive
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.distribution.names import normalize_name
 from indexes.errors import BadGateway, GatewayTimeout, NotFound, ServiceUnavailable
+from indexes.services.uploads import archive_limits
 from indexes.models import Index
 from indexes.simple.data import KindPage, SimpleFile
 from indexes.storage import blob_open, blob_put
@@ -300,7 +301,7 @@ def _metadata_from_stored_wheel(index: Index, project: str, link: dict) -> Mirro
     try:
         dist = parse_filename(link["filename"])
         with blob_open(wheel.sha256) as fh:
-            data = inspect_archive(fh, dist)
+            data = inspect_archive(fh, dist, archive_limits())
     except (InvalidFilename, InvalidArchive, OSError):
         return None
     if data is None or hashlib.sha256(data).hexdigest() != link["core_metadata_sha256"]:

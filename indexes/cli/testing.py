@@ -18,12 +18,18 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..distribution.archives import MAX_MEMBERS
 from ..distribution.names import normalize_name
+from ..distribution.zipdirectory import (
+    MAX_DIRECTORY_BYTES, ZipDirectoryError, ZipDirectoryTooLarge, check_zip_directory,
+)
 from ..errors import BadGateway, Invalid, NotFound
 from .specs import Spec, newest_first
 
 TIMEOUT = 120
 SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip")
+# what `devpi test` unpacks of one release file, at most
+MAX_UNPACK_BYTES = 4 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -121,20 +127,42 @@ def _safe_member(name: str) -> bool:
     return not path.is_absolute() and ".." not in path.parts
 
 
-def unpack(archive: Path, dest: Path) -> Path:
+def unpack(archive: Path, dest: Path, *, max_members: int = MAX_MEMBERS,
+           max_bytes: int = MAX_UNPACK_BYTES) -> Path:
+    """Unpack an sdist (or wheel) fetched from the index, within bounds: at
+    most ``max_members`` entries and ``max_bytes`` unpacked (declared sizes,
+    which zipfile and tarfile never exceed), safe paths only."""
     dest.mkdir(parents=True, exist_ok=False)
     name = archive.name.lower()
+    too_large = f"{archive.name} unpacks to more than the limit of {max_bytes} bytes"
     try:
         if name.endswith((".zip", ".whl")):
+            with open(archive, "rb") as fh:
+                try:
+                    check_zip_directory(fh, max_entries=max_members,
+                                        max_bytes=MAX_DIRECTORY_BYTES)
+                except ZipDirectoryTooLarge as exc:
+                    raise Invalid(f"cannot unpack {archive.name}: {exc}") from None
             with zipfile.ZipFile(archive) as zf:
                 bad = [m for m in zf.namelist() if not _safe_member(m)]
                 if bad:
                     raise Invalid(f"{archive.name}: unsafe member {bad[0]!r}")
+                if sum(info.file_size for info in zf.infolist()) > max_bytes:
+                    raise Invalid(too_large)
                 zf.extractall(dest)
         else:
+            # member by member as the headers come: nothing is inflated past the limits
             with tarfile.open(archive, mode="r:*") as tf:
-                tf.extractall(dest, filter="data")
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
+                total = 0
+                for count, member in enumerate(tf, start=1):
+                    total += max(member.size, 0)
+                    if count > max_members:
+                        raise Invalid(f"cannot unpack {archive.name}: more than the limit of "
+                                      f"{max_members} members")
+                    if total > max_bytes:
+                        raise Invalid(too_large)
+                    tf.extract(member, dest, filter="data")
+    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ZipDirectoryError) as exc:
         raise Invalid(f"cannot unpack {archive.name}: {exc}") from None
     return dest
 

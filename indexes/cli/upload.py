@@ -6,17 +6,15 @@ twine's upload form would carry it."""
 from __future__ import annotations
 
 import sys
-import tarfile
-import zipfile
 from dataclasses import dataclass
 from email.parser import BytesParser
 from pathlib import Path
 
-from ..distribution.archives import MAX_METADATA_BYTES
+from ..distribution.archives import InvalidArchive, core_metadata_of
 from ..distribution.filenames import InvalidFilename, parse_filename
 from ..distribution.names import normalize_name
 from ..errors import Invalid
-from ..services.uploads import UploadForm, UploadResult, release_file_upload
+from ..services.uploads import UploadForm, UploadResult, archive_limits, release_file_upload
 from .specs import version_key
 
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".egg")
@@ -59,33 +57,17 @@ def find_archives(paths: list[Path], *, from_dir: bool) -> list[Path]:
     return found
 
 
-def _is_metadata_member(archive_name: str, member: str) -> bool:
-    if archive_name.endswith(".whl"):
-        return member.count("/") == 1 and member.endswith(".dist-info/METADATA")
-    if archive_name.endswith(".egg"):
-        return member == "EGG-INFO/PKG-INFO"
-    return member.count("/") == 1 and member.endswith("/PKG-INFO")
-
-
 def _metadata_bytes(path: Path) -> bytes | None:
-    """The wheel's ``.dist-info/METADATA`` or the sdist's top-level ``PKG-INFO``."""
-    name = path.name.lower()
+    """The wheel's ``.dist-info/METADATA``, the egg's ``EGG-INFO/PKG-INFO`` or
+    the sdist's top-level ``PKG-INFO``, read within the server's archive
+    bounds (``archives.core_metadata_of``)."""
     try:
-        if name.endswith((".whl", ".zip", ".egg")):
-            with zipfile.ZipFile(path) as zf:
-                for member in zf.namelist():
-                    if _is_metadata_member(name, member):
-                        return zf.read(member)[:MAX_METADATA_BYTES]
-        else:
-            with tarfile.open(path, mode="r:*") as tf:
-                for member in tf:
-                    if (member.isfile() and member.name.count("/") == 1
-                            and member.name.endswith("/PKG-INFO")):
-                        extracted = tf.extractfile(member)
-                        return extracted.read(MAX_METADATA_BYTES) if extracted else None
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
+        with open(path, "rb") as fh:
+            return core_metadata_of(fh, path.name, archive_limits())
+    except OSError as exc:
         raise Invalid(f"{path}: cannot read archive: {exc}") from None
-    return None
+    except InvalidArchive as exc:
+        raise Invalid(f"{path}: cannot read archive: {exc}") from None
 
 
 def metadata_form(data: bytes) -> dict[str, list[str]]:

@@ -1,7 +1,9 @@
 """Documentation zips: which entries may be unpacked, checked before a
 single byte is written. Pure functions over a seekable binary file; no Django.
 
-Refused: anything that is not a zip; entries with an absolute path, a drive
+Refused: anything that is not a zip; a zip whose end record declares more
+than ``max_files`` entries or whose central directory is too large, checked
+before ``zipfile`` reads the directory (``zipdirectory``); entries with an absolute path, a drive
 letter, a backslash or a ``..`` component; symbolic links and other special
 files; encrypted entries; the same path twice, or a path that is both a file
 and a directory; more entries than ``max_files``; more than ``max_bytes``
@@ -12,13 +14,24 @@ written).
 
 from __future__ import annotations
 
+import lzma
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .zipdirectory import MAX_DIRECTORY_BYTES, ZipDirectoryError, ZipDirectoryTooLarge, \
+    check_zip_directory
+
 DRIVE = re.compile(r"^[A-Za-z]:")
+COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+# What reading a checked entry may still raise (damaged data, a CRC mismatch):
+# the unpacking step turns these into a 400 and removes what it wrote.
+READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError,
+               NotImplementedError)
 
 
 class InvalidDocZip(ValueError):
@@ -50,10 +63,17 @@ def member_path(name: str) -> str:
 
 def check_doczip(fileobj: BinaryIO, *, max_files: int, max_bytes: int) -> list[DocMember]:
     """The file entries to unpack, in zip order, or ``InvalidDocZip``."""
+    try:
+        check_zip_directory(fileobj, max_entries=max_files, max_bytes=MAX_DIRECTORY_BYTES)
+    except ZipDirectoryTooLarge as exc:
+        raise InvalidDocZip(f"documentation zip {exc}") from None
+    except (ZipDirectoryError, OSError):
+        raise InvalidDocZip("documentation upload is not a valid zip file") from None
     fileobj.seek(0)
     try:
         archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            struct.error, NotImplementedError):  # e.g. "zip file version 6.4"
         raise InvalidDocZip("documentation upload is not a valid zip file") from None
     with archive:
         infos = archive.infolist()
@@ -72,6 +92,9 @@ def check_doczip(fileobj: BinaryIO, *, max_files: int, max_bytes: int) -> list[D
             raise InvalidDocZip(f"documentation zip entry {info.filename!r} is a symbolic link")
         if info.flag_bits & 0x1:
             raise InvalidDocZip(f"documentation zip entry {info.filename!r} is encrypted")
+        if info.compress_type not in COMPRESSIONS:
+            raise InvalidDocZip(f"documentation zip entry {info.filename!r} has an unsupported "
+                                f"compression method ({info.compress_type})")
         if info.is_dir() or kind == stat.S_IFDIR:
             if path:
                 directories.add(path)

@@ -31,6 +31,7 @@ from ..distribution.filenames import (
 from ..distribution.names import is_valid_user_or_index_name, normalize_name, split_index_name
 from ..errors import DevpiError, Invalid
 from ..models import Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
+from ..services.uploads import archive_limits
 from ..storage import blob_put
 from ..wire import serial_bump
 from . import mapping
@@ -460,7 +461,7 @@ class _Run:
             return dist, None
         with open(item.path, "rb") as f:
             try:
-                return dist, inspect_archive(f, dist)
+                return dist, inspect_archive(f, dist, archive_limits())
             except InvalidArchive as exc:
                 self.report.notes.append(f"{dump.name}: {item.desc.basename}: {exc}; imported "
                                          "without core metadata")

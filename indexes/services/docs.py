@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..distribution.archives import compute_digests
-from ..distribution.doczip import DocMember, InvalidDocZip, check_doczip
+from ..distribution.doczip import READ_ERRORS, DocMember, InvalidDocZip, check_doczip
 from ..distribution.names import is_valid_project_name, normalize_name
 from ..distribution.versions import sorted_versions
 from ..errors import Conflict, Invalid, NotFound
@@ -105,7 +105,7 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
                     spool.seek(0)
                     storage.save(key, File(spool, name=key))
                 written.append(key)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except READ_ERRORS as exc:
         for key in written:
             storage.delete(key)
         raise Invalid(f"documentation zip is damaged: {exc}") from None

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..distribution.archives import (
-    Digests, InvalidArchive, compute_digests, inspect_archive, parse_core_metadata,
+    ArchiveLimits, Digests, InvalidArchive, compute_digests, inspect_archive, parse_core_metadata,
 )
 from ..distribution.filenames import DistFilename, InvalidFilename, parse_filename, versions_equal
 from ..distribution.names import is_valid_project_name, normalize_name
@@ -93,6 +93,12 @@ def check_digests(form: UploadForm, digests: Digests) -> None:
             raise Invalid(f"{field} does not match the uploaded content")
 
 
+def archive_limits() -> ArchiveLimits:
+    """The bounds of archive inspection (``DEVPI_ARCHIVE_MAX_MEMBERS``)."""
+    return ArchiveLimits(max_members=int(settings.DEVPI.get("ARCHIVE_MAX_MEMBERS")
+                                         or ArchiveLimits.max_members))
+
+
 def check_size(size: int) -> None:
     limit = settings.DEVPI["MAX_UPLOAD_BYTES"]
     if size > limit:
@@ -153,7 +159,7 @@ def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
         if not index.volatile:
             raise Conflict(f"{filename} already exists in non-volatile index")
     try:
-        core_metadata = inspect_archive(content, dist)
+        core_metadata = inspect_archive(content, dist, archive_limits())
     except InvalidArchive as exc:
         raise Invalid(str(exc)) from None
     requires_python = (form.get("requires_python") or "").strip()

@@ -14,6 +14,7 @@ import pytest
 from indexes.cli import current, docs, getjson, keyvalues, listing, procs, pypirc, server, show
 from indexes.cli import specs, testing, upload
 from indexes.errors import Invalid, NotFound
+from tests import bombs
 from tests.factories import make_project_tree, make_sdist, make_wheel
 
 
@@ -302,6 +303,18 @@ def test_unpack_and_package_dir(tmp_path):
     bad.write_bytes(b"nope")
     with pytest.raises(Invalid, match="cannot unpack"):
         testing.unpack(bad, tmp_path / "b")
+    bomb = bombs.tar_gz_bomb(tmp_path, "bomb", "1.0", members=40, member_size=1024**2)
+    with pytest.raises(Invalid, match="bomb-1.0.tar.gz unpacks to more than the limit of "
+                                      "10485760 bytes"):
+        testing.unpack(bomb, tmp_path / "t", max_bytes=10 * 1024**2)
+    assert sum(p.stat().st_size for p in (tmp_path / "t").rglob("*") if p.is_file()) \
+        <= 10 * 1024**2
+    with pytest.raises(Invalid, match="more than the limit of 5 members"):
+        testing.unpack(bomb, tmp_path / "m", max_members=5)
+    zipbomb = bombs.zip_sdist_pkg_info_bomb(tmp_path, "zb", "1.0", inflated=20 * 1024**2)
+    with pytest.raises(Invalid, match="zb-1.0.zip unpacks to more than the limit"):
+        testing.unpack(zipbomb, tmp_path / "z", max_bytes=10 * 1024**2)
+    assert not any((tmp_path / "z").iterdir())
     (tmp_path / "two" / "a").mkdir(parents=True)
     (tmp_path / "two" / "b").mkdir()
     with pytest.raises(Invalid, match="couldn't find the unpacked package"):
