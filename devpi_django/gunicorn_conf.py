@@ -8,7 +8,8 @@ worker_class = "sync"
 timeout = 300  # large uploads on slow links
 accesslog = "-"
 errorlog = "-"
-forwarded_allow_ips = "127.0.0.1,::1"
+# X-Forwarded-Proto and friends only from DEVPI_TRUSTED_PROXIES (as indexes.proxies)
+forwarded_allow_ips = ",".join(env.TRUSTED_PROXIES)
 # gunicorn's control socket lives in $HOME by default: several servers (tests,
 # the benchmark) would fight over it, and devpi-django does not use it.
 control_socket_disable = True

@@ -54,3 +54,13 @@ class MethodNotAllowed(DevpiError):
 
 class GatewayTimeout(DevpiError):
     status = 504
+
+
+class TooManyRequests(DevpiError):
+    """Throttled (failed logins): 429 with ``Retry-After`` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

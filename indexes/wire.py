@@ -62,6 +62,9 @@ def error_response(request, error: DevpiError) -> HttpResponse:
         response.reason_phrase = reason_phrase(message)
     if status == 401:
         response["WWW-Authenticate"] = 'Basic realm="pypi"'
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response["Retry-After"] = str(int(retry_after))
     return response
 
 

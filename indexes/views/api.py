@@ -6,14 +6,13 @@ selectors. Domain errors become responses in ``indexes.middleware``.
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
 from devpi_django import __version__
 
 from .. import permissions, selectors
-from ..auth import password_check, request_user, token_create
+from ..auth import check_password_credentials, request_user, token_create
 from ..distribution.names import normalize_name
 from ..errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
 from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
@@ -80,8 +79,8 @@ def login(request):
     username, password = data.get("user"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise Invalid("Bad request: no user/password specified")
-    account = get_user_model().objects.filter(username=username).first() if username else None
-    if account is None or not account.is_active or not password_check(account, password):
+    account = check_password_credentials(request, username, password) if username else None
+    if account is None:
         raise Unauthorized(f"user {username!r} could not be authenticated")
     return api_response(200, "login successful", type="proxyauth",
                         result={"password": token_create(account),
