@@ -224,7 +224,9 @@ DEVPI = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # credentials inside URLs (a mirror_url's) are masked in every record
+    "filters": {"redact": {"()": "indexes.logfilters.RedactCredentials"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"devpi_django": {"level": "INFO"}, "indexes": {"level": "INFO"}},
 }

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 
 from devpi_django import __version__
 
+from .distribution.redact import redact_text
 from .errors import DevpiError
 from .negotiation import prefers_json
 
@@ -53,7 +54,8 @@ def error_response(request, error: DevpiError) -> HttpResponse:
     """A domain error: JSON ``{"message"}`` with the standard reason phrase for
     API clients (devpi-client prints both), else text with the message as the
     reason phrase (twine and setuptools show it)."""
-    status, message = error.status, error.message
+    # credentials in URLs (a mirror_url's) never reach an error reply
+    status, message = error.status, redact_text(error.message)
     if prefers_json(request.META.get("HTTP_ACCEPT")):
         response = json_response({"message": message}, status=status)
     else:

@@ -80,7 +80,7 @@ def user_page(request, account, config):
 
 def index_page(request, index):
     actor = session_user(request)
-    config = selectors.index_config(index)
+    config = selectors.index_config(index, viewer=actor)
     projects = None if index.is_mirror else web_selectors.index_projects(
         index, page=request.GET.get("page"))
     return render(request, "indexes/index.html", {
