@@ -165,7 +165,8 @@ def project_versions(index: Index, project: str, base_url: str, *,
     candidates, projects = project_candidates(index, name, ignore_bases=ignore_bases)
     project_ids = list(projects)
     releases = defaultdict(list)
-    for release in Release.objects.filter(project_id__in=project_ids).select_related("project"):
+    for release in (Release.objects.filter(project_id__in=project_ids).select_related("project")
+                    .defer("description_html")):
         releases[release.project.index_id].append(release)
     files = defaultdict(list)
     for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):

@@ -233,3 +233,17 @@ def mirror_status_rows(mirrors: dict[str, dict]) -> list[MirrorStatusRow]:
         rows.append(MirrorStatusRow(name, config, status, _when(status.get("last_contact")),
                                     _when(status.get("last_error_at"))))
     return rows
+
+
+def version_description_html(index_fullname: str, project: str, version: str) -> str:
+    """The stored HTML of a release's long description (rendered when the
+    release was stored; ``indexes.readme``). Empty when the version comes
+    from a mirror, which keeps no descriptions."""
+    from .readme import release_description_html
+
+    owner, _, name = index_fullname.partition("/")
+    release = (Release.objects.filter(project__index__owner__username=owner,
+                                      project__index__name=name,
+                                      project__name=normalize_name(project), version=version)
+               .only("id", "description_html").first())
+    return release_description_html(release) if release is not None else ""

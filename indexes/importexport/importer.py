@@ -31,6 +31,7 @@ from ..distribution.filenames import (
 from ..distribution.names import is_valid_user_or_index_name, normalize_name, split_index_name
 from ..errors import DevpiError, Invalid
 from ..models import Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
+from ..readme import description_schedule
 from ..storage import blob_put
 from ..wire import serial_bump
 from . import mapping
@@ -345,6 +346,7 @@ class _Run:
             release = Release.objects.create(project=project, version=version,
                                              metadata=data.metadata, yanked=data.yanked,
                                              yanked_reason=data.yanked_reason)
+            description_schedule(release)
             releases[version] = release
             self.report.created["releases"] += 1
             return release

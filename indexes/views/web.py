@@ -25,7 +25,6 @@ from ..auth import check_password_credentials
 from ..errors import DevpiError, TooManyRequests
 from ..forms import IndexConfigForm, IndexCreateForm, LoginForm, UserSettingsForm
 from ..models import Index
-from ..readme import render_description
 from ..services import indexes as index_services
 from ..services import users as user_services
 from .common import outside_url
@@ -134,8 +133,7 @@ def version_page(request, index, project, version, data):
         "files": files, "has_toxresults": any(f.toxresults for f in files),
         "metadata": single, "metadata_lists": lists,
         "docs_url": f"/{index.fullname}/{project}/{version}/+d/index.html" if docs else None,
-        "description_html": render_description(str(data.get("description") or ""),
-                                               str(data.get("description_content_type") or "")),
+        "description_html": web_selectors.version_description_html(source, project, version),
         "yanked": data.get("yanked"),
         "base_url": outside_url(request),
     })
