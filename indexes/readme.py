@@ -83,8 +83,9 @@ def description_schedule(release) -> None:
 
     from .models import Release
 
-    Release.objects.filter(pk=release.pk).update(description_html=None)
-    release.description_html = None
+    if release.description_html is not None:
+        Release.objects.filter(pk=release.pk).update(description_html=None)
+        release.description_html = None
     transaction.on_commit(partial(description_store, release.pk))
 
 

@@ -198,3 +198,29 @@ def test_proxy_headers_dropped_from_untrusted_peers(settings, alice):
     r = client.get("/+api", HTTP_ACCEPT=JSON, REMOTE_ADDR="127.0.0.1",
                    HTTP_X_OUTSIDE_URL="https://devpi.example")
     assert r.json()["result"]["login"] == "https://devpi.example/+login"
+
+
+def test_redis_store_counts_across_clients(alice, settings):
+    """The store used with REDIS_URL: Redis' INCR, shared by every worker."""
+    import os
+    import uuid
+
+    from django.core.cache import caches
+
+    location = os.environ.get("DEVPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    settings.CACHES = {**settings.CACHES, "throttle": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+    name, address = f"nobody-{uuid.uuid4().hex}", f"192.0.2.{uuid.uuid4().int % 250}"
+    try:
+        for _ in range(3):
+            assert check_password_credentials(None, name, "x", address=address) is None
+        with pytest.raises(TooManyRequests) as refused:
+            check_password_credentials(None, name, "x", address="198.51.100.1")
+        assert 890 <= refused.value.retry_after <= 900
+        assert not LoginFailure.objects.exists()
+        store = throttle.CacheStore(caches["throttle"])
+        assert store.get(throttle.counters(name, "")[0].key)[0] == 3
+    finally:
+        store = throttle.CacheStore(caches["throttle"])
+        for counter in throttle.counters(name, address):
+            store.clear(counter.key)
