@@ -65,6 +65,17 @@ def token_user(username: str, token: str):
     return user
 
 
+def _is_signed_token(secret: str) -> bool:
+    """Whether ``secret`` is a login token this server signed, valid or not."""
+    if not secret or secret.count(".") != 2:
+        return False
+    try:
+        _signer().unsign_object(secret)
+    except (signing.BadSignature, ValueError, TypeError):
+        return False
+    return True
+
+
 def password_check(user, password: str) -> bool:
     if not user.password or not user.has_usable_password():
         return False
@@ -136,8 +147,12 @@ def authenticate(headers, *, request=None) -> object | None:
         pair = _decode_pair(value)
         if pair:
             username, secret = pair
-            return (token_user(username, secret)
-                    or check_password_credentials(request, username, secret))
+            user = token_user(username, secret)
+            if user is not None or _is_signed_token(secret):
+                # an expired token (or one from before a password change)
+                # is not a password guess: neither checked nor counted
+                return user
+            return check_password_credentials(request, username, secret)
     return None
 
 

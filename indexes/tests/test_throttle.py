@@ -224,3 +224,15 @@ def test_redis_store_counts_across_clients(alice, settings):
         store = throttle.CacheStore(caches["throttle"])
         for counter in throttle.counters(name, address):
             store.clear(counter.key)
+
+
+def test_expired_tokens_are_not_counted_as_password_guesses(alice, settings):
+    client = Client()
+    token = login(client, "alice", "pw").json()["result"]["password"]
+    settings.DEVPI = {**settings.DEVPI, "LOGIN_EXPIRATION": -1}
+    for _ in range(5):  # pip retrying with an expired token in its URL
+        r = client.get("/+api", **api("alice", token))
+        assert r.json()["result"]["authstatus"][0] == "noauth"
+    assert not LoginFailure.objects.exists()
+    settings.DEVPI = {**settings.DEVPI, "LOGIN_EXPIRATION": 36000}
+    assert login(client, "alice", "pw").status_code == 200
