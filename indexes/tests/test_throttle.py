@@ -236,3 +236,53 @@ def test_expired_tokens_are_not_counted_as_password_guesses(alice, settings):
     assert not LoginFailure.objects.exists()
     settings.DEVPI = {**settings.DEVPI, "LOGIN_EXPIRATION": 36000}
     assert login(client, "alice", "pw").status_code == 200
+
+
+# -- authentication backends ------------------------------------------------------
+
+class DirectoryBackend:
+    """A stand-in for an LDAP backend: knows one user, creates it on login."""
+
+    def authenticate(self, request, username=None, password=None):
+        from django.contrib.auth import get_user_model
+
+        if username == "carol" and password == "directory-pw":
+            return get_user_model().objects.get_or_create(username="carol")[0]
+        return None
+
+    def get_user(self, user_id):
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.filter(pk=user_id).first()
+
+
+def test_other_backends_plug_in(db, settings):
+    settings.AUTHENTICATION_BACKENDS = ["indexes.tests.test_throttle.DirectoryBackend",
+                                        "indexes.backends.CachedModelBackend"]
+    client = Client()
+    r = login(client, "carol", "directory-pw")
+    assert r.status_code == 200
+    token = r.json()["result"]["password"]
+    assert client.get("/+api", **api("carol", token)).json()["result"]["authstatus"][:2] == \
+        ["ok", "carol"]
+    assert client.get("/+api", **api("carol", "directory-pw")).json()["result"][
+        "authstatus"][:2] == ["ok", "carol"]
+    for _ in range(3):
+        assert login(client, "carol", "wrong").status_code == 401
+    assert login(client, "carol", "directory-pw").status_code == 429
+
+
+def test_the_default_backend_keeps_the_credential_cache(alice, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    calls = []
+    original = get_user_model().check_password
+
+    def counting(self, raw):
+        calls.append(raw)
+        return original(self, raw)
+
+    monkeypatch.setattr(get_user_model(), "check_password", counting)
+    for _ in range(3):
+        assert check_password_credentials(None, "alice", "pw", address="192.0.2.1") == alice
+    assert len(calls) <= 1
