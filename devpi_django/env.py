@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -77,6 +78,17 @@ WEB_THREADS = _int("DEVPI_WEB_THREADS", 8)
 FILE_SERVING = (_get("DEVPI_FILE_SERVING") or ("redirect" if STORAGE == "s3" else "app")).lower()
 X_ACCEL_PREFIX = (_get("DEVPI_X_ACCEL_PREFIX", "/+blobs") or "/+blobs").rstrip("/")
 
+# security: login throttling, proxies, TLS, authentication backends (README "Security")
+LOGIN_FAILURE_LIMIT = _int("DEVPI_LOGIN_FAILURE_LIMIT", 10)
+LOGIN_ADDRESS_FAILURE_LIMIT = _int("DEVPI_LOGIN_ADDRESS_FAILURE_LIMIT", 100)
+LOGIN_FAILURE_WINDOW = _int("DEVPI_LOGIN_FAILURE_WINDOW", 900)
+TRUSTED_PROXIES = _list("DEVPI_TRUSTED_PROXIES") or ["127.0.0.1", "::1"]
+HTTPS = _bool("DEVPI_HTTPS")
+HSTS_SECONDS = _int("DEVPI_HSTS_SECONDS", 31536000)
+AUTHENTICATION_BACKENDS = _list("DEVPI_AUTHENTICATION_BACKENDS") or [
+    "indexes.backends.CachedModelBackend"]
+DESCRIPTION_MAX_RENDER_BYTES = _int("DEVPI_DESCRIPTION_MAX_RENDER_BYTES", 512 * 1024)
+
 
 def allowed_hosts() -> list[str]:
     configured = _list("DEVPI_ALLOWED_HOSTS")
@@ -99,7 +111,7 @@ def secret_key() -> str:
         return configured
     path = DATA_DIR / "secret_key"
     try:
-        return path.read_text().strip()
+        return _read_secret_key_file(path)
     except FileNotFoundError:
         pass
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -107,7 +119,30 @@ def secret_key() -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process won the race
-        return path.read_text().strip()
+        return _read_secret_key_file(path)
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
+    return key
+
+
+def _read_secret_key_file(path: Path) -> str:
+    """The kept secret key, refused when others may read it or it is empty
+    (a half-written or truncated file must not sign tokens)."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise SystemExit(
+            f"{path} may be read by other users (mode {mode:04o}): "
+            f"run `chmod 600 {path}`, or set DEVPI_SECRET_KEY")
+    key = path.read_text().strip()
+    if not key:
+        # another process may be between creating and writing it
+        for _ in range(20):
+            time.sleep(0.05)
+            key = path.read_text().strip()
+            if key:
+                break
+        else:
+            raise SystemExit(
+                f"{path} is empty: remove it to have a new key generated "
+                f"(this logs everybody out), or set DEVPI_SECRET_KEY")
     return key

@@ -19,7 +19,8 @@ keepalive = 5
 timeout = 300  # a worker whose main loop stops beating this long is restarted
 accesslog = "-"
 errorlog = "-"
-forwarded_allow_ips = "127.0.0.1,::1"
+# X-Forwarded-Proto and friends only from DEVPI_TRUSTED_PROXIES (as indexes.proxies)
+forwarded_allow_ips = ",".join(env.TRUSTED_PROXIES)
 # gunicorn's control socket lives in $HOME by default: several servers (tests,
 # the benchmark) would fight over it, and devpi-django does not use it.
 control_socket_disable = True

@@ -26,6 +26,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: proxy headers (X-Outside-Url, X-Forwarded-*) count only from
+    # DEVPI_TRUSTED_PROXIES, before anything reads them
+    "indexes.proxies.TrustedProxyMiddleware",
     "indexes.middleware.DevpiHeadersMiddleware",
     "indexes.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -76,6 +79,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# every password check goes through django.contrib.auth.authenticate() and
+# these backends (indexes.auth.check_password_credentials): LDAP and others
+# plug in with DEVPI_AUTHENTICATION_BACKENDS
+AUTHENTICATION_BACKENDS = env.AUTHENTICATION_BACKENDS
 
 AUTH_PASSWORD_VALIDATORS = []  # devpi's API accepts any password, even ""
 
@@ -140,7 +148,10 @@ STORAGES = {
 if env.REDIS_URL:
     _shared_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                      "LOCATION": env.REDIS_URL}
-    CACHES = {"default": _shared_cache, "credentials": _shared_cache}
+    # "throttle": failed-login counters (indexes.throttle); without Redis
+    # they live in the database, shared by every worker and server
+    CACHES = {"default": _shared_cache, "credentials": _shared_cache,
+              "throttle": _shared_cache}
 else:
     CACHES = {
         # simple pages: per process (keys carry generations, so never stale)
@@ -170,6 +181,23 @@ if env.MIRROR_LIST_REFRESH_SECONDS > 0:  # opt-in, off by default
     }
 
 LOGIN_URL = "/+login"
+
+# -- behind TLS (README "Security") ----------------------------------------
+# DEVPI_HTTPS=1: the site is reached over https, directly or through a proxy
+# in DEVPI_TRUSTED_PROXIES that sends X-Forwarded-Proto (the header is
+# dropped from everybody else by indexes.proxies.TrustedProxyMiddleware).
+if env.HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.HSTS_SECONDS
+    # includeSubDomains and preload bind every other host of the operator's
+    # domain to https (preload for years): a decision for the operator's
+    # front proxy, not for one application, so Django's advice is silenced
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
 # the web UI's forms: behind a proxy the browser's Origin is the outside URL
 CSRF_TRUSTED_ORIGINS = [env.OUTSIDE_URL] if env.OUTSIDE_URL else []
 
@@ -192,12 +220,19 @@ DEVPI = {
     "ARCHIVE_MAX_MEMBERS": env.ARCHIVE_MAX_MEMBERS,
     "LOGIN_EXPIRATION": 36000,
     "CREDENTIAL_CACHE_SECONDS": 300,
+    "LOGIN_FAILURE_LIMIT": env.LOGIN_FAILURE_LIMIT,
+    "LOGIN_ADDRESS_FAILURE_LIMIT": env.LOGIN_ADDRESS_FAILURE_LIMIT,
+    "LOGIN_FAILURE_WINDOW": env.LOGIN_FAILURE_WINDOW,
+    "TRUSTED_PROXIES": env.TRUSTED_PROXIES,
+    "DESCRIPTION_MAX_RENDER_BYTES": env.DESCRIPTION_MAX_RENDER_BYTES,
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # credentials inside URLs (a mirror_url's) are masked in every record
+    "filters": {"redact": {"()": "indexes.logfilters.RedactCredentials"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"devpi_django": {"level": "INFO"}, "indexes": {"level": "INFO"}},
 }

@@ -7,10 +7,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .models import (DocZip, Index, Project, Release, ReleaseFile, RemovedFile, ServerState,
-                     UserProfile)
+from .adminlogin import ThrottledAdminAuthenticationForm
+from .models import (DocZip, Index, LoginFailure, Project, Release, ReleaseFile, RemovedFile,
+                     ServerState, UserProfile)
 from .services import indexes as index_services
 from .services import removal
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -157,3 +160,12 @@ class DocZipAdmin(ReadOnlyAdmin):
     list_select_related = ("index__owner",)
     raw_id_fields = ("release", "index")
     date_hierarchy = "uploaded_at"
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(ReadOnlyAdmin):
+    """Failed-login counters (keys are hashes of the user name or address);
+    deleting a row lifts that lock-out early."""
+
+    list_display = ("key", "count", "expires")
+    ordering = ("-expires",)

@@ -10,6 +10,12 @@
   keyed hash for a few minutes (in a cache the workers share), so only the
   first request pays; changing the
   password changes the stored hash and so invalidates the entry.
+- Every password check goes through ``check_password_credentials``: Django's
+  ``authenticate()`` and its ``AUTHENTICATION_BACKENDS`` (LDAP and others
+  can plug in; the default backend uses the cache above), with failed
+  attempts counted per user name and client address (``indexes.throttle``).
+  Past the limits it raises ``TooManyRequests`` (429), even for a right
+  password. Login tokens are not passwords and are not throttled.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.contrib import auth as django_auth
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import caches
@@ -58,6 +65,17 @@ def token_user(username: str, token: str):
     return user
 
 
+def _is_signed_token(secret: str) -> bool:
+    """Whether ``secret`` is a login token this server signed, valid or not."""
+    if not secret or secret.count(".") != 2:
+        return False
+    try:
+        _signer().unsign_object(secret)
+    except (signing.BadSignature, ValueError, TypeError):
+        return False
+    return True
+
+
 def password_check(user, password: str) -> bool:
     if not user.password or not user.has_usable_password():
         return False
@@ -74,11 +92,27 @@ def password_check(user, password: str) -> bool:
     return False
 
 
-def user_by_password(username: str, password: str):
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is not None and password_check(user, password):
-        return user
-    return None
+def check_password_credentials(request, username: str, password: str, *,
+                               address: str | None = None):
+    """The user a user name and password belong to, or None; through
+    Django's ``authenticate()``, throttled. ``TooManyRequests`` when the user
+    name or the client's address has too many recent failures."""
+    from . import throttle
+    from .proxies import client_address
+
+    if address is None:
+        address = client_address(request) if request is not None else ""
+    throttle.login_allowed(username, address)
+    user = django_auth.authenticate(request, username=username, password=password)
+    if user is None:
+        throttle.login_failed(username, address)
+        return None
+    throttle.login_succeeded(username)
+    return user
+
+
+def user_by_password(username: str, password: str, *, request=None, address: str | None = None):
+    return check_password_credentials(request, username, password, address=address)
 
 
 def _decode_pair(value: str) -> tuple[str, str] | None:
@@ -96,8 +130,10 @@ def _decode_pair(value: str) -> tuple[str, str] | None:
     return username, secret
 
 
-def authenticate(headers) -> object | None:
-    """The authenticated user for a request's headers, or None (anonymous)."""
+def authenticate(headers, *, request=None) -> object | None:
+    """The authenticated user for a request's headers, or None (anonymous:
+    wrong credentials count as none, as devpi does; they do count as a
+    failed login)."""
     devpi_auth = headers.get("X-Devpi-Auth")
     if devpi_auth:
         pair = _decode_pair(devpi_auth)
@@ -111,7 +147,12 @@ def authenticate(headers) -> object | None:
         pair = _decode_pair(value)
         if pair:
             username, secret = pair
-            return token_user(username, secret) or user_by_password(username, secret)
+            user = token_user(username, secret)
+            if user is not None or _is_signed_token(secret):
+                # an expired token (or one from before a password change)
+                # is not a password guess: neither checked nor counted
+                return user
+            return check_password_credentials(request, username, secret)
     return None
 
 
@@ -120,5 +161,5 @@ def request_user(request):
     try:
         return request._devpi_user
     except AttributeError:
-        request._devpi_user = authenticate(request.headers)
+        request._devpi_user = authenticate(request.headers, request=request)
         return request._devpi_user

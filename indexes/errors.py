@@ -59,3 +59,11 @@ class GatewayTimeout(DevpiError):
 
 class ServiceUnavailable(DevpiError):
     status = 503
+class TooManyRequests(DevpiError):
+    """Throttled (failed logins): 429 with ``Retry-After`` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

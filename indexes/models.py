@@ -87,6 +87,9 @@ class Release(models.Model):
     metadata = models.JSONField(default=dict)
     yanked = models.BooleanField(default=False)
     yanked_reason = models.TextField(blank=True, default="")
+    # the long description as safe HTML, rendered once when the metadata is
+    # stored (indexes.readme.description_store); None: not rendered yet
+    description_html = models.TextField(null=True, blank=True, default=None)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -175,3 +178,12 @@ class DocZip(models.Model):
     @property
     def hash_path(self) -> str:
         return f"{self.sha256[:3]}/{self.sha256[3:16]}/{self.filename}"
+
+
+class LoginFailure(models.Model):
+    """Failed logins of one user name or one client address within a window
+    (``indexes.throttle``, when no Redis is configured)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires = models.DateTimeField(db_index=True)

@@ -22,8 +22,16 @@ def principals(user) -> set[str]:
     if user is not None:
         result.add(AUTHENTICATED)
         result.add(user.username)
-        result.update(f":{name}:" for name in _group_names(user))
+        for name in _group_names(user):
+            result.update(_group_forms(name))
     return result
+
+
+def _group_forms(name: str) -> tuple[str, str]:
+    """How a group is named in ACLs and DEVPI_RESTRICT_MODIFY: ``:name:``, or
+    devpi's ``:name``. A bare name is always a user: a group called "alice"
+    must not pass for the user alice."""
+    return f":{name}:", f":{name}"
 
 
 def _group_names(user) -> list[str]:
@@ -39,7 +47,8 @@ def _is(user, names) -> bool:
         return False
     if user.username in names:
         return True
-    return any(f":{g}:" in names or g in names for g in _group_names(user)) if names else False
+    return any(form in names for g in _group_names(user) for form in _group_forms(g)) \
+        if names else False
 
 
 def _modifiers(owner_name: str | None) -> list[str]:
@@ -95,3 +104,10 @@ def may_delete_entries(user, index) -> bool:
         return False
     allowed = set(_modifiers(index.owner.username)) | set(index.config.get("acl_upload", []))
     return bool(principals(user) & allowed)
+
+
+def may_see_index_secrets(user, index) -> bool:
+    """Credentials in an index's config (``mirror_url``): its owner and root."""
+    if user is None:
+        return False
+    return user.username == "root" or user.is_superuser or user.pk == index.owner_id

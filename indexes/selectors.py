@@ -7,8 +7,9 @@ from datetime import timezone
 
 from django.contrib.auth import get_user_model
 
-from . import registry
+from . import permissions, registry
 from .distribution.names import normalize_name
+from .distribution.redact import redact_text
 from .distribution.versions import sorted_versions
 from .errors import BadGateway, Gone, NotFound
 from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile
@@ -44,8 +45,13 @@ def _iso(dt) -> str | None:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def index_config(index: Index) -> dict:
-    return {"type": index.type, **index.config}
+def index_config(index: Index, *, viewer=None) -> dict:
+    """devpi's indexconfig. Credentials in ``mirror_url`` are masked unless
+    ``viewer`` is the owner or root."""
+    config = {"type": index.type, **index.config}
+    if "mirror_url" in config and not permissions.may_see_index_secrets(viewer, index):
+        config["mirror_url"] = redact_text(config["mirror_url"])
+    return config
 
 
 def user_public_keys(user, profile) -> dict:
@@ -62,7 +68,7 @@ def user_public_keys(user, profile) -> dict:
     return data
 
 
-def user_config(user, indexes: list[Index] | None = None) -> dict:
+def user_config(user, indexes: list[Index] | None = None, *, viewer=None) -> dict:
     profile = getattr(user, "devpi_profile", None)
     data: dict = {"username": user.username, **user_public_keys(user, profile)}
     if profile is not None:
@@ -71,17 +77,17 @@ def user_config(user, indexes: list[Index] | None = None) -> dict:
             data["modified"] = _iso(profile.modified)
     if indexes is None:
         indexes = list(Index.objects.filter(owner=user).select_related("owner"))
-    data["indexes"] = {ix.name: index_config(ix) for ix in indexes}
+    data["indexes"] = {ix.name: index_config(ix, viewer=viewer) for ix in indexes}
     return data
 
 
-def users_configs() -> dict[str, dict]:
+def users_configs(*, viewer=None) -> dict[str, dict]:
     users = list(get_user_model().objects.filter(is_active=True).select_related(
         "devpi_profile").order_by("username"))
     by_owner = defaultdict(list)
     for ix in Index.objects.select_related("owner").order_by("name"):
         by_owner[ix.owner_id].append(ix)
-    return {u.username: user_config(u, by_owner[u.id]) for u in users}
+    return {u.username: user_config(u, by_owner[u.id], viewer=viewer) for u in users}
 
 
 def index_project_names(index: Index) -> list[str]:
@@ -159,7 +165,8 @@ def project_versions(index: Index, project: str, base_url: str, *,
     candidates, projects = project_candidates(index, name, ignore_bases=ignore_bases)
     project_ids = list(projects)
     releases = defaultdict(list)
-    for release in Release.objects.filter(project_id__in=project_ids).select_related("project"):
+    for release in (Release.objects.filter(project_id__in=project_ids).select_related("project")
+                    .defer("description_html")):
         releases[release.project.index_id].append(release)
     files = defaultdict(list)
     for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
@@ -263,11 +270,17 @@ def doczip_for_docs(index: Index, project: str, version: str, *,
     return doczip
 
 
-def mirror_statuses() -> dict[str, dict]:
-    """/+status figures of every mirror index, from its kind."""
+def mirror_statuses(*, viewer=None) -> dict[str, dict]:
+    """/+status figures of every mirror index, from its kind; credentials in
+    its upstream URL and last error masked unless ``viewer`` is the owner
+    or root."""
     result = {}
     for index in Index.objects.filter(type=Index.MIRROR).select_related("owner"):
         kind = kind_for(index)
-        result[index.fullname] = kind.status(index) if kind is not None else {
+        status = kind.status(index) if kind is not None else {
             "upstream": index.config.get("mirror_url")}
+        if not permissions.may_see_index_secrets(viewer, index):
+            status = {key: redact_text(value) if isinstance(value, str) else value
+                      for key, value in status.items()}
+        result[index.fullname] = status
     return result

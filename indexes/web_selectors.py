@@ -19,6 +19,7 @@ from packaging.version import InvalidVersion, Version
 
 from . import registry
 from .distribution.names import normalize_name
+from .distribution.redact import redact_text
 from .models import Index, Project, Release, ReleaseFile
 from .resolution import project_candidates
 
@@ -225,7 +226,24 @@ def mirror_status_rows(mirrors: dict[str, dict]) -> list[MirrorStatusRow]:
     for name in sorted(set(mirrors) | set(indexes)):
         status = dict(mirrors.get(name) or {})
         ix = indexes.get(name)
-        config = dict(ix.config) if ix is not None else {}
+        # the config as index_config shows it: credentials masked (the
+        # statuses came from selectors.mirror_statuses, masked already)
+        config = {key: redact_text(value) if isinstance(value, str) else value
+                  for key, value in (ix.config if ix is not None else {}).items()}
         rows.append(MirrorStatusRow(name, config, status, _when(status.get("last_contact")),
                                     _when(status.get("last_error_at"))))
     return rows
+
+
+def version_description_html(index_fullname: str, project: str, version: str) -> str:
+    """The stored HTML of a release's long description (rendered when the
+    release was stored; ``indexes.readme``). Empty when the version comes
+    from a mirror, which keeps no descriptions."""
+    from .readme import release_description_html
+
+    owner, _, name = index_fullname.partition("/")
+    release = (Release.objects.filter(project__index__owner__username=owner,
+                                      project__index__name=name,
+                                      project__name=normalize_name(project), version=version)
+               .only("id", "description_html").first())
+    return release_description_html(release) if release is not None else ""

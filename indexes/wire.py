@@ -14,6 +14,7 @@ from django.http import HttpResponse
 
 from devpi_django import __version__
 
+from .distribution.redact import redact_text
 from .errors import DevpiError
 from .negotiation import prefers_json
 
@@ -53,7 +54,8 @@ def error_response(request, error: DevpiError) -> HttpResponse:
     """A domain error: JSON ``{"message"}`` with the standard reason phrase for
     API clients (devpi-client prints both), else text with the message as the
     reason phrase (twine and setuptools show it)."""
-    status, message = error.status, error.message
+    # credentials in URLs (a mirror_url's) never reach an error reply
+    status, message = error.status, redact_text(error.message)
     if prefers_json(request.META.get("HTTP_ACCEPT")):
         response = json_response({"message": message}, status=status)
     else:
@@ -62,8 +64,9 @@ def error_response(request, error: DevpiError) -> HttpResponse:
         response.reason_phrase = reason_phrase(message)
     if status == 401:
         response["WWW-Authenticate"] = 'Basic realm="pypi"'
-    if getattr(error, "retry_after", None):
-        response["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response["Retry-After"] = str(int(retry_after))
     return response
 
 

@@ -168,7 +168,9 @@ def start_server(workers: int = 2, extra_env: dict | None = None) -> tuple[LiveS
     deadline = time.monotonic() + 60
     while True:
         try:
-            if requests.get(f"{server.url}/+api", timeout=2).status_code == 200:
+            # 301: DEVPI_HTTPS=1 sends plain requests to https
+            if requests.get(f"{server.url}/+api", timeout=2,
+                            allow_redirects=False).status_code in (200, 301):
                 break
         except requests.RequestException:  # not listening yet, or slow to answer
             pass

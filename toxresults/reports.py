@@ -17,9 +17,10 @@ performed", no test commands is "no tests were run".
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
+
+from indexes.distribution import jsondepth
 
 MAX_NAME = 255
 NUMERIC = re.compile(r"^\s*[-+]?\d+\s*$")
@@ -182,7 +183,7 @@ def parse_report(body: bytes) -> tuple[str, ReportSummary]:
     except UnicodeDecodeError:
         raise InvalidReport("tox report is not UTF-8 encoded JSON") from None
     try:
-        data = json.loads(text)
-    except ValueError as exc:
+        data = jsondepth.loads(text)
+    except ValueError as exc:  # also TooDeep
         raise InvalidReport(f"tox report is not valid JSON: {exc}") from None
     return text, check_report(data)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
+import disarm
 from packaging.utils import canonicalize_name
 
 # devpi refuses control characters, spaces and this punctuation in user and
@@ -23,8 +25,23 @@ def is_valid_project_name(name: str) -> bool:
     return bool(_PROJECT_NAME.fullmatch(name or ""))
 
 
+def _invisible(char: str) -> bool:
+    """Control, format (bidi overrides, zero-width), surrogate, private-use,
+    unassigned and separator characters, and anything Python calls space:
+    characters that hide in a name or change how it reads."""
+    return unicodedata.category(char)[0] in "CZ" or char.isspace()
+
+
 def is_valid_user_or_index_name(name: str) -> bool:
-    return bool(name) and len(name) <= 150 and not _FORBIDDEN.search(name)
+    return (bool(name) and len(name) <= 150 and not _FORBIDDEN.search(name)
+            and not any(_invisible(char) for char in name))
+
+
+def name_skeleton(name: str) -> str:
+    """The confusable skeleton of a user name (Unicode TR 39, after NFKC and
+    case folding, by disarm): ``rооt`` with Cyrillic o's, ``ＲＯＯＴ`` and
+    ``Root`` all give the skeleton of ``root``."""
+    return disarm.skeleton_key(unicodedata.normalize("NFKC", name).casefold())
 
 
 def split_index_name(spec: str) -> tuple[str, str] | None:

@@ -32,6 +32,7 @@ from ..distribution.names import is_valid_user_or_index_name, normalize_name, sp
 from ..errors import DevpiError, Invalid
 from ..models import Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
 from ..services.uploads import archive_limits
+from ..readme import description_schedule
 from ..storage import blob_put
 from ..wire import serial_bump
 from . import mapping
@@ -346,6 +347,7 @@ class _Run:
             release = Release.objects.create(project=project, version=version,
                                              metadata=data.metadata, yanked=data.yanked,
                                              yanked_reason=data.yanked_reason)
+            description_schedule(release)
             releases[version] = release
             self.report.created["releases"] += 1
             return release

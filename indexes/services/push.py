@@ -28,6 +28,7 @@ from ..distribution.metadata import METADATA_KEYS
 from ..distribution.names import normalize_name
 from ..errors import BadGateway, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..models import DocZip, Index, Project, Release, ReleaseFile
+from ..readme import description_schedule
 from ..selectors import index_get
 from ..storage import blob_open
 from ..wire import serial_bump
@@ -188,10 +189,15 @@ def _register(target: Index, release: Release) -> Release:
         index=target, name=release.project.name,
         defaults={"display_name": release.project.display_name})
     row, created = Release.objects.get_or_create(
-        project=project, version=release.version, defaults={"metadata": dict(release.metadata)})
+        project=project, version=release.version,
+        defaults={"metadata": dict(release.metadata),
+                  "description_html": release.description_html})
     if not created and row.metadata != release.metadata:
         row.metadata = dict(release.metadata)
-        row.save(update_fields=["metadata", "modified"])
+        row.description_html = release.description_html  # the same metadata: the same HTML
+        row.save(update_fields=["metadata", "description_html", "modified"])
+    if row.description_html is None:
+        description_schedule(row)
     return row
 
 

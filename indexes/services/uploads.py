@@ -24,6 +24,7 @@ from ..distribution.filenames import DistFilename, InvalidFilename, parse_filena
 from ..distribution.names import is_valid_project_name, normalize_name
 from ..errors import Conflict, Invalid, NotFound, TooLarge
 from ..models import Index, Project, Release, ReleaseFile
+from ..readme import description_schedule
 from ..storage import blob_put
 from ..wire import serial_bump
 
@@ -121,11 +122,13 @@ def _release_for(index: Index, name: str, version: str, form: UploadForm) -> Rel
     if release is None:
         release = Release.objects.create(project=project, version=version,
                                          metadata=_metadata(form, only_present=False))
+        description_schedule(release)
     else:
         update = _metadata(form, only_present=True)
         if update:
             release.metadata = {**release.metadata, **update}
             release.save(update_fields=["metadata", "modified"])
+            description_schedule(release)
     return release
 
 
@@ -138,6 +141,7 @@ def release_register(*, index: Index, form: UploadForm) -> Release:
         release = _release_for(index, name, version, form)
         release.metadata = {**release.metadata, **_metadata(form, only_present=False)}
         release.save(update_fields=["metadata", "modified"])
+        description_schedule(release)
         serial_bump(index.id)
     return release
 

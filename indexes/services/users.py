@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..distribution.names import is_valid_user_or_index_name
+from ..distribution.names import is_valid_user_or_index_name, name_skeleton
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index, UserProfile
 from ..wire import serial_bump
@@ -39,6 +39,15 @@ def _apply(user, profile: UserProfile, data: dict) -> None:
         profile.custom_data = data["custom_data"]
 
 
+def _refuse_look_alike(User, username: str) -> None:
+    """A new user name may not look like an existing one (``rооt`` with
+    Cyrillic o's next to ``root``): same confusable skeleton, refused."""
+    skeleton = name_skeleton(username)
+    for other in User.objects.values_list("username", flat=True).iterator():
+        if name_skeleton(other) == skeleton:
+            raise Conflict(f"username {username!r} looks like the existing user {other!r}")
+
+
 def user_create(*, username: str, data: dict, superuser: bool = False):
     if not is_valid_user_or_index_name(username):
         raise Invalid(f"username '{username}' will not be accepted as username: it contains "
@@ -51,6 +60,7 @@ def user_create(*, username: str, data: dict, superuser: bool = False):
         with transaction.atomic():
             if User.objects.filter(username=username).exists():
                 raise Conflict("user already exists")
+            _refuse_look_alike(User, username)
             user = User(username=username, is_superuser=superuser, is_staff=superuser)
             profile = UserProfile(user=user)
             _apply(user, profile, data)

@@ -31,7 +31,7 @@ def carol(db):
 def test_principals(alice, carol):
     assert p.principals(None) == {ANONYMOUS}
     assert p.principals(alice) == {ANONYMOUS, AUTHENTICATED, "alice"}
-    assert p.principals(carol) == {ANONYMOUS, AUTHENTICATED, "carol", ":admins:"}
+    assert p.principals(carol) == {ANONYMOUS, AUTHENTICATED, "carol", ":admins:", ":admins"}
 
 
 def test_unrestricted_users(root, alice, bob):
@@ -61,9 +61,22 @@ def test_restricted_users(restricted, root, alice, bob, carol):
     assert not p.may_delete_user(alice, "alice")
 
 
-def test_group_names_without_colons(restricted, carol):
+def test_a_bare_name_is_a_user_never_a_group(restricted, carol):
     restricted("admins")
+    assert not p.may_create_user(carol)
+    restricted(":admins")  # devpi's spelling of a group
     assert p.may_create_user(carol)
+    restricted(":admins:")
+    assert p.may_create_user(carol)
+
+
+def test_a_group_named_like_a_user_is_not_that_user(alice, bob):
+    bob.groups.add(Group.objects.create(name="alice"))
+    dev = stage(alice, "dev")  # acl_upload: ["alice"]
+    assert p.may_upload(alice, dev)
+    assert not p.may_upload(bob, dev)
+    assert not p.may_modify_index(bob, dev)
+    assert not p.may_modify_user(bob, "alice")
 
 
 def test_index_management(restricted, root, alice, bob):

@@ -6,14 +6,13 @@ selectors. Domain errors become responses in ``indexes.middleware``.
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
 from devpi_django import __version__
 
 from .. import permissions, selectors
-from ..auth import password_check, request_user, token_create
+from ..auth import check_password_credentials, request_user, token_create
 from ..distribution.names import normalize_name
 from ..errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
 from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
@@ -21,7 +20,8 @@ from ..services import indexes as index_services
 from ..services import removal, users, yank
 from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, server_state
 from . import push, simple, upload, web
-from .common import force_requested, is_installer, outside_url, read_json, read_json_object, require
+from .common import (force_requested, is_installer, outside_url, read_json, read_json_object,
+                     require, viewer)
 
 FEATURES = ["push-no-docs", "push-only-docs", "push-register-project",
             "server-keyvalue-parsing"]
@@ -80,8 +80,8 @@ def login(request):
     username, password = data.get("user"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise Invalid("Bad request: no user/password specified")
-    account = get_user_model().objects.filter(username=username).first() if username else None
-    if account is None or not account.is_active or not password_check(account, password):
+    account = check_password_credentials(request, username, password) if username else None
+    if account is None:
         raise Unauthorized(f"user {username!r} could not be authenticated")
     return api_response(200, "login successful", type="proxyauth",
                         result={"password": token_create(account),
@@ -96,7 +96,7 @@ def status(request):
         "role": "primary",
         "versioninfo": {"devpi-server": DEVPI_SERVER_COMPAT_VERSION,
                         "devpi-django": __version__},
-        "mirrors": selectors.mirror_statuses(),
+        "mirrors": selectors.mirror_statuses(viewer=viewer(request)),
     }
     if _wants(request) == HTML:
         return web.status_page(request, result)
@@ -107,7 +107,7 @@ def status(request):
 def root(request):
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed(request)
-    configs = selectors.users_configs()
+    configs = selectors.users_configs(viewer=viewer(request))
     if _wants(request) == JSON:
         return api_response(200, type="list:userconfig", result=configs)
     return web.root_page(request, configs)
@@ -119,10 +119,11 @@ def user_view(request, user):
     if request.method == "PUT":
         require(permissions.may_create_user(actor), request, f"no permission to create user {user}")
         account = users.user_create(username=user, data=read_json_object(request))
-        return api_response(201, type="userconfig", result=selectors.user_config(account))
+        return api_response(201, type="userconfig",
+                            result=selectors.user_config(account, viewer=actor))
     account = selectors.user_get(user)
     if request.method in ("GET", "HEAD"):
-        config = selectors.user_config(account)
+        config = selectors.user_config(account, viewer=viewer(request))
         if _wants(request) == JSON:
             return api_response(200, type="userconfig", result=config)
         return web.user_page(request, account, config)
@@ -153,14 +154,15 @@ def index_view(request, user, index):
         require(permissions.may_create_index(actor, user), request,
                 f"no permission to create index {user}/{index}")
         ix = index_services.index_create(owner=owner, name=index, data=read_json_object(request))
-        return api_response(200, type="indexconfig", result=selectors.index_config(ix))
+        return api_response(200, type="indexconfig",
+                            result=selectors.index_config(ix, viewer=actor))
     if method in ("GET", "HEAD") and is_installer(request):
         return simple.installer_index(request, user, index)
     ix = selectors.index_get(user, index)
     if method in ("GET", "HEAD"):
         wanted = _wants(request, (HTML, JSON, SIMPLE_JSON))
         if wanted == JSON:
-            result = selectors.index_config(ix)
+            result = selectors.index_config(ix, viewer=actor)
             if "no_projects" not in request.GET:
                 result["projects"] = selectors.index_project_names(ix)
             return api_response(200, type="indexconfig", result=result)
@@ -171,7 +173,8 @@ def index_view(request, user, index):
         require(permissions.may_modify_index(actor, ix), request,
                 f"no permission to modify index {ix.fullname}")
         ix = index_services.index_modify(index=ix, data=read_json(request))
-        return api_response(200, type="indexconfig", result=selectors.index_config(ix))
+        return api_response(200, type="indexconfig",
+                            result=selectors.index_config(ix, viewer=actor))
     if method == "DELETE":
         require(permissions.may_modify_index(actor, ix), request,
                 f"no permission to delete index {ix.fullname}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from django.conf import settings
 
 from ..auth import request_user
+from ..distribution import jsondepth
 from ..errors import Forbidden, Invalid, TooLarge, Unauthorized
 
 INSTALLER_USER_AGENT = re.compile(r"([^ ]* )*(distribute|setuptools|pip|pex|uv)/")
@@ -49,7 +49,9 @@ def read_json(request):
     if not body.strip():
         return {}
     try:
-        return json.loads(body)
+        return jsondepth.loads(body)
+    except jsondepth.TooDeep as exc:
+        raise Invalid(f"Bad request: {exc}") from None
     except (ValueError, UnicodeDecodeError):
         raise Invalid("Bad request: could not decode JSON body") from None
 
@@ -59,6 +61,16 @@ def read_json_object(request) -> dict:
     if not isinstance(data, dict):
         raise Invalid("Bad request: expected a JSON object")
     return data
+
+
+def viewer(request):
+    """Who is looking, for what a page may reveal (credentials in a
+    ``mirror_url``): the API's user, else the browser session's."""
+    user = request_user(request)
+    if user is None:
+        session = getattr(request, "user", None)
+        user = session if session is not None and session.is_authenticated else None
+    return user
 
 
 def require(allowed: bool, request, message: str) -> None:

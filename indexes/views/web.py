@@ -21,11 +21,10 @@ from django.views.decorators.http import require_http_methods
 from devpi_django import __version__
 
 from .. import permissions, search as search_selectors, selectors, web_selectors
-from ..auth import password_check
-from ..errors import DevpiError, NotFound
+from ..auth import check_password_credentials
+from ..errors import DevpiError, TooManyRequests
 from ..forms import IndexConfigForm, IndexCreateForm, LoginForm, UserSettingsForm
 from ..models import Index
-from ..readme import render_description
 from ..services import indexes as index_services
 from ..services import users as user_services
 from .common import outside_url
@@ -80,7 +79,7 @@ def user_page(request, account, config):
 
 def index_page(request, index):
     actor = session_user(request)
-    config = selectors.index_config(index)
+    config = selectors.index_config(index, viewer=actor)
     projects = None if index.is_mirror else web_selectors.index_projects(
         index, page=request.GET.get("page"))
     return render(request, "indexes/index.html", {
@@ -134,8 +133,7 @@ def version_page(request, index, project, version, data):
         "files": files, "has_toxresults": any(f.toxresults for f in files),
         "metadata": single, "metadata_lists": lists,
         "docs_url": f"/{index.fullname}/{project}/{version}/+d/index.html" if docs else None,
-        "description_html": render_description(str(data.get("description") or ""),
-                                               str(data.get("description_content_type") or "")),
+        "description_html": web_selectors.version_description_html(source, project, version),
         "yanked": data.get("yanked"),
         "base_url": outside_url(request),
     })
@@ -185,12 +183,16 @@ def login_submit(request):
         username = form.cleaned_data["username"]
         password = form.cleaned_data["password"] or ""
         try:
-            account = selectors.user_get(username)
-        except NotFound:
-            account = None
-        if account is not None and account.is_active and password_check(account, password):
-            django_auth.login(request, account,
-                              backend="django.contrib.auth.backends.ModelBackend")
+            account = check_password_credentials(request, username, password)
+        except TooManyRequests as exc:
+            form.add_error(None, f"Too many failed logins: try again in {exc.retry_after} "
+                                 "seconds.")
+            response = render(request, "indexes/login.html",
+                              {"form": form, "next": _safe_next(request, "")}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        if account is not None:
+            django_auth.login(request, account)  # the backend that authenticated it
             return HttpResponseRedirect(_safe_next(request, f"/{account.username}"))
         form.add_error(None, "Unknown user name or wrong password.")
     return render(request, "indexes/login.html", {"form": form, "next": _safe_next(request, "")},
@@ -228,7 +230,8 @@ def user_settings(request, user):
                 data["email"] = form.cleaned_data["email"]
             new_password = form.cleaned_data["new_password"]
             if new_password:
-                if not password_check(actor, form.cleaned_data["current_password"] or ""):
+                if check_password_credentials(request, actor.username,
+                                              form.cleaned_data["current_password"] or "") is None:
                     form.add_error("current_password", "This is not your current password.")
                 else:
                     data["password"] = new_password
