@@ -167,6 +167,11 @@ if env.MIRROR_LIST_REFRESH_SECONDS > 0:  # opt-in, off by default
         "task": "mirror.tasks.mirror_refresh_all_project_lists",
         "schedule": float(env.MIRROR_LIST_REFRESH_SECONDS),
     }
+if env.AUDIT_RETENTION_DAYS:  # the audit trail's retention, enforced daily by beat
+    CELERY_BEAT_SCHEDULE["audit-prune"] = {
+        "task": "indexes.tasks.audit_prune",
+        "schedule": 24 * 3600.0,
+    }
 
 LOGIN_URL = "/+login"
 # the web UI's forms: behind a proxy the browser's Origin is the outside URL
@@ -186,6 +191,7 @@ DEVPI = {
     "DOC_MAX_BYTES": env.DOC_MAX_BYTES,
     "LOGIN_EXPIRATION": 36000,
     "CREDENTIAL_CACHE_SECONDS": 300,
+    "AUDIT_RETENTION_DAYS": env.AUDIT_RETENTION_DAYS,
 }
 
 LOGGING = {

@@ -24,6 +24,8 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import caches
 
+from .tokens import api_token_user, looks_like_token
+
 TOKEN_SALT = "devpi-django.login-token"
 
 
@@ -96,22 +98,33 @@ def _decode_pair(value: str) -> tuple[str, str] | None:
     return username, secret
 
 
+def _via(user, via: str):
+    if user is not None:
+        user.devpi_via = via
+    return user
+
+
 def authenticate(headers) -> object | None:
-    """The authenticated user for a request's headers, or None (anonymous)."""
+    """The authenticated user for a request's headers, or None (anonymous).
+    An API token (``indexes.tokens``) is recognised by its prefix wherever a
+    login token or password may stand."""
     devpi_auth = headers.get("X-Devpi-Auth")
     if devpi_auth:
         pair = _decode_pair(devpi_auth)
         if pair:
-            user = token_user(*pair)
+            user = api_token_user(*pair) if looks_like_token(pair[1]) else token_user(*pair)
             if user is not None:
-                return user
+                return _via(user, "login token")
     authorization = headers.get("Authorization", "")
     scheme, _, value = authorization.partition(" ")
     if scheme.lower() == "basic" and value:
         pair = _decode_pair(value)
         if pair:
             username, secret = pair
-            return token_user(username, secret) or user_by_password(username, secret)
+            if looks_like_token(secret):
+                return api_token_user(username, secret)
+            return (_via(token_user(username, secret), "login token")
+                    or _via(user_by_password(username, secret), "password"))
     return None
 
 
