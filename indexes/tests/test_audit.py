@@ -260,6 +260,8 @@ def test_web_pages(dev, root):
     owner = Client()
     assert owner.login(username="alice", password="pw")
     assert owner.get("/alice/dev/+audit", **browser).status_code == 200
+    assert b'href="/alice/dev/+audit"' in owner.get("/alice/dev", **browser).content
+    assert b'href="/+audit"' in client.get("/", **browser).content
     assert owner.get("/+audit", **browser).status_code == 403
 
 

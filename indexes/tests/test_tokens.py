@@ -376,3 +376,28 @@ def test_someone_else_cannot_use_the_settings_forms(dev, bob):
                         {"csrfmiddlewaretoken": csrf}).status_code == 403
     token.refresh_from_db()
     assert token.revoked is None and ApiToken.objects.count() == 1
+
+
+# -- hostile input ----------------------------------------------------------------
+
+def test_hostile_token_requests_are_bounded(client, dev):
+    import time
+
+    started = time.monotonic()
+    huge = {"scopes": ["read"], "indexes": [f"alice/x{n}" for n in range(100_000)]}
+    assert_error(post_token(client, "alice", huge, **basic("alice")), 400, "100 indexes at most")
+    nested = {"scopes": ["read"], "description": {"a": [[[["x"]]]]}}
+    assert_error(post_token(client, "alice", nested, **basic("alice")), 400,
+                 "'description' must be a string")
+    assert_error(post_token(client, "alice", {"scopes": ["read"] * 10 + [{"x": 1}]},
+                            **basic("alice")), 400, "unknown scope")
+    assert time.monotonic() - started < 5
+    assert not ApiToken.objects.exists()
+
+
+def test_oversized_or_foreign_secrets_are_not_looked_up(client, dev, django_assert_num_queries):
+    long_secret = "devpi_" + "a" * 100_000
+    with django_assert_num_queries(0):
+        assert token_rules.api_token_user("alice", long_secret) is None
+    response = client.get("/+api", HTTP_ACCEPT=JSON, **basic("alice", long_secret))
+    assert json_body(response)["result"]["authstatus"][0] == "noauth"

@@ -89,6 +89,7 @@ def index_page(request, index):
         "index": index, "config": config, "projects": projects,
         "base_url": outside_url(request),
         "may_modify": permissions.may_modify_index(actor, index),
+        "may_audit": permissions.may_read_audit(actor, index),
     })
 
 
