@@ -40,7 +40,7 @@ MAX_TARGET = 1024
 MAX_DETAIL_TEXT = 2000
 
 
-@dataclass
+@dataclass(slots=True)
 class AuditContext:
     """Who acts: a fixed actor (a command), or a request whose actor is
     resolved when an event is recorded."""
@@ -78,6 +78,16 @@ def _request_actor(request):
 
 def request_address(request) -> str:
     return (request.META.get("REMOTE_ADDR") or "")[:64]
+
+
+def context_enter(context: AuditContext):
+    """Make ``context`` current; returns what ``context_exit`` needs (the
+    per-request middleware uses these two: cheaper than the ``with``)."""
+    return _current.set(context)
+
+
+def context_exit(token) -> None:
+    _current.reset(token)
 
 
 @contextlib.contextmanager
@@ -155,6 +165,13 @@ def audit_record(action: str, *, target: str = "", index: str = "", detail: dict
         when=timezone.now(), actor=who[:150], via=how[:64], address=address,
         action=action, index=index[:301], target=target[:MAX_TARGET],
         detail=mask_secrets(detail or {}))
+
+
+def record_project_status(*, index: str, project: str, old: dict | None, new: dict):
+    """``project.status`` (PEP 792): for the project status service to call
+    inside its transaction. ``old``/``new``: ``{"status", "reason"}``."""
+    return audit_record("project.status", target=f"{index}/{project}", index=index,
+                        detail={"old": old or {}, "new": new})
 
 
 def audit_prune(days: int | None) -> int:

@@ -3,7 +3,7 @@ the audit context of each request."""
 
 from __future__ import annotations
 
-from .audit import ANONYMOUS, AuditContext, audit_context, audit_record
+from .audit import ANONYMOUS, AuditContext, audit_record, context_enter, context_exit
 from .errors import DevpiError
 from .wire import add_server_headers, error_response, request_state, server_state
 
@@ -15,10 +15,13 @@ class DevpiHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with audit_context(AuditContext(request=request)):
+        context = context_enter(AuditContext(request=request))
+        try:
             response = self.get_response(request)
             if request.method not in READ_METHODS:
                 record_credential_failure(request)
+        finally:
+            context_exit(context)
         if not request.path.startswith(("/+static/", "/+admin/")):
             if request.method in READ_METHODS:
                 uuid, serial = request_state(request)

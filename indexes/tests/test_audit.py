@@ -172,6 +172,17 @@ def test_mask_secrets_and_changes():
         audit_record("nope")
 
 
+def test_project_status_record_for_the_status_service(db):
+    from indexes.audit import record_project_status
+
+    event = record_project_status(index="alice/dev", project="pkg",
+                                  old={"status": "active", "reason": ""},
+                                  new={"status": "quarantined", "reason": "malware"})
+    assert (event.action, event.target, event.index, event.actor) == (
+        "project.status", "alice/dev/pkg", "alice/dev", ":SYSTEM:")
+    assert event.detail["new"]["status"] == "quarantined"
+
+
 def test_events_are_append_only(db):
     event = audit_record("login.failure", target="x")
     event.target = "changed"
@@ -223,6 +234,7 @@ def test_root_reads_everything_owner_reads_their_index(client, dev, root, bob):
     assert_error(client.get("/alice/dev/+audit", HTTP_ACCEPT=JSON), 401, "no permission")
     assert client.get("/bob/b/+audit", **api("root", "rootpw")).status_code == 200
     assert_error(client.get("/alice/nope/+audit", **api("alice")), 404, "")
+    assert_error(client.get("/alice/nope/+audit", HTTP_ACCEPT=JSON), 401, "no permission")
 
 
 def test_a_token_cannot_read_the_audit_trail(client, dev):

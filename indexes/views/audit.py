@@ -17,19 +17,22 @@ from ..wire import api_response
 from .web import session_user
 
 
-def _serve(request, *, index=None):
+def _serve(request, *, user=None, index=None):
     if request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed(f"method {request.method} not allowed here")
     wants_html = choose(request.META.get("HTTP_ACCEPT"), (HTML, JSON)) == HTML
     actor = session_user(request) if wants_html else None
     if actor is None:
         actor = request_user(request)
-    what = f"the audit trail of {index.fullname}" if index is not None else "the audit trail"
-    if not permissions.may_read_audit(actor, index):
-        if wants_html and actor is None:
+    what = f"the audit trail of {user}/{index}" if index is not None else "the audit trail"
+    if actor is None:  # refused before the index is looked up: no hint of what exists
+        if wants_html:
             return redirect(f"/+login?next={request.get_full_path()}")
-        error = Unauthorized if actor is None else Forbidden
-        raise error(f"no permission to read {what}")
+        raise Unauthorized(f"no permission to read {what}")
+    if index is not None:
+        index = selectors.index_get(user, index)
+    if not permissions.may_read_audit(actor, index):
+        raise Forbidden(f"no permission to read {what}")
     query = request.GET
     page = audit_events(index=index.fullname if index is not None else None,
                         action=query.get("action") or None, user=query.get("user") or None,
@@ -59,4 +62,4 @@ def root_audit(request):
 
 
 def index_audit(request, user, index):
-    return _serve(request, index=selectors.index_get(user, index))
+    return _serve(request, user=user, index=index)
