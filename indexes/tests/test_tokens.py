@@ -367,6 +367,11 @@ def test_settings_page_creates_lists_and_revokes_tokens(dev, wheel):
     assert Client().post("/alice/+settings/tokens", {"scopes": ["read"]}).status_code == 403
 
 
+def test_browsers_asking_for_the_token_list_go_to_the_settings_page(client, dev):
+    response = client.get("/alice/+tokens", HTTP_ACCEPT="text/html")
+    assert response.status_code == 302 and response["Location"] == "/alice/+settings#tokens"
+
+
 def test_someone_else_cannot_use_the_settings_forms(dev, bob):
     token, _ = api_token_create(owner=dev.owner, data={"scopes": ["read"]})
     browser, csrf = _browser("bob")

@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import permissions, selectors
 from ..auth import request_user
 from ..errors import MethodNotAllowed
+from ..negotiation import HTML, JSON, choose
 from ..services import tokens
 from ..wire import api_response
 from .common import read_json_object, require
@@ -26,6 +28,8 @@ def tokens_view(request, user):
                                  "this once", type="apitoken",
                             result={**tokens.token_summary(token), "token": secret})
     if request.method in ("GET", "HEAD"):
+        if choose(request.META.get("HTTP_ACCEPT"), (HTML, JSON)) == HTML:
+            return redirect(f"/{user}/+settings#tokens")  # browsers manage tokens there
         require(permissions.may_manage_tokens(actor, user), request,
                 f"no permission to list the tokens of user {user}")
         owner = selectors.user_get(user)
