@@ -77,6 +77,10 @@ WEB_CONCURRENCY = _int("DEVPI_WEB_CONCURRENCY", 4)
 WEB_THREADS = _int("DEVPI_WEB_THREADS", 8)
 FILE_SERVING = (_get("DEVPI_FILE_SERVING") or ("redirect" if STORAGE == "s3" else "app")).lower()
 X_ACCEL_PREFIX = (_get("DEVPI_X_ACCEL_PREFIX", "/+blobs") or "/+blobs").rstrip("/")
+# days of audit trail kept by ``manage.py devpi_audit_prune`` (and Celery beat); unset: all
+AUDIT_RETENTION_DAYS = _int("DEVPI_AUDIT_RETENTION_DAYS", 0) or None
+if AUDIT_RETENTION_DAYS is not None and AUDIT_RETENTION_DAYS < 0:
+    raise SystemExit("DEVPI_AUDIT_RETENTION_DAYS must be a positive number of days")
 
 # security: login throttling, proxies, TLS, authentication backends (README "Security")
 LOGIN_FAILURE_LIMIT = _int("DEVPI_LOGIN_FAILURE_LIMIT", 10)

@@ -179,6 +179,11 @@ if env.MIRROR_LIST_REFRESH_SECONDS > 0:  # opt-in, off by default
         "task": "mirror.tasks.mirror_refresh_all_project_lists",
         "schedule": float(env.MIRROR_LIST_REFRESH_SECONDS),
     }
+if env.AUDIT_RETENTION_DAYS:  # the audit trail's retention, enforced daily by beat
+    CELERY_BEAT_SCHEDULE["audit-prune"] = {
+        "task": "indexes.tasks.audit_prune",
+        "schedule": 24 * 3600.0,
+    }
 
 LOGIN_URL = "/+login"
 
@@ -225,6 +230,7 @@ DEVPI = {
     "LOGIN_FAILURE_WINDOW": env.LOGIN_FAILURE_WINDOW,
     "TRUSTED_PROXIES": env.TRUSTED_PROXIES,
     "DESCRIPTION_MAX_RENDER_BYTES": env.DESCRIPTION_MAX_RENDER_BYTES,
+    "AUDIT_RETENTION_DAYS": env.AUDIT_RETENTION_DAYS,
 }
 
 LOGGING = {

@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from .adminlogin import ThrottledAdminAuthenticationForm
-from .models import (DocZip, Index, LoginFailure, Project, Release, ReleaseFile, RemovedFile,
-                     ServerState, UserProfile)
+from .models import (ApiToken, AuditEvent, DocZip, Index, LoginFailure, Project, Release,
+                     ReleaseFile, RemovedFile, ServerState, UserProfile)
 from .services import indexes as index_services
 from .services import removal
 
@@ -169,3 +169,34 @@ class LoginFailureAdmin(ReadOnlyAdmin):
 
     list_display = ("key", "count", "expires")
     ordering = ("-expires",)
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit trail, read-only: events are never changed or deleted here
+    (retention: ``manage.py devpi_audit_prune``)."""
+
+    list_display = ("when", "actor", "via", "address", "action", "index", "target")
+    list_filter = ("action", "via")
+    search_fields = ("actor", "target", "index", "address")
+    date_hierarchy = "when"
+    readonly_fields = ("when", "actor", "via", "address", "action", "index", "target", "detail")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens, read-only (no secret is stored; revoke through the API, the
+    web UI or ``manage.py devpi token revoke``)."""
+
+    list_display = ("public_id", "owner", "description", "scopes", "indexes", "created",
+                    "expires", "revoked")
+    list_filter = ("created", "revoked")
+    search_fields = ("public_id", "owner__username", "description")
+    list_select_related = ("owner",)
+    exclude = ("key_hash",)
+    readonly_fields = ("public_id", "owner", "description", "scopes", "indexes", "created",
+                       "expires", "revoked")
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -31,6 +31,8 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import caches
 
+from .tokens import api_token_user, looks_like_token
+
 TOKEN_SALT = "devpi-django.login-token"
 
 
@@ -130,15 +132,25 @@ def _decode_pair(value: str) -> tuple[str, str] | None:
     return username, secret
 
 
+def _via(user, via: str):
+    if user is not None:
+        user.devpi_via = via
+    return user
+
+
 def authenticate(headers, *, request=None) -> object | None:
     """The authenticated user for a request's headers, or None (anonymous:
-    wrong credentials count as none, as devpi does; they do count as a
-    failed login)."""
+    wrong credentials count as none, as devpi does; a wrong password does
+    count as a failed login). An API token (``indexes.tokens``) is
+    recognised by its prefix wherever a login token or password may stand."""
     devpi_auth = headers.get("X-Devpi-Auth")
     if devpi_auth:
         pair = _decode_pair(devpi_auth)
         if pair:
-            user = token_user(*pair)
+            if looks_like_token(pair[1]):
+                user = api_token_user(*pair)
+            else:
+                user = _via(token_user(*pair), "login token")
             if user is not None:
                 return user
     authorization = headers.get("Authorization", "")
@@ -147,12 +159,15 @@ def authenticate(headers, *, request=None) -> object | None:
         pair = _decode_pair(value)
         if pair:
             username, secret = pair
+            if looks_like_token(secret):
+                return api_token_user(username, secret)
             user = token_user(username, secret)
             if user is not None or _is_signed_token(secret):
                 # an expired token (or one from before a password change)
                 # is not a password guess: neither checked nor counted
-                return user
-            return check_password_credentials(request, username, secret)
+                return _via(user, "login token")
+            return _via(check_password_credentials(request, username, secret), "password")
+    return None
     return None
 
 

@@ -131,3 +131,30 @@ class IndexCreateForm(IndexConfigForm):
         if index_type == "mirror":
             data["type"] = "mirror"
         return data
+
+
+class TokenCreateForm(forms.Form):
+    """A new API token: collects text; ``indexes.services.tokens`` validates."""
+
+    SCOPE_CHOICES = [("read", "read"), ("upload", "upload"), ("toxresult", "toxresult")]
+
+    description = forms.CharField(required=False, max_length=200)
+    scopes = forms.MultipleChoiceField(choices=SCOPE_CHOICES, required=False,
+                                       widget=forms.CheckboxSelectMultiple,
+                                       help_text="At least one.")
+    indexes = forms.CharField(required=False, max_length=10000,
+                              help_text="Index names USER/NAME, separated by spaces or "
+                                        "commas; empty: every index you may use.")
+    expires = forms.IntegerField(required=False, label="Expires after (seconds)",
+                                 help_text="Empty: never.")
+
+    def token_data(self) -> dict:
+        data = self.cleaned_data
+        result: dict = {"description": data.get("description") or "",
+                        "scopes": list(data.get("scopes") or [])}
+        names = [n for n in (data.get("indexes") or "").replace(",", " ").split() if n]
+        if names:
+            result["indexes"] = names
+        if data.get("expires") is not None:
+            result["expires"] = data["expires"]
+        return result

@@ -1,9 +1,13 @@
-"""Headers every devpi reply carries, and domain errors turned into replies."""
+"""Headers every devpi reply carries, domain errors turned into replies, and
+the audit context of each request."""
 
 from __future__ import annotations
 
+from .audit import ANONYMOUS, AuditContext, audit_record, context_enter, context_exit
 from .errors import DevpiError
 from .wire import add_server_headers, error_response, request_state, server_state
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class DevpiHeadersMiddleware:
@@ -11,9 +15,15 @@ class DevpiHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        context = context_enter(AuditContext(request=request))
+        try:
+            response = self.get_response(request)
+            if request.method not in READ_METHODS:
+                record_credential_failure(request)
+        finally:
+            context_exit(context)
         if not request.path.startswith(("/+static/", "/+admin/")):
-            if request.method in ("GET", "HEAD"):
+            if request.method in READ_METHODS:
                 uuid, serial = request_state(request)
             else:  # a write changed the serial after the view read it
                 uuid, serial = server_state()
@@ -53,3 +63,35 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
+def presented_username(request) -> tuple[str, str] | None:
+    """(user name, kind) of the credentials a request carried, if any."""
+    from .auth import _decode_pair
+    from .tokens import looks_like_token
+
+    for header, kind in (("X-Devpi-Auth", "login token"), ("Authorization", "password")):
+        value = request.headers.get(header)
+        if not value:
+            continue
+        if header == "Authorization":
+            scheme, _, value = value.partition(" ")
+            if scheme.lower() != "basic":
+                continue
+        pair = _decode_pair(value)
+        if pair:
+            username, secret = pair
+            return username[:150], "token" if looks_like_token(secret) else kind
+    return None
+
+
+def record_credential_failure(request) -> None:
+    """A write request whose credentials did not authenticate: a
+    ``login.failure``. Reads never record (they stay anonymous, as in
+    devpi), so simple pages and files cost no audit write."""
+    if getattr(request, "_devpi_user", True) is not None:
+        return  # never looked at, or authenticated
+    presented = presented_username(request)
+    if presented is None:
+        return
+    username, kind = presented
+    audit_record("login.failure", target=username, actor=ANONYMOUS, via=kind,
+                 detail={"method": request.method, "path": request.path[:300]})

@@ -187,3 +187,51 @@ class LoginFailure(models.Model):
     key = models.CharField(max_length=64, unique=True)
     count = models.PositiveIntegerField(default=0)
     expires = models.DateTimeField(db_index=True)
+class ApiToken(models.Model):
+    """A scoped API token of a user (``POST /<user>/+tokens``). Only the
+    sha256 of the secret is kept: the secret is shown once, at creation."""
+
+    public_id = models.CharField(max_length=32, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="devpi_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    description = models.CharField(max_length=200, blank=True, default="")
+    # index full names the token may be used on; null: every index
+    indexes = models.JSONField(null=True, blank=True)
+    scopes = models.JSONField(default=list)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.owner.username}:{self.public_id}"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit trail (``indexes.audit``)."""
+
+    when = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=150, db_index=True)
+    via = models.CharField(max_length=64, blank=True, default="")
+    address = models.CharField(max_length=64, blank=True, default="")
+    action = models.CharField(max_length=32, db_index=True)
+    index = models.CharField(max_length=301, blank=True, default="", db_index=True)
+    target = models.CharField(max_length=1024, blank=True, default="")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.when:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("audit events are append-only (retention: indexes.audit.audit_prune)")

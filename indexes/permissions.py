@@ -4,6 +4,10 @@
 themselves and their own indexes, root manages everything. Set: only the
 listed users may create, modify and delete users and indexes (root only if
 listed), and everyone may still change their own password.
+
+A request authenticated by an API token (``indexes.tokens``) has its owner's
+rights narrowed by ``token_allows`` for uploads and tox results, and none of
+the managing rights (users, indexes, tokens, deletions): ``_full`` below.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from .config import ANONYMOUS, AUTHENTICATED
+from .tokens import api_token_of, token_allows
 
 
 def restrict_modify() -> list[str] | None:
@@ -51,6 +56,12 @@ def _is(user, names) -> bool:
         if names else False
 
 
+def _full(user):
+    """The user, unless it acts through an API token (then None: a token
+    never manages anything)."""
+    return None if api_token_of(user) is not None else user
+
+
 def _modifiers(owner_name: str | None) -> list[str]:
     restricted = restrict_modify()
     if restricted is not None:
@@ -59,17 +70,20 @@ def _modifiers(owner_name: str | None) -> list[str]:
 
 
 def may_create_user(user) -> bool:
+    user = _full(user)
     restricted = restrict_modify()
     return restricted is None or _is(user, restricted)
 
 
 def may_modify_user(user, target_name: str, *, password_only: bool = False) -> bool:
+    user = _full(user)
     if password_only and user is not None and user.username == target_name:
         return True
     return _is(user, _modifiers(target_name))
 
 
 def may_delete_user(user, target_name: str) -> bool:
+    user = _full(user)
     if target_name == "root":
         return False
     restricted = restrict_modify()
@@ -79,27 +93,28 @@ def may_delete_user(user, target_name: str) -> bool:
 
 
 def may_create_index(user, owner_name: str) -> bool:
-    return _is(user, _modifiers(owner_name))
+    return _is(_full(user), _modifiers(owner_name))
 
 
 def may_modify_index(user, index) -> bool:
-    return _is(user, _modifiers(index.owner.username))
+    return _is(_full(user), _modifiers(index.owner.username))
 
 
 def may_upload(user, index) -> bool:
-    if index.is_mirror:
+    if index.is_mirror or not token_allows(user, index, "upload"):
         return False
     return bool(principals(user) & set(index.config.get("acl_upload", [])))
 
 
 def may_upload_toxresult(user, index) -> bool:
-    if index.is_mirror:
+    if index.is_mirror or not token_allows(user, index, "toxresult"):
         return False
     return bool(principals(user) & set(index.config.get("acl_toxresult_upload", [ANONYMOUS])))
 
 
 def may_delete_entries(user, index) -> bool:
     """Removing projects, versions and files: acl_upload, the owner, root."""
+    user = _full(user)
     if user is None:
         return False
     allowed = set(_modifiers(index.owner.username)) | set(index.config.get("acl_upload", []))
@@ -111,3 +126,25 @@ def may_see_index_secrets(user, index) -> bool:
     if user is None:
         return False
     return user.username == "root" or user.is_superuser or user.pk == index.owner_id
+def may_manage_tokens(user, owner_name: str) -> bool:
+    """Listing and revoking a user's API tokens: the user or root, never
+    through a token. Creating one: the user alone (``may_create_token``)."""
+    user = _full(user)
+    return user is not None and (user.username == owner_name or _is_root(user))
+
+
+def may_create_token(user, owner_name: str) -> bool:
+    user = _full(user)
+    return user is not None and user.username == owner_name
+
+
+def may_read_audit(user, index=None) -> bool:
+    """The whole audit trail: root; an index's: its owner and root."""
+    user = _full(user)
+    if user is None:
+        return False
+    return _is_root(user) or (index is not None and user.username == index.owner.username)
+
+
+def _is_root(user) -> bool:
+    return user.username == "root" or bool(getattr(user, "is_superuser", False))

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .views import api, docs, files, simple, web
+from .views import api, audit, docs, files, simple, tokens, web
 
 NAME = r"[^/+][^/]*"
 
@@ -12,8 +12,17 @@ urlpatterns = [
     path("+login", api.login, name="login"),
     path("+status", api.status, name="status"),
     path("+search", web.search, name="search"),
+    path("+audit", audit.root_audit, name="audit"),
     path("+logout", web.logout, name="logout"),
     re_path(rf"^(?P<user>{NAME})/\+settings$", web.user_settings, name="user-settings"),
+    re_path(rf"^(?P<user>{NAME})/\+settings/tokens$", web.token_create, name="token-create"),
+    re_path(rf"^(?P<user>{NAME})/\+settings/tokens/(?P<token_id>[0-9a-f]{{1,32}})/revoke$",
+            web.token_revoke, name="token-revoke"),
+    re_path(rf"^(?P<user>{NAME})/\+tokens$", tokens.tokens_view, name="tokens"),
+    re_path(rf"^(?P<user>{NAME})/\+tokens/(?P<token_id>[^/]+)$", tokens.token_view,
+            name="token"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+audit$", audit.index_audit,
+            name="index-audit"),
     re_path(rf"^(?P<user>{NAME})/\+create-index$", web.index_create, name="index-create"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+edit$", web.index_edit, name="index-edit"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+delete$", web.index_delete,

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from indexes.audit import audit_record
 from indexes.errors import Conflict, Invalid
 from indexes.models import ReleaseFile
 from indexes.services.uploads import log_entry
@@ -56,6 +57,10 @@ def toxresult_store(*, file: ReleaseFile, body: bytes, user,
                     posted_at=posted_at or timezone.now(), uploader=who or "",
                     log=[log_entry("upload", who, dst=file.index.fullname)])
                 _envs(result, summary)
+                audit_record("toxresult.upload", target=toxresult_path(result),
+                             index=file.index.fullname,
+                             detail={"file": file.filename, "host": str(summary.host or "")[:200],
+                                     "platform": str(summary.platform or "")[:200]})
                 serial_bump()  # a serial, not a generation: no simple page changes
             return result
         except IntegrityError:

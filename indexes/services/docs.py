@@ -21,6 +21,8 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+
+from ..audit import audit_record
 from django.utils import timezone
 
 from ..distribution.archives import compute_digests
@@ -145,6 +147,11 @@ def doczip_upload(*, index: Index, user, form: UploadForm, content: BinaryIO) ->
                                     size=digests.size, uploaded_at=timezone.now(),
                                     log=[log_entry("upload", who, dst=index.fullname)],
                                     uploader=who or "")
+        if created:
+            audit_record("doc.upload", target=f"{index.fullname}/+f/{row.hash_path}",
+                         index=index.fullname,
+                         detail={"project": release.project.name, "version": release.version,
+                                 "file": row.filename, "sha256": row.sha256, "size": row.size})
     return DocUploadResult(row, created=created)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from ..audit import audit_record, config_changes, mask_secrets
 from ..config import apply_operations, build_config, default_config
 from ..distribution.names import is_valid_user_or_index_name
 from ..errors import Conflict, Forbidden, Invalid
@@ -38,6 +39,8 @@ def index_create(*, owner, name: str, data: dict) -> Index:
     try:
         with transaction.atomic():
             index = Index.objects.create(owner=owner, name=name, type=index_type, config=config)
+            audit_record("index.create", target=fullname, index=fullname,
+                         detail={"type": index_type, "config": mask_secrets(config)})
             serial_bump()
     except IntegrityError:
         raise Conflict(f"index '{fullname}' exists") from None
@@ -61,8 +64,11 @@ def index_modify(*, index: Index, data) -> Index:
                           fullname=index.fullname, current=current, requested=requested,
                           get_bases=_bases_lookup)
     with transaction.atomic():
+        old = index.config
         index.config = config
         index.save(update_fields=["config", "modified"])
+        audit_record("index.modify", target=index.fullname, index=index.fullname,
+                     detail=config_changes(old, config))
         serial_bump(index.id)
     return index
 
@@ -71,5 +77,7 @@ def index_delete(*, index: Index, force: bool = False) -> None:
     if not index.volatile and not force:
         raise Forbidden(f"index {index.fullname} non-volatile, cannot delete")
     with transaction.atomic():
+        audit_record("index.delete", target=index.fullname, index=index.fullname,
+                     detail={"force": force} if force else {})
         index.delete()
         serial_bump()

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from .. import outbound, permissions, registry
+from ..audit import audit_record, mask_url
 from ..distribution.metadata import METADATA_KEYS
 from ..distribution.names import normalize_name
 from ..errors import BadGateway, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -253,6 +254,10 @@ def release_push(*, source: Index | str, project: str, version: str, target: Ind
                                           size=doczip.size, uploaded_at=doczip.uploaded_at,
                                           log=log, uploader=doczip.uploader)
                 actionlog.append([200, "store_doczip", f"{target.fullname}/+f/{new_doc.hash_path}"])
+            audit_record("release.push", target=f"{target.fullname}/{content.release.project.name}"
+                         f"/{content.release.version}", index=target.fullname,
+                         detail={"source": source.fullname, "files": len(content.files),
+                                 "docs": content.doczip is not None})
             serial_bump(target.id)
     except IntegrityError:
         raise Conflict(f"{project} {version} was changed on {target.fullname} concurrently, "
@@ -444,4 +449,8 @@ def release_push_external(*, source: Index | str, project: str, version: str, po
         if failure is not None:
             raise ExternalPushFailed(f"documentation upload of {project} {version} to "
                                      f"{shown} failed: {status} {failure}", actionlog)
+    audit_record("release.push", target=mask_url(posturl), index=source.fullname,
+                 detail={"source": source.fullname, "project": content.release.project.name,
+                         "version": content.release.version, "files": len(content.files),
+                         "external_user": username})
     return actionlog

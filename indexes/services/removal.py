@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from ..audit import audit_record
 from ..distribution.names import normalize_name
 from ..errors import Forbidden, NotFound
 from ..models import Index, Project, Release, ReleaseFile, RemovedFile
@@ -41,6 +42,8 @@ def project_delete(*, index: Index, project: str, force: bool = False) -> None:
         _tombstones(index, ReleaseFile.objects.filter(release__project=row).only(
             "filename", "sha256"))
         row.delete()
+        audit_record("release.remove", target=f"{index.fullname}/{row.name}",
+                     index=index.fullname, detail={"project": row.name, "force": force})
         serial_bump(index.id)
 
 
@@ -56,6 +59,9 @@ def release_delete(*, index: Index, project: str, version: str, force: bool = Fa
                            f"{index.fullname!r}")
         if not Release.objects.filter(project=row).exists():
             row.delete()
+        audit_record("release.remove", target=f"{index.fullname}/{row.name}/{version}",
+                     index=index.fullname,
+                     detail={"project": row.name, "version": version, "force": force})
         serial_bump(index.id)
 
 
@@ -70,4 +76,7 @@ def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False)
             release.delete()
             if not Release.objects.filter(project=project).exists():
                 project.delete()
+        audit_record("release.remove", target=f"{index.fullname}/+f/{file.hash_path}",
+                     index=index.fullname,
+                     detail={"file": file.filename, "sha256": file.sha256, "force": force})
         serial_bump(index.id)

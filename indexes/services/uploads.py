@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..audit import audit_record
 from ..distribution.archives import (
     ArchiveLimits, Digests, InvalidArchive, compute_digests, inspect_archive, parse_core_metadata,
 )
@@ -196,6 +197,10 @@ def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
             row.uploader = who or ""
             row.log = [log_entry("upload", who, dst=index.fullname)]
             row.save()
+            audit_record("file.upload", target=f"{index.fullname}/+f/{row.hash_path}",
+                         index=index.fullname,
+                         detail={"project": release.project.name, "version": version,
+                                 "file": filename, "sha256": row.sha256, "size": row.size})
             serial_bump(index.id)
     except IntegrityError:
         raise Conflict(f"{filename} was uploaded concurrently, try again") from None

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..audit import audit_record
 from ..distribution.names import is_valid_user_or_index_name, name_skeleton
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index, UserProfile
@@ -25,6 +26,22 @@ def _check_keys(data: dict) -> dict:
         if key in data and data[key] is not None and not isinstance(data[key], str):
             raise Invalid(f"user config key {key!r} must be a string")
     return data
+
+
+def _snapshot(user, profile: UserProfile) -> dict:
+    return {"email": user.email or "", "title": profile.title, "description": profile.description,
+            "custom_data": profile.custom_data}
+
+
+def _detail(old: dict, new: dict, data: dict) -> dict:
+    """What changed, for the audit trail: a changed password is named, its
+    value never shown."""
+    from ..audit import MASK, config_changes
+
+    detail = config_changes(old, new)
+    if data.get("password") is not None:
+        detail["password"] = MASK
+    return detail
 
 
 def _apply(user, profile: UserProfile, data: dict) -> None:
@@ -67,6 +84,8 @@ def user_create(*, username: str, data: dict, superuser: bool = False):
             user.save()
             profile.user = user
             profile.save()
+            audit_record("user.create", target=username,
+                         detail=_detail({}, _snapshot(user, profile), data))
             serial_bump()
     except IntegrityError:
         raise Conflict("user already exists") from None
@@ -78,10 +97,13 @@ def user_modify(*, user, data: dict) -> bool:
     data = _check_keys(data)
     with transaction.atomic():
         profile, _ = UserProfile.objects.get_or_create(user=user)
+        old = _snapshot(user, profile)
         _apply(user, profile, data)
         profile.modified = timezone.now()
         user.save()
         profile.save()
+        audit_record("user.modify", target=user.username,
+                     detail=_detail(old, _snapshot(user, profile), data))
         serial_bump()
     return data.get("password") is not None
 
@@ -93,5 +115,6 @@ def user_delete(*, user) -> None:
         for ix in Index.objects.filter(owner=user):
             if not ix.volatile:
                 raise Forbidden(f"user {user.username!r} has non-volatile index: {ix.name}")
+        audit_record("user.delete", target=user.username)
         user.delete()
         serial_bump()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from ..audit import audit_record
 from ..errors import Invalid
 from ..models import Release
 from ..wire import serial_bump
@@ -23,5 +24,9 @@ def release_yank(*, release: Release, yanked) -> Release:
         raise Invalid("'yanked' must be a reason string, true or false")
     with transaction.atomic():
         release.save(update_fields=["yanked", "yanked_reason", "modified"])
+        index = release.project.index
+        audit_record("release.yank", target=f"{index.fullname}/{release.project.name}/"
+                     f"{release.version}", index=index.fullname,
+                     detail={"yanked": release.yanked, "reason": release.yanked_reason})
         serial_bump(release.project.index_id)
     return release

@@ -7,17 +7,20 @@ selectors. Domain errors become responses in ``indexes.middleware``.
 from __future__ import annotations
 
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from devpi_django import __version__
 
 from .. import permissions, selectors
+from ..audit import audit_record
 from ..auth import check_password_credentials, request_user, token_create
 from ..distribution.names import normalize_name
 from ..errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
 from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
 from ..services import indexes as index_services
 from ..services import removal, users, yank
+from ..tokens import api_token_of, api_token_user, looks_like_token, via_of
 from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, server_state
 from . import push, simple, upload, web
 from .common import (force_requested, is_installer, outside_url, read_json, read_json_object,
@@ -80,12 +83,35 @@ def login(request):
     username, password = data.get("user"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise Invalid("Bad request: no user/password specified")
+    if looks_like_token(password):
+        return _token_login(username, password)
     account = check_password_credentials(request, username, password) if username else None
     if account is None:
+        audit_record("login.failure", target=username[:150], via="password")
         raise Unauthorized(f"user {username!r} could not be authenticated")
+    audit_record("login.success", target=account.username, actor=account.username,
+                 via="password")
     return api_response(200, "login successful", type="proxyauth",
                         result={"password": token_create(account),
                                 "expiration": LOGIN_EXPIRATION})
+
+
+def _token_login(username: str, secret: str):
+    """devpi-client's login with an API token as password: the token itself
+    is handed back as the credential (a login token would carry the owner's
+    full rights), valid for what is left of the token's life."""
+    account = api_token_user(username, secret)
+    if account is None:
+        audit_record("login.failure", target=username[:150], via="token")
+        raise Unauthorized(f"user {username!r} could not be authenticated")
+    token = api_token_of(account)
+    audit_record("login.success", target=account.username, actor=account.username,
+                 via=via_of(account))
+    expiration = LOGIN_EXPIRATION
+    if token.expires is not None:
+        expiration = max(1, int((token.expires - timezone.now()).total_seconds()))
+    return api_response(200, "login successful", type="proxyauth",
+                        result={"password": secret, "expiration": expiration})
 
 
 def status(request):

@@ -21,11 +21,13 @@ from django.views.decorators.http import require_http_methods
 from devpi_django import __version__
 
 from .. import permissions, search as search_selectors, selectors, web_selectors
+from ..audit import audit_record
 from ..auth import check_password_credentials
 from ..errors import DevpiError, TooManyRequests
-from ..forms import IndexConfigForm, IndexCreateForm, LoginForm, UserSettingsForm
+from ..forms import IndexConfigForm, IndexCreateForm, LoginForm, TokenCreateForm, UserSettingsForm
 from ..models import Index
 from ..services import indexes as index_services
+from ..services import tokens as token_services
 from ..services import users as user_services
 from .common import outside_url
 
@@ -86,6 +88,7 @@ def index_page(request, index):
         "index": index, "config": config, "projects": projects,
         "base_url": outside_url(request),
         "may_modify": permissions.may_modify_index(actor, index),
+        "may_audit": permissions.may_read_audit(actor, index),
     })
 
 
@@ -193,7 +196,10 @@ def login_submit(request):
             return response
         if account is not None:
             django_auth.login(request, account)  # the backend that authenticated it
+            audit_record("login.success", target=account.username, actor=account.username,
+                         via="password (web)")
             return HttpResponseRedirect(_safe_next(request, f"/{account.username}"))
+        audit_record("login.failure", target=username[:150], via="password (web)")
         form.add_error(None, "Unknown user name or wrong password.")
     return render(request, "indexes/login.html", {"form": form, "next": _safe_next(request, "")},
                   status=400)
@@ -250,8 +256,64 @@ def user_settings(request, user):
     else:
         form = UserSettingsForm(initial={"email": account.email})
         status = 200
-    return render(request, "indexes/user_settings.html",
-                  {"account": account, "form": form}, status=status)
+    return _settings_page(request, account, actor, form=form, status=status)
+
+
+def _settings_page(request, account, actor, *, form=None, token_form=None, new_token=None,
+                   status=200):
+    may_tokens = permissions.may_manage_tokens(actor, account.username)
+    return render(request, "indexes/user_settings.html", {
+        "account": account,
+        "form": form or UserSettingsForm(initial={"email": account.email}),
+        "token_form": token_form or TokenCreateForm(),
+        "may_create_token": permissions.may_create_token(actor, account.username),
+        "tokens": token_services.api_tokens_list(owner=account) if may_tokens else [],
+        "new_token": new_token,
+    }, status=status)
+
+
+def _token_actor(request, user):
+    """(account, actor, None) when the session's user may manage ``user``'s
+    tokens, else (None, None, response)."""
+    account = selectors.user_get(user)
+    actor = session_user(request)
+    if actor is None:
+        return None, None, _forbidden(request, "Log in to manage API tokens.")
+    if not permissions.may_manage_tokens(actor, user):
+        return None, None, _forbidden(request, f"You may not manage the tokens of {user}.")
+    return account, actor, None
+
+
+@require_http_methods(["POST"])
+def token_create(request, user):
+    """The settings page's token form: the secret is shown once, on the page
+    this POST answers with (never in a redirect or a stored message)."""
+    account, actor, refused = _token_actor(request, user)
+    if refused is not None:
+        return refused
+    if not permissions.may_create_token(actor, user):
+        return _forbidden(request, f"You may not create tokens for {user}.")
+    form = TokenCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            token, secret = token_services.api_token_create(owner=account,
+                                                            data=form.token_data())
+        except DevpiError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return _settings_page(request, account, actor, new_token={
+                "id": token.public_id, "token": secret})
+    return _settings_page(request, account, actor, token_form=form, status=400)
+
+
+@require_http_methods(["POST"])
+def token_revoke(request, user, token_id):
+    account, actor, refused = _token_actor(request, user)
+    if refused is not None:
+        return refused
+    token = token_services.api_token_revoke(owner=account, token_id=token_id)
+    messages.success(request, f"Token {token.public_id} revoked.")
+    return redirect(f"/{user}/+settings")
 
 
 # -- indexes: create, edit, delete ---------------------------------------------

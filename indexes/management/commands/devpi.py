@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from indexes import permissions, selectors
+from indexes.audit import AuditContext, audit_context
 from indexes.cli import current, getjson as getjson_mod, listing, procs, pypirc
 from indexes.cli import docs as cli_docs
 from indexes.cli import removal as cli_removal
@@ -34,6 +35,7 @@ from indexes.distribution.names import normalize_name
 from indexes.errors import DevpiError, Forbidden, Invalid
 from indexes.services import indexes as index_services
 from indexes.services import removal as removal_services
+from indexes.services import tokens as token_services
 from indexes.services import users as user_services
 
 PROG = "manage.py devpi"
@@ -51,6 +53,7 @@ VERBS = {
     "install": "pip install packages from the index (over HTTP)",
     "import": "import a directory written by devpi-server's devpi-export (root only)",
     "export": "export everything in devpi-export's format, for devpi-import (root only)",
+    "token": "create, list or revoke API tokens (scoped passwords for CI) of the --as user",
 }
 
 
@@ -242,6 +245,22 @@ class Command(BaseCommand):
                            "hashes, indexes, releases, hash-checked files, tox results, docs. "
                            "What is here already is kept; a second run changes nothing.")
         p.add_argument("directory", help="the export directory (holds dataindex.json)")
+        p = verb("token", "API tokens of the --as user: 'create' prints the secret once; "
+                          "'list' shows them without secrets (root: of any --user); 'revoke "
+                          "ID' ends one.")
+        p.add_argument("action", choices=["create", "list", "revoke"])
+        p.add_argument("token_id", nargs="?", metavar="ID", help="the token to revoke")
+        p.add_argument("--scope", dest="scopes", action="append", default=None,
+                       choices=["read", "upload", "toxresult"],
+                       help="a scope of the new token (repeat for several; at least one)")
+        p.add_argument("--index", dest="token_indexes", action="append", default=None,
+                       metavar="USER/NAME",
+                       help="an index the new token may be used on (repeat; default: all)")
+        p.add_argument("--expires", type=int, default=None, metavar="SECONDS",
+                       help="the new token expires after this many seconds (default: never)")
+        p.add_argument("--description", default="", help="what the new token is for")
+        p.add_argument("--user", dest="token_user", default=None,
+                       help="list or revoke the tokens of this user (root; default: --as)")
         p = verb("export", "Write users, indexes, releases, files, tox results and docs to a "
                            "new (or empty) directory in devpi-export's format.")
         p.add_argument("directory", help="the export directory: must not exist or be empty")
@@ -256,8 +275,10 @@ class Command(BaseCommand):
         level = mirror_log.level
         if quiet:
             mirror_log.setLevel(logging.ERROR)
+        acting = options.get("acting_user") or "root"
         try:
-            getattr(self, "do_" + options["verb"])(options)
+            with audit_context(AuditContext(actor=acting, via="manage.py")):
+                getattr(self, "do_" + options["verb"])(options)
         except DevpiError as exc:
             raise CommandError(exc.message) from None
         except OSError as exc:  # a file or directory the command could not use
@@ -755,6 +776,41 @@ class Command(BaseCommand):
             raise Invalid(f"pip install failed (exit code {code})")
 
     # -- import, export (indexes.importexport) ---------------------------------------------
+    # -- token ---------------------------------------------------------------------------
+    def do_token(self, options):
+        actor = self.actor()
+        owner_name = options["token_user"] or actor.username
+        if options["action"] == "create":
+            if not permissions.may_create_token(actor, owner_name):
+                raise Forbidden(f"user {actor.username!r} may not create tokens for "
+                                f"{owner_name!r}")
+            data = {"description": options["description"], "scopes": options["scopes"] or []}
+            if options["token_indexes"]:
+                data["indexes"] = options["token_indexes"]
+            if options["expires"] is not None:
+                data["expires"] = options["expires"]
+            token, secret = token_services.api_token_create(owner=actor, data=data)
+            self.line(f"token created: {token.public_id} (user {actor.username}, scopes "
+                      f"{','.join(token.scopes)}, indexes "
+                      f"{','.join(token.indexes) if token.indexes else 'all'})")
+            self.line("the token is shown only this once:")
+            self.line(secret)
+            return
+        if not permissions.may_manage_tokens(actor, owner_name):
+            raise Forbidden(f"user {actor.username!r} may not manage the tokens of "
+                            f"{owner_name!r}")
+        owner = selectors.user_get(owner_name)
+        if options["action"] == "list":
+            for t in token_services.api_tokens_list(owner=owner):
+                self.line(f"{t['id']} {t['state']} scopes={','.join(t['scopes'])} indexes="
+                          f"{','.join(t['indexes']) if t['indexes'] else 'all'} "
+                          f"expires={t['expires'] or 'never'} {t['description']}".rstrip())
+            return
+        if not options["token_id"]:
+            raise Invalid("need the id of the token to revoke")
+        token = token_services.api_token_revoke(owner=owner, token_id=options["token_id"])
+        self.line(f"token revoked: {token.public_id}")
+
     def do_import(self, options):
         self._importexport("devpi_import", options["directory"])
 
