@@ -424,3 +424,38 @@ def test_create_index_account_settings_status_and_admin(fresh_session, live_serv
     driver.get(f"{s.url}/+admin/indexes/index/?q=pypi")
     assert "root/pypi" in driver.find_element(By.ID, "result_list").text
     shot(driver, "13-admin")
+
+
+def test_api_token_created_used_and_revoked_in_the_browser(fresh_session, live_server_proc,
+                                                           published, tmp_path, clients_env):
+    """The settings page makes a token (shown once), twine uploads with it,
+    the index's audit page shows the upload, and the revoke button ends it."""
+    from selenium.webdriver.common.by import By
+
+    driver, s = fresh_session, live_server_proc
+    user = published["user"]
+    login(driver, s, user, "secret")
+    driver.get(f"{s.url}/{user}/+settings")
+    driver.find_element(By.ID, "id_description").send_keys("browser CI")
+    driver.find_element(By.CSS_SELECTOR, "input[name=scopes][value=upload]").click()
+    driver.find_element(By.ID, "id_indexes").send_keys(f"{user}/dev")
+    click_and_wait(driver, driver.find_element(
+        By.CSS_SELECTOR, f"form[action='/{user}/+settings/tokens'] button[type=submit]"))
+    secret = driver.find_element(By.ID, "new-token").text
+    assert secret.startswith("devpi_")
+    shot(driver, "token-created")
+    wheel = make_wheel(tmp_path / "tok", f"tokweb-{user}", "1.0", summary="token upload")
+    done = twine(clients_env, f"{s.url}/{user}/dev/", [wheel], "__token__", secret)
+    assert done.returncode == 0, done.stdout + done.stderr
+    driver.get(f"{s.url}/{user}/dev/+audit?action=file.upload")
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")
+    assert any(wheel.name in row.text and "token:" in row.text for row in rows)
+    assert driver.find_element(By.CSS_SELECTOR, ".nav-user").text == user
+    shot(driver, "audit-index")
+    driver.get(f"{s.url}/{user}/+settings")
+    assert secret not in driver.page_source  # shown once only
+    click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "table.tokens button"))
+    assert "revoked" in driver.find_element(By.CSS_SELECTOR, "table.tokens").text
+    again = make_wheel(tmp_path / "tok2", f"tokweb-{user}", "2.0", summary="refused")
+    refused = twine(clients_env, f"{s.url}/{user}/dev/", [again], "__token__", secret)
+    assert refused.returncode != 0 and "401" in refused.stdout + refused.stderr

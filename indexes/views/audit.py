@@ -5,6 +5,8 @@ page. API clients authenticate by headers; browsers by their session."""
 
 from __future__ import annotations
 
+import json
+
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 
@@ -38,6 +40,9 @@ def _serve(request, *, user=None, index=None):
                         action=query.get("action") or None, user=query.get("user") or None,
                         page=query.get("page"), size=query.get("size"))
     events = [event_json(e) for e in page.events]
+    if wants_html:
+        for event in events:
+            event["detail_text"] = json.dumps(event["detail"], indent=1, sort_keys=True)
     next_url = None
     if page.has_next:
         params = {k: v for k, v in query.items() if k != "page"}
@@ -49,7 +54,8 @@ def _serve(request, *, user=None, index=None):
             "prev_url": (f"{request.path}?" + urlencode(
                 {**{k: v for k, v in query.items() if k != "page"}, "page": page.page - 1})
                 if page.page > 1 else None),
-            "actions": ACTIONS, "action": query.get("action", ""), "user": query.get("user", ""),
+            "actions": ACTIONS, "action": query.get("action", ""),
+            "user_filter": query.get("user", ""),
         })
     response = api_response(200, type="auditlog", result=events)
     if next_url:
