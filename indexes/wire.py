@@ -61,7 +61,7 @@ def error_response(request, error: DevpiError) -> HttpResponse:
                                 content_type="text/plain; charset=utf-8")
         response.reason_phrase = reason_phrase(message)
     if status == 401:
-        response["WWW-Authenticate"] = 'Basic realm="pypi"'
+        response["WWW-Authenticate"] = 'Basic realm="devpi"'
     return response
 
 
