@@ -21,7 +21,8 @@ from ..services import indexes as index_services
 from ..services import removal, users, yank
 from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, server_state
 from . import push, simple, upload, web
-from .common import force_requested, is_installer, outside_url, read_json, read_json_object, require
+from .common import (force_requested, is_installer, outside_url, read_identity, read_json,
+                     read_json_object, readable_index, require)
 
 FEATURES = ["push-no-docs", "push-only-docs", "push-register-project",
             "server-keyvalue-parsing"]
@@ -96,7 +97,7 @@ def status(request):
         "role": "primary",
         "versioninfo": {"devpi-server": DEVPI_SERVER_COMPAT_VERSION,
                         "devpi-django": __version__},
-        "mirrors": selectors.mirror_statuses(),
+        "mirrors": selectors.mirror_statuses(read_identity(request)),
     }
     if _wants(request) == HTML:
         return web.status_page(request, result)
@@ -107,7 +108,7 @@ def status(request):
 def root(request):
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed(request)
-    configs = selectors.users_configs()
+    configs = selectors.users_configs(read_identity(request))
     if _wants(request) == JSON:
         return api_response(200, type="list:userconfig", result=configs)
     return web.root_page(request, configs)
@@ -122,7 +123,7 @@ def user_view(request, user):
         return api_response(201, type="userconfig", result=selectors.user_config(account))
     account = selectors.user_get(user)
     if request.method in ("GET", "HEAD"):
-        config = selectors.user_config(account)
+        config = selectors.user_config(account, reader=read_identity(request))
         if _wants(request) == JSON:
             return api_response(200, type="userconfig", result=config)
         return web.user_page(request, account, config)
@@ -156,8 +157,8 @@ def index_view(request, user, index):
         return api_response(200, type="indexconfig", result=selectors.index_config(ix))
     if method in ("GET", "HEAD") and is_installer(request):
         return simple.installer_index(request, user, index)
-    ix = selectors.index_get(user, index)
     if method in ("GET", "HEAD"):
+        ix, _order = readable_index(request, user, index)
         wanted = _wants(request, (HTML, JSON, SIMPLE_JSON))
         if wanted == JSON:
             result = selectors.index_config(ix)
@@ -165,8 +166,9 @@ def index_view(request, user, index):
                 result["projects"] = selectors.index_project_names(ix)
             return api_response(200, type="indexconfig", result=result)
         if wanted == SIMPLE_JSON:
-            return simple.index_list(request, ix)
+            return simple.index_list(request, ix, _order)
         return web.index_page(request, ix)
+    ix = selectors.index_get(user, index)
     if method == "PATCH":
         require(permissions.may_modify_index(actor, ix), request,
                 f"no permission to modify index {ix.fullname}")
@@ -199,9 +201,9 @@ def project_view(request, user, index, project):
     if request.method in ("GET", "HEAD") and (is_installer(request) or _wants(
             request, (HTML, JSON, SIMPLE_JSON, SIMPLE_HTML)) in (SIMPLE_JSON, SIMPLE_HTML)):
         return simple.installer_project(request, user, index, project)
-    ix = selectors.index_get(user, index)
     actor = request_user(request)
     if request.method in ("GET", "HEAD"):
+        ix, _order = readable_index(request, user, index)
         if (response := _project_redirect(request, project)) is not None:
             return response
         versions = selectors.project_versions(ix, project, outside_url(request),
@@ -209,6 +211,7 @@ def project_view(request, user, index, project):
         if _wants(request) == JSON:
             return api_response(200, type="projectconfig", result=versions)
         return web.project_page(request, ix, project, versions)
+    ix = selectors.index_get(user, index)
     if request.method == "DELETE":
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to delete project {project} on {ix.fullname}")
@@ -220,9 +223,9 @@ def project_view(request, user, index, project):
 
 @csrf_exempt
 def version_view(request, user, index, project, version):
-    ix = selectors.index_get(user, index)
     actor = request_user(request)
     if request.method in ("GET", "HEAD"):
+        ix, _order = readable_index(request, user, index)
         if (response := _project_redirect(request, project)) is not None:
             return response
         versions = selectors.project_versions(ix, project, outside_url(request))
@@ -231,6 +234,7 @@ def version_view(request, user, index, project, version):
         if _wants(request) == JSON:
             return api_response(200, type="versiondata", result=versions[version])
         return web.version_page(request, ix, project, version, versions[version])
+    ix = selectors.index_get(user, index)
     if request.method == "PATCH":
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to modify {project} {version} on {ix.fullname}")

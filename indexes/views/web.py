@@ -22,13 +22,14 @@ from devpi_django import __version__
 
 from .. import permissions, search as search_selectors, selectors, web_selectors
 from ..auth import password_check
+from ..config import ANONYMOUS
 from ..errors import DevpiError, NotFound
 from ..forms import IndexConfigForm, IndexCreateForm, LoginForm, UserSettingsForm
 from ..models import Index
 from ..readme import render_description
 from ..services import indexes as index_services
 from ..services import users as user_services
-from .common import outside_url
+from .common import outside_url, read_identity
 
 METADATA_FIELDS = [
     ("author", "Author"), ("author_email", "Author email"), ("maintainer", "Maintainer"),
@@ -87,6 +88,7 @@ def index_page(request, index):
         "index": index, "config": config, "projects": projects,
         "base_url": outside_url(request),
         "may_modify": permissions.may_modify_index(actor, index),
+        "readers": ", ".join(config.get("acl_read", [ANONYMOUS])) or "the owner and root",
     })
 
 
@@ -153,7 +155,8 @@ def status_page(request, result):
 @require_http_methods(["GET", "HEAD"])
 def search(request):
     query = request.GET.get("query", "").strip()
-    page = search_selectors.project_search(query=query, page=request.GET.get("page"))
+    page = search_selectors.project_search(query=query, page=request.GET.get("page"),
+                                           reader=read_identity(request))
     return render(request, "indexes/search.html", {
         "query": query, "page": page, "page_extra": urlencode({"query": query}) + "&"})
 

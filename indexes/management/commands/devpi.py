@@ -114,7 +114,8 @@ class Command(BaseCommand):
         p = verb("index", "Without options show an index (default: the current index). "
                           "'index NAME key=value ...' modifies it with devpi-client's items: "
                           "key=value sets, key+=value adds to a list, key-=value removes from "
-                          "a list, key-= resets to the default.")
+                          "a list, key-= resets to the default. acl_read=USER,:GROUP: makes an index "
+                          "private (readers: also limited by the bases; default :ANONYMOUS:).")
         group = p.add_mutually_exclusive_group()
         group.add_argument("-c", "--create", action="store_true", help="create an index")
         group.add_argument("--delete", action="store_true", help="delete an index")
