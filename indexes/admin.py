@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .models import (DocZip, Index, Project, Release, ReleaseFile, RemovedFile, ServerState,
-                     UserProfile)
+from .models import (DocZip, Index, Project, ProjectStatus, Release, ReleaseFile, RemovedFile,
+                     ServerState, UserProfile)
 from .services import indexes as index_services
 from .services import removal
 
@@ -157,3 +157,18 @@ class DocZipAdmin(ReadOnlyAdmin):
     list_select_related = ("index__owner",)
     raw_id_fields = ("release", "index")
     date_hierarchy = "uploaded_at"
+
+
+@admin.register(ProjectStatus)
+class ProjectStatusAdmin(ReadOnlyAdmin):
+    """PEP 792 statuses: set through the API, the project page or
+    ``manage.py devpi project-status`` (which bump the serial and so the
+    page caches); deleting a row here would not."""
+
+    list_display = ("name", "index", "status", "reason", "modified_by", "modified")
+    list_filter = ("status",)
+    search_fields = ("name", "reason", "index__name", "index__owner__username")
+    list_select_related = ("index__owner",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -38,9 +38,10 @@ def json_response(data, status: int = 200, reason: str | None = None) -> HttpRes
 
 
 def api_response(status: int = 200, message: str | None = None, *, type: str | None = None,
-                 result=None) -> HttpResponse:
-    """devpi's ``{"type", "result", "message"}`` envelope."""
-    data: dict = {}
+                 result=None, extra: dict | None = None) -> HttpResponse:
+    """devpi's ``{"type", "result", "message"}`` envelope (``extra``: keys
+    beside them, which devpi-client ignores)."""
+    data: dict = dict(extra or {})
     if result is not None or type is not None:
         data["result"] = result
         data["type"] = type

@@ -27,6 +27,7 @@ from .. import permissions, registry
 from ..distribution.metadata import METADATA_KEYS
 from ..distribution.names import normalize_name
 from ..errors import BadGateway, Conflict, Invalid, NotFound, Unauthorized
+from ..project_status import check_upload
 from ..models import DocZip, Index, Project, Release, ReleaseFile
 from ..selectors import index_get
 from ..storage import blob_open
@@ -228,6 +229,7 @@ def release_push(*, source: Index | str, project: str, version: str, target: Ind
         raise Unauthorized(f"user {who!r} cannot upload to {target.fullname!r}")
     if target.pk == source.pk:
         raise Invalid(f"cannot push {project} {version} to its own index {source.fullname}")
+    check_upload(target, project)
     _check_non_volatile(target, content)
     actionlog: list = [[200, "register", project, version, "->", target.fullname]]
     try:

@@ -12,14 +12,15 @@ from django.views.decorators.csrf import csrf_exempt
 
 from devpi_django import __version__
 
-from .. import permissions, selectors
+from .. import permissions, project_status, selectors
 from ..auth import password_check, request_user, token_create
 from ..distribution.names import normalize_name
 from ..errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
 from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
 from ..services import indexes as index_services
+from ..services import project_status as project_status_services
 from ..services import removal, users, yank
-from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, server_state
+from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, request_state, server_state
 from . import push, simple, upload, web
 from .common import (force_requested, is_installer, outside_url, read_identity, read_json,
                      read_json_object, readable_index, require)
@@ -186,6 +187,23 @@ def index_view(request, user, index):
     return _method_not_allowed(request)
 
 
+def _status_result(row) -> dict:
+    return {"status": row.status, "reason": row.reason}
+
+
+def _status_extra(status) -> dict | None:
+    """PEP 792's ``project-status`` beside devpi's envelope (devpi-client
+    reads only ``result``, whose keys are versions)."""
+    if status is None:
+        return None
+    data = {"status": status.status}
+    if status.reason:
+        data["reason"] = status.reason
+    if status.index:
+        data["index"] = status.index
+    return {"project-status": data}
+
+
 def _project_redirect(request, project: str):
     normalized = normalize_name(project)
     if normalized != project:
@@ -208,10 +226,18 @@ def project_view(request, user, index, project):
             return response
         versions = selectors.project_versions(ix, project, outside_url(request),
                                               ignore_bases="ignore_bases" in request.GET)
+        status = project_status.status_of(ix, normalize_name(project), _order,
+                                          request_state(request)[1])
         if _wants(request) == JSON:
-            return api_response(200, type="projectconfig", result=versions)
-        return web.project_page(request, ix, project, versions)
+            return api_response(200, type="projectconfig", result=versions,
+                                extra=_status_extra(status))
+        return web.project_page(request, ix, project, versions, status)
     ix = selectors.index_get(user, index)
+    if request.method == "PATCH":
+        row = project_status_services.project_status_set(
+            index=ix, project=project, data=read_json(request), user=actor)
+        return api_response(200, f"project {row.name} is {row.status} on {ix.fullname}",
+                            type="projectstatus", result=_status_result(row))
     if request.method == "DELETE":
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to delete project {project} on {ix.fullname}")

@@ -7,14 +7,14 @@ from django.http import HttpResponse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import permissions, registry, selectors
+from .. import permissions, project_status, registry, selectors
 from ..blobresponse import IMMUTABLE, blob_response
 from ..auth import request_user
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
 from ..negotiation import prefers_json
 from ..services import removal
-from ..wire import api_response
+from ..wire import api_response, request_state
 from .common import force_requested, readable_index, require
 
 def _metadata(request, index, path: str):
@@ -55,7 +55,8 @@ def _other_file(request, index, path: str):
 @csrf_exempt
 def serve(request, user, index, path):
     if request.method in ("GET", "HEAD", "POST"):
-        ix, _order = readable_index(request, user, index)
+        ix, order = readable_index(request, user, index)
+        project_status.check_file(order, path, request_state(request)[1])
     else:
         ix = selectors.index_get(user, index)
     if request.method == "DELETE":

@@ -19,6 +19,7 @@ from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
 from ..negotiation import HTML, SIMPLE_HTML, SIMPLE_JSON, choose
 from ..resolution import resolution_order
+from ..wire import request_state
 from ..simple import cache, pages, render
 from .common import readable_index, require_read, root_prefix
 
@@ -93,7 +94,7 @@ def project_page(request, index, project: str, order=None):
         return early
     page = cache.get(key)
     if page is None:
-        data = pages.project_page(index, normalized, order)
+        data = pages.project_page(index, normalized, order, request_state(request)[1])
         if data is None:
             raise NotFound(f"The project {project} does not exist.")
         body = (render.project_json(data, prefix) if wanted == SIMPLE_JSON

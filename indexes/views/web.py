@@ -25,7 +25,9 @@ from ..auth import password_check
 from ..config import ANONYMOUS
 from ..errors import DevpiError, NotFound
 from ..forms import IndexConfigForm, IndexCreateForm, LoginForm, UserSettingsForm
-from ..models import Index
+from ..models import Index, ProjectStatus
+from ..project_status import STATUSES
+from ..services import project_status as project_status_services
 from ..readme import render_description
 from ..services import indexes as index_services
 from ..services import users as user_services
@@ -92,14 +94,42 @@ def index_page(request, index):
     })
 
 
-def project_page(request, index, project, versions):
+def project_page(request, index, project, versions, status=None, *, form_error=None):
     rows = web_selectors.project_version_rows(index, project, versions)
     display = next((str(data["name"]) for data in versions.values() if data.get("name")),
                    project)
+    own = (ProjectStatus.objects.filter(index=index, name=project).first()
+           if status is not None else None)
     return render(request, "indexes/project.html", {
         "index": index, "project": project, "display_name": display, "versions": rows,
-        "base_url": outside_url(request),
+        "base_url": outside_url(request), "status": status,
+        "may_set_status": project_status_services.may_set_status(session_user(request), index),
+        "statuses": STATUSES, "own_status": own.status if own else "active",
+        "own_reason": own.reason if own else "",
     })
+
+
+@require_http_methods(["POST"])
+@csrf_protect
+def project_status_submit(request, user, index, project):
+    """The project page's status form (session user, CSRF): the same
+    service and validation as ``PATCH /<user>/<index>/<project>``."""
+    ix = selectors.index_get(user, index)
+    actor = session_user(request)
+    if actor is None:
+        return _login_redirect(request)
+    try:
+        row = project_status_services.project_status_set(
+            index=ix, project=project, user=actor,
+            data={"status": request.POST.get("status"),
+                  "reason": request.POST.get("reason", "")})
+    except DevpiError as exc:
+        if exc.status in (401, 403):
+            return _forbidden(request, exc.message)
+        return render(request, "indexes/forbidden.html",
+                      {"message": exc.message, "title": "Not changed"}, status=400)
+    messages.success(request, f"{row.name} is {row.status} on {ix.fullname}.")
+    return redirect(f"/{ix.fullname}/{row.name}")
 
 
 def _metadata_rows(data: dict) -> tuple[list, list]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from indexes import permissions, selectors
+from indexes import permissions, project_status, selectors
 from indexes.cli import current, getjson as getjson_mod, listing, procs, pypirc
 from indexes.cli import docs as cli_docs
 from indexes.cli import removal as cli_removal
@@ -33,6 +33,7 @@ from indexes.cli.specs import parse_release, parse_spec
 from indexes.distribution.names import normalize_name
 from indexes.errors import DevpiError, Forbidden, Invalid
 from indexes.services import indexes as index_services
+from indexes.services import project_status as project_status_services
 from indexes.services import removal as removal_services
 from indexes.services import users as user_services
 
@@ -46,6 +47,8 @@ VERBS = {
     "upload": "build the project here (python -m build) or take release files, and upload",
     "list": "list projects of the index, or the files of a project's versions",
     "remove": "remove a project, versions or one file from the index",
+    "project-status": "show or set a project's PEP 792 status (active, archived, deprecated, "
+                      "quarantined) on the index",
     "push": "copy a release with its files to another index or to a .pypirc repository",
     "test": "download a release over HTTP, run tox on it and post the report",
     "install": "pip install packages from the index (over HTTP)",
@@ -176,6 +179,17 @@ class Command(BaseCommand):
                        help="ignore releases from inherited bases")
         p.add_argument("spec", nargs="?", help="NAME, NAME==VERSION or e.g. 'NAME>=1.0'")
 
+        p = verb("project-status",
+                 "Without STATUS show the project's status on the index (its own, or the one "
+                 "it inherits). With STATUS set it, as the index owner or root (on a mirror "
+                 "index root only): archived refuses uploads; quarantined lists no files and "
+                 "refuses their downloads on the index and on every index that inherits "
+                 "from it; deprecated is informational; active is the default.")
+        p.add_argument("--index", default=None, help="index to act on (default: current)")
+        p.add_argument("--reason", default="", help="why (shown to installers and in the UI)")
+        p.add_argument("name", help="project name")
+        p.add_argument("status", nargs="?", help="active, archived, deprecated or quarantined")
+
         p = verb("remove", "Remove a project, the versions matching a spec, or a single file "
                            "(by URL) from the index itself, never from its bases. Asks for "
                            "confirmation unless -y. Non-volatile indexes refuse unless -f by "
@@ -258,7 +272,7 @@ class Command(BaseCommand):
         if quiet:
             mirror_log.setLevel(logging.ERROR)
         try:
-            getattr(self, "do_" + options["verb"])(options)
+            getattr(self, "do_" + options["verb"].replace("-", "_"))(options)
         except DevpiError as exc:
             raise CommandError(exc.message) from None
         except OSError as exc:  # a file or directory the command could not use
@@ -577,6 +591,26 @@ class Command(BaseCommand):
                         self.line(text)
         if hidden:
             self.line(f"{hidden} older versions not shown, use --all to see")
+
+    def do_project_status(self, options):
+        actor = self.actor()
+        index = current.index_for(options["index"], acting=actor.username)
+        if options["status"] is not None:
+            row = project_status_services.project_status_set(
+                index=index, project=options["name"], user=actor,
+                data={"status": options["status"], "reason": options["reason"]})
+            self.line(f"{row.name} on {index.fullname}: {row.status}"
+                      + (f" ({row.reason})" if row.reason else ""))
+            return
+        if not permissions.may_read(actor, index):
+            raise Forbidden(f"user {actor.username!r} may not read {index.fullname}")
+        status = project_status.status_of(index, normalize_name(options["name"]))
+        if status is None:
+            self.line(f"{normalize_name(options['name'])} on {index.fullname}: active")
+        else:
+            where = f" (set on {status.index})" if status.index != index.fullname else ""
+            self.line(f"{normalize_name(options['name'])} on {index.fullname}: {status.status}"
+                      + where + (f" ({status.reason})" if status.reason else ""))
 
     def do_remove(self, options):
         actor = self.actor()
