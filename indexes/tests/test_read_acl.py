@@ -332,3 +332,33 @@ def test_web_form_edits_acl_read(client, alice, blob_dir):
     r = client.post("/alice/dev/+edit", {**data, "acl_read": "no good"})
     assert r.status_code == 400 and b"acl_read" in r.content
     assert Index.objects.get(name="dev").config["acl_read"] == ["alice", ":team:"]
+
+
+def test_command_reads_as_the_acting_user(client, root, private, bob, tmp_path):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    put_wheel(client, tmp_path)
+
+    def devpi(*args):
+        out = io.StringIO()
+        call_command("devpi", *args, stdout=out, stderr=io.StringIO())
+        return out.getvalue()
+
+    assert devpi("--as", "alice", "list", "--index", "alice/private") == "secretpkg\n"
+    with pytest.raises(CommandError, match="user 'bob' may not read alice/private"):
+        devpi("--as", "bob", "list", "--index", "alice/private")
+    with pytest.raises(CommandError, match="may not read alice/private"):
+        devpi("--as", "bob", "getjson", "/alice/private/secretpkg")
+    assert "private" not in json.loads(devpi("--as", "bob", "getjson", "/alice"))["result"][
+        "indexes"]
+    assert "private" in json.loads(devpi("getjson", "/alice"))["result"]["indexes"]  # root
+    # index: edited with validation, nothing changed on a bad value
+    devpi("--as", "alice", "index", "alice/private", "acl_read+=bob")
+    assert Index.objects.get(name="private").config["acl_read"] == ["alice", ":team:", "bob"]
+    with pytest.raises(CommandError, match="'acl_read' entries must be"):
+        devpi("--as", "alice", "index", "alice/private", "acl_read=:nope")
+    assert Index.objects.get(name="private").config["acl_read"] == ["alice", ":team:", "bob"]
+    assert "secretpkg" in devpi("--as", "bob", "list", "--index", "alice/private")

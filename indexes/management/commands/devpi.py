@@ -475,7 +475,7 @@ class Command(BaseCommand):
 
     def do_getjson(self, options):
         data = getjson_mod.getjson(options["path"], current_index=current.current_index_name(),
-                                   base_url=server_url())
+                                   base_url=server_url(), reader=self.actor())
         self.line(json.dumps(data, indent=2, sort_keys=True))
 
     # -- upload, list, remove ----------------------------------------------------------
@@ -575,6 +575,8 @@ class Command(BaseCommand):
     def do_list(self, options):
         actor = self.actor()
         index = current.index_for(options["index"], acting=actor.username)
+        if not permissions.may_read(actor, index):
+            raise Forbidden(f"user {actor.username!r} may not read {index.fullname}")
         if not options["spec"]:
             for name in selectors.index_project_names(index):
                 self.line(name)
