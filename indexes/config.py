@@ -76,11 +76,12 @@ def to_list(value: Any) -> list[str]:
 
 
 def to_acl(value: Any) -> list[str]:
-    result = []
+    result, seen = [], set()
     for name in to_list(value):
         if name.upper() in (ANONYMOUS, AUTHENTICATED):
             name = name.upper()
-        if name not in result:
+        if name not in seen:
+            seen.add(name)
             result.append(name)
     return result
 
@@ -91,6 +92,10 @@ def to_read_acl(value: Any) -> list[str]:
     owner and root. Malformed entries are refused, naming each."""
     from .distribution.names import is_valid_user_or_index_name
 
+    size = len(value) if isinstance(value, (list, tuple)) else (
+        value.count(",") + 1 if isinstance(value, str) else 0)
+    if size > 4 * MAX_ACL_ENTRIES:  # refused before any work on a huge value
+        raise Invalid(f"'acl_read' may have at most {MAX_ACL_ENTRIES} entries")
     names = to_acl(value)
     if len(names) > MAX_ACL_ENTRIES:
         raise Invalid(f"'acl_read' may have at most {MAX_ACL_ENTRIES} entries")

@@ -259,3 +259,15 @@ def test_command(client, root, dev, bob, tmp_path):
     assert ProjectStatus.objects.get().status == "archived"
     with pytest.raises(SystemExit):
         call_command("devpi", "project-status", "--help", stdout=io.StringIO())
+
+
+def test_quarantined_json_api_lists_no_files(client, dev, tmp_path):
+    put_wheel(client, tmp_path)
+    patch(client, "/alice/dev/pkg", {"status": "quarantined"})
+    for url in ("/alice/dev/pkg", "/alice/dev/pkg/1.0"):
+        body = json.loads(client.get(url, HTTP_ACCEPT=JSON).content)
+        assert body["project-status"]["status"] == "quarantined"
+        data = body["result"] if url.endswith("1.0") else body["result"]["1.0"]
+        assert data["+links"] == [] and data["version"] == "1.0"
+    page = client.get("/alice/dev/pkg/1.0").content.decode()
+    assert "pkg-1.0-py3-none-any.whl" not in page

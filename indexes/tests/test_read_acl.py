@@ -362,3 +362,16 @@ def test_command_reads_as_the_acting_user(client, root, private, bob, tmp_path):
         devpi("--as", "alice", "index", "alice/private", "acl_read=:nope")
     assert Index.objects.get(name="private").config["acl_read"] == ["alice", ":team:", "bob"]
     assert "secretpkg" in devpi("--as", "bob", "list", "--index", "alice/private")
+
+
+def test_huge_acl_is_refused_fast(client, alice):
+    import time
+
+    stage(alice, "dev")
+    for value in ([f"u{i}" for i in range(200_000)], ",".join("u" for _ in range(200_000))):
+        started = time.monotonic()
+        r = client.patch("/alice/dev", json.dumps({"acl_read": value}), content_type=JSON,
+                         **api("alice"))
+        assert_error(r, 400, "at most 200 entries")
+        assert time.monotonic() - started < 2
+    assert "acl_read" not in Index.objects.get(name="dev").config

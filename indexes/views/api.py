@@ -187,6 +187,14 @@ def index_view(request, user, index):
     return _method_not_allowed(request)
 
 
+def _quarantine_links(versions: dict, status) -> dict:
+    """A quarantined project lists no files: its versions keep their
+    metadata, without ``+links``."""
+    if status is None or status.status != "quarantined":
+        return versions
+    return {version: {**data, "+links": []} for version, data in versions.items()}
+
+
 def _status_result(row) -> dict:
     return {"status": row.status, "reason": row.reason}
 
@@ -228,6 +236,7 @@ def project_view(request, user, index, project):
                                               ignore_bases="ignore_bases" in request.GET)
         status = project_status.status_of(ix, normalize_name(project), _order,
                                           request_state(request)[1])
+        versions = _quarantine_links(versions, status)
         if _wants(request) == JSON:
             return api_response(200, type="projectconfig", result=versions,
                                 extra=_status_extra(status))
@@ -257,8 +266,12 @@ def version_view(request, user, index, project, version):
         versions = selectors.project_versions(ix, project, outside_url(request))
         if version not in versions:
             raise NotFound(f"The version {version} of project {project} does not exist.")
+        status = project_status.status_of(ix, normalize_name(project), _order,
+                                          request_state(request)[1])
+        versions = _quarantine_links(versions, status)
         if _wants(request) == JSON:
-            return api_response(200, type="versiondata", result=versions[version])
+            return api_response(200, type="versiondata", result=versions[version],
+                                extra=_status_extra(status))
         return web.version_page(request, ix, project, version, versions[version])
     ix = selectors.index_get(user, index)
     if request.method == "PATCH":
