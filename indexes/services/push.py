@@ -27,8 +27,8 @@ from .. import permissions, registry
 from ..distribution.metadata import METADATA_KEYS
 from ..distribution.names import normalize_name
 from ..errors import BadGateway, Conflict, Invalid, NotFound, Unauthorized
-from ..project_status import check_upload
 from ..models import DocZip, Index, Project, Release, ReleaseFile
+from ..project_status import check_upload
 from ..selectors import index_get
 from ..storage import blob_open
 from ..wire import serial_bump

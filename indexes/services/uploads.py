@@ -23,8 +23,8 @@ from ..distribution.archives import (
 from ..distribution.filenames import DistFilename, InvalidFilename, parse_filename, versions_equal
 from ..distribution.names import is_valid_project_name, normalize_name
 from ..errors import Conflict, Invalid, NotFound, TooLarge
-from ..project_status import check_upload
 from ..models import Index, Project, Release, ReleaseFile
+from ..project_status import check_upload
 from ..storage import blob_put
 from ..wire import serial_bump
 
