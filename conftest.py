@@ -22,11 +22,13 @@ def _allow_local_upstreams(settings):
 def _fresh_order_cache():
     """Rolled-back tests reuse serials, which the per-process order cache
     trusts (in a running server the serial only grows)."""
-    from indexes import resolution
+    from indexes import project_status, resolution
 
     resolution._ORDERS.clear()
+    project_status._TABLE.clear()
     yield
     resolution._ORDERS.clear()
+    project_status._TABLE.clear()
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from .adminlogin import ThrottledAdminAuthenticationForm
-from .models import (ApiToken, AuditEvent, DocZip, Index, LoginFailure, Project, Release,
-                     ReleaseFile, RemovedFile, ServerState, UserProfile)
+from .models import (ApiToken, AuditEvent, DocZip, Index, LoginFailure, Project, ProjectStatus,
+                     Release, ReleaseFile, RemovedFile, ServerState, UserProfile)
 from .services import indexes as index_services
 from .services import removal
 
@@ -169,6 +169,8 @@ class LoginFailureAdmin(ReadOnlyAdmin):
 
     list_display = ("key", "count", "expires")
     ordering = ("-expires",)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail, read-only: events are never changed or deleted here
@@ -197,6 +199,21 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     exclude = ("key_hash",)
     readonly_fields = ("public_id", "owner", "description", "scopes", "indexes", "created",
                        "expires", "revoked")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProjectStatus)
+class ProjectStatusAdmin(ReadOnlyAdmin):
+    """PEP 792 statuses: set through the API, the project page or
+    ``manage.py devpi project-status`` (which bump the serial and so the
+    page caches); deleting a row here would not."""
+
+    list_display = ("name", "index", "status", "reason", "modified_by", "modified")
+    list_filter = ("status",)
+    search_fields = ("name", "reason", "index__name", "index__owner__username")
+    list_select_related = ("index__owner",)
 
     def has_delete_permission(self, request, obj=None):
         return False

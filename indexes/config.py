@@ -7,6 +7,7 @@ return the full new config, or raise ``Invalid`` with devpi's messages.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterable
 
 from . import outbound
@@ -16,7 +17,7 @@ from .errors import Invalid
 ANONYMOUS = ":ANONYMOUS:"
 AUTHENTICATED = ":AUTHENTICATED:"
 
-COMMON_KEYS = ("volatile", "title", "description", "custom_data")
+COMMON_KEYS = ("volatile", "title", "description", "custom_data", "acl_read")
 STAGE_KEYS = COMMON_KEYS + (
     "bases", "acl_upload", "acl_toxresult_upload",
     "mirror_whitelist", "mirror_whitelist_inheritance",
@@ -26,8 +27,14 @@ MIRROR_KEYS = COMMON_KEYS + (
     "mirror_use_external_urls", "mirror_ignore_serial_header", "mirror_web_url_fmt",
 )
 KEYS = {"stage": STAGE_KEYS, "mirror": MIRROR_KEYS}
-LIST_KEYS = ("bases", "acl_upload", "acl_toxresult_upload", "mirror_whitelist")
+LIST_KEYS = ("bases", "acl_upload", "acl_toxresult_upload", "mirror_whitelist", "acl_read")
+# acl_read: who may read an index (absent: everyone, as devpi); at most this many entries
+MAX_ACL_ENTRIES = 200
+_GROUP = re.compile(r":[A-Za-z0-9][A-Za-z0-9._@-]{0,149}:")
 DEFAULT_MIRROR_CACHE_EXPIRY = 1800
+
+# what a key that is not stored means (devpi's indexes have no acl_read)
+IMPLICIT = {"acl_read": [ANONYMOUS]}
 
 # get_bases("user/index") -> that index's bases, or None when it does not exist
 BasesLookup = Callable[[str], "list[str] | None"]
@@ -70,13 +77,37 @@ def to_list(value: Any) -> list[str]:
 
 
 def to_acl(value: Any) -> list[str]:
-    result = []
+    result, seen = [], set()
     for name in to_list(value):
         if name.upper() in (ANONYMOUS, AUTHENTICATED):
             name = name.upper()
-        if name not in result:
+        if name not in seen:
+            seen.add(name)
             result.append(name)
     return result
+
+
+def to_read_acl(value: Any) -> list[str]:
+    """``acl_read``: user names, ``:group:`` names, ``:ANONYMOUS:`` (everyone)
+    or ``:AUTHENTICATED:`` (any logged-in user). An empty list leaves the
+    owner and root. Malformed entries are refused, naming each."""
+    from .distribution.names import is_valid_user_or_index_name
+
+    size = len(value) if isinstance(value, (list, tuple)) else (
+        value.count(",") + 1 if isinstance(value, str) else 0)
+    if size > 4 * MAX_ACL_ENTRIES:  # refused before any work on a huge value
+        raise Invalid(f"'acl_read' may have at most {MAX_ACL_ENTRIES} entries")
+    names = to_acl(value)
+    if len(names) > MAX_ACL_ENTRIES:
+        raise Invalid(f"'acl_read' may have at most {MAX_ACL_ENTRIES} entries")
+    bad = [name for name in names
+           if name not in (ANONYMOUS, AUTHENTICATED)
+           and not _GROUP.fullmatch(name)
+           and (name.startswith(":") or not is_valid_user_or_index_name(name))]
+    if bad:
+        raise Invalid("'acl_read' entries must be user names, :group: names, "
+                      f":ANONYMOUS: or :AUTHENTICATED:, not {', '.join(map(repr, bad[:5]))}")
+    return names
 
 
 def to_text(key: str, value: Any) -> str:
@@ -95,6 +126,8 @@ def normalize_value(key: str, value: Any) -> Any:
         return to_list(value)
     if key in ("acl_upload", "acl_toxresult_upload"):
         return to_acl(value)
+    if key == "acl_read":
+        return to_read_acl(value)
     if key == "mirror_whitelist":
         names = []
         for name in to_list(value):
@@ -143,7 +176,7 @@ def apply_operations(current: dict[str, Any], operations: Iterable[Any]) -> dict
         key, _, value = item.partition("=")
         if key.endswith("+"):
             key = key[:-1]
-            values = config.get(key, [])
+            values = config.get(key, list(IMPLICIT.get(key, [])))
             if not isinstance(values, list):
                 raise Invalid(f"The '{key}' setting is not a list")
             for v in to_list(value):
@@ -155,7 +188,7 @@ def apply_operations(current: dict[str, Any], operations: Iterable[Any]) -> dict
             if value == "":
                 config.pop(key, None)
                 continue
-            values = config.get(key, [])
+            values = config.get(key, list(IMPLICIT.get(key, [])))
             if not isinstance(values, list) or value not in values:
                 raise Invalid(f"The '{key}' setting doesn't have value '{value}'")
             values.remove(value)

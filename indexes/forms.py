@@ -55,6 +55,11 @@ class IndexConfigForm(forms.Form):
     bases = forms.CharField(
         required=False, help_text="Indexes this one inherits from, comma-separated "
                                   "(user/index).")
+    acl_read = forms.CharField(
+        required=False, label="Read allowed for",
+        help_text="Users or :groups:, comma-separated; :ANONYMOUS: for everyone, "
+                  ":AUTHENTICATED: for any logged-in user. The owner and root always read; "
+                  "an index's readers are also limited by those of its bases.")
     acl_upload = forms.CharField(
         required=False, label="Upload allowed for",
         help_text="Users or :groups:, comma-separated; :ANONYMOUS: or :AUTHENTICATED: "
@@ -75,14 +80,17 @@ class IndexConfigForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 
     # the keys shown, in page order; which keys an index type has is config's to say
-    STAGE_FIELDS = [k for k in ("title", "description", "bases", "volatile", "acl_upload",
+    STAGE_FIELDS = [k for k in ("title", "description", "bases", "volatile", "acl_read",
+                                "acl_upload",
                                 "acl_toxresult_upload", "mirror_whitelist",
                                 "mirror_whitelist_inheritance") if k in STAGE_KEYS]
     MIRROR_FIELDS = [k for k in ("title", "description", "mirror_url", "mirror_cache_expiry",
-                                 "volatile") if k in MIRROR_KEYS]
+                                 "volatile", "acl_read") if k in MIRROR_KEYS]
 
     @classmethod
     def initial_from(cls, config: dict) -> dict:
+        # no acl_read means everyone (devpi's indexes have none)
+        config = {"acl_read": [":ANONYMOUS:"], **config}
         return {key: (bool(config.get(key, True)) if key == "volatile"
                       else _list_text(config.get(key)))
                 for key in cls.base_fields if key in config or key == "volatile"}
@@ -110,6 +118,7 @@ class IndexCreateForm(IndexConfigForm):
     @staticmethod
     def initial_for(owner: str) -> dict:
         return {"type": "stage", "volatile": True, "acl_upload": owner,
+                "acl_read": ":ANONYMOUS:",
                 "acl_toxresult_upload": ":ANONYMOUS:",
                 "mirror_whitelist_inheritance": "intersection"}
 

@@ -3,6 +3,8 @@ the audit context of each request."""
 
 from __future__ import annotations
 
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
 from .audit import ANONYMOUS, AuditContext, audit_record, context_enter, context_exit
 from .errors import DevpiError
 from .wire import add_server_headers, error_response, request_state, server_state
@@ -28,6 +30,10 @@ class DevpiHeadersMiddleware:
             else:  # a write changed the serial after the view read it
                 uuid, serial = server_state()
             add_server_headers(response, uuid, serial)
+        if getattr(request, "_devpi_private", False):
+            # a reply from an index that not everyone may read (acl_read)
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ("Authorization", "X-Devpi-Auth", "Cookie"))
         return response
 
     def process_exception(self, request, exception):

@@ -187,6 +187,8 @@ class LoginFailure(models.Model):
     key = models.CharField(max_length=64, unique=True)
     count = models.PositiveIntegerField(default=0)
     expires = models.DateTimeField(db_index=True)
+
+
 class ApiToken(models.Model):
     """A scoped API token of a user (``POST /<user>/+tokens``). Only the
     sha256 of the secret is kept: the secret is shown once, at creation."""
@@ -235,3 +237,28 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit events are append-only (retention: indexes.audit.audit_prune)")
+
+
+class ProjectStatus(models.Model):
+    """A project's PEP 792 status on one index (stage or mirror: a mirror's
+    projects have no ``Project`` row, so the status is keyed by name). No
+    row means ``active``. Set through ``services.project_status``."""
+
+    ACTIVE, ARCHIVED, DEPRECATED, QUARANTINED = "active", "archived", "deprecated", "quarantined"
+    STATUSES = [(s, s) for s in (ACTIVE, ARCHIVED, DEPRECATED, QUARANTINED)]
+
+    index = models.ForeignKey(Index, on_delete=models.CASCADE, related_name="project_statuses")
+    name = models.CharField(max_length=255, help_text="PEP 503 normalised project name")
+    status = models.CharField(max_length=16, choices=STATUSES)
+    reason = models.TextField(blank=True, default="")
+    modified = models.DateTimeField(auto_now=True)
+    modified_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["index", "name"],
+                                               name="projectstatus_unique_name")]
+        ordering = ["index_id", "name"]
+        verbose_name_plural = "project statuses"
+
+    def __str__(self):
+        return f"{self.index_id}:{self.name}={self.status}"

@@ -126,6 +126,8 @@ def may_see_index_secrets(user, index) -> bool:
     if user is None:
         return False
     return user.username == "root" or user.is_superuser or user.pk == index.owner_id
+
+
 def may_manage_tokens(user, owner_name: str) -> bool:
     """Listing and revoking a user's API tokens: the user or root, never
     through a token. Creating one: the user alone (``may_create_token``)."""
@@ -148,3 +150,71 @@ def may_read_audit(user, index=None) -> bool:
 
 def _is_root(user) -> bool:
     return user.username == "root" or bool(getattr(user, "is_superuser", False))
+
+
+# -- reading: acl_read ----------------------------------------------------------
+
+def is_root(user) -> bool:
+    return user is not None and (user.username == "root" or bool(getattr(user, "is_superuser",
+                                                                           False)))
+
+
+def _may_read_one(user, index) -> bool:
+    """``user`` is among the readers of ``index`` itself (not its bases)."""
+    acl = index.config.get("acl_read")
+    if acl is None or ANONYMOUS in acl:  # absent: everyone, as devpi
+        return True
+    if user is None:
+        return False
+    if AUTHENTICATED in acl or user.username in acl:
+        return True
+    if index.owner_id == user.pk or is_root(user):
+        return True
+    return any(f":{name}:" in acl for name in _group_names(user))
+
+
+def is_public(order) -> bool:
+    """Everyone reads every index of ``order`` (responses may be cached by
+    shared caches)."""
+    return all(_may_read_one(None, ix) for ix in order)
+
+
+def may_read(user, index, order=None) -> bool:
+    """THE read check: may ``user`` (the acting identity, None when anonymous)
+    read ``index``? Every read path calls this one function.
+
+    The readers of an index are the intersection of ``acl_read`` over its
+    whole resolution order (``order``, computed when not given; callers on
+    hot paths pass the per-process cached one), so a public child never
+    exposes a private base and a page is either whole or refused. On each
+    index its owner and root always read. A public order needs no query:
+    ``:ANONYMOUS:`` (or no ``acl_read`` at all) is checked first; group
+    memberships are looked up only when nothing else decides.
+    """
+    if order is None:
+        from .resolution import resolution_order
+
+        order = resolution_order(index)
+    if api_token_of(user) is not None and not token_allows(user, index, "read"):
+        # a token without the read scope for this index reads only what
+        # everybody reads
+        return is_public(order)
+    return all(_may_read_one(user, ix) for ix in order)
+
+
+def readable_indexes(user, all_indexes) -> list:
+    """Those of ``all_indexes`` (every index, loaded once, owners selected)
+    that ``user`` may read, with their orders resolved in memory: for
+    listings and search, which must not name what ``user`` cannot read."""
+    from .resolution import resolution_order
+
+    all_indexes = list(all_indexes)
+    if not any(ix.config.get("acl_read") is not None
+               and ANONYMOUS not in ix.config["acl_read"] for ix in all_indexes):
+        return all_indexes
+    by_name = {ix.fullname: ix for ix in all_indexes}
+
+    def lookup(names):
+        return {name: by_name[name] for name in names if name in by_name}
+
+    return [ix for ix in all_indexes if may_read(user, ix, resolution_order(ix, lookup))]

@@ -27,9 +27,12 @@ def _fetch_indexes(names: list[str]) -> dict[str, Index]:
     return {ix.fullname: ix for ix in found}
 
 
-def resolution_order(index: Index) -> list[Index]:
-    """The indexes ``index`` reads from, in order. One query per base level;
-    missing bases are skipped, cycles cannot repeat an index."""
+def resolution_order(index: Index, lookup=None) -> list[Index]:
+    """The indexes ``index`` reads from, in order. One query per base level
+    (``lookup(names) -> {fullname: Index}`` replaces the queries, e.g. with a
+    dict of every index already loaded); missing bases are skipped, cycles
+    cannot repeat an index."""
+    fetch = lookup or _fetch_indexes
     order: list[Index] = []
     mirrors: list[Index] = []
     seen = {index.fullname}
@@ -44,7 +47,7 @@ def resolution_order(index: Index) -> list[Index]:
                     next_names.append(base)
         if not next_names:
             break
-        found = _fetch_indexes(next_names)
+        found = fetch(next_names)
         level = []
         for name in next_names:
             ix = found.get(name)

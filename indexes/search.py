@@ -26,6 +26,7 @@ from django.db.models import (Case, Exists, F, FloatField, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
+from . import permissions
 from .distribution.names import normalize_name
 from .models import Index, Project, Release
 from .web_selectors import latest_releases
@@ -96,17 +97,29 @@ def _text_match_and_score(query: str, terms: list[str]):
     return match, score
 
 
-def project_search(*, query: str, page: int | str = 1, per_page: int = PER_PAGE) -> Page:
+ALL_READERS = object()  # no read filter (the server's own commands)
+
+
+def project_search(*, query: str, page: int | str = 1, per_page: int = PER_PAGE,
+                   reader=ALL_READERS) -> Page:
     """A page of ``SearchHit`` (``page.object_list``), best first; ties by
-    name, then index."""
+    name, then index. With ``reader`` (the acting identity, None when
+    anonymous) only projects of indexes it may read are found
+    (``permissions.may_read``): a private project is never listed."""
     terms = search_terms(query)
     if not terms:
         return Paginator([], per_page).get_page(1)
     query = " ".join(terms)
     name_score = _name_score(query, terms)
     text_match, text_score = _text_match_and_score(query, terms)
+    stages = Project.objects.filter(index__type=Index.STAGE)
+    if reader is not ALL_READERS:
+        everything = list(Index.objects.select_related("owner"))
+        readable = permissions.readable_indexes(reader, everything)
+        if len(readable) != len(everything):
+            stages = stages.filter(index_id__in=[ix.id for ix in readable if not ix.is_mirror])
     projects = (
-        Project.objects.filter(index__type=Index.STAGE)
+        stages
         .annotate(name_score=name_score)
         .filter(Q(name_score__gt=0) | text_match)
         .annotate(score=F("name_score") + text_score)

@@ -68,7 +68,16 @@ def user_public_keys(user, profile) -> dict:
     return data
 
 
-def user_config(user, indexes: list[Index] | None = None, *, viewer=None) -> dict:
+EVERYTHING = object()  # a reader who sees every index (the server's own commands)
+
+
+def user_config(user, indexes: list[Index] | None = None, *, viewer=None,
+                reader=EVERYTHING) -> dict:
+    """devpi's userconfig. ``reader``: the identity the listing is for; its
+    ``indexes`` hold only the indexes ``reader`` may read
+    (``permissions.may_read``), so a listing never names a private index.
+    ``viewer``: who sees it (credentials in mirror URLs are masked unless the
+    viewer is the owner or root)."""
     profile = getattr(user, "devpi_profile", None)
     data: dict = {"username": user.username, **user_public_keys(user, profile)}
     if profile is not None:
@@ -77,15 +86,23 @@ def user_config(user, indexes: list[Index] | None = None, *, viewer=None) -> dic
             data["modified"] = _iso(profile.modified)
     if indexes is None:
         indexes = list(Index.objects.filter(owner=user).select_related("owner"))
+        if reader is not EVERYTHING:
+            readable = {ix.id for ix in permissions.readable_indexes(
+                reader, Index.objects.select_related("owner"))}
+            indexes = [ix for ix in indexes if ix.id in readable]
     data["indexes"] = {ix.name: index_config(ix, viewer=viewer) for ix in indexes}
     return data
 
 
-def users_configs(*, viewer=None) -> dict[str, dict]:
+def users_configs(reader=EVERYTHING, *, viewer=None) -> dict[str, dict]:
+    """Every user's userconfig; with ``reader``, only the indexes it may read."""
     users = list(get_user_model().objects.filter(is_active=True).select_related(
         "devpi_profile").order_by("username"))
     by_owner = defaultdict(list)
-    for ix in Index.objects.select_related("owner").order_by("name"):
+    indexes = list(Index.objects.select_related("owner").order_by("name"))
+    if reader is not EVERYTHING:
+        indexes = permissions.readable_indexes(reader, indexes)
+    for ix in indexes:
         by_owner[ix.owner_id].append(ix)
     return {u.username: user_config(u, by_owner[u.id], viewer=viewer) for u in users}
 
@@ -270,12 +287,18 @@ def doczip_for_docs(index: Index, project: str, version: str, *,
     return doczip
 
 
-def mirror_statuses(*, viewer=None) -> dict[str, dict]:
-    """/+status figures of every mirror index, from its kind; credentials in
-    its upstream URL and last error masked unless ``viewer`` is the owner
-    or root."""
+def mirror_statuses(reader=EVERYTHING, *, viewer=None) -> dict[str, dict]:
+    """/+status figures of every mirror index (that ``reader`` may read),
+    from its kind; credentials in its upstream URL and last error masked
+    unless ``viewer`` is the owner or root."""
     result = {}
-    for index in Index.objects.filter(type=Index.MIRROR).select_related("owner"):
+    mirrors = list(Index.objects.filter(type=Index.MIRROR).select_related("owner"))
+    if reader is not EVERYTHING and any(ix.config.get("acl_read") is not None
+                                        for ix in mirrors):
+        readable = {ix.id for ix in permissions.readable_indexes(
+            reader, Index.objects.select_related("owner"))}
+        mirrors = [ix for ix in mirrors if ix.id in readable]
+    for index in mirrors:
         kind = kind_for(index)
         status = kind.status(index) if kind is not None else {
             "upstream": index.config.get("mirror_url")}

@@ -41,6 +41,8 @@ urlpatterns = [
             r"/\+doc/(?P<relpath>.*)$", docs.doc_serve, name="doc"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)"
             r"/\+d/(?P<relpath>.*)$", docs.doc_view, name="docview"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/\+status$",
+            web.project_status_submit, name="project-status"),
     re_path(rf"^(?P<user>{NAME})/?$", api.user_view, name="user"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/?$", api.index_view, name="index"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/?$", api.project_view,

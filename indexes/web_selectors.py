@@ -219,11 +219,12 @@ def _when(value):
 
 
 def mirror_status_rows(mirrors: dict[str, dict]) -> list[MirrorStatusRow]:
-    """/+status's ``mirrors`` mapping with each mirror index's config."""
+    """/+status's ``mirrors`` mapping (already limited to what the reader may
+    read) with each mirror index's config."""
     indexes = {ix.fullname: ix for ix in Index.objects.filter(type=Index.MIRROR)
                .select_related("owner")}
     rows = []
-    for name in sorted(set(mirrors) | set(indexes)):
+    for name in sorted(mirrors):
         status = dict(mirrors.get(name) or {})
         ix = indexes.get(name)
         # the config as index_config shows it: credentials masked (the

@@ -39,9 +39,10 @@ def json_response(data, status: int = 200, reason: str | None = None) -> HttpRes
 
 
 def api_response(status: int = 200, message: str | None = None, *, type: str | None = None,
-                 result=None) -> HttpResponse:
-    """devpi's ``{"type", "result", "message"}`` envelope."""
-    data: dict = {}
+                 result=None, extra: dict | None = None) -> HttpResponse:
+    """devpi's ``{"type", "result", "message"}`` envelope (``extra``: keys
+    beside them, which devpi-client ignores)."""
+    data: dict = dict(extra or {})
     if result is not None or type is not None:
         data["result"] = result
         data["type"] = type
@@ -63,7 +64,7 @@ def error_response(request, error: DevpiError) -> HttpResponse:
                                 content_type="text/plain; charset=utf-8")
         response.reason_phrase = reason_phrase(message)
     if status == 401:
-        response["WWW-Authenticate"] = 'Basic realm="pypi"'
+        response["WWW-Authenticate"] = 'Basic realm="devpi"'
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         response["Retry-After"] = str(int(retry_after))

@@ -30,6 +30,7 @@ from ..distribution.names import normalize_name
 from ..errors import BadGateway, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..models import DocZip, Index, Project, Release, ReleaseFile
 from ..readme import description_schedule
+from ..project_status import check_upload
 from ..selectors import index_get
 from ..storage import blob_open
 from ..wire import serial_bump
@@ -236,6 +237,7 @@ def release_push(*, source: Index | str, project: str, version: str, target: Ind
         raise Unauthorized(f"user {who!r} cannot upload to {target.fullname!r}")
     if target.pk == source.pk:
         raise Invalid(f"cannot push {project} {version} to its own index {source.fullname}")
+    check_upload(target, project)
     _check_non_volatile(target, content)
     actionlog: list = [[200, "register", project, version, "->", target.fullname]]
     try:

@@ -26,6 +26,7 @@ from ..distribution.names import is_valid_project_name, normalize_name
 from ..errors import Conflict, Invalid, NotFound, TooLarge
 from ..models import Index, Project, Release, ReleaseFile
 from ..readme import description_schedule
+from ..project_status import check_upload
 from ..storage import blob_put
 from ..wire import serial_bump
 
@@ -138,6 +139,7 @@ def release_register(*, index: Index, form: UploadForm) -> Release:
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")
     name, version = check_name_and_version(form)
+    check_upload(index, name)
     with transaction.atomic():
         release = _release_for(index, name, version, form)
         release.metadata = {**release.metadata, **_metadata(form, only_present=False)}
@@ -153,6 +155,7 @@ def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")
     name, version = check_name_and_version(form)
+    check_upload(index, name)
     dist = check_filename(filename, name, version)
     digests = compute_digests(content)
     check_size(digests.size)

@@ -30,6 +30,8 @@ class SimpleProjectPage:
     versions: list[str] = field(default_factory=list)
     stale: bool = False
     mirror_expiry: int | None = None  # seconds, when mirror files are on the page
+    status: str = ""  # PEP 792 project status, "" when none is set (active)
+    status_reason: str = ""
 
 
 @dataclass

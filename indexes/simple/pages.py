@@ -7,6 +7,7 @@ from datetime import timezone
 from ..errors import BadGateway
 from ..kinds import kind_for, kind_page
 from ..models import Index, Project, Release, ReleaseFile
+from ..project_status import effective, statuses_along
 from ..resolution import project_candidates, resolution_order
 from .data import SimpleFile, SimpleProjectPage
 
@@ -41,15 +42,22 @@ def _stage_files(projects: dict[int, Project], index_names: dict[int, str]
     return files, versions
 
 
-def project_page(index: Index, project: str, order: list[Index] | None = None
-                 ) -> SimpleProjectPage | None:
+def project_page(index: Index, project: str, order: list[Index] | None = None,
+                 serial: int | None = None) -> SimpleProjectPage | None:
     """The files ``index`` shows for the normalised ``project``; None if none
     of its indexes has the project. The first file per filename wins.
 
     A failing mirror is skipped when other indexes have the project; with
     nothing else to show its ``BadGateway`` propagates.
     """
+    order = order if order is not None else resolution_order(index)
     candidates, projects = project_candidates(index, project, order=order)
+    statuses = statuses_along(order, project, serial)
+    status = effective(order, statuses, {ix.id for ix in candidates}) if statuses else None
+    if status is not None and status.status == "quarantined":
+        # no files, no upstream contact: the whole point is not to fetch them
+        return SimpleProjectPage(name=project, files=[], versions=[], status=status.status,
+                                 status_reason=status.reason)
     index_names = {ix.id: ix.fullname for ix in candidates}
     stage_files, versions = _stage_files(projects, index_names)
     by_index = {p.index_id: p.id for p in projects.values()}
@@ -79,7 +87,9 @@ def project_page(index: Index, project: str, order: list[Index] | None = None
             raise error
         return None
     return SimpleProjectPage(name=project, files=sorted(files.values(), key=lambda f: f.filename),
-                             versions=sorted(versions), stale=stale, mirror_expiry=mirror_expiry)
+                             versions=sorted(versions), stale=stale, mirror_expiry=mirror_expiry,
+                             status=status.status if status else "",
+                             status_reason=status.reason if status else "")
 
 
 def project_names(index: Index, order: list[Index] | None = None) -> tuple[list[str], bool]:

@@ -1,5 +1,6 @@
 """Rendering of simple pages: PEP 503 HTML (with PEP 592, 629, 658/714
-attributes) and PEP 691 JSON (with PEP 700's versions, size, upload-time)."""
+attributes) and PEP 691 JSON (with PEP 700's versions, size, upload-time),
+and PEP 792's project status markers (repository version 1.4)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import quote
 
 from .data import SimpleFile, SimpleProjectPage
 
-API_VERSION = "1.1"
+API_VERSION = "1.4"  # PEP 792 raised it to 1.4
 
 
 def _href(root_prefix: str, file: SimpleFile) -> str:
@@ -22,6 +23,13 @@ def project_html(page: SimpleProjectPage, root_prefix: str) -> str:
     out = [
         "<!DOCTYPE html>\n<html>\n  <head>\n",
         f'    <meta name="pypi:repository-version" content="{API_VERSION}">\n',
+    ]
+    if page.status:
+        out.append(f'    <meta name="pypi:project-status" content="{escape(page.status)}">\n')
+        if page.status_reason:
+            out.append(f'    <meta name="pypi:project-status-reason" '
+                       f'content="{escape(page.status_reason)}">\n')
+    out += [
         f"    <title>Links for {escape(page.name)}</title>\n  </head>\n  <body>\n",
         f"    <h1>Links for {escape(page.name)}</h1>\n",
     ]
@@ -63,8 +71,13 @@ def project_json(page: SimpleProjectPage, root_prefix: str) -> str:
             entry["core-metadata"] = meta
             entry["dist-info-metadata"] = meta
         files.append(entry)
-    return json.dumps({"meta": {"api-version": API_VERSION}, "name": page.name,
-                       "versions": page.versions, "files": files})
+    data = {"meta": {"api-version": API_VERSION}, "name": page.name,
+            "versions": page.versions, "files": files}
+    if page.status:
+        data["project-status"] = {"status": page.status}
+        if page.status_reason:
+            data["project-status"]["reason"] = page.status_reason
+    return json.dumps(data)
 
 
 def index_html(names: list[str], root_prefix: str, index_fullname: str) -> str:

@@ -152,7 +152,7 @@ def test_patch_other_user(client, alice, bob):
                  "no permission to modify user alice")
     response = patch(client, "/alice", {"email": "x@example.com"})
     assert_error(response, 401, "no permission to modify user alice")
-    assert response["WWW-Authenticate"] == 'Basic realm="pypi"'
+    assert response["WWW-Authenticate"] == 'Basic realm="devpi"'
     assert get_user_model().objects.get(username="alice").email == ""
 
 
@@ -277,7 +277,7 @@ def test_create_index_for_unknown_user(client, root):
 def test_create_index_rights(client, alice, bob):
     response = put(client, "/alice/dev", {})
     assert_error(response, 401, "no permission to create index alice/dev")
-    assert response["WWW-Authenticate"] == 'Basic realm="pypi"'
+    assert response["WWW-Authenticate"] == 'Basic realm="devpi"'
     assert_error(put(client, "/alice/dev", {}, **basic("bob")), 403,
                  "no permission to create index alice/dev")
     assert not Index.objects.exists()
@@ -385,7 +385,7 @@ def test_delete_index_rights(client, alice, bob):
     stage(alice, "dev")
     response = client.delete("/alice/dev", **api())
     assert_error(response, 401, "no permission to delete index alice/dev")
-    assert response["WWW-Authenticate"] == 'Basic realm="pypi"'
+    assert response["WWW-Authenticate"] == 'Basic realm="devpi"'
     assert_error(client.delete("/alice/dev", **api("bob")), 403,
                  "no permission to delete index alice/dev")
     assert Index.objects.filter(name="dev").exists()

@@ -105,6 +105,7 @@ def test_help_names_every_verb(capsys):
                 "--only-docs", "--python", "--sdist", "--wheel", "--no-isolation"]),
     ("list", ["--toxresults", "--all", "--index", "--ignore-bases", "spec"]),
     ("remove", ["-y", "--force", "--index", "SPEC_OR_URL"]),
+    ("project-status", ["--index", "--reason", "name", "status"]),
     ("push", ["--index", "--no-docs", "--only-docs", "--pypirc", "--register-project",
               "NAME==VERSION", "TARGET"]),
     ("test", ["-e ENVNAME", "-c PATH", "--fallback-ini", "--tox-args", "--no-upload",

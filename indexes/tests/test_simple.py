@@ -81,7 +81,7 @@ def test_html_project_page(client, files):
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert "Accept" in [v.strip() for v in response["Vary"].split(",")]
     html = response.content.decode()
-    assert '<meta name="pypi:repository-version" content="1.1">' in html
+    assert '<meta name="pypi:repository-version" content="1.4">' in html
     links = anchors(html)
     assert list(links) == [wheel.name, sdist.name]
     whl = links[wheel.name]
@@ -109,7 +109,7 @@ def test_json_project_page(client, files):
     assert response["Content-Type"] == SIMPLE_JSON
     assert "Accept" in response["Vary"]
     data = json.loads(response.content)
-    assert data["meta"] == {"api-version": "1.1"}
+    assert data["meta"] == {"api-version": "1.4"}
     assert data["name"] == "pkg"
     assert data["versions"] == ["1.0", "2.0"]
     whl, tar = data["files"]
@@ -233,12 +233,12 @@ def test_project_list(client, files, alice, tmp_path):
     response = client.get("/alice/dev/+simple/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<meta name="pypi:repository-version" content="1.1">' in html
+    assert '<meta name="pypi:repository-version" content="1.4">' in html
     assert re.findall(r'<a href="([^"]*)">([^<]*)</a>', html) == [
         ("../../../alice/dev/+simple/other-pkg/", "other-pkg"),
         ("../../../alice/dev/+simple/pkg/", "pkg")]
     assert simple_json(client, "/alice/dev/+simple/") == {
-        "meta": {"api-version": "1.1"}, "projects": [{"name": "other-pkg"}, {"name": "pkg"}]}
+        "meta": {"api-version": "1.4"}, "projects": [{"name": "other-pkg"}, {"name": "pkg"}]}
     assert client.get("/alice/dev/+simple").status_code == 302
 
 

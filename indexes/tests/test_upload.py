@@ -314,7 +314,7 @@ def test_missing_or_bad_name_and_version(client, dev, wheel, blob_dir, fields, m
 def test_anonymous_upload_is_challenged(client, dev, wheel, blob_dir):
     response = post(client, wheel, auth=None)
     assert_error(response, 401, "no permission to submit")
-    assert response["WWW-Authenticate"] == 'Basic realm="pypi"'
+    assert response["WWW-Authenticate"] == 'Basic realm="devpi"'
     assert_nothing_stored(blob_dir)
 
 

@@ -272,7 +272,7 @@ def test_status_page_for_browsers_json_for_clients(client, alice, monkeypatch):
     assert "600 seconds" in body
     from indexes import selectors
 
-    monkeypatch.setattr(selectors, "mirror_statuses", lambda **kw: {"alice/mirror": {
+    monkeypatch.setattr(selectors, "mirror_statuses", lambda reader=None, **kw: {"alice/mirror": {
         "upstream": "http://127.0.0.1:9/simple/", "last_contact": "2030-01-02T03:04:05+00:00",
         "cached_projects": 42, "cached_bytes": 3 * 1024 * 1024,
         "last_error": "error 503 getting http://127.0.0.1:9/simple/x/"}})

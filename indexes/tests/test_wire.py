@@ -67,7 +67,7 @@ def test_unauthorized_is_challenged():
         request = RequestFactory().get("/", HTTP_ACCEPT=accept)
         response = error_response(request, Unauthorized("log in"))
         assert response.status_code == 401
-        assert response["WWW-Authenticate"] == 'Basic realm="pypi"'
+        assert response["WWW-Authenticate"] == 'Basic realm="devpi"'
 
 
 def test_error_statuses():

@@ -12,19 +12,20 @@ from django.views.decorators.csrf import csrf_exempt
 
 from devpi_django import __version__
 
-from .. import permissions, selectors
+from .. import permissions, project_status, selectors
 from ..audit import audit_record
 from ..auth import check_password_credentials, request_user, token_create
 from ..distribution.names import normalize_name
 from ..errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
 from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
 from ..services import indexes as index_services
+from ..services import project_status as project_status_services
 from ..services import removal, users, yank
 from ..tokens import api_token_of, api_token_user, looks_like_token, via_of
-from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, server_state
+from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, request_state, server_state
 from . import push, simple, upload, web
-from .common import (force_requested, is_installer, outside_url, read_json, read_json_object,
-                     require, viewer)
+from .common import (force_requested, is_installer, outside_url, read_identity, read_json,
+                     read_json_object, readable_index, require)
 
 FEATURES = ["push-no-docs", "push-only-docs", "push-register-project",
             "server-keyvalue-parsing"]
@@ -122,7 +123,8 @@ def status(request):
         "role": "primary",
         "versioninfo": {"devpi-server": DEVPI_SERVER_COMPAT_VERSION,
                         "devpi-django": __version__},
-        "mirrors": selectors.mirror_statuses(viewer=viewer(request)),
+        "mirrors": selectors.mirror_statuses(read_identity(request),
+                                             viewer=read_identity(request)),
     }
     if _wants(request) == HTML:
         return web.status_page(request, result)
@@ -133,7 +135,8 @@ def status(request):
 def root(request):
     if request.method not in ("GET", "HEAD"):
         return _method_not_allowed(request)
-    configs = selectors.users_configs(viewer=viewer(request))
+    identity = read_identity(request)
+    configs = selectors.users_configs(identity, viewer=identity)
     if _wants(request) == JSON:
         return api_response(200, type="list:userconfig", result=configs)
     return web.root_page(request, configs)
@@ -149,7 +152,8 @@ def user_view(request, user):
                             result=selectors.user_config(account, viewer=actor))
     account = selectors.user_get(user)
     if request.method in ("GET", "HEAD"):
-        config = selectors.user_config(account, viewer=viewer(request))
+        identity = read_identity(request)
+        config = selectors.user_config(account, reader=identity, viewer=identity)
         if _wants(request) == JSON:
             return api_response(200, type="userconfig", result=config)
         return web.user_page(request, account, config)
@@ -184,8 +188,8 @@ def index_view(request, user, index):
                             result=selectors.index_config(ix, viewer=actor))
     if method in ("GET", "HEAD") and is_installer(request):
         return simple.installer_index(request, user, index)
-    ix = selectors.index_get(user, index)
     if method in ("GET", "HEAD"):
+        ix, _order = readable_index(request, user, index)
         wanted = _wants(request, (HTML, JSON, SIMPLE_JSON))
         if wanted == JSON:
             result = selectors.index_config(ix, viewer=actor)
@@ -193,8 +197,9 @@ def index_view(request, user, index):
                 result["projects"] = selectors.index_project_names(ix)
             return api_response(200, type="indexconfig", result=result)
         if wanted == SIMPLE_JSON:
-            return simple.index_list(request, ix)
+            return simple.index_list(request, ix, _order)
         return web.index_page(request, ix)
+    ix = selectors.index_get(user, index)
     if method == "PATCH":
         require(permissions.may_modify_index(actor, ix), request,
                 f"no permission to modify index {ix.fullname}")
@@ -213,6 +218,31 @@ def index_view(request, user, index):
     return _method_not_allowed(request)
 
 
+def _quarantine_links(versions: dict, status) -> dict:
+    """A quarantined project lists no files: its versions keep their
+    metadata, without ``+links``."""
+    if status is None or status.status != "quarantined":
+        return versions
+    return {version: {**data, "+links": []} for version, data in versions.items()}
+
+
+def _status_result(row) -> dict:
+    return {"status": row.status, "reason": row.reason}
+
+
+def _status_extra(status) -> dict | None:
+    """PEP 792's ``project-status`` beside devpi's envelope (devpi-client
+    reads only ``result``, whose keys are versions)."""
+    if status is None:
+        return None
+    data = {"status": status.status}
+    if status.reason:
+        data["reason"] = status.reason
+    if status.index:
+        data["index"] = status.index
+    return {"project-status": data}
+
+
 def _project_redirect(request, project: str):
     normalized = normalize_name(project)
     if normalized != project:
@@ -228,16 +258,26 @@ def project_view(request, user, index, project):
     if request.method in ("GET", "HEAD") and (is_installer(request) or _wants(
             request, (HTML, JSON, SIMPLE_JSON, SIMPLE_HTML)) in (SIMPLE_JSON, SIMPLE_HTML)):
         return simple.installer_project(request, user, index, project)
-    ix = selectors.index_get(user, index)
     actor = request_user(request)
     if request.method in ("GET", "HEAD"):
+        ix, _order = readable_index(request, user, index)
         if (response := _project_redirect(request, project)) is not None:
             return response
         versions = selectors.project_versions(ix, project, outside_url(request),
                                               ignore_bases="ignore_bases" in request.GET)
+        status = project_status.status_of(ix, normalize_name(project), _order,
+                                          request_state(request)[1])
+        versions = _quarantine_links(versions, status)
         if _wants(request) == JSON:
-            return api_response(200, type="projectconfig", result=versions)
-        return web.project_page(request, ix, project, versions)
+            return api_response(200, type="projectconfig", result=versions,
+                                extra=_status_extra(status))
+        return web.project_page(request, ix, project, versions, status)
+    ix = selectors.index_get(user, index)
+    if request.method == "PATCH":
+        row = project_status_services.project_status_set(
+            index=ix, project=project, data=read_json(request), user=actor)
+        return api_response(200, f"project {row.name} is {row.status} on {ix.fullname}",
+                            type="projectstatus", result=_status_result(row))
     if request.method == "DELETE":
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to delete project {project} on {ix.fullname}")
@@ -249,17 +289,22 @@ def project_view(request, user, index, project):
 
 @csrf_exempt
 def version_view(request, user, index, project, version):
-    ix = selectors.index_get(user, index)
     actor = request_user(request)
     if request.method in ("GET", "HEAD"):
+        ix, _order = readable_index(request, user, index)
         if (response := _project_redirect(request, project)) is not None:
             return response
         versions = selectors.project_versions(ix, project, outside_url(request))
         if version not in versions:
             raise NotFound(f"The version {version} of project {project} does not exist.")
+        status = project_status.status_of(ix, normalize_name(project), _order,
+                                          request_state(request)[1])
+        versions = _quarantine_links(versions, status)
         if _wants(request) == JSON:
-            return api_response(200, type="versiondata", result=versions[version])
+            return api_response(200, type="versiondata", result=versions[version],
+                                extra=_status_extra(status))
         return web.version_page(request, ix, project, version, versions[version])
+    ix = selectors.index_get(user, index)
     if request.method == "PATCH":
         require(permissions.may_delete_entries(actor, ix), request,
                 f"no permission to modify {project} {version} on {ix.fullname}")

@@ -63,16 +63,6 @@ def read_json_object(request) -> dict:
     return data
 
 
-def viewer(request):
-    """Who is looking, for what a page may reveal (credentials in a
-    ``mirror_url``): the API's user, else the browser session's."""
-    user = request_user(request)
-    if user is None:
-        session = getattr(request, "user", None)
-        user = session if session is not None and session.is_authenticated else None
-    return user
-
-
 def require(allowed: bool, request, message: str) -> None:
     """Refuse: 401 (with a Basic challenge) when anonymous, else 403."""
     if allowed:
@@ -80,6 +70,57 @@ def require(allowed: bool, request, message: str) -> None:
     if request_user(request) is None:
         raise Unauthorized(message)
     raise Forbidden(message)
+
+
+def read_identity(request):
+    """Who reads: the request's credentials (``X-Devpi-Auth``, Basic), else,
+    for GET and HEAD only, the web UI's session user, so that a browser
+    logged in at ``/+login`` reads the private indexes it may. The session is
+    looked at only when the credentials did not decide (no query otherwise)."""
+    user = request_user(request)
+    if user is None and request.method in ("GET", "HEAD"):
+        session = getattr(request, "user", None)
+        if session is not None and session.is_authenticated:
+            return session
+    return user
+
+
+def require_read(request, index, order=None) -> None:
+    """Refuse a read of ``index`` (with its resolution ``order``) unless
+    ``permissions.may_read`` allows it: 401 with a Basic challenge when
+    anonymous (pip and uv then use netrc, keyring or URL credentials), 403
+    for a logged-in user without the right."""
+    from .. import permissions
+
+    if order is None:
+        from ..resolution import resolution_order
+
+        order = resolution_order(index)
+    if not permissions.is_public(order):
+        # what follows is private: never kept by a shared cache (middleware)
+        request._devpi_private = True
+    user = request_user(request)
+    if permissions.may_read(user, index, order):
+        return
+    if user is None:
+        reader = read_identity(request)
+        if reader is not None and permissions.may_read(reader, index, order):
+            return
+        user = reader
+    if user is None:
+        raise Unauthorized(f"authentication required to read {index.fullname}")
+    raise Forbidden(f"user {user.username!r} may not read {index.fullname}")
+
+
+def readable_index(request, user: str, index: str):
+    """``(index, order)`` of ``user/index`` from the per-process order cache,
+    after the read check: no query beyond the serial a request reads anyway."""
+    from ..resolution import index_and_order
+    from ..wire import request_state
+
+    ix, order = index_and_order(user, index, request_state(request)[1])
+    require_read(request, ix, order)
+    return ix, order
 
 
 def root_prefix(request) -> str:

@@ -25,6 +25,7 @@ from .. import selectors
 from ..distribution.doczip import InvalidDocZip, member_path
 from ..errors import NotFound
 from ..storage import blob_storage, doc_key
+from .common import readable_index
 
 SANDBOX = ("sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox "
            "allow-modals allow-downloads")
@@ -68,9 +69,9 @@ def _relpath(relpath: str) -> str:
 @require_http_methods(["GET", "HEAD"])
 @xframe_options_sameorigin
 def doc_serve(request, user, index, project, version, relpath):
+    ix, _order = readable_index(request, user, index)
     if not relpath:
         return redirect(request.path.rstrip("/") + "/index.html")
-    ix = selectors.index_get(user, index)
     doczip = selectors.doczip_for_docs(ix, project, version)
     key, directory = _locate(request, doczip, relpath)
     if directory is not None:
@@ -102,9 +103,9 @@ def doc_serve(request, user, index, project, version, relpath):
 @require_http_methods(["GET", "HEAD"])
 def doc_view(request, user, index, project, version, relpath):
     """The web UI's documentation page: the files of ``+doc`` in a frame."""
+    ix, _order = readable_index(request, user, index)
     if not relpath:
         return redirect(request.path.rstrip("/") + "/index.html")
-    ix = selectors.index_get(user, index)
     doczip = selectors.doczip_for_docs(ix, project, version)
     key, directory = _locate(request, doczip, relpath)
     if directory is not None:

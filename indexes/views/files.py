@@ -7,15 +7,15 @@ from django.http import HttpResponse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import permissions, registry, selectors
+from .. import permissions, project_status, registry, selectors
 from ..blobresponse import IMMUTABLE, blob_response, download_headers
 from ..auth import request_user
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
 from ..negotiation import prefers_json
 from ..services import removal
-from ..wire import api_response
-from .common import force_requested, require
+from ..wire import api_response, request_state
+from .common import force_requested, readable_index, require
 
 def _api(response):
     """A JSON API reply from a +f URL: not a download."""
@@ -69,17 +69,22 @@ def serve(request, user, index, path):
 
 
 def _serve(request, user, index, path):
-    ix = selectors.index_get(user, index)
+    if request.method in ("GET", "HEAD", "POST"):
+        ix, order = readable_index(request, user, index)
+        project_status.check_file(order, path, request_state(request)[1])
+    else:
+        ix = selectors.index_get(user, index)
     if request.method == "DELETE":
-        file = selectors.release_file_by_path(ix, path)
+        # the right first: a refusal says nothing of whether the file exists
         require(permissions.may_delete_entries(request_user(request), ix), request,
-                f"no permission to delete {file.filename} on {ix.fullname}")
+                f"no permission to delete {path.rpartition('/')[2]} on {ix.fullname}")
+        file = selectors.release_file_by_path(ix, path)
         removal.release_file_delete(index=ix, file=file, force=force_requested(request, ix))
         return api_response(200, f"package {ix.fullname}/+f/{path!r} deleted")
+    if request.method not in ("GET", "HEAD", "POST"):
+        raise MethodNotAllowed(f"method {request.method} not allowed here")
     if request.method == "POST":
         return _post(request, ix, path)
-    if request.method not in ("GET", "HEAD"):
-        raise MethodNotAllowed(f"method {request.method} not allowed here")
     if ix.is_mirror:
         kind = kind_for(ix)
         if kind is None:

@@ -18,10 +18,10 @@ from ..distribution.names import normalize_name
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
 from ..negotiation import HTML, SIMPLE_HTML, SIMPLE_JSON, choose
-from ..resolution import index_and_order, resolution_order
+from ..resolution import resolution_order
 from ..wire import request_state
 from ..simple import cache, pages, render
-from .common import root_prefix
+from .common import readable_index, require_read, root_prefix
 
 OFFERS = (HTML, SIMPLE_HTML, SIMPLE_JSON)
 HTML_TYPE = "text/html; charset=utf-8"
@@ -62,7 +62,9 @@ def _not_modified_early(request, key: str) -> HttpResponse | None:
 
 
 def _index_and_order(request, user: str, index: str):
-    return index_and_order(user, index, request_state(request)[1])
+    """The index and its cached order, after the read check (no query for a
+    public order: ``permissions.may_read`` decides from the cached rows)."""
+    return readable_index(request, user, index)
 
 
 def index_list(request, index, order=None):
@@ -92,7 +94,7 @@ def project_page(request, index, project: str, order=None):
         return early
     page = cache.get(key)
     if page is None:
-        data = pages.project_page(index, normalized, order)
+        data = pages.project_page(index, normalized, order, request_state(request)[1])
         if data is None:
             raise NotFound(f"The project {project} does not exist.")
         body = (render.project_json(data, prefix) if wanted == SIMPLE_JSON
@@ -140,8 +142,10 @@ def simple_refresh(request, user, index, project):
     if request.method != "POST":
         raise MethodNotAllowed("use POST to refresh")
     ix = selectors.index_get(user, index)
+    order = resolution_order(ix)
+    require_read(request, ix, order)
     normalized = normalize_name(project)
-    for base in resolution_order(ix):
+    for base in order:
         kind = kind_for(base) if base.is_mirror else None
         if kind is not None:
             kind.invalidate(base, normalized)

@@ -23,13 +23,16 @@ from devpi_django import __version__
 from .. import permissions, search as search_selectors, selectors, web_selectors
 from ..audit import audit_record
 from ..auth import check_password_credentials
+from ..config import ANONYMOUS
 from ..errors import DevpiError, TooManyRequests
 from ..forms import IndexConfigForm, IndexCreateForm, LoginForm, TokenCreateForm, UserSettingsForm
-from ..models import Index
+from ..models import Index, ProjectStatus
+from ..project_status import STATUSES
+from ..services import project_status as project_status_services
 from ..services import indexes as index_services
 from ..services import tokens as token_services
 from ..services import users as user_services
-from .common import outside_url
+from .common import outside_url, read_identity
 
 METADATA_FIELDS = [
     ("author", "Author"), ("author_email", "Author email"), ("maintainer", "Maintainer"),
@@ -89,17 +92,46 @@ def index_page(request, index):
         "base_url": outside_url(request),
         "may_modify": permissions.may_modify_index(actor, index),
         "may_audit": permissions.may_read_audit(actor, index),
+        "readers": ", ".join(config.get("acl_read", [ANONYMOUS])) or "the owner and root",
     })
 
 
-def project_page(request, index, project, versions):
+def project_page(request, index, project, versions, status=None, *, form_error=None):
     rows = web_selectors.project_version_rows(index, project, versions)
     display = next((str(data["name"]) for data in versions.values() if data.get("name")),
                    project)
+    own = (ProjectStatus.objects.filter(index=index, name=project).first()
+           if status is not None else None)
     return render(request, "indexes/project.html", {
         "index": index, "project": project, "display_name": display, "versions": rows,
-        "base_url": outside_url(request),
+        "base_url": outside_url(request), "status": status,
+        "may_set_status": project_status_services.may_set_status(session_user(request), index),
+        "statuses": STATUSES, "own_status": own.status if own else "active",
+        "own_reason": own.reason if own else "",
     })
+
+
+@require_http_methods(["POST"])
+@csrf_protect
+def project_status_submit(request, user, index, project):
+    """The project page's status form (session user, CSRF): the same
+    service and validation as ``PATCH /<user>/<index>/<project>``."""
+    ix = selectors.index_get(user, index)
+    actor = session_user(request)
+    if actor is None:
+        return _login_redirect(request)
+    try:
+        row = project_status_services.project_status_set(
+            index=ix, project=project, user=actor,
+            data={"status": request.POST.get("status"),
+                  "reason": request.POST.get("reason", "")})
+    except DevpiError as exc:
+        if exc.status in (401, 403):
+            return _forbidden(request, exc.message)
+        return render(request, "indexes/forbidden.html",
+                      {"message": exc.message, "title": "Not changed"}, status=400)
+    messages.success(request, f"{row.name} is {row.status} on {ix.fullname}.")
+    return redirect(f"/{ix.fullname}/{row.name}")
 
 
 def _metadata_rows(data: dict) -> tuple[list, list]:
@@ -154,7 +186,8 @@ def status_page(request, result):
 @require_http_methods(["GET", "HEAD"])
 def search(request):
     query = request.GET.get("query", "").strip()
-    page = search_selectors.project_search(query=query, page=request.GET.get("page"))
+    page = search_selectors.project_search(query=query, page=request.GET.get("page"),
+                                           reader=read_identity(request))
     return render(request, "indexes/search.html", {
         "query": query, "page": page, "page_extra": urlencode({"query": query}) + "&"})
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from indexes import permissions, selectors
+from indexes import permissions, project_status, selectors
 from indexes.audit import AuditContext, audit_context
 from indexes.cli import current, getjson as getjson_mod, listing, procs, pypirc
 from indexes.cli import docs as cli_docs
@@ -34,6 +34,7 @@ from indexes.cli.specs import parse_release, parse_spec
 from indexes.distribution.names import normalize_name
 from indexes.errors import DevpiError, Forbidden, Invalid
 from indexes.services import indexes as index_services
+from indexes.services import project_status as project_status_services
 from indexes.services import removal as removal_services
 from indexes.services import tokens as token_services
 from indexes.services import users as user_services
@@ -48,6 +49,8 @@ VERBS = {
     "upload": "build the project here (python -m build) or take release files, and upload",
     "list": "list projects of the index, or the files of a project's versions",
     "remove": "remove a project, versions or one file from the index",
+    "project-status": "show or set a project's PEP 792 status (active, archived, deprecated, "
+                      "quarantined) on the index",
     "push": "copy a release with its files to another index or to a .pypirc repository",
     "test": "download a release over HTTP, run tox on it and post the report",
     "install": "pip install packages from the index (over HTTP)",
@@ -117,7 +120,8 @@ class Command(BaseCommand):
         p = verb("index", "Without options show an index (default: the current index). "
                           "'index NAME key=value ...' modifies it with devpi-client's items: "
                           "key=value sets, key+=value adds to a list, key-=value removes from "
-                          "a list, key-= resets to the default.")
+                          "a list, key-= resets to the default. acl_read=USER,:GROUP: makes an index "
+                          "private (readers: also limited by the bases; default :ANONYMOUS:).")
         group = p.add_mutually_exclusive_group()
         group.add_argument("-c", "--create", action="store_true", help="create an index")
         group.add_argument("--delete", action="store_true", help="delete an index")
@@ -177,6 +181,17 @@ class Command(BaseCommand):
         p.add_argument("--ignore-bases", dest="ignore_bases", action="store_true",
                        help="ignore releases from inherited bases")
         p.add_argument("spec", nargs="?", help="NAME, NAME==VERSION or e.g. 'NAME>=1.0'")
+
+        p = verb("project-status",
+                 "Without STATUS show the project's status on the index (its own, or the one "
+                 "it inherits). With STATUS set it, as the index owner or root (on a mirror "
+                 "index root only): archived refuses uploads; quarantined lists no files and "
+                 "refuses their downloads on the index and on every index that inherits "
+                 "from it; deprecated is informational; active is the default.")
+        p.add_argument("--index", default=None, help="index to act on (default: current)")
+        p.add_argument("--reason", default="", help="why (shown to installers and in the UI)")
+        p.add_argument("name", help="project name")
+        p.add_argument("status", nargs="?", help="active, archived, deprecated or quarantined")
 
         p = verb("remove", "Remove a project, the versions matching a spec, or a single file "
                            "(by URL) from the index itself, never from its bases. Asks for "
@@ -278,7 +293,7 @@ class Command(BaseCommand):
         acting = options.get("acting_user") or "root"
         try:
             with audit_context(AuditContext(actor=acting, via="manage.py")):
-                getattr(self, "do_" + options["verb"])(options)
+                getattr(self, "do_" + options["verb"].replace("-", "_"))(options)
         except DevpiError as exc:
             raise CommandError(exc.message) from None
         except OSError as exc:  # a file or directory the command could not use
@@ -481,7 +496,7 @@ class Command(BaseCommand):
 
     def do_getjson(self, options):
         data = getjson_mod.getjson(options["path"], current_index=current.current_index_name(),
-                                   base_url=server_url())
+                                   base_url=server_url(), reader=self.actor())
         self.line(json.dumps(data, indent=2, sort_keys=True))
 
     # -- upload, list, remove ----------------------------------------------------------
@@ -581,6 +596,8 @@ class Command(BaseCommand):
     def do_list(self, options):
         actor = self.actor()
         index = current.index_for(options["index"], acting=actor.username)
+        if not permissions.may_read(actor, index):
+            raise Forbidden(f"user {actor.username!r} may not read {index.fullname}")
         if not options["spec"]:
             for name in selectors.index_project_names(index):
                 self.line(name)
@@ -597,6 +614,26 @@ class Command(BaseCommand):
                         self.line(text)
         if hidden:
             self.line(f"{hidden} older versions not shown, use --all to see")
+
+    def do_project_status(self, options):
+        actor = self.actor()
+        index = current.index_for(options["index"], acting=actor.username)
+        if options["status"] is not None:
+            row = project_status_services.project_status_set(
+                index=index, project=options["name"], user=actor,
+                data={"status": options["status"], "reason": options["reason"]})
+            self.line(f"{row.name} on {index.fullname}: {row.status}"
+                      + (f" ({row.reason})" if row.reason else ""))
+            return
+        if not permissions.may_read(actor, index):
+            raise Forbidden(f"user {actor.username!r} may not read {index.fullname}")
+        status = project_status.status_of(index, normalize_name(options["name"]))
+        if status is None:
+            self.line(f"{normalize_name(options['name'])} on {index.fullname}: active")
+        else:
+            where = f" (set on {status.index})" if status.index != index.fullname else ""
+            self.line(f"{normalize_name(options['name'])} on {index.fullname}: {status.status}"
+                      + where + (f" ({status.reason})" if status.reason else ""))
 
     def do_remove(self, options):
         actor = self.actor()
