@@ -105,6 +105,8 @@ def secrets(client, root, blob_dir, tmp_path, settings):
         "url": ["no-such-page/"],
         "uidb64": ["MQ"],
         "token": ["set-password"],
+        # API tokens (/<user>/+tokens/<id>, the settings page's revoke form)
+        "token_id": ["0123abcd"],
     }
     forbidden = {"secretpkg", wheel.name, file.sha256, file.sha256[3:16], "internal use",
                  "secret docs", "mirrorsecret-2.0", doczip.sha256, "py311"}
