@@ -33,7 +33,10 @@ def _serve(request, *, user=None, index=None):
         raise Unauthorized(f"no permission to read {what}")
     if index is not None:
         index = selectors.index_get(user, index)
-    if not permissions.may_read_audit(actor, index):
+    # an index's trail also needs the right to read the index: an owner whose
+    # index inherits from a private base they cannot read sees neither
+    if not permissions.may_read_audit(actor, index) or (
+            index is not None and not permissions.may_read(actor, index)):
         raise Forbidden(f"no permission to read {what}")
     query = request.GET
     page = audit_events(index=index.fullname if index is not None else None,
