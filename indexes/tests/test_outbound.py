@@ -39,9 +39,14 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # connections cut on purpose (deadlines, caps) are expected here
+
+
 @pytest.fixture
 def peer():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.hits, server.routes = [], {}
     thread = threading.Thread(target=server.serve_forever, daemon=True)
