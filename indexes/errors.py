@@ -3,11 +3,16 @@
 
 
 class DevpiError(Exception):
+    """``json=True``: the reply is devpi's JSON ``{"message"}`` whatever the
+    client accepts, where devpi answers with JSON for everyone (a refused tox
+    result, a mirror file that could not be fetched)."""
+
     status = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, json: bool = False):
         super().__init__(message)
         self.message = message
+        self.json = json
 
 
 class Invalid(DevpiError):

@@ -31,7 +31,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..models import DocZip, Index, Release
 from ..storage import blob_put, blob_storage, doc_key, doc_marker_key
 from ..wire import serial_bump
-from .uploads import UploadForm, _release_for, check_size, log_entry
+from .uploads import UploadForm, _release_for, check_size, log_entry, overwrite_log
 
 DEFAULT_MAX_FILES = 10_000
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -163,6 +163,8 @@ def doczip_store(*, index: Index, release: Release, sha256: str, size: int,
                 raise Conflict(f"{row.filename} already exists in non-volatile index")
             if row is None:
                 row = DocZip(release=release, index=index)
+            else:
+                log = overwrite_log(row.log) + list(log)
             row.filename = filename
             row.sha256 = sha256
             row.size = size
