@@ -85,6 +85,11 @@ def users_configs() -> dict[str, dict]:
 
 
 def index_project_names(index: Index) -> list[str]:
+    """The index's own projects (not its bases'); a mirror's are what its
+    kind knows of the upstream's list, as devpi lists them."""
+    kind = kind_for(index) if index.is_mirror else None
+    if kind is not None:
+        return sorted(kind.project_names(index)[0])
     return sorted(Project.objects.filter(index=index).values_list("name", flat=True))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 
@@ -102,7 +102,7 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
     except UnicodeDecodeError:
         raise MalformedPage("page is not UTF-8") from None
     if "<" not in text:
-        raise MalformedPage("page is not HTML")
+        return []  # as pip and devpi: whatever the content type, no anchors is no files
     parser = _AnchorParser()
     try:
         parser.feed(text)
@@ -115,7 +115,7 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
         if not href:
             continue
         url, fragment = urldefrag(urljoin(page_url, href))
-        filename = url.rsplit("/", 1)[-1]
+        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])  # pkg-1%212017.4 -> pkg-1!2017.4
         if not _safe_filename(filename):
             continue
         sha256 = fragment[len("sha256="):] if fragment.startswith("sha256=") else ""
