@@ -105,11 +105,11 @@ def check_digests(form: UploadForm, digests: Digests) -> None:
             raise Invalid(f"{field} does not match the uploaded content")
 
 
-def check_size(size: int) -> None:
+def check_size(size: int, *, allow_empty: bool = False) -> None:
     limit = settings.DEVPI["MAX_UPLOAD_BYTES"]
     if size > limit:
         raise TooLarge(f"file of {size} bytes is larger than the limit of {limit} bytes")
-    if size == 0:
+    if size == 0 and not allow_empty:
         raise Invalid("uploaded file is empty")
 
 
