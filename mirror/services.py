@@ -119,6 +119,8 @@ def mirror_project_page(index: Index, name: str, *, force: bool = False) -> Kind
     """The project's page from cache, fetched from upstream when missing or
     expired. One fetch per project at a time: others wait for it."""
     name = normalize_name(name)
+    if not index.config.get("mirror_url"):
+        return None  # a mirror without an upstream (yet) has no projects
     cached = _cached(index, name)
     if cached is not None and not force and _is_fresh(index, cached.fetched_at):
         return _as_page(index, cached, stale=False)
@@ -518,7 +520,7 @@ def mirror_project_names(index: Index) -> tuple[list[str], bool]:
     the mirror has never had a list does the request wait for that fetch,
     up to the mirror timeout (as devpi), so a small upstream is listed in
     full at once; a slower one answers incomplete."""
-    if index.config.get("mirror_no_project_list"):
+    if index.config.get("mirror_no_project_list") or not index.config.get("mirror_url"):
         return _known_names(index), True
     row = _list_row(index)
     if row is None or not _is_fresh(index, row.fetched_at):
@@ -593,6 +595,8 @@ def mirror_project_list_refresh(index_id: int) -> int | None:
     """Fetch and store the upstream's project list; returns its size, or
     None when another process is already at it."""
     index = Index.objects.select_related("owner").get(pk=index_id)
+    if not index.config.get("mirror_url"):
+        return None
     key = f"mirror-list:{index.id}"
     token = lease_acquire(key, 1800)
     if token is None:
