@@ -81,3 +81,13 @@ def test_prefetch_stores_newest_matching(mirror, upstream):
     assert result == {"demo<2": [newest.name], "nope==1": []}
     assert services.mirror_status(mirror)["cached_files"] == 1
     assert Index.objects.get(pk=mirror.pk).type == "mirror"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://127.0.0.1:8080/pkg/pkg-1.0.zip", "http_127.0.0.1_8080_pkg"),
+    ("https://files.example/a/b%20c/x-1.0.tar.gz?q=1", "https_files.example_a_b_20c"),
+    ("http://[::1]:9/x-1.0.zip", "http____1__9"),
+])
+def test_external_dir_as_devpi_names_it(url, expected):
+    """devpi's +e directory: scheme, host, port and path joined by "_", anything else "_"."""
+    assert services.external_dir(url) == expected
