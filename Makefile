@@ -7,7 +7,7 @@ export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
 
-.PHONY: install browser-deps serve init test test-postgres test-fast bench bench-smoke clean
+.PHONY: install browser-deps serve init test test-postgres test-devpi-client test-fast bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ serve: init
 
 test: install browser-deps
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
+
+# devpi-client 7.3's own suite (150 tests that talk to a server) against a fresh server on a
+# free port; fails unless all 150 pass. About 5 minutes; its venvs go under /tmp/dcsuite.
+test-devpi-client: install
+	.ci/test-devpi-client
 
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client"

@@ -87,14 +87,15 @@ AUTHENTICATION_BACKENDS = env.AUTHENTICATION_BACKENDS
 
 AUTH_PASSWORD_VALIDATORS = []  # devpi's API accepts any password, even ""
 
-# Django's default list, plus the scheme of devpi-server's oldest exports.
-# New passwords use the first; argon2 (devpi-server 4.2 and later) and the
-# old salted sha256 verify imported users (indexes.importexport) and are
-# replaced by the first at their next successful login.
+# New passwords use the first: argon2id with devpi-server's parameters, so
+# exported hashes work on a devpi-server again and imported ones are kept as
+# they are. The others verify what older setups and devpi-server's oldest
+# exports hold (indexes.importexport) and are replaced by the first at the
+# user's next successful login.
 PASSWORD_HASHERS = [
+    "indexes.hashers.DevpiArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "indexes.hashers.DevpiSaltedSHA256PasswordHasher",

@@ -234,8 +234,6 @@ def build_config(
             messages.append(exc.message)
     if messages:
         raise Invalid(", ".join(messages))
-    if index_type == "mirror" and not config.get("mirror_url"):
-        raise Invalid("'mirror_url' is required for a mirror index")
     if index_type == "stage":
         config["bases"] = validate_bases(fullname, config.get("bases", []), get_bases)
     for key in ("title", "description", "mirror_web_url_fmt"):

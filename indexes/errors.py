@@ -3,12 +3,17 @@
 
 
 class DevpiError(Exception):
+    """``json=True``: the reply is devpi's JSON ``{"message"}`` whatever the
+    client accepts, where devpi answers with JSON for everyone (a refused tox
+    result, a mirror file that could not be fetched)."""
+
     status = 400
 
-    def __init__(self, message: str, *, retry_after: int | None = None):
+    def __init__(self, message: str, *, retry_after: int | None = None, json: bool = False):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after  # seconds, sent as Retry-After
+        self.json = json
 
 
 class Invalid(DevpiError):

@@ -1,4 +1,12 @@
-"""Password hashes from devpi-server that Django has no hasher for.
+"""Password hashes that devpi-server and devpi-django both verify.
+
+``DevpiArgon2PasswordHasher`` comes first in ``PASSWORD_HASHERS``: new
+passwords get argon2id with the parameters devpi-server 6 uses (passlib on
+argon2-cffi's defaults: t=3, m=64 MiB, p=4, 32-byte hash), so an exported
+hash keeps working when it goes back to a devpi-server, and hashes imported
+from devpi-server are not re-hashed at the first login here.
+
+devpi-server's oldest exports hold a scheme Django has no hasher for:
 
 devpi-server before 4.2 (2016) stored ``pwsalt`` and ``pwhash`` =
 sha256(salt + password) in hex; later versions re-hashed them with argon2 at
@@ -7,9 +15,9 @@ keep logging in with them: the hasher below only verifies, and Django
 re-hashes the password with the preferred hasher at the first successful
 login (its ``must_update`` always answers yes).
 
-argon2 hashes (devpi-server 4.2 and later, through passlib) need no code of
-ours: they are Django's ``Argon2PasswordHasher`` format minus its
-``argon2`` prefix (see ``indexes.importexport.passwords``).
+argon2 hashes (devpi-server 4.2 and later, through passlib) are Django's
+``Argon2PasswordHasher`` format minus its ``argon2`` prefix (see
+``indexes.importexport.mapping``).
 """
 
 from __future__ import annotations
@@ -18,8 +26,30 @@ import base64
 import hashlib
 import secrets
 
-from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
+from django.contrib.auth.hashers import Argon2PasswordHasher, BasePasswordHasher, mask_hash
 from django.utils.crypto import constant_time_compare
+
+
+class DevpiArgon2PasswordHasher(Argon2PasswordHasher):
+    """Django's argon2 hasher (``argon2$argon2id$...``, the same algorithm
+    name, so it replaces Django's in the list) with devpi-server's
+    parameters. Its PHC string minus the ``argon2`` prefix is devpi's
+    ``pwhash``."""
+
+    time_cost = 3
+    memory_cost = 65536
+    parallelism = 4
+    MIN_SALT_BYTES = 16  # devpi's salts: 16 random bytes, 128 bits
+
+    def must_update(self, encoded: str) -> bool:
+        """Re-hash only for other parameters or a short salt. Django's own
+        test reads a salt as characters of its alphabet and would re-hash
+        every devpi salt (16 random bytes carry the 128 bits it asks for)."""
+        decoded = self.decode(encoded)
+        current = decoded["params"]
+        wanted = self.params()
+        wanted.salt_len = current.salt_len
+        return current != wanted or current.salt_len < self.MIN_SALT_BYTES
 
 
 class DevpiSaltedSHA256PasswordHasher(BasePasswordHasher):

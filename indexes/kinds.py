@@ -23,6 +23,10 @@ class IndexKind(Protocol):
     def serve_file(self, request, index, path: str):
         """An HTTP response for ``+f/<path>`` on this index."""
 
+    def serve_external_file(self, request, index, path: str):
+        """An HTTP response for ``+e/<path>``: a file whose upstream link
+        carries no hash (devpi's URL for those)."""
+
     def invalidate(self, index, project: str) -> None:
         """Forget what is cached of ``project`` (devpi's refresh)."""
 

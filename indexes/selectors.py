@@ -108,6 +108,11 @@ def users_configs(reader=EVERYTHING, *, viewer=None) -> dict[str, dict]:
 
 
 def index_project_names(index: Index) -> list[str]:
+    """The index's own projects (not its bases'); a mirror's are what its
+    kind knows of the upstream's list, as devpi lists them."""
+    kind = kind_for(index) if index.is_mirror else None
+    if kind is not None:
+        return sorted(kind.project_names(index)[0])
     return sorted(Project.objects.filter(index=index).values_list("name", flat=True))
 
 
@@ -174,10 +179,22 @@ def _mirror_version_data(project: str, page, base_url: str) -> dict[str, dict]:
     return result
 
 
+def _add_version(result: dict[str, dict], version: str, data: dict) -> None:
+    """The first index along the order that has ``version`` provides it; the
+    same version on later indexes is listed under ``+shadowing``, as devpi
+    does (``devpi list`` shows those files too)."""
+    first = result.get(version)
+    if first is None:
+        result[version] = data
+    else:
+        first.setdefault("+shadowing", []).append(data)
+
+
 def project_versions(index: Index, project: str, base_url: str, *,
                      ignore_bases: bool = False) -> dict[str, dict]:
     """devpi's projectconfig: {version: versiondata}; the first index along
-    the resolution order that has a version provides it."""
+    the resolution order that has a version provides it, the others' copies
+    are its ``+shadowing`` list."""
     name = normalize_name(project)
     candidates, projects = project_candidates(index, name, ignore_bases=ignore_bases)
     project_ids = list(projects)
@@ -206,13 +223,12 @@ def project_versions(index: Index, project: str, base_url: str, *,
                 continue
             found = True
             for version, data in _mirror_version_data(name, page, base_url).items():
-                result.setdefault(version, data)
+                _add_version(result, version, data)
             continue
         for release in releases.get(ix.id, []):
-            if release.version not in result:
-                result[release.version] = version_data(
-                    release, files[release.id], ix, base_url, doczip=doczips.get(release.id),
-                    extra_links=extra)
+            _add_version(result, release.version, version_data(
+                release, files[release.id], ix, base_url, doczip=doczips.get(release.id),
+                extra_links=extra))
     if not found:
         if error is not None:
             raise error

@@ -37,6 +37,8 @@ urlpatterns = [
             simple.simple_project, name="simple-project"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+f/(?P<path>.+)$", files.serve,
             name="file"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+e/(?P<path>.+)$", files.serve_external,
+            name="external-file"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)"
             r"/\+doc/(?P<relpath>.*)$", docs.doc_serve, name="doc"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)"

@@ -54,10 +54,11 @@ def api_response(status: int = 200, message: str | None = None, *, type: str | N
 def error_response(request, error: DevpiError) -> HttpResponse:
     """A domain error: JSON ``{"message"}`` with the standard reason phrase for
     API clients (devpi-client prints both), else text with the message as the
-    reason phrase (twine and setuptools show it)."""
+    reason phrase (twine and setuptools show it). Errors raised with
+    ``json=True`` are JSON for every client, as devpi's are there."""
     # credentials in URLs (a mirror_url's) never reach an error reply
     status, message = error.status, redact_text(error.message)
-    if prefers_json(request.META.get("HTTP_ACCEPT")):
+    if error.json or prefers_json(request.META.get("HTTP_ACCEPT")):
         response = json_response({"message": message}, status=status)
     else:
         response = HttpResponse(f"{status} {message}\n", status=status,

@@ -15,6 +15,9 @@ class MirrorKind:
     def serve_file(self, request, index, path):
         return services.mirror_serve_file(request, index, path)
 
+    def serve_external_file(self, request, index, path):
+        return services.mirror_serve_external(request, index, path)
+
     def invalidate(self, index, project):
         services.mirror_project_invalidate(index, project)
 

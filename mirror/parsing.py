@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from indexes.distribution.filenames import (LEGACY_SUFFIXES, SDIST_SUFFIXES, InvalidFilename,
                                             check_plain_filename, parse_filename)
@@ -165,7 +165,7 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
     except UnicodeDecodeError:
         raise MalformedPage("page is not UTF-8") from None
     if "<" not in text:
-        raise MalformedPage("page is not HTML")
+        return []  # as pip and devpi: whatever the content type, no anchors is no files
     parser = _AnchorParser()
     try:
         parser.feed(text)
@@ -179,9 +179,9 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
             continue
         try:
             url, fragment = urldefrag(urljoin(page_url, href))
+            filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])  # pkg-1%212017.4 -> pkg-1!2017.4
         except ValueError:  # e.g. "Invalid IPv6 URL": not a link we can follow
             continue
-        filename = url.rsplit("/", 1)[-1]
         if not _safe_filename(filename):
             continue
         algorithm, _, value = fragment.partition("=")

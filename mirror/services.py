@@ -6,11 +6,15 @@ list fetched in the background, stale data served when the upstream fails.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
+import re
 import tempfile
 import threading
+import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
@@ -59,8 +63,10 @@ def _is_fresh(index: Index, fetched_at) -> bool:
     return fetched_at is not None and (timezone.now() - fetched_at).total_seconds() < _expiry(index)
 
 
-def _upstream_error(error: upstream.UpstreamError):
-    return GatewayTimeout(error.message) if error.status == 504 else BadGateway(error.message)
+def _upstream_error(error: upstream.UpstreamError, *, json: bool = False):
+    if error.status == 504:
+        return GatewayTimeout(error.message, json=json)
+    return BadGateway(error.message, json=json)
 
 
 def _record_contact(index: Index, error: str = "") -> None:
@@ -77,10 +83,23 @@ def _record_contact(index: Index, error: str = "") -> None:
 
 # -- project pages -----------------------------------------------------------
 
+def external_dir(url: str) -> str:
+    """devpi's directory of a file whose upstream link has no hash: its URL's
+    scheme, host, port and path (without the file name) in one segment,
+    ``http://127.0.0.1:8080/pkg/x-1.0.zip`` -> ``http_127.0.0.1_8080_pkg``."""
+    parts = urlsplit(url)
+    segments = [parts.scheme, parts.netloc, *parts.path.split("/")[:-1]]
+    return re.sub(r"[^a-zA-Z0-9_.-]", "_", "_".join(s for s in segments if s))
+
+
 def _file_path(index: Index, link: dict) -> str:
+    """Where the mirror serves a file: ``+f/<h[:3]>/<h[3:16]>/<name>`` by the
+    upstream's sha256, ``+e/<external_dir>/<name>`` without one (as devpi)."""
     sha256 = link["sha256"]
-    if not sha256 or index.config.get("mirror_use_external_urls"):
+    if index.config.get("mirror_use_external_urls"):
         return link["url"]
+    if not sha256:
+        return f"{index.fullname}/+e/{external_dir(link['url'])}/{link['filename']}"
     return f"{index.fullname}/+f/{sha256[:3]}/{sha256[3:16]}/{link['filename']}"
 
 
@@ -109,6 +128,8 @@ def mirror_project_page(index: Index, name: str, *, force: bool = False) -> Kind
     """The project's page from cache, fetched from upstream when missing or
     expired. One fetch per project at a time: others wait for it."""
     name = normalize_name(name)
+    if not index.config.get("mirror_url"):
+        return None  # a mirror without an upstream (yet) has no projects
     cached = _cached(index, name)
     if cached is not None and not force and _is_fresh(index, cached.fetched_at):
         return _as_page(index, cached, stale=False)
@@ -157,6 +178,13 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
         MirrorProject.objects.filter(pk=cached.pk).update(fetched_at=now, last_error="")
         cached.fetched_at = now
         return _as_page(index, cached, stale=False)
+    if page.status == 404 and cached is not None and cached.exists:
+        # as devpi: a project that vanished upstream keeps its cached links
+        # (resilient against upstream mishaps); they are served as stale
+        message = f"not found upstream: {upstream.project_url(config['mirror_url'], name)}"
+        MirrorProject.objects.filter(pk=cached.pk).update(
+            fetched_at=now, last_error=message, last_error_at=now)
+        return _as_page(index, cached, stale=True)
     if page.status == 404:
         values = {"exists": False, "links": [], "versions": [], "fetched_at": now, "etag": "",
                   "last_modified": "", "serial": None, "last_error": ""}
@@ -225,6 +253,47 @@ def _find_link(index: Index, filename: str, prefix: str) -> tuple[str, dict]:
     if link is None:
         raise NotFound(f"no such file {filename!r} on {index.fullname}")
     return project, link
+
+
+def mirror_serve_external(request, index: Index, path: str):
+    """A file whose upstream link carries no hash, at ``+e/<dir>/<name>``:
+    fetched on first request, kept under the sha256 of what arrived."""
+    dirname, _, filename = path.rpartition("/")
+    if not dirname or "/" in dirname or not filename:
+        raise NotFound(f"no such file {path!r}", json=True)
+    project = _project_of(index, filename)
+
+    def find(cached):
+        for link in cached.links if cached is not None else ():
+            if (link["filename"] == filename and not link["sha256"]
+                    and external_dir(link["url"]) == dirname):
+                return link
+        return None
+
+    link = find(_cached(index, project)) if project else None
+    if link is None and project:
+        mirror_project_page(index, project)
+        link = find(_cached(index, project))
+    if link is None:
+        raise NotFound(f"no such file {path!r} on {index.fullname}", json=True)
+    stored = _stored_for(index, link)
+    if stored is not None:
+        return _serve_stored(request, stored)
+    if request.method == "HEAD":
+        return HttpResponse(b"", content_type=content_type_for(filename))
+    return _download(request, index, project, link)
+
+
+def _stored_for(index: Index, link: dict) -> MirrorFile | None:
+    if link["sha256"]:
+        return _stored(index, link["filename"], link["sha256"])
+    return MirrorFile.objects.filter(index=index, filename=link["filename"],
+                                     url=link["url"]).first()
+
+
+def _file_lease_key(index: Index, link: dict) -> str:
+    ident = link["sha256"] or "url-" + hashlib.sha256(link["url"].encode()).hexdigest()
+    return f"mirror-file:{index.id}:{ident}"
 
 
 def _serve_stored(request, stored: MirrorFile):
@@ -311,21 +380,24 @@ def _metadata_from_stored_wheel(index: Index, project: str, link: dict) -> Mirro
 
 def _download(request, index: Index, project: str, link: dict):
     """Stream an uncached file to the client while storing it; one upstream
-    download per file however many clients ask at once."""
+    download per file however many clients ask at once. The response starts
+    only once the first block is in: a small file is verified whole before
+    any header goes out, so a bad one is a clean 502. After a file failed
+    its hash, the next request fetches and verifies it before answering."""
     sha256, filename = link["sha256"], link["filename"]
-    key = f"mirror-file:{index.id}:{sha256}"
+    key = _file_lease_key(index, link)
     content_type = content_type_for(filename)
     token = lease_acquire(key, LEASE_TTL)
     if token is None:
         lease_wait(key, timeout=_lease_wait_seconds())
-        stored = _stored(index, filename, sha256)
+        stored = _stored_for(index, link)
         if stored is not None:
             return _serve_stored(request, stored)
         token = lease_acquire(key, LEASE_TTL)
         if token is None:
             raise ServiceUnavailable(f"{filename} is being fetched from upstream, "
                                      f"try again shortly", retry_after=RETRY_AFTER)
-    stored = _stored(index, filename, sha256)
+    stored = _stored_for(index, link)
     if stored is not None:
         lease_release(key, token)
         return _serve_stored(request, stored)
@@ -335,22 +407,47 @@ def _download(request, index: Index, project: str, link: dict):
         lease_release(key, token)
         _record_contact(index, error.message)
         if error.status == 404:
-            raise NotFound(error.message) from None
-        raise _upstream_error(error) from None
-    streaming = StreamingHttpResponse(
-        _relay(index, project, link, response, key, token), content_type=content_type)
-    length = response.headers.get("Content-Length", "")
+            raise NotFound(error.message, json=True) from None
+        raise _upstream_error(error, json=True) from None
+    relay = _relay(index, project, link, response, key, token)
+    try:
+        if _failed_before(index, project, link):
+            for _chunk in relay:
+                pass
+            stored = _stored_for(index, link)
+            if stored is None:  # pragma: no cover - the relay stores or raises
+                raise BadGateway(f"error storing {link['url']}", json=True)
+            return _serve_stored(request, stored)
+        first = next(relay, b"")
+    except MirrorIntegrityError as exc:
+        raise BadGateway(str(exc), json=True) from None
+    streaming = StreamingHttpResponse(itertools.chain([first], relay), content_type=content_type)
+    length = response.headers.get("Content-Length")
     if length and length.isdigit():
         streaming["Content-Length"] = length
-    streaming["ETag"] = f'"{sha256}"'
+    if sha256:
+        streaming["ETag"] = f'"{sha256}"'
     streaming["Cache-Control"] = IMMUTABLE
     return streaming
+
+
+def _failed_before(index: Index, project: str, link: dict) -> bool:
+    """Whether the last fetch of this file failed its hash (noted on the
+    project's cached page until the page is next refreshed)."""
+    cached = _cached(index, project)
+    return bool(cached is not None and cached.last_error
+                and cached.last_error == _mismatch_message(link["url"]))
+
+
+def _mismatch_message(url: str) -> str:
+    return f"error sha256 mismatch getting {url}: discarded"
 
 
 def _relay(index: Index, project: str, link: dict, response, key: str, token: str):
     """Yield the upstream bytes, hashing and writing them; the last chunk is
     held back until the sha256 matched, so a client never receives a whole
-    bad file: on a mismatch the connection is cut before the end."""
+    bad file: on a mismatch the connection is cut before the end. A link
+    without a hash (``+e``) is kept under the sha256 of what arrived."""
     url, expected = link["url"], link["sha256"]
     tmp_dir = os.path.join(settings.DATA_DIR, "tmp")
     os.makedirs(tmp_dir, exist_ok=True)
@@ -376,17 +473,20 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
                 message = f"error {exc.__class__.__name__} getting {url}"
                 _record_contact(index, message)
                 raise MirrorIntegrityError(message) from None
-            if digest.hexdigest() != expected:
-                message = f"error sha256 mismatch getting {url}: discarded"
+            actual = digest.hexdigest()
+            if expected and actual != expected:
+                message = _mismatch_message(url)
                 log.error("mirror %s: %s", index.fullname, message)
                 _record_contact(index, message)
+                MirrorProject.objects.filter(index=index, name=project).update(
+                    last_error=message, last_error_at=timezone.now())
                 raise MirrorIntegrityError(message)
             tmp.flush()
-            blob_put(tmp, expected)
+            blob_put(tmp, actual)
             try:
                 with transaction.atomic():
                     MirrorFile.objects.get_or_create(
-                        index=index, filename=link["filename"], sha256=expected,
+                        index=index, filename=link["filename"], sha256=actual,
                         defaults={"project": project, "size": size, "url": url})
             except IntegrityError:
                 pass
@@ -429,22 +529,54 @@ def mirror_fetch_file(index: Index, project: str, link: dict) -> bool:
 
 def mirror_project_names(index: Index) -> tuple[list[str], bool]:
     """Names of the upstream's list (when fetched) plus those cached here.
-    Never waits for the upstream: a missing or expired list is refreshed in
-    the background."""
-    known = set(MirrorProject.objects.filter(index=index, exists=True)
-                .values_list("name", flat=True))
-    if index.config.get("mirror_no_project_list"):
-        return sorted(known), True
-    row = MirrorProjectList.objects.filter(index=index).only(
-        "names", "fetched_at", "last_attempt").first()
+    A missing or expired list is refreshed in the background. Only while
+    the mirror has never had a list does the request wait for that fetch,
+    up to the mirror timeout (as devpi), so a small upstream is listed in
+    full at once; a slower one answers incomplete."""
+    if index.config.get("mirror_no_project_list") or not index.config.get("mirror_url"):
+        return _known_names(index), True
+    row = _list_row(index)
     if row is None or not _is_fresh(index, row.fetched_at):
         retry_at = row.last_attempt + LIST_RETRY_DELAY if row and row.last_attempt else None
         if retry_at is None or timezone.now() >= retry_at:
+            started = timezone.now()
             mirror_project_list_schedule(index)
+            if row is None or row.fetched_at is None:
+                row = _list_wait(index, started, upstream.timeouts()[1])
+    known = set(_known_names(index))
     if row is None or row.fetched_at is None:
         return sorted(known), False
     names = set(row.names.split("\n")) if row.names else set()
     return sorted(names | known), True
+
+
+def _known_names(index: Index) -> list[str]:
+    return sorted(MirrorProject.objects.filter(index=index, exists=True)
+                  .values_list("name", flat=True))
+
+
+def _list_row(index: Index) -> MirrorProjectList | None:
+    return MirrorProjectList.objects.filter(index=index).only(
+        "names", "fetched_at", "last_attempt", "last_error").first()
+
+
+def _list_wait(index: Index, started, timeout: float) -> MirrorProjectList | None:
+    """The list row once the fetch started at ``started`` has finished
+    (fetched or failed), or as it is after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        row = _list_row(index)
+        if row is not None and row.fetched_at is not None:
+            return row
+        attempted = row is not None and row.last_attempt is not None \
+            and row.last_attempt >= started
+        if attempted and not lease_held(f"mirror-list:{index.id}"):
+            return row  # that attempt is over, and failed
+        if time.monotonic() >= deadline:
+            return row
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.25)
 
 
 def mirror_project_list_schedule(index: Index) -> None:
@@ -476,6 +608,8 @@ def mirror_project_list_refresh(index_id: int) -> int | None:
     """Fetch and store the upstream's project list; returns its size, or
     None when another process is already at it."""
     index = Index.objects.select_related("owner").get(pk=index_id)
+    if not index.config.get("mirror_url"):
+        return None
     key = f"mirror-list:{index.id}"
     token = lease_acquire(key, 1800)
     if token is None:

@@ -246,24 +246,45 @@ def test_devpi_server_export_into_devpi_django_and_back(devpi_bin, tmp_path):
         with zipfile.ZipFile(io.BytesIO(requests.get(doc_link["href"], timeout=30).content)) as zf:
             assert b"simpy documentation" in zf.read("index.html")
 
+        # a user made here, and one whose hash devpi-server cannot verify (PBKDF2, as an
+        # older deployment of devpi-django wrote them)
+        assert django.api("PUT", "/dora", {"password": "dora-pw"}).status_code == 201
+        assert login(django.url, "dora", "dora-pw") == 200
+        assert django.api("PUT", "/erin", {"password": "erin-pw"}).status_code == 201
+        shell = manage(django.env, "shell", "-c", (
+            "from django.contrib.auth import get_user_model; "
+            "from django.contrib.auth.hashers import make_password; "
+            "get_user_model().objects.filter(username='erin').update("
+            "password=make_password('erin-pw', hasher='pbkdf2_sha256'))"))
+        assert shell.returncode == 0, shell.stderr
+
         # -- back out of devpi-django, into a fresh devpi-server ------------------------------
         back = tmp_path / "django-export"
         exported = manage(django.env, "devpi", "export", back)
         assert exported.returncode == 0, exported.stdout + exported.stderr
         assert "release files: 4" in exported.stdout
         assert "tox results: 1" in exported.stdout and "doc zips: 1" in exported.stdout
-        # who logged in here has a new hash that devpi-server cannot verify: reported;
-        # carol never did, and keeps her devpi-server (argon2) hash
-        for user in ("root", "packages", "alice"):
-            assert f"user {user}: password hash scheme 'pbkdf2_sha256'" in exported.stdout
-        assert "user carol:" not in exported.stdout
+        # logging in here kept devpi's argon2 hashes (argon2 comes first here too); only
+        # erin's cannot go back: a random argon2 hash, and the report names her
+        assert "user erin: password hash scheme 'pbkdf2_sha256'" in exported.stdout
+        assert "devpi-passwd" in exported.stdout
+        for user in ("root", "packages", "alice", "carol", "dora"):
+            assert f"user {user}:" not in exported.stdout, exported.stdout
+        exported_users = json.loads((back / "dataindex.json").read_text())["users"]
+        assert all(u.get("pwhash", "").startswith("$argon2") for u in exported_users.values())
         new.tool("devpi-import", "--no-root-pypi", back)
         new.start()
         users = new.get("/")
-        assert {"root", "packages", "alice", "carol"} <= set(users)
+        assert {"root", "packages", "alice", "carol", "dora", "erin"} <= set(users)
         assert users["carol"]["title"] == "Carol"
         assert users["packages"]["email"] == "packaging@company.com"
-        assert login(new.url, "carol", PASSWORDS["carol"]) == 200
+        # every user keeps their password on the restored devpi-server; nobody gets in with
+        # an empty one (devpi-import gives a user without a hash an empty password)
+        for user, password in {**PASSWORDS, "dora": "dora-pw"}.items():
+            assert login(new.url, user, password) == 200, user
+        for user in users:
+            assert login(new.url, user, "") == 401, user
+        assert login(new.url, "erin", "erin-pw") == 401  # until devpi-passwd erin
         for name, config in (("stable", stable), ("develop", develop)):
             there = new.get(f"/packages/{name}")
             for key in ("bases", "volatile", "acl_upload", "acl_toxresult_upload",

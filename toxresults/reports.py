@@ -10,6 +10,10 @@ Two shapes are read, both ``{"reportversion": "1", "toxversion", "platform",
 - devpi's historical format (tox 1-3): the same lists with ``retcode`` as a
   string (``"0"``), and ``setup``/``test``/``python`` each optional.
 
+Any other JSON object is accepted too (devpi stores whatever object it is
+given); it then has no environments to summarise. Keys tox writes are
+checked whenever they are present.
+
 The summary follows devpi-client (``devpi list -t``): a command failed when
 its ``retcode`` is neither null nor 0; no setup commands is "no setup was
 performed", no test commands is "no tests were run".
@@ -154,18 +158,20 @@ def _env(name: str, env, where: str) -> EnvSummary:
 
 
 def check_report(data) -> ReportSummary:
-    """Summarise a decoded report, or ``InvalidReport`` saying what is wrong."""
+    """Summarise a decoded report, or ``InvalidReport`` saying what is wrong.
+
+    As devpi, any JSON object is a tox result (devpi stores what it is given);
+    the keys tox writes are checked when present, so a report that names a
+    host, platform or test environments has them in the right shape."""
     if not isinstance(data, dict):
         raise InvalidReport("tox report must be a JSON object")
     testenvs = data.get("testenvs")
     if testenvs is None:
-        raise InvalidReport("tox report has no testenvs")
+        testenvs = {}
     if not isinstance(testenvs, dict):
         raise InvalidReport("testenvs of the tox report must be an object")
-    if not testenvs:
-        raise InvalidReport("tox report has no testenvs")
-    host = _string(data.get("host"), "host of the tox report")
-    platform = _string(data.get("platform"), "platform of the tox report")
+    host = _string(data.get("host"), "host of the tox report", required=False)
+    platform = _string(data.get("platform"), "platform of the tox report", required=False)
     toxversion = _string(data.get("toxversion"), "toxversion of the tox report", required=False)
     reportversion = data.get("reportversion")
     if isinstance(reportversion, int) and not isinstance(reportversion, bool):

@@ -31,7 +31,7 @@ def toxresult_post(request, index, file):
     """A registered file POST handler: store the report for ``file``."""
     user = request_user(request)
     if not permissions.may_upload_toxresult(user, index):
-        raise Forbidden(UPLOAD_FORBIDDEN)
+        raise Forbidden(UPLOAD_FORBIDDEN, json=True)  # devpi: JSON for every client
     result = services.toxresult_store(file=file, body=_body(request), user=user)
     return api_response(200, type="toxresultpath", result=services.toxresult_path(result))
 

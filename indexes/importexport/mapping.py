@@ -56,16 +56,30 @@ def _legacy(salt: str, digest: str) -> PasswordMapping:
     return PasswordMapping(f"{LEGACY_PREFIX}${salt}${digest.lower()}", None)
 
 
+def unknown_password_hash() -> str:
+    """devpi's ``pwhash`` for a password nobody knows: argon2id of a random
+    secret, so devpi-import never creates the user with an empty password."""
+    import secrets
+
+    from ..hashers import DevpiArgon2PasswordHasher
+
+    hasher = DevpiArgon2PasswordHasher()
+    return hasher.encode(secrets.token_urlsafe(32), hasher.salt())[len(ARGON2_PREFIX):]
+
+
 def password_to_devpi(encoded: str) -> tuple[dict[str, str], str | None]:
-    """A Django password value as devpi's user keys, or ({}, problem) when
-    devpi-server (argon2 only, since 6.16) could not verify it."""
+    """A Django password value as devpi's user keys: an argon2 hash as it is;
+    anything devpi-server (argon2 only, since 6.16) cannot verify becomes a
+    random argon2 hash, with the reason (the user needs ``devpi-passwd``).
+    Never no hash: devpi-import would give such a user an empty password."""
     if not encoded or encoded.startswith("!"):
-        return {}, "has no usable password"
+        return {"pwhash": unknown_password_hash()}, "has no usable password"
     algorithm = encoded.split("$", 1)[0]
     if algorithm == ARGON2_PREFIX and encoded.startswith(ARGON2_PREFIX + "$argon2"):
         return {"pwhash": encoded[len(ARGON2_PREFIX):]}, None
-    return {}, (f"password hash scheme {algorithm!r} cannot be verified by devpi-server "
-                "(it verifies argon2 only)")
+    return {"pwhash": unknown_password_hash()}, (
+        f"password hash scheme {algorithm!r} cannot be verified by devpi-server "
+        "(it verifies argon2 only)")
 
 
 # -- users ------------------------------------------------------------------

@@ -75,7 +75,8 @@ class ExportReport:
             if self.exported[kind]:
                 lines.append(f"  {kind}: {self.exported[kind]}")
         _section(lines, "skipped", self.skipped)
-        _section(lines, "users exported without a password (set one with devpi-passwd)",
+        _section(lines, "users exported with a random password (set theirs with devpi-passwd "
+                        "USER)",
                  self.password_resets)
         lines.extend(f"  note: {note}" for note in self.notes)
         return lines

@@ -11,6 +11,7 @@ import).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import zipfile
@@ -33,7 +34,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..models import DocZip, Index, Release
 from ..storage import blob_put, blob_storage, doc_key, doc_marker_key
 from ..wire import serial_bump
-from .uploads import UploadForm, _release_for, check_size, log_entry
+from .uploads import UploadForm, _release_for, check_size, log_entry, overwrite_log
 
 DEFAULT_MAX_FILES = 10_000
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -88,6 +89,12 @@ def _doc_name_and_version(index: Index, form: UploadForm) -> tuple[str, str, boo
     return name, ordered[0], False
 
 
+def _open_zip(content: BinaryIO, members: list[DocMember]):
+    """The zip to unpack ``members`` from; an empty file (no members) is not
+    opened at all."""
+    return zipfile.ZipFile(content) if members else contextlib.nullcontext(None)
+
+
 def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) -> None:
     """Write the checked entries under the tree of ``sha256``, then its
     marker. A tree that is complete already is left alone. On a broken entry
@@ -98,7 +105,7 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
     written: list[str] = []
     content.seek(0)
     try:
-        with zipfile.ZipFile(content) as archive:
+        with _open_zip(content, members) as archive:
             for member in members:
                 key = doc_key(sha256, member.path)
                 with archive.open(member.info) as source, \
@@ -123,8 +130,10 @@ def doczip_upload(*, index: Index, user, form: UploadForm, content: BinaryIO) ->
         raise NotFound("cannot submit to mirror index")
     name, version, version_given = _doc_name_and_version(index, form)
     digests = compute_digests(content)
-    check_size(digests.size)
-    members = check_doczip_content(content)
+    # an empty file is documentation without pages: devpi stores any bytes, and
+    # devpi-client's own suite uploads an empty foo-1.0.doc.zip
+    check_size(digests.size, allow_empty=True)
+    members = check_doczip_content(content) if digests.size else []
     filename = doczip_filename(name, version)
     if len(filename) > 255:
         raise Invalid(f"documentation file name {filename!r} is too long")
@@ -170,6 +179,8 @@ def doczip_store(*, index: Index, release: Release, sha256: str, size: int,
                 raise Conflict(f"{row.filename} already exists in non-volatile index")
             if row is None:
                 row = DocZip(release=release, index=index)
+            else:
+                log = overwrite_log(row.log) + list(log)
             row.filename = filename
             row.sha256 = sha256
             row.size = size

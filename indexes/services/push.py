@@ -35,7 +35,7 @@ from ..selectors import index_get
 from ..storage import blob_open
 from ..wire import serial_bump
 from .docs import doczip_store
-from .uploads import log_entry
+from .uploads import log_entry, overwrite_log
 
 EXTERNAL_OK = (200, 201)
 # PyPI answers documentation uploads with 410 Gone: not a failed push
@@ -207,11 +207,13 @@ def _copy_file(file: ReleaseFile, *, source: Index, target: Index, release: Rele
                who: str | None) -> ReleaseFile:
     existing = ReleaseFile.objects.select_for_update().filter(
         index=target, filename=file.filename).first()
+    log = []
     if existing is not None:
         if not target.volatile:
             raise Conflict(f"{file.filename} already exists in non-volatile index")
+        log = overwrite_log(existing.log)
         existing.delete()  # with what hangs on it (tox results), as devpi replaces the link
-    log = [entry for entry in file.log if entry.get("what") != "overwrite"]
+    log += [entry for entry in file.log if entry.get("what") != "overwrite"]
     log.append(log_entry("push", who, src=source.fullname, dst=target.fullname))
     return ReleaseFile.objects.create(
         release=release, index=target, filename=file.filename, sha256=file.sha256,

@@ -56,9 +56,21 @@ class UploadResult:
 
 
 def log_entry(what: str, who: str | None, **extra) -> dict:
+    """One entry of a link's history, as devpi keeps it: what happened (upload,
+    push, overwrite), who did it, when (UTC, ``[Y, M, D, h, m, s]``) and
+    from/to which index (``src``, ``dst``)."""
     entry = {"what": what, "who": who, "when": list(time.gmtime()[:6])}
     entry.update(extra)
     return entry
+
+
+def overwrite_log(previous: list) -> list:
+    """The start of the history of a link that replaces one of the same name
+    (on a volatile index): an ``overwrite`` entry counting the replacements
+    so far, as devpi writes it. The replaced link's other entries go."""
+    count = sum(entry.get("count", 0) for entry in previous
+                if isinstance(entry, dict) and entry.get("what") == "overwrite")
+    return [log_entry("overwrite", None, count=count + 1)]
 
 
 def check_name_and_version(form: UploadForm) -> tuple[str, str]:
@@ -102,11 +114,11 @@ def archive_limits() -> ArchiveLimits:
                                          or ArchiveLimits.max_members))
 
 
-def check_size(size: int) -> None:
+def check_size(size: int, *, allow_empty: bool = False) -> None:
     limit = settings.DEVPI["MAX_UPLOAD_BYTES"]
     if size > limit:
         raise TooLarge(f"file of {size} bytes is larger than the limit of {limit} bytes")
-    if size == 0:
+    if size == 0 and not allow_empty:
         raise Invalid("uploaded file is empty")
 
 
@@ -185,8 +197,11 @@ def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
                 return UploadResult(row, created=False)
             if row is not None and not index.volatile:
                 raise Conflict(f"{filename} already exists in non-volatile index")
+            history = []
             if row is None:
                 row = ReleaseFile(index=index, filename=filename)
+            else:
+                history = overwrite_log(row.log)
             row.release = release
             row.sha256 = digests.sha256
             row.size = digests.size
@@ -198,7 +213,7 @@ def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
                 hashlib.sha256(core_metadata).hexdigest() if core_metadata is not None else "")
             row.uploaded_at = timezone.now()
             row.uploader = who or ""
-            row.log = [log_entry("upload", who, dst=index.fullname)]
+            row.log = history + [log_entry("upload", who, dst=index.fullname)]
             row.save()
             audit_record("file.upload", target=f"{index.fullname}/+f/{row.hash_path}",
                          index=index.fullname,

@@ -228,7 +228,6 @@ def test_anonymous_doc_upload_is_challenged(client, dev, tmp_path):
     (make_zip({f"page{n}.html": b"x" for n in range(4)}), "more than the limit of 3"),
     (make_zip({"big.html": b"x" * 5000}), "more than the limit of 4096 bytes"),
     (b"PK\x03\x04 not really a zip", "not a valid zip file"),
-    (b"", "uploaded file is empty"),
 ])
 def test_bad_zips_write_nothing(client, dev, tmp_path, blob_dir, settings, content, message):
     settings.DEVPI = {**settings.DEVPI, "DOC_MAX_FILES": 3, "DOC_MAX_BYTES": 4096}
@@ -320,3 +319,18 @@ def test_push_no_docs_and_only_docs(client, dev, prod, alice, tmp_path):
 def test_only_docs_without_docs_is_not_found(client, dev, prod, tmp_path):
     put(dev, tmp_path)
     refused(push(client, only_docs=True), 404, "no release/files found for example 1.0")
+
+
+def test_an_empty_file_is_documentation_without_pages(client, dev, blob_dir):
+    """devpi stores any bytes as documentation; devpi-client's own suite uploads an empty
+    ``foo-1.0.doc.zip`` with ``devpi upload --only-docs`` and expects it taken."""
+    response = doc_upload(client, b"", name="foo", version="1.0")
+    assert response.status_code == 200, response.content
+    doczip = DocZip.objects.get()
+    assert (doczip.filename, doczip.size) == ("foo-1.0.doc.zip", 0)
+    data = json.loads(client.get("/alice/dev/foo/1.0", HTTP_ACCEPT=JSON).content)["result"]
+    (link,) = [link for link in data["+links"] if link["rel"] == "doczip"]
+    assert [e["what"] for e in link["log"]] == ["upload"]
+    served = client.get(link["href"].replace("http://testserver", ""))
+    assert served.status_code == 200 and b"".join(served.streaming_content) == b""
+    assert client.get("/alice/dev/foo/1.0/+doc/index.html").status_code == 404

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from argon2 import exceptions as argon2_exceptions
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.management import CommandError, call_command
@@ -25,7 +26,7 @@ from tests.factories import make_sdist, make_wheel
 
 FAST_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
-           "django.contrib.auth.hashers.Argon2PasswordHasher",
+           "indexes.hashers.DevpiArgon2PasswordHasher",
            "indexes.hashers.DevpiSaltedSHA256PasswordHasher"]
 
 
@@ -254,8 +255,14 @@ def test_password_mapping_to_devpi():
     argon = FAST_ARGON2.hash("pw")
     assert mapping.password_to_devpi("argon2" + argon) == ({"pwhash": argon}, None)
     keys, problem = mapping.password_to_devpi("pbkdf2_sha256$1000000$salt$hash")
-    assert keys == {} and "'pbkdf2_sha256' cannot be verified by devpi-server" in problem
-    assert mapping.password_to_devpi("!unusable")[1] == "has no usable password"
+    assert "'pbkdf2_sha256' cannot be verified by devpi-server" in problem
+    # never without a hash (devpi-import would make the password empty): a random one
+    assert keys["pwhash"].startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    with pytest.raises(argon2_exceptions.VerifyMismatchError):
+        PasswordHasher().verify(keys["pwhash"], "")
+    unusable, problem = mapping.password_to_devpi("!unusable")
+    assert problem == "has no usable password" and unusable["pwhash"].startswith("$argon2id$")
+    assert unusable["pwhash"] != keys["pwhash"]
 
 
 def test_index_config_mapping():
@@ -556,7 +563,12 @@ def test_export_writes_devpi_format(tree, blob_dir, hashers, db, dists, tmp_path
     assert users["alice"]["pwhash"] == tree.data["users"]["alice"]["pwhash"]
     assert users["packages"]["email"] == "packaging@company.com"
     assert users["packages"]["created"] == "2020-01-02T03:04:05Z"
-    assert "pwhash" not in users["carol"] and "indexes" not in users["carol"]
+    # carol's hash cannot go to devpi-server: a random argon2 one (never none: devpi-import
+    # would give her an empty password), and the report names her
+    assert users["carol"]["pwhash"].startswith("$argon2id$") and "indexes" not in users["carol"]
+    with pytest.raises(argon2_exceptions.VerifyMismatchError):
+        PasswordHasher().verify(users["carol"]["pwhash"], "")
+    assert any("user carol" in line for line in report.lines())
     assert data["indexes"]["root/pypi"] == {"indexconfig": {
         "type": "mirror", "volatile": False, "mirror_url": "http://127.0.0.1:9/simple/",
         "mirror_cache_expiry": 1800}}

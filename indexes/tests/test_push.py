@@ -424,3 +424,62 @@ def test_external_push_sends_the_docs_and_takes_410_for_them(client, files, dev,
     upstream.requests.clear()
     assert push(client, external(upstream, no_docs=True)).status_code == 200
     assert [r["fields"][":action"] for r in upstream.requests] == [["file_upload"]] * 2
+
+
+def test_push_over_a_file_on_a_volatile_index_logs_devpi_history(client, alice, tmp_path):
+    """devpi-client's own test_push_existing_to_volatile: the pushed link's history is
+    [overwrite (count 1), the source's upload, push], the source's is untouched."""
+    prod = stage(alice, "prod")
+    dev = stage(alice, "dev", bases=["alice/prod"])
+    put(prod, make_sdist(tmp_path / "one", "hello", "1.0", requires_python=">=3.1"), name="hello")
+    put(dev, make_sdist(tmp_path / "two", "hello", "1.0", requires_python=">=3.2"), name="hello")
+    body = {"name": "hello", "version": "1.0", "targetindex": "alice/prod"}
+    assert push(client, body).status_code == 200
+    (link,) = json.loads(client.get("/alice/prod/hello", HTTP_ACCEPT=JSON).content)[
+        "result"]["1.0"]["+links"]
+    assert [e["what"] for e in link["log"]] == ["overwrite", "upload", "push"]
+    assert link["log"][0]["count"] == 1 and link["log"][0]["who"] is None
+    assert link["log"][1]["dst"] == "alice/dev"
+    assert link["log"][2] | {"when": None} == {"what": "push", "who": "alice", "when": None,
+                                               "src": "alice/dev", "dst": "alice/prod"}
+    assert len(link["log"][2]["when"]) == 6
+    (source,) = json.loads(client.get("/alice/dev/hello", HTTP_ACCEPT=JSON).content)[
+        "result"]["1.0"]["+links"]
+    assert [(e["what"], e["dst"]) for e in source["log"]] == [("upload", "alice/dev")]
+    # a second overwrite counts on; the source's own overwrite entries never travel
+    put(dev, make_sdist(tmp_path / "three", "hello", "1.0", requires_python=">=3.3"), name="hello")
+    assert push(client, body).status_code == 200
+    (link,) = json.loads(client.get("/alice/prod/hello", HTTP_ACCEPT=JSON).content)[
+        "result"]["1.0"]["+links"]
+    assert [e["what"] for e in link["log"]] == ["overwrite", "upload", "push"]
+    assert link["log"][0]["count"] == 2
+
+
+def test_upload_over_a_file_on_a_volatile_index_logs_an_overwrite(dev, tmp_path):
+    first = put(dev, make_sdist(tmp_path / "one", "example", "1.0", requires_python=">=3.1"))
+    assert [e["what"] for e in first.log] == ["upload"]
+    second = put(dev, make_sdist(tmp_path / "two", "example", "1.0", requires_python=">=3.2"))
+    assert [e["what"] for e in second.log] == ["overwrite", "upload"]
+    assert second.log[0]["count"] == 1 and second.log[1]["who"] == "alice"
+
+
+def test_version_json_lists_the_bases_copies_under_shadowing(client, alice, tmp_path):
+    """devpi's ``+shadowing``: the same version on a base, which ``devpi list`` shows."""
+    prod = stage(alice, "prod")
+    dev = stage(alice, "dev", bases=["alice/prod"])
+    put(prod, make_sdist(tmp_path / "one", "hello", "1.0", requires_python=">=3.1"), name="hello")
+    put(dev, make_wheel(tmp_path / "two", "hello", "1.0"), name="hello")
+    data = json.loads(client.get("/alice/dev/hello/1.0", HTTP_ACCEPT=JSON).content)["result"]
+    (own,) = data["+links"]
+    assert own["href"].endswith(".whl") and "/alice/dev/+f/" in own["href"]
+    (shadowed,) = data["+shadowing"]
+    (base_link,) = shadowed["+links"]
+    assert "/alice/prod/+f/" in base_link["href"] and base_link["href"].endswith(".tar.gz")
+    assert shadowed["version"] == "1.0" and "+shadowing" not in shadowed
+    project = json.loads(client.get("/alice/dev/hello", HTTP_ACCEPT=JSON).content)["result"]
+    assert project["1.0"]["+shadowing"] == [shadowed]
+    # only the index itself: nothing shadowed
+    alone = json.loads(client.get("/alice/dev/hello?ignore_bases", HTTP_ACCEPT=JSON).content)
+    assert "+shadowing" not in alone["result"]["1.0"]
+    assert "+shadowing" not in json.loads(
+        client.get("/alice/prod/hello/1.0", HTTP_ACCEPT=JSON).content)["result"]

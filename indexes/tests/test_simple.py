@@ -188,7 +188,7 @@ def test_yank_and_unyank(client, files, bob):
 
 def test_yank_rights_and_errors(client, files, bob):
     body = json.dumps({"yanked": "x"})
-    assert_error(client.patch("/alice/dev/pkg/1.0", body, content_type=JSON, **api()), 401,
+    assert_error(client.patch("/alice/dev/pkg/1.0", body, content_type=JSON, **api()), 403,
                  "no permission to modify pkg 1.0 on alice/dev")
     assert_error(client.patch("/alice/dev/pkg/1.0", body, content_type=JSON, **api("bob")), 403,
                  "no permission to modify pkg 1.0 on alice/dev")
@@ -456,7 +456,7 @@ def test_delete_project_on_volatile(client, files):
 def test_delete_rights(client, files, bob):
     wheel_row = files[0]
     url = f"/alice/dev/+f/{wheel_row.hash_path}"
-    assert_error(client.delete(url, **api()), 401,
+    assert_error(client.delete(url, **api()), 403,
                  f"no permission to delete {wheel_row.filename} on alice/dev")
     assert_error(client.delete(url, **api("bob")), 403,
                  f"no permission to delete {wheel_row.filename} on alice/dev")

@@ -333,7 +333,7 @@ def test_json_api_ignores_the_browser_session(alice, dev):
     client = logged_in(alice, "alice-pw")
     r = client.patch("/alice/dev", json.dumps({"title": "via session"}),
                      content_type="application/json", **JSON)
-    assert r.status_code == 401
+    assert r.status_code == 403
     assert client.get("/+api", **JSON).json()["result"]["authstatus"][0] == "noauth"
     dev.refresh_from_db()
     assert "title" not in dev.config

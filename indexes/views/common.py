@@ -64,12 +64,11 @@ def read_json_object(request) -> dict:
 
 
 def require(allowed: bool, request, message: str) -> None:
-    """Refuse: 401 (with a Basic challenge) when anonymous, else 403."""
-    if allowed:
-        return
-    if request_user(request) is None:
-        raise Unauthorized(message)
-    raise Forbidden(message)
+    """Refuse with 403, anonymous or not, as devpi does for what its ACLs
+    guard (users, indexes, deletions). Uploads and pushes, where devpi
+    answers 401 to ask for credentials, decide that themselves."""
+    if not allowed:
+        raise Forbidden(message)
 
 
 def read_identity(request):

@@ -1,5 +1,6 @@
 """Release files at ``/<user>/<index>/+f/<h[:3]>/<h[3:16]>/<filename>`` and
-their PEP 658 metadata at the same path plus ``.metadata``."""
+their PEP 658 metadata at the same path plus ``.metadata``; a mirror's files
+whose upstream link has no hash at ``/<user>/<index>/+e/<dir>/<filename>``."""
 
 from __future__ import annotations
 
@@ -111,3 +112,14 @@ def _serve(request, user, index, path):
         }))
     return blob_response(request, sha256=file.sha256, size=file.size, filename=file.filename,
                          last_modified=file.uploaded_at)
+
+
+@csrf_exempt
+def serve_external(request, user, index, path):
+    ix = selectors.index_get(user, index)
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(f"method {request.method} not allowed here")
+    kind = kind_for(ix) if ix.is_mirror else None
+    if kind is None:
+        raise NotFound(f"no such file {path!r}", json=True)
+    return kind.serve_external_file(request, ix, path)

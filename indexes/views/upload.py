@@ -8,11 +8,10 @@ from django.http import HttpResponse
 
 from .. import permissions
 from ..auth import request_user
-from ..errors import Invalid, NotFound, TooLarge
+from ..errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
 from ..services.docs import doczip_upload
 from ..services.uploads import UploadForm, release_file_upload, release_register
 from ..uploadparser import parse_multipart
-from .common import require
 
 # room for the form fields around the file itself
 FORM_OVERHEAD = 1024 * 1024
@@ -33,7 +32,12 @@ def upload(request, index) -> HttpResponse:
     if length > limit + FORM_OVERHEAD:
         raise TooLarge(f"upload of {length} bytes is larger than the limit of {limit} bytes")
     user = request_user(request)
-    require(permissions.may_upload(user, index), request, "no permission to submit")
+    if not permissions.may_upload(user, index):
+        if user is None:
+            # devpi: a bare 401 "Unauthorized" with the Basic challenge (twine then asks
+            # for credentials; devpi-client prints the reason after logoff)
+            raise Unauthorized("Unauthorized")
+        raise Forbidden("no permission to submit")
     post, files, unsafe_names = parse_multipart(request)
     if unsafe_names:
         raise Invalid(f"filename {unsafe_names[0]!r} must not contain path components")

@@ -57,8 +57,27 @@ def test_malformed_json_refused(body):
 def test_malformed_html_refused():
     with pytest.raises(MalformedPage):
         parse_project_html(b"\x00\xff garbage", PAGE)
-    with pytest.raises(MalformedPage):
-        parse_project_html(b"no markup at all", PAGE)
+
+
+@pytest.mark.parametrize("body", [b"", b"\n", b"no markup at all"])
+def test_a_page_without_anchors_has_no_files(body):
+    """As pip and devpi: an empty answer (devpi-client's test upstream sends one, with
+    no content type) is a project without files, not an error."""
+    assert parse_project_html(body, PAGE) == []
+    assert parse_project_page(body, "", PAGE) == []
+
+
+def test_url_quoted_file_names_are_unquoted():
+    body = (b'<a href="../../pkg/pkg-1%212017.4%2Bdevpi.zip">x</a>\n'
+            b'<a href="../../pkg/pkg-2%212017.4%2Bdevpi.zip#sha256=1234">y</a>\n'
+            b'<a href="../../pkg/evil%2F..%2Fx-1.0.zip">z</a>')
+    links = parse_project_page(body, "", "http://127.0.0.1:1/simple/pkg/")
+    assert [(link["filename"], link["url"], link["sha256"], link["version"])
+            for link in links] == [
+        ("pkg-1!2017.4+devpi.zip", "http://127.0.0.1:1/pkg/pkg-1%212017.4%2Bdevpi.zip", "",
+         "1!2017.4+devpi"),
+        ("pkg-2!2017.4+devpi.zip", "http://127.0.0.1:1/pkg/pkg-2%212017.4%2Bdevpi.zip", "1234",
+         "2!2017.4+devpi")]
 
 
 def test_unsafe_filenames_dropped():

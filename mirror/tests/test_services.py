@@ -109,3 +109,11 @@ def test_lease_waits_are_bounded_and_answer_with_retry_after(mirror, upstream, s
         services.mirror_serve_file(rf.get("/"), mirror, path)
     assert file_wait.value.retry_after and time.monotonic() - started < 3
     assert upstream.hits("GET /files/") == 0
+@pytest.mark.parametrize("url, expected", [
+    ("http://127.0.0.1:8080/pkg/pkg-1.0.zip", "http_127.0.0.1_8080_pkg"),
+    ("https://files.example/a/b%20c/x-1.0.tar.gz?q=1", "https_files.example_a_b_20c"),
+    ("http://[::1]:9/x-1.0.zip", "http____1__9"),
+])
+def test_external_dir_as_devpi_names_it(url, expected):
+    """devpi's +e directory: scheme, host, port and path joined by "_", anything else "_"."""
+    assert services.external_dir(url) == expected

@@ -75,9 +75,11 @@ def test_acl_toxresult_upload(client, wheel, dev, alice, bob):
     assert post_report(client, wheel, body).status_code == 200
     dev.config["acl_toxresult_upload"] = ["alice"]
     dev.save()
-    for headers in ({"HTTP_ACCEPT": JSON}, basic("bob")):
+    for headers in ({"HTTP_ACCEPT": JSON}, basic("bob"), {"HTTP_ACCEPT": "*/*"}):
         refused = post_report(client, wheel, body, headers)
         assert refused.status_code == 403
+        # JSON for every client, as devpi (its own suite reads it without an Accept header)
+        assert refused["Content-Type"] == "application/json"
         assert "No permission to upload tox results" in json.loads(refused.content)["message"]
     assert post_report(client, wheel, body, basic("alice")).status_code == 200
     assert ToxResult.objects.count() == 2
@@ -86,7 +88,9 @@ def test_acl_toxresult_upload(client, wheel, dev, alice, bob):
 @pytest.mark.parametrize("body, status, message", [
     (b"{not json", 400, "not valid JSON"),
     (b"[]", 400, "must be a JSON object"),
-    (b'{"host": "h", "platform": "p"}', 400, "has no testenvs"),
+    (b'{"foo": "bar", "host": 5}', 400, "host of the tox report must be a string"),
+    (b'{"foo": "bar", "testenvs": ["py"]}', 400, "testenvs of the tox report must be an object"),
+    (b'"a string"', 400, "must be a JSON object"),
     (b'{"host": "h", "platform": "p", "testenvs": {"py": {"test": [{"retcode": []}]}}}', 400,
      "retcode must be an integer or null"),
 ])
@@ -97,6 +101,19 @@ def test_malformed_reports_store_nothing(client, wheel, body, status, message):
     assert not ToxResult.objects.exists() and not ToxEnvResult.objects.exists()
     links = versiondata(client, "alice/dev")["+links"]
     assert [link["rel"] for link in links] == ["releasefile"]
+
+
+def test_any_json_object_is_stored_as_devpi_does(client, wheel):
+    """devpi stores any JSON object as a tox result; its link and bytes come back."""
+    body = b'{"foo": "bar"}'
+    response = post_report(client, wheel, body)
+    assert response.status_code == 200, response.content
+    path = json.loads(response.content)["result"]
+    (tox,) = [link for link in versiondata(client, "alice/dev")["+links"]
+              if link["rel"] == "toxresult"]
+    assert tox["href"] == f"http://testserver/{path}"
+    assert json.loads(client.get(f"/{path}").content) == {"foo": "bar"}
+    assert toxresult_lines(ReleaseFile.objects.get(pk=wheel.pk)) == []
 
 
 def test_report_over_the_json_limit_is_refused(client, wheel, settings):

@@ -74,12 +74,11 @@ def test_python_version_from_version_info_when_version_is_missing():
     (b"\xff\xfe{}", "not UTF-8"),
     (b"[1, 2]", "must be a JSON object"),
     (b'"text"', "must be a JSON object"),
-    (b'{"host": "h", "platform": "p"}', "has no testenvs"),
-    (b'{"host": "h", "platform": "p", "testenvs": {}}', "has no testenvs"),
     (b'{"host": "h", "platform": "p", "testenvs": []}', "testenvs of the tox report must be"),
-    (b'{"platform": "p", "testenvs": {"py": {}}}', "host of the tox report must be a string"),
     (b'{"host": 1, "platform": "p", "testenvs": {"py": {}}}', "host of the tox report"),
-    (b'{"host": "h", "testenvs": {"py": {}}}', "platform of the tox report"),
+    (b'{"host": "h", "platform": ["p"], "testenvs": {"py": {}}}', "platform of the tox report"),
+    (b'{"foo": "bar", "toxversion": 4}', "toxversion of the tox report must be a string"),
+    (b'{"foo": "bar", "testenvs": "py"}', "testenvs of the tox report must be"),
     (b'{"host": "h", "platform": "p", "testenvs": {"py": []}}', "must be an object"),
     (b'{"host": "h", "platform": "p", "testenvs": {"": {}}}', "must not be empty"),
     (b'{"host": "h", "platform": "p", "testenvs": {"py": {"test": {}}}}', ".test must be a list"),
@@ -106,6 +105,21 @@ def test_malformed_reports_are_refused(body, message):
     with pytest.raises(InvalidReport) as info:
         parse_report(body)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize("data", [
+    {"foo": "bar"},
+    {},
+    {"host": "h", "platform": "p"},
+    {"host": "h", "platform": "p", "testenvs": {}},
+    {"testenvs": {"py": {"test": [{"retcode": 0}]}}},
+])
+def test_any_json_object_is_a_report(data):
+    """devpi stores any JSON object posted to a file as its tox result."""
+    text, summary = parse_report(json.dumps(data).encode())
+    assert json.loads(text) == data
+    assert summary.host == data.get("host", "") and summary.platform == data.get("platform", "")
+    assert [env.name for env in summary.envs] == sorted(data.get("testenvs", {}))
 
 
 def test_long_names_are_refused():
