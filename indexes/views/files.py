@@ -116,10 +116,14 @@ def _serve(request, user, index, path):
 
 @csrf_exempt
 def serve_external(request, user, index, path):
-    ix = selectors.index_get(user, index)
+    """A mirror's file whose upstream link has no hash (devpi's ``+e/``): read
+    rights, quarantine and download headers as for ``+f``."""
     if request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed(f"method {request.method} not allowed here")
+    ix, order = readable_index(request, user, index)
+    project_status.check_file(order, path, request_state(request)[1])
     kind = kind_for(ix) if ix.is_mirror else None
     if kind is None:
         raise NotFound(f"no such file {path!r}", json=True)
-    return kind.serve_external_file(request, ix, path)
+    return download_headers(kind.serve_external_file(request, ix, path),
+                            path.rsplit("/", 1)[-1])

@@ -98,10 +98,10 @@ def test_dispatch_by_content_type_and_lists():
 def test_html_links_with_bad_hashes_or_names_are_dropped():
     body = (
         '<html><body>'
-        f'<a href="x-1.0.tar.gz#sha256={SHA[:-1]}">short</a>'
+        f'<a href="x-1.0.tar.gz#sha256={SHA}a">too long</a>'
         '<a href="x-1.1.tar.gz#sha256=zz">not hex</a>'
         f'<a href="x-1.2.tar.gz#sha256={SHA}&quot;onmouseover=alert(1)">quote</a>'
-        f'<a href="x-1.3.tar.gz#md5={"c" * 31}">bad md5</a>'
+        f'<a href="x-1.3.tar.gz#md5={"c" * 33}">bad md5</a>'
         f'<a href="x-1.html#sha256={SHA}">html file</a>'
         f'<a href="x-1.svg#sha256={SHA}">svg file</a>'
         f'<a href="javascript:alert(1)//x-1.4.tar.gz#sha256={SHA}">js</a>'
@@ -113,10 +113,20 @@ def test_html_links_with_bad_hashes_or_names_are_dropped():
     assert links[0]["core_metadata_sha256"] == ""
 
 
+def test_short_hex_hashes_are_kept_as_devpi_keeps_them():
+    """devpi-client's own suite serves ``#sha256=1234`` and expects the link
+    under ``+f/123/4/``; only hex ever gets through, and such a file never
+    passes verification."""
+    body = (b'<a href="x-1.0.tar.gz#sha256=1234">short</a>'
+            b'<a href="x-1.1.tar.gz#sha256=12 34">space</a>')
+    links = parse_project_page(body, "text/html", PAGE)
+    assert [(link["filename"], link["sha256"]) for link in links] == [("x-1.0.tar.gz", "1234")]
+
+
 def test_json_links_with_bad_hashes_or_names_are_dropped():
     body = json.dumps({"files": [
         {"filename": "x-1.0.tar.gz", "url": "x-1.0.tar.gz", "hashes": {"sha256": "<svg>"}},
-        {"filename": "x-1.1.tar.gz", "url": "x-1.1.tar.gz", "hashes": {"sha512": "ab"}},
+        {"filename": "x-1.1.tar.gz", "url": "x-1.1.tar.gz", "hashes": {"sha512": "ab" * 65}},
         {"filename": "x-1.html", "url": "x-1.html", "hashes": {"sha256": SHA}},
         {"filename": "x-1.2.tar.gz", "url": "x-1.2.tar.gz", "hashes": {"sha256": SHA},
          "core-metadata": {"sha256": '"><script>'}, "requires-python": "x" * 5000,
