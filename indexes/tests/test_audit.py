@@ -136,7 +136,8 @@ def test_every_action_through_the_api_is_recorded(client, db, blob_dir, tmp_path
 
 
 def test_bad_write_credentials_are_a_login_failure_but_reads_write_nothing(client, dev):
-    assert_error(send(client, "PUT", "/alice/x", {}, user="alice", password="wrong"), 401,
+    # wrong credentials are anonymous; devpi refuses anonymous index creation with 403
+    assert_error(send(client, "PUT", "/alice/x", {}, user="alice", password="wrong"), 403,
                  "no permission")
     e = only("login.failure")
     assert (e.target, e.via, e.detail["method"]) == ("alice", "password", "PUT")
