@@ -71,7 +71,8 @@ def test_upload_test_document_push_install(live_server_proc, other_server, uniqu
     toxpath = r.json()["result"]
     assert f"{s.url}/{toxpath}".startswith(f"{wheel_href}.toxresult-")
     assert requests.get(f"{s.url}/{toxpath}", timeout=30).content == report
-    broken = requests.post(wheel_href, data=b'{"host": "h"}', timeout=30,
+    # any JSON object is a tox result (as devpi), but tox's keys must have tox's types
+    broken = requests.post(wheel_href, data=b'{"host": "h", "testenvs": ["py"]}', timeout=30,
                            headers={"Content-Type": "application/json",
                                     "Accept": "application/json"})
     assert broken.status_code == 400 and "testenvs" in broken.json()["message"]
