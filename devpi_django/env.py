@@ -70,6 +70,10 @@ REDIS_URL = _get("REDIS_URL")
 WEB_CONCURRENCY = _int("DEVPI_WEB_CONCURRENCY", 4)
 FILE_SERVING = (_get("DEVPI_FILE_SERVING") or ("redirect" if STORAGE == "s3" else "app")).lower()
 X_ACCEL_PREFIX = (_get("DEVPI_X_ACCEL_PREFIX", "/+blobs") or "/+blobs").rstrip("/")
+METRICS_ALLOWED = _list("DEVPI_METRICS_ALLOWED") or ["127.0.0.0/8", "::1/128"]
+METRICS_DIR = Path(_get("DEVPI_METRICS_DIR", str(DATA_DIR / "metrics"))).resolve()
+LOG_FORMAT = (_get("DEVPI_LOG_FORMAT", "text") or "text").lower()
+LOG_LEVEL = (_get("DEVPI_LOG_LEVEL", "INFO") or "INFO").upper()
 
 
 def allowed_hosts() -> list[str]:

@@ -1,8 +1,11 @@
 """Django settings. Deploy-time values come from ``devpi_django.env`` only."""
 
+import ipaddress
+
 import dj_database_url
 
 from devpi_django import env
+from ops.logs import logging_config
 
 BASE_DIR = env.BASE_DIR
 DATA_DIR = env.DATA_DIR
@@ -23,9 +26,11 @@ INSTALLED_APPS = [
     "indexes",
     "mirror",
     "toxresults",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestObservabilityMiddleware",
     "indexes.middleware.DevpiHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -188,10 +193,14 @@ DEVPI = {
     "CREDENTIAL_CACHE_SECONDS": 300,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"devpi_django": {"level": "INFO"}, "indexes": {"level": "INFO"}},
-}
+if env.LOG_FORMAT not in ("text", "json"):
+    raise SystemExit(f"DEVPI_LOG_FORMAT must be 'text' or 'json', got {env.LOG_FORMAT!r}")
+DEVPI_LOG_FORMAT = env.LOG_FORMAT
+LOGGING = logging_config(env.LOG_FORMAT, env.LOG_LEVEL)
+
+try:
+    DEVPI_METRICS_ALLOWED = [ipaddress.ip_network(cidr, strict=False)
+                             for cidr in env.METRICS_ALLOWED]
+except ValueError as exc:
+    raise SystemExit(f"DEVPI_METRICS_ALLOWED: {exc}") from None
+DEVPI_REDIS_URL = env.REDIS_URL

@@ -12,7 +12,8 @@ class DevpiHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith(("/+static/", "/+admin/")):
+        # health and metrics answer even when the database does not
+        if not request.path.startswith(("/+static/", "/+admin/", "/+health/", "/+metrics")):
             if request.method in ("GET", "HEAD"):
                 uuid, serial = request_state(request)
             else:  # a write changed the serial after the view read it

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from indexes.models import Index
 
-from . import services
+from . import refresh, services
 from .upstream import UpstreamError
 
 
@@ -22,6 +22,13 @@ def mirror_refresh_project(index_id: int, name: str) -> bool:
     if index is None:
         return False
     return services.mirror_project_page(index, name, force=True) is not None
+
+
+@shared_task
+def mirror_refresh_expired(index_id: int, name: str, lease_token: str | None = None) -> bool | None:
+    """The background refresh of an expired page (``mirror.refresh``): the
+    request that found it expired was answered from the cache."""
+    return refresh.refresh_run(index_id, name, lease_token)
 
 
 @shared_task(autoretry_for=(UpstreamError,), retry_backoff=True, max_retries=3)
