@@ -7,7 +7,7 @@ export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
 
-.PHONY: install browser-deps serve init test test-postgres test-fast bench bench-smoke clean
+.PHONY: install browser-deps deploy-deps serve init test test-postgres test-fast bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium chromium-driver; \
 	fi
 
+# Debian's nginx for the tests of deploy/ (the site in front of gunicorn);
+# apt-get runs only when it is missing.
+deploy-deps:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y nginx; \
+	fi
+
 init: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py devpi_init
@@ -33,10 +41,10 @@ init: install
 serve: init
 	$(VENV)/bin/gunicorn -c devpi_django/gunicorn_conf.py devpi_django.wsgi
 
-test: install browser-deps
+test: install browser-deps deploy-deps
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
-test-postgres: install
+test-postgres: install deploy-deps
 	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client"
 
 # devpi-django and devpi-server side by side (bench/README.md); up to 15 minutes.

@@ -166,7 +166,11 @@ CELERY_TASK_ALWAYS_EAGER = not env.CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
-CELERY_BEAT_SCHEDULE = {}
+# beat runs as its own process (docs/deploy.md, "Periodic tasks")
+CELERY_BEAT_SCHEDULE = {
+    "mirror-leases-cleanup": {"task": "mirror.tasks.mirror_leases_cleanup",
+                              "schedule": 600.0},
+}
 if env.MIRROR_LIST_REFRESH_SECONDS > 0:  # opt-in, off by default
     CELERY_BEAT_SCHEDULE["mirror-project-lists"] = {
         "task": "mirror.tasks.mirror_refresh_all_project_lists",

@@ -53,3 +53,11 @@ def mirror_prefetch(index_id: int, requirements: list[str]) -> dict[str, list[st
     if index is None:
         return {}
     return services.mirror_prefetch(index, requirements)
+
+
+@shared_task
+def mirror_leases_cleanup() -> int:
+    """For beat: delete lease rows whose holders died (expired long ago)."""
+    from .locks import lease_cleanup
+
+    return lease_cleanup()
