@@ -72,3 +72,11 @@ def test_dispatch_by_content_type_and_lists():
     assert parse_project_list(b'<a href="a/">A</a><a href="b/">b</a>', "text/html") == ["A", "b"]
     page = parse_project_page(b'<a href="demo-1.0.zip">x</a>', "text/html; charset=utf-8", PAGE)
     assert page[0]["filename"] == "demo-1.0.zip"
+
+
+def test_pip_default_index_read_from_pips_help():
+    """pip's default index, from pip's public help text: an https simple URL."""
+    from mirror.upstream import _pip_default_index_url
+
+    url = _pip_default_index_url()
+    assert url.startswith("https://") and url.rstrip("/").endswith("/simple")
