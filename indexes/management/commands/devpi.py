@@ -26,6 +26,7 @@ from indexes.cli import current, getjson as getjson_mod, listing, procs, pypirc
 from indexes.cli import docs as cli_docs
 from indexes.cli import removal as cli_removal
 from indexes.cli import testing, upload as cli_upload
+from indexes.cli.progress import Progress
 from indexes.cli.keyvalues import check_keyvalues, keyvalue_dict, split_name_and_keyvalues
 from indexes.cli.server import Credentials, index_url, masked, server_url, simple_url
 from indexes.cli.show import index_config_lines, index_list_line, user_config_lines
@@ -766,12 +767,17 @@ class Command(BaseCommand):
 
         if not self.actor().is_superuser:
             raise Forbidden("import and export act on the whole server: root only")
+        counter = Progress(function.removeprefix("devpi_"), out=self.stdout, err=self.stderr)
         try:
-            report = getattr(importexport, function)(directory, progress=self.line)
+            report = getattr(importexport, function)(directory, progress=counter.line,
+                                                     counter=counter)
         except importexport.ImportExportError as exc:
             raise CommandError(exc.message) from None
+        finally:
+            counter.close()
         for text in report.lines():
             self.line(text)
+        self.line(counter.summary())
 
 
 def _login_name() -> str:
