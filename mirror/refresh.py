@@ -114,3 +114,24 @@ def refresh_run(index_id: int, name: str, token: str | None = None) -> bool | No
                 lease_release(key, token)
             else:
                 lease_renew(key, token, RETRY_SECONDS)
+
+
+def refresh_request(index: Index, name: str) -> str:
+    """``manage.py devpi refresh``: renew a page now, whether or not it has
+    expired. With a broker it is queued for a worker ("queued"); without,
+    it runs here ("refreshed", "not found upstream", "failed"). "pending"
+    when a refresh of the project is already under way."""
+    from indexes.distribution.names import normalize_name
+
+    name = normalize_name(name)
+    token = lease_acquire(refresh_key(index.id, name), REFRESH_TTL)
+    if token is None:
+        return "pending"
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        from . import tasks
+
+        tasks.mirror_refresh_expired.delay(index.id, name, token)
+        metrics.mirror_refresh("task")
+        return "queued"
+    result = refresh_run(index.id, name, token)
+    return {True: "refreshed", False: "not found upstream", None: "failed"}[result]

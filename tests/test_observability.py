@@ -16,48 +16,12 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from .factories import make_wheel
-from .live import free_port, start_server
+from .live import start_server
+from .ownredis import OwnRedis
 from .upstream import Fault, start_upstream
 
 pytestmark = pytest.mark.live
 PY = sys.executable
-
-
-class OwnRedis:
-    """A redis-server of this test alone on a free loopback port (never the
-    machine's shared one), stopped by its own PID."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import redis
-
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                redis.Redis(port=self.port, socket_timeout=1).ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                assert self.process.poll() is None, "redis-server exited"
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
 
 
 def wait_for(predicate, what: str, timeout: float = 30):

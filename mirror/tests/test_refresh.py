@@ -97,3 +97,66 @@ def test_broker_down_falls_back_to_a_thread(mirror, upstream, started, settings,
     monkeypatch.setattr(tasks.mirror_refresh_expired, "delay", refuse)
     assert refresh.refresh_schedule(mirror.id, "demo") is True
     assert len(started) == 1
+
+
+# -- manage.py devpi refresh / prefetch ------------------------------------------
+
+def devpi(*args):
+    import io
+
+    from django.core.management import call_command
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("devpi", *args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+@pytest.fixture
+def root(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    return get_user_model().objects.create(username="root", is_superuser=True)
+
+
+def test_refresh_verb_without_broker_refreshes_here(mirror, upstream, root):
+    from indexes.services.indexes import index_create as create
+
+    upstream.add("demo", "1.0")
+    services.mirror_project_page(mirror, "demo")
+    upstream.add("demo", "2.0")
+    stage = create(owner=mirror.owner, name="dev", data={"bases": "owner/m"})
+    out = devpi("refresh", "--index", stage.fullname, "Demo", "absent")
+    assert out.splitlines() == ["owner/m demo: refreshed", "owner/m absent: not found upstream"]
+    page = services.mirror_project_page(mirror, "demo")
+    assert not page.stale and page.versions == ["1.0", "2.0"]
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no mirror among its bases"):
+        devpi("refresh", "--index", create(owner=root, name="plain", data={}).fullname, "x")
+
+
+def test_prefetch_verb_reads_requirements_files(mirror, upstream, root, tmp_path):
+    from django.core.management.base import CommandError
+
+    from mirror.models import MirrorFile
+
+    upstream.add("demo", "1.0")
+    upstream.add("demo", "2.0")
+    upstream.add("other", "0.1")
+    req = tmp_path / "requirements.txt"
+    req.write_text("# pinned\n-i http://127.0.0.1:9/ignored\ndemo==1.0 --hash=sha256:00 \\\n"
+                   "    --hash=sha256:11\nother  # a comment\n\n")
+    out = devpi("prefetch", "--index", "owner/m", "-r", str(req))
+    lines = out.splitlines()
+    assert lines[0] == "demo==1.0: demo-1.0-py3-none-any.whl"
+    assert lines[1] == "other: other-0.1-py3-none-any.whl"
+    assert lines[2].startswith("prefetch: 2/2 requirements in ") and "into owner/m" in lines[2]
+    assert set(MirrorFile.objects.values_list("filename", flat=True)) == {
+        "demo-1.0-py3-none-any.whl", "other-0.1-py3-none-any.whl"}
+    with pytest.raises(CommandError, match="1 of 2 requirements have no files"):
+        devpi("prefetch", "--index", "owner/m", "demo>=2", "absent-project")
+    with pytest.raises(CommandError, match="nothing to prefetch"):
+        devpi("prefetch", "--index", "owner/m")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x\n" * 600_000)
+    with pytest.raises(CommandError, match="larger than"):
+        devpi("prefetch", "--index", "owner/m", "-r", str(big))

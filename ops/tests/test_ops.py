@@ -153,3 +153,16 @@ def test_json_log_line_carries_request_context():
     outside = logging.LogRecord("x", logging.INFO, __file__, 1, "m", (), None)
     RequestContextFilter().filter(outside)
     assert json.loads(json_formatter().format(outside))["request_id"] == ""
+
+
+@pytest.mark.parametrize("argv, worker", [
+    (["/srv/.venv/bin/celery", "-A", "devpi_django", "worker"], True),
+    (["/srv/lib/python3/site-packages/celery/__main__.py", "-A", "devpi_django", "worker"], True),
+    (["/srv/.venv/bin/celery", "-A", "devpi_django", "beat"], False),
+    (["manage.py", "devpi", "worker"], False),
+    (["/srv/.venv/bin/gunicorn", "worker"], False),
+])
+def test_celery_workers_count_in_the_shared_metrics_dir(argv, worker):
+    from devpi_django.celery import _is_celery_worker
+
+    assert _is_celery_worker(argv) is worker
