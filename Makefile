@@ -7,7 +7,7 @@ export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
 
-.PHONY: install browser-deps deploy-deps serve init test test-postgres test-fast bench bench-smoke clean
+.PHONY: install browser-deps deploy-deps serve init test test-postgres test-cluster test-fast bench bench-smoke clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,7 +45,13 @@ test: install browser-deps deploy-deps
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 test-postgres: install deploy-deps
-	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client"
+	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client and not cluster"
+
+# the whole installation on loopback (tests/cluster.py): PostgreSQL (a database
+# of its own on POSTGRES_URL's server), moto's S3 server, Redis, two gunicorn
+# app servers, a Celery worker and beat, nginx; both file-serving modes
+test-cluster: install deploy-deps
+	DEVPI_CLUSTER_POSTGRES_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n 0 -m cluster tests/test_cluster.py
 
 # devpi-django and devpi-server side by side (bench/README.md); up to 15 minutes.
 # BENCH_ARGS=--update-readme writes the results table into bench/README.md.

@@ -18,7 +18,7 @@ from .live import REPO, free_port
 
 DEPLOY = REPO / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-SITE_VARIABLES = ("LISTEN", "SERVER_NAME", "APP_SERVERS", "FILES_DIR", "MAX_BODY")
+SITE_VARIABLES = ("LISTEN", "SERVER_NAME", "APP_SERVERS", "FILES_DIR", "MAX_BODY", "S3_ORIGIN")
 
 
 def render_site(**values: str) -> str:
@@ -54,13 +54,13 @@ class Nginx:
 
 
 def start_nginx(prefix: Path, app_servers: list[str], files_dir: Path | str,
-                max_body: str = "1024m") -> Nginx:
+                max_body: str = "1024m", s3_origin: str = "http://127.0.0.1:9/unused") -> Nginx:
     prefix.mkdir(parents=True, exist_ok=True)
     port = free_port()
     (prefix / "site.conf").write_text(render_site(
         LISTEN=f"127.0.0.1:{port}", SERVER_NAME="localhost",
         APP_SERVERS=" ".join(f"server {s};" for s in app_servers),
-        FILES_DIR=str(files_dir), MAX_BODY=max_body))
+        FILES_DIR=str(files_dir), MAX_BODY=max_body, S3_ORIGIN=s3_origin))
     shutil.copy(DEPLOY / "nginx" / "nginx.conf", prefix / "nginx.conf")
     directives = "daemon off;"
     if os.getuid() == 0:  # workers must read the tests' 0700 data dirs
