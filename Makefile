@@ -2,19 +2,41 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# what is installed comes from the locks (hashes checked), made from
+# pyproject.toml by `make lock`: requirements.lock is the runtime only (make
+# serve), requirements-dev.lock adds the cli and dev extras (make test, CI)
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes --no-deps
+UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--python-version 3.11 --custom-compile-command "make lock"
 export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
 
-.PHONY: install browser-deps deploy-deps serve init test test-postgres test-cluster test-fast bench bench-smoke clean
+.PHONY: install install-runtime lock browser-deps deploy-deps serve init test test-postgres test-cluster test-fast bench bench-smoke clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(RUNTIME_STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	$(PIP_LOCKED) -r requirements.lock
+	touch $(RUNTIME_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): requirements-dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP_LOCKED) -r requirements-dev.lock
+	touch $(DEV_STAMP)
+
+install-runtime: $(RUNTIME_STAMP)
+
+install: $(DEV_STAMP)
+
+# the locks again from pyproject.toml, with requirements.txt and
+# requirements-dev.txt as constraints (the exact versions); needs uv, from
+# the dev set
+lock: $(DEV_STAMP)
+	$(UV_COMPILE) -c requirements.txt -o requirements.lock
+	$(UV_COMPILE) --extra cli --extra dev -c requirements.txt -c requirements-dev.txt \
+		-o requirements-dev.lock
 
 # Debian's chromium and chromium-driver for the browser tests (never a
 # downloaded browser); apt-get runs only when they are missing.
@@ -33,7 +55,7 @@ deploy-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y nginx; \
 	fi
 
-init: install
+init: install-runtime
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py devpi_init
 	$(PY) manage.py collectstatic --noinput -v0
