@@ -32,7 +32,7 @@ def cluster(tmp_path):
     own = OwnRedis(tmp_path / "redis")
     own.start()
     server, cleanup = start_server(workers=2, extra_env={
-        "CELERY_BROKER_URL": own.url, "DEVPI_MIRROR_TIMEOUT": "10",
+        "CELERY_BROKER_URL": own.url, "DEVPI_MIRROR_TIMEOUT": "20",
         "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1"})
     log = open(tmp_path / "worker.log", "wb")
     worker = subprocess.Popen(
@@ -77,12 +77,13 @@ def test_expired_page_served_from_cache_and_refreshed_by_a_worker(cluster, tmp_p
         assert upstream.hits(page) == 1
         time.sleep(2.5)  # expired
         newer = upstream.add(name, "2.0")
-        upstream.faults = {f"/simple/{name}": Fault(delay=4)}  # a slow upstream
+        upstream.faults = {f"/simple/{name}": Fault(delay=10)}  # a slow upstream
         started = time.monotonic()
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda _: requests.get(url, timeout=30), range(8)))
-        # every request answered from the cache, none waited on the 4 s upstream
-        assert time.monotonic() - started < 3
+        # every request answered from the cache, none waited on the 10 s upstream
+        # (the bound leaves room for a loaded machine)
+        assert time.monotonic() - started < 7
         for r in answers:
             assert r.status_code == 200 and "X-Devpi-Stale" in r.headers
             assert first.name in r.text and newer.name not in r.text

@@ -97,12 +97,12 @@ def test_expired_page_with_upstream_down_is_served_stale(mirror_server, mirror, 
     s.api("PATCH", f"/{mirror}/upstream", {"mirror_cache_expiry": 0}, auth=(mirror, "secret"))
     url = f"{s.url}/{mirror}/upstream/+simple/{name}/"
     assert wheel.name in requests.get(url, timeout=30).text
-    for fault in (Fault(status=500), Fault(malformed=True), Fault(delay=5)):
+    for fault in (Fault(status=500), Fault(malformed=True), Fault(delay=8)):
         upstream.faults = {f"/simple/{name}": fault}
         started = time.monotonic()
         r = requests.get(url, timeout=30)
         # answered from the cache at once; the refresh runs in the background
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < 5  # not the 8 s of the slow upstream
         assert r.status_code == 200, (fault, r.status_code)
         assert wheel.name in r.text
         assert "X-Devpi-Stale" in r.headers
