@@ -2,19 +2,41 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# what is installed comes from the locks (hashes checked), made from
+# pyproject.toml by `make lock`: requirements.lock is the runtime only (make
+# serve), requirements-dev.lock adds the cli and dev extras (make test, CI)
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
+PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes --no-deps
+UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--python-version 3.11 --custom-compile-command "make lock"
 export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
 
-.PHONY: install browser-deps serve init test test-postgres test-devpi-client test-fast bench bench-smoke clean
+.PHONY: install install-runtime lock browser-deps deploy-deps serve init test test-postgres test-cluster test-devpi-client test-fast bench bench-smoke clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(RUNTIME_STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	$(PIP_LOCKED) -r requirements.lock
+	touch $(RUNTIME_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): requirements-dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP_LOCKED) -r requirements-dev.lock
+	touch $(DEV_STAMP)
+
+install-runtime: $(RUNTIME_STAMP)
+
+install: $(DEV_STAMP)
+
+# the locks again from pyproject.toml, with requirements.txt and
+# requirements-dev.txt as constraints (the exact versions); needs uv, from
+# the dev set
+lock: $(DEV_STAMP)
+	$(UV_COMPILE) -c requirements.txt -o requirements.lock
+	$(UV_COMPILE) --extra cli --extra dev -c requirements.txt -c requirements-dev.txt \
+		-o requirements-dev.lock
 
 # Debian's chromium and chromium-driver for the browser tests (never a
 # downloaded browser); apt-get runs only when they are missing.
@@ -25,7 +47,15 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium chromium-driver; \
 	fi
 
-init: install
+# Debian's nginx for the tests of deploy/ (the site in front of gunicorn);
+# apt-get runs only when it is missing.
+deploy-deps:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		$(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y nginx; \
+	fi
+
+init: install-runtime
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py devpi_init
 	$(PY) manage.py collectstatic --noinput -v0
@@ -33,7 +63,7 @@ init: install
 serve: init
 	$(VENV)/bin/gunicorn -c devpi_django/gunicorn_conf.py devpi_django.wsgi
 
-test: install browser-deps
+test: install browser-deps deploy-deps
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 # devpi-client 7.3's own suite (150 tests that talk to a server) against a fresh server on a
@@ -41,8 +71,14 @@ test: install browser-deps
 test-devpi-client: install
 	.ci/test-devpi-client
 
-test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client"
+test-postgres: install deploy-deps
+	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client and not cluster"
+
+# the whole installation on loopback (tests/cluster.py): PostgreSQL (a database
+# of its own on POSTGRES_URL's server), moto's S3 server, Redis, two gunicorn
+# app servers, a Celery worker and beat, nginx; both file-serving modes
+test-cluster: install deploy-deps
+	DEVPI_CLUSTER_POSTGRES_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n 0 -m cluster tests/test_cluster.py
 
 # devpi-django and devpi-server side by side (bench/README.md); up to 15 minutes.
 # BENCH_ARGS=--update-readme writes the results table into bench/README.md.

@@ -92,6 +92,10 @@ HSTS_SECONDS = _int("DEVPI_HSTS_SECONDS", 31536000)
 AUTHENTICATION_BACKENDS = _list("DEVPI_AUTHENTICATION_BACKENDS") or [
     "indexes.backends.CachedModelBackend"]
 DESCRIPTION_MAX_RENDER_BYTES = _int("DEVPI_DESCRIPTION_MAX_RENDER_BYTES", 512 * 1024)
+METRICS_ALLOWED = _list("DEVPI_METRICS_ALLOWED") or ["127.0.0.0/8", "::1/128"]
+METRICS_DIR = Path(_get("DEVPI_METRICS_DIR", str(DATA_DIR / "metrics"))).resolve()
+LOG_FORMAT = (_get("DEVPI_LOG_FORMAT", "text") or "text").lower()
+LOG_LEVEL = (_get("DEVPI_LOG_LEVEL", "INFO") or "INFO").upper()
 
 
 def allowed_hosts() -> list[str]:

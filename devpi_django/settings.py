@@ -1,8 +1,11 @@
 """Django settings. Deploy-time values come from ``devpi_django.env`` only."""
 
+import ipaddress
+
 import dj_database_url
 
 from devpi_django import env
+from ops.logs import logging_config
 
 BASE_DIR = env.BASE_DIR
 DATA_DIR = env.DATA_DIR
@@ -23,12 +26,14 @@ INSTALLED_APPS = [
     "indexes",
     "mirror",
     "toxresults",
+    "ops",
 ]
 
 MIDDLEWARE = [
     # first: proxy headers (X-Outside-Url, X-Forwarded-*) count only from
     # DEVPI_TRUSTED_PROXIES, before anything reads them
     "indexes.proxies.TrustedProxyMiddleware",
+    "ops.middleware.RequestObservabilityMiddleware",
     "indexes.middleware.DevpiHeadersMiddleware",
     "indexes.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -174,7 +179,11 @@ CELERY_TASK_ALWAYS_EAGER = not env.CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
-CELERY_BEAT_SCHEDULE = {}
+# beat runs as its own process (docs/deploy.md, "Periodic tasks")
+CELERY_BEAT_SCHEDULE = {
+    "mirror-leases-cleanup": {"task": "mirror.tasks.mirror_leases_cleanup",
+                              "schedule": 600.0},
+}
 if env.MIRROR_LIST_REFRESH_SECONDS > 0:  # opt-in, off by default
     CELERY_BEAT_SCHEDULE["mirror-project-lists"] = {
         "task": "mirror.tasks.mirror_refresh_all_project_lists",
@@ -234,12 +243,14 @@ DEVPI = {
     "AUDIT_RETENTION_DAYS": env.AUDIT_RETENTION_DAYS,
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # credentials inside URLs (a mirror_url's) are masked in every record
-    "filters": {"redact": {"()": "indexes.logfilters.RedactCredentials"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"devpi_django": {"level": "INFO"}, "indexes": {"level": "INFO"}},
-}
+if env.LOG_FORMAT not in ("text", "json"):
+    raise SystemExit(f"DEVPI_LOG_FORMAT must be 'text' or 'json', got {env.LOG_FORMAT!r}")
+DEVPI_LOG_FORMAT = env.LOG_FORMAT
+LOGGING = logging_config(env.LOG_FORMAT, env.LOG_LEVEL)
+
+try:
+    DEVPI_METRICS_ALLOWED = [ipaddress.ip_network(cidr, strict=False)
+                             for cidr in env.METRICS_ALLOWED]
+except ValueError as exc:
+    raise SystemExit(f"DEVPI_METRICS_ALLOWED: {exc}") from None
+DEVPI_REDIS_URL = env.REDIS_URL

@@ -33,6 +33,14 @@ class IndexKind(Protocol):
     def status(self, index) -> dict:
         """Status figures for ``/+status``."""
 
+    def refresh(self, index, project: str) -> str:
+        """Renew the cached page of ``project`` from upstream, on a worker when
+        there is one (``manage.py devpi refresh``); a word for what happened."""
+
+    def prefetch(self, index, requirement: str) -> list[str]:
+        """Fetch the newest files matching ``requirement`` into the cache
+        (``manage.py devpi prefetch``); the filenames now cached."""
+
 
 _KINDS: dict[str, IndexKind] = {}
 

@@ -24,7 +24,8 @@ class DevpiHeadersMiddleware:
                 record_credential_failure(request)
         finally:
             context_exit(context)
-        if not request.path.startswith(("/+static/", "/+admin/")):
+        # health and metrics answer even when the database does not
+        if not request.path.startswith(("/+static/", "/+admin/", "/+health/", "/+metrics")):
             if request.method in READ_METHODS:
                 uuid, serial = request_state(request)
             else:  # a write changed the serial after the view read it

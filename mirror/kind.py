@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import services
+from . import refresh, services
 
 
 class MirrorKind:
@@ -23,3 +23,9 @@ class MirrorKind:
 
     def status(self, index):
         return services.mirror_status(index)
+
+    def refresh(self, index, project):
+        return refresh.refresh_request(index, project)
+
+    def prefetch(self, index, requirement):
+        return services.mirror_prefetch(index, [requirement]).get(requirement.strip(), [])

@@ -54,3 +54,11 @@ def lease_wait(key: str, timeout: float) -> bool:
         time.sleep(delay)
         delay = min(delay * 1.5, 0.25)
     return True
+
+
+def lease_cleanup(older_than: float = 3600.0) -> int:
+    """Delete leases expired for more than ``older_than`` seconds: left by
+    processes that died. Live and recently expired leases stay."""
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    deleted, _ = Lease.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted

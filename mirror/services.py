@@ -33,7 +33,9 @@ from indexes.storage import blob_open, blob_put
 from indexes.wire import serial_bump
 from indexes.blobresponse import IMMUTABLE, blob_response, content_type_for
 
-from . import upstream
+from ops import metrics
+
+from . import refresh, upstream
 from .locks import lease_acquire, lease_held, lease_release, lease_renew, lease_wait
 from .models import MirrorFile, MirrorProject, MirrorProjectList, MirrorState
 
@@ -72,6 +74,8 @@ def _upstream_error(error: upstream.UpstreamError, *, json: bool = False):
 def _record_contact(index: Index, error: str = "") -> None:
     now = timezone.now()
     defaults = {"last_error": error, "last_error_at": now} if error else {"last_contact": now}
+    if error:
+        metrics.upstream_error()
     updated = MirrorState.objects.filter(index=index).update(**defaults)
     if not updated:
         try:
@@ -125,14 +129,19 @@ def _as_page(index: Index, project: MirrorProject | None, stale: bool) -> KindPa
 
 
 def mirror_project_page(index: Index, name: str, *, force: bool = False) -> KindPage | None:
-    """The project's page from cache, fetched from upstream when missing or
-    expired. One fetch per project at a time: others wait for it."""
+    """The project's page from cache, fetched from upstream when missing.
+    An expired page is served stale while ``mirror.refresh`` renews it in
+    the background. One fetch per project at a time: others wait for it."""
     name = normalize_name(name)
     if not index.config.get("mirror_url"):
         return None  # a mirror without an upstream (yet) has no projects
     cached = _cached(index, name)
-    if cached is not None and not force and _is_fresh(index, cached.fetched_at):
-        return _as_page(index, cached, stale=False)
+    if cached is not None and not force:
+        if _is_fresh(index, cached.fetched_at):
+            metrics.mirror_page("hit")
+            return _as_page(index, cached, stale=False)
+        if refresh.serve_stale(index, cached):
+            return _as_page(index, cached, stale=True)
     key = f"mirror-page:{index.id}:{name}"
     token = lease_acquire(key, LEASE_TTL)
     if token is None:
@@ -151,6 +160,8 @@ def mirror_project_page(index: Index, name: str, *, force: bool = False) -> Kind
         cached = _cached(index, name)
         if cached is not None and not force and _is_fresh(index, cached.fetched_at):
             return _as_page(index, cached, stale=False)
+        if not force:
+            metrics.mirror_page("miss")
         return _refresh(index, name, cached)
     finally:
         lease_release(key, token)
@@ -314,6 +325,7 @@ def mirror_serve_file(request, index: Index, path: str):
     metadata = filename.endswith(".metadata")
     stored = _stored(index, filename, prefix) if not metadata else None
     if stored is not None:
+        metrics.mirror_file("hit")
         return _serve_stored(request, stored)
     if metadata:
         return _serve_metadata(request, index, filename[: -len(".metadata")], prefix)
@@ -323,6 +335,7 @@ def mirror_serve_file(request, index: Index, path: str):
         if link.get("size"):
             response["Content-Length"] = str(link["size"])
         return response
+    metrics.mirror_file("miss")
     return _download(request, index, project, link)
 
 

@@ -7,7 +7,7 @@ from celery import shared_task
 
 from indexes.models import Index
 
-from . import services
+from . import refresh, services
 from .upstream import UpstreamError
 
 
@@ -22,6 +22,13 @@ def mirror_refresh_project(index_id: int, name: str) -> bool:
     if index is None:
         return False
     return services.mirror_project_page(index, name, force=True) is not None
+
+
+@shared_task
+def mirror_refresh_expired(index_id: int, name: str, lease_token: str | None = None) -> bool | None:
+    """The background refresh of an expired page (``mirror.refresh``): the
+    request that found it expired was answered from the cache."""
+    return refresh.refresh_run(index_id, name, lease_token)
 
 
 @shared_task(autoretry_for=(UpstreamError,), retry_backoff=True, max_retries=3)
@@ -46,3 +53,11 @@ def mirror_prefetch(index_id: int, requirements: list[str]) -> dict[str, list[st
     if index is None:
         return {}
     return services.mirror_prefetch(index, requirements)
+
+
+@shared_task
+def mirror_leases_cleanup() -> int:
+    """For beat: delete lease rows whose holders died (expired long ago)."""
+    from .locks import lease_cleanup
+
+    return lease_cleanup()

@@ -8,6 +8,7 @@ pip's own default index, read from pip at run time.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -29,9 +30,15 @@ def _pip_config_index_url() -> str | None:
 
 
 def _pip_default_index_url() -> str:
-    from pip._internal.models.index import PyPI  # pip's own default, not written here
-
-    return PyPI.simple_url
+    """pip's own default index, read from its public ``--help`` text (no
+    import of pip's internals; the host is not written here)."""
+    proc = subprocess.run([sys.executable, "-m", "pip", "download", "--help"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    match = re.search(r"--index-url <url>.*?\(default\s+(https?://[^\s)]+)\)", proc.stdout,
+                      re.S)
+    if match is None:
+        raise RuntimeError("cannot tell pip's default index: set DEVPI_MIRROR_URL")
+    return match.group(1)
 
 
 def _points_at_self(url: str, own_urls: list[str]) -> bool:

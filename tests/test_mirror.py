@@ -97,14 +97,27 @@ def test_expired_page_with_upstream_down_is_served_stale(mirror_server, mirror, 
     s.api("PATCH", f"/{mirror}/upstream", {"mirror_cache_expiry": 0}, auth=(mirror, "secret"))
     url = f"{s.url}/{mirror}/upstream/+simple/{name}/"
     assert wheel.name in requests.get(url, timeout=30).text
-    for fault in (Fault(status=500), Fault(malformed=True), Fault(delay=5)):
+    for fault in (Fault(status=500), Fault(malformed=True), Fault(delay=8)):
         upstream.faults = {f"/simple/{name}": fault}
+        started = time.monotonic()
         r = requests.get(url, timeout=30)
+        # answered from the cache at once; the refresh runs in the background
+        assert time.monotonic() - started < 5  # not the 8 s of the slow upstream
         assert r.status_code == 200, (fault, r.status_code)
         assert wheel.name in r.text
         assert "X-Devpi-Stale" in r.headers
-    status = s.api("GET", "/+status").json()["result"]["mirrors"][f"{mirror}/upstream"]
+    deadline = time.monotonic() + 30
+    while True:
+        status = s.api("GET", "/+status").json()["result"]["mirrors"][f"{mirror}/upstream"]
+        if status["last_error"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert upstream.url in status["last_error"]
+    # a failing upstream is asked again only after a pause, whatever the traffic
+    asked = upstream.hits(f"/simple/{name}/")
+    for _ in range(5):
+        assert requests.get(url, timeout=30).status_code == 200
+    assert upstream.hits(f"/simple/{name}/") == asked
     # a stage over it still installs
     upstream.faults = {"/simple/": Fault(status=503)}
     pip_download(clients_env, f"{s.url}/{mirror}/dev", name, dest=tmp_path / "d")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from email.parser import BytesParser
 from pathlib import Path
+
+from packaging.metadata import parse_email
 
 from ..distribution.archives import InvalidArchive, core_metadata_of
 from ..distribution.filenames import InvalidFilename, parse_filename
@@ -70,18 +71,31 @@ def _metadata_bytes(path: Path) -> bytes | None:
         raise Invalid(f"{path}: cannot read archive: {exc}") from None
 
 
+# packaging.metadata's RawMetadata keys whose upload form name differs
+RAW_TO_FORM = {"platforms": "platform", "supported_platforms": "supported_platform",
+               "license_files": "license_file"}
+
+
 def metadata_form(data: bytes) -> dict[str, list[str]]:
-    """Core metadata -> the fields of twine's upload form."""
-    msg = BytesParser().parsebytes(data)
+    """Core metadata -> the fields of twine's upload form. Read with
+    ``packaging.metadata`` (UTF-8, RFC 822 folding, the body as the
+    description), so non-ASCII names and descriptions arrive intact."""
+    raw, unparsed = parse_email(data)
     fields: dict[str, list[str]] = {}
-    for key in msg.keys():
+    for key, value in raw.items():
+        field = RAW_TO_FORM.get(key, key)
+        if key == "project_urls":
+            fields[field] = [f"{label}, {url}" for label, url in value.items()]
+        elif key == "keywords":
+            fields[field] = [",".join(value)]
+        elif isinstance(value, list):
+            fields[field] = [str(v) for v in value]
+        else:
+            fields[field] = [str(value)]
+    for key, values in unparsed.items():  # unknown or malformed fields, as written
         lower = key.lower()
         field = FIELD_NAMES.get(lower, lower.replace("-", "_"))
-        if field not in fields:
-            fields[field] = [str(v) for v in msg.get_all(key, [])]
-    body = msg.get_payload()
-    if isinstance(body, str) and body.strip() and "description" not in fields:
-        fields["description"] = [body]
+        fields.setdefault(field, [str(v) for v in values])
     return fields
 
 

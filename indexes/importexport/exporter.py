@@ -32,7 +32,7 @@ from .writer import ExportWriteError, ExportWriter
 Progress = Callable[[str], None]
 
 
-def devpi_export(path, *, progress: Progress | None = None) -> ExportReport:
+def devpi_export(path, *, progress: Progress | None = None, counter=None) -> ExportReport:
     """Export everything to directory ``path``, which must not exist or be
     empty. Raises ``ImportExportError`` (a one-line message) when it cannot
     write there; files it cannot read are listed in the report's ``skipped``."""
@@ -42,11 +42,14 @@ def devpi_export(path, *, progress: Progress | None = None) -> ExportReport:
     report = ExportReport(path=str(path))
     progress(f"creating {path}")
     _export_users(writer, report, progress)
+    if counter is not None:  # indexes.cli.progress.Progress: release files
+        counter.start(ReleaseFile.objects.filter(
+            index__owner__is_active=True).exclude(index__type=Index.MIRROR).count())
     for index in Index.objects.select_related("owner").order_by("owner__username", "name"):
         if not index.owner.is_active:
             report.skip(f"index {index.fullname}", "its owner is inactive here")
             continue
-        _export_index(writer, report, progress, index)
+        _export_index(writer, report, progress, index, counter)
     writer.finish()
     progress(f"wrote {writer.path / 'dataindex.json'}")
     return report
@@ -73,7 +76,7 @@ def _export_users(writer: ExportWriter, report: ExportReport, progress: Progress
 
 
 def _export_index(writer: ExportWriter, report: ExportReport, progress: Progress,
-                  index: Index) -> None:
+                  index: Index, counter=None) -> None:
     name = index.fullname
     writer.index(name, mapping.index_config_to_devpi(index.type, index.config),
                  with_data=not index.is_mirror)
@@ -102,6 +105,8 @@ def _export_index(writer: ExportWriter, report: ExportReport, progress: Progress
                  last_modified=mapping.http_date(f.uploaded_at), log=f.log):
             exported_files.add(f.id)
             report.exported["release files"] += 1
+        if counter is not None:
+            counter.advance()
     _export_attachments(writer, report, index, exported_files)
     progress(f"index {name}: {len(releases)} releases, {len(exported_files)} files")
 

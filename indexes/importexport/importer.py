@@ -47,7 +47,7 @@ Progress = Callable[[str], None]
 DEVPI_DEFAULT_MIRROR_URL = "https://pypi.org/simple/"
 
 
-def devpi_import(path, *, progress: Progress | None = None) -> ImportReport:
+def devpi_import(path, *, progress: Progress | None = None, counter=None) -> ImportReport:
     """Import the devpi export in directory ``path``.
 
     Raises ``ImportExportError`` (a one-line message) when ``path`` is not a
@@ -65,6 +65,9 @@ def devpi_import(path, *, progress: Progress | None = None) -> ImportReport:
         run.user(name, userconfig)
     for dump in _creation_order(tree.indexes):
         run.index(dump)
+    if counter is not None:  # indexes.cli.progress.Progress: files of the stage indexes
+        counter.start(sum(len(dump.files) for dump, _ in run.stages))
+        run.counter = counter
     for dump, index in run.stages:
         run.index_data(dump, index)
     return report
@@ -123,6 +126,7 @@ class _Run:
         self.fresh = fresh
         self.stages: list[tuple[IndexDump, Index]] = []
         self.User = get_user_model()
+        self.counter = None
 
     # -- users --------------------------------------------------------------
     def user(self, name: str, userconfig: dict) -> None:
@@ -338,6 +342,8 @@ class _Run:
                 serial_bump(index.id)
         for desc in attached:
             self._attachment(dump, index, project, releases, desc)
+        if self.counter is not None:
+            self.counter.advance(len(descs))
 
     def _release(self, dump, project, releases, version, versiondata) -> Release:
         data = mapping.release_from_devpi(versiondata, project=project.display_name,

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ops import metrics
+
 from ..audit import audit_record
 from ..distribution.archives import (
     ArchiveLimits, Digests, InvalidArchive, compute_digests, inspect_archive, parse_core_metadata,
@@ -222,4 +224,5 @@ def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
             serial_bump(index.id)
     except IntegrityError:
         raise Conflict(f"{filename} was uploaded concurrently, try again") from None
+    metrics.upload(digests.size)
     return UploadResult(row, created=True)

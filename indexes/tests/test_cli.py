@@ -186,6 +186,57 @@ def test_metadata_form_field_names_and_body_description():
     assert fields["description"] == ["The long description.\n"]
 
 
+def test_metadata_form_keeps_non_ascii_text():
+    """UTF-8 core metadata (what build writes) arrives intact: author names,
+    summaries and the description body, including folded header lines."""
+    text = ("Metadata-Version: 2.1\nName: x\nVersion: 1\nSummary: Grüße aus Köln ✓\n"
+            "Author: Jürgen Müller, 山田太郎\nAuthor-email: Jürgen <j@example.com>\n"
+            "Keywords: a,b\nPlatform: any\nLicense: first line\n        second line\n"
+            "X-Unknown-Field: kept\n\nÉtude — la description, 説明.\n")
+    fields = upload.metadata_form(text.encode("utf-8"))
+    assert fields["summary"] == ["Grüße aus Köln ✓"]
+    assert fields["author"] == ["Jürgen Müller, 山田太郎"]
+    assert fields["author_email"] == ["Jürgen <j@example.com>"]
+    assert fields["description"] == ["Étude — la description, 説明.\n"]
+    assert fields["keywords"] == ["a,b"] and fields["platform"] == ["any"]
+    assert fields["license"][0].startswith("first line") and "second line" in fields["license"][0]
+    assert fields["x_unknown_field"] == ["kept"]
+
+
+@pytest.mark.django_db
+def test_upload_stores_non_ascii_metadata(tmp_path, django_user_model, blob_dir):
+    from indexes.services.indexes import index_create
+
+    owner = django_user_model.objects.create(username="u")
+    index = index_create(owner=owner, name="dev", data={})
+    wheel = make_wheel(tmp_path, "uni", "1.0")
+    import zipfile
+    patched = tmp_path / "out" / wheel.name
+    patched.parent.mkdir()
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(patched, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith("METADATA"):
+                data = data.replace(b"\n\n", "\nAuthor: Zoë Ångström\n\n".encode(), 1)
+            dst.writestr(item, data)
+    archive = upload.read_archive(patched)
+    upload.upload_archive(index=index, user=owner, archive=archive)
+    from indexes.models import Release
+
+    assert Release.objects.get(project__name="uni").metadata["author"] == "Zoë Ångström"
+
+
+def test_no_module_imports_pip_internals():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = [str(p.relative_to(root)) for d in ("devpi_django", "indexes", "mirror",
+                                                    "toxresults", "ops", "bench", "tests")
+                 for p in (root / d).rglob("*.py") if "pip._internal" in p.read_text()
+                 and p.name != "test_cli.py"]
+    assert offenders == []
+
+
 def test_read_archive_refuses_files_without_metadata(tmp_path):
     bare = tmp_path / "pkg-1.0.tar.gz"
     with tarfile.open(bare, "w:gz") as tf:

@@ -101,7 +101,8 @@ def project_page(request, index, project: str, order=None):
                 else render.project_html(data, prefix))
         headers = ()
         if data.stale:
-            headers = (("X-Devpi-Stale", "upstream unreachable, serving cached page"),)
+            headers = (("X-Devpi-Stale", "cached page past its expiry: refresh pending or "
+                                         "upstream unreachable"),)
         page = cache.make_page(key, body, _content_type(wanted), headers)
         if not data.stale:
             cache.put(key, page, data.mirror_expiry)

@@ -33,3 +33,17 @@ def test_expired_lease_is_taken_over():
 def test_wait_times_out_while_held():
     lease_acquire("busy", ttl=60)
     assert lease_wait("busy", timeout=0.2) is False
+
+
+def test_cleanup_deletes_only_long_expired_leases():
+    from mirror.locks import lease_cleanup
+    from mirror.tasks import mirror_leases_cleanup
+
+    lease_acquire("live")
+    lease_acquire("recent")
+    lease_acquire("dead")
+    Lease.objects.filter(key="recent").update(expires_at=timezone.now() - timedelta(minutes=5))
+    Lease.objects.filter(key="dead").update(expires_at=timezone.now() - timedelta(hours=2))
+    assert mirror_leases_cleanup.delay().get() == 1
+    assert set(Lease.objects.values_list("key", flat=True)) == {"live", "recent"}
+    assert lease_cleanup() == 0

@@ -136,3 +136,9 @@ def test_json_links_with_bad_hashes_or_names_are_dropped():
     assert [link["filename"] for link in links] == ["x-1.2.tar.gz"]
     assert links[0]["core_metadata_sha256"] == "" and links[0]["requires_python"] == ""
     assert links[0]["yanked"] is True and links[0]["yanked_reason"] == ""
+def test_pip_default_index_read_from_pips_help():
+    """pip's default index, from pip's public help text: an https simple URL."""
+    from mirror.upstream import _pip_default_index_url
+
+    url = _pip_default_index_url()
+    assert url.startswith("https://") and url.rstrip("/").endswith("/simple")

@@ -27,6 +27,7 @@ from indexes.cli import current, getjson as getjson_mod, listing, procs, pypirc
 from indexes.cli import docs as cli_docs
 from indexes.cli import removal as cli_removal
 from indexes.cli import testing, upload as cli_upload
+from indexes.cli.progress import Progress
 from indexes.cli.keyvalues import check_keyvalues, keyvalue_dict, split_name_and_keyvalues
 from indexes.cli.server import Credentials, index_url, masked, server_url, simple_url
 from indexes.cli.show import index_config_lines, index_list_line, user_config_lines
@@ -57,6 +58,8 @@ VERBS = {
     "import": "import a directory written by devpi-server's devpi-export (root only)",
     "export": "export everything in devpi-export's format, for devpi-import (root only)",
     "token": "create, list or revoke API tokens (scoped passwords for CI) of the --as user",
+    "refresh": "renew mirror pages of projects from upstream (on a Celery worker if there is one)",
+    "prefetch": "fetch the newest files of requirements into a mirror, to work offline",
 }
 
 
@@ -279,6 +282,24 @@ class Command(BaseCommand):
         p = verb("export", "Write users, indexes, releases, files, tox results and docs to a "
                            "new (or empty) directory in devpi-export's format.")
         p.add_argument("directory", help="the export directory: must not exist or be empty")
+
+        p = verb("refresh", "Renew the cached pages of PROJECTs on every mirror the index "
+                            "reads from, whether or not they expired. With a broker the "
+                            "refreshes are queued for a Celery worker (one per project, "
+                            "however often asked); without, they run here.")
+        p.add_argument("--index", default=None, metavar="INDEX",
+                       help="a mirror, or an index with mirrors among its bases "
+                            "(default: the current index)")
+        p.add_argument("projects", nargs="+", metavar="PROJECT")
+        p = verb("prefetch", "Fetch pages and the newest matching files of requirements "
+                             "into the mirror the index reads from, so they install offline.")
+        p.add_argument("--index", default=None, metavar="INDEX",
+                       help="a mirror, or an index with a mirror among its bases "
+                            "(default: the current index)")
+        p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
+                       help="a requirements file (may be given several times)")
+        p.add_argument("requirements", nargs="*", metavar="REQ",
+                       help="requirements such as 'name>=1.0'")
 
     # -- dispatch --------------------------------------------------------------------
     def handle(self, *args, **options):
@@ -859,12 +880,66 @@ class Command(BaseCommand):
 
         if not self.actor().is_superuser:
             raise Forbidden("import and export act on the whole server: root only")
+        counter = Progress(function.removeprefix("devpi_"), out=self.stdout, err=self.stderr)
         try:
-            report = getattr(importexport, function)(directory, progress=self.line)
+            report = getattr(importexport, function)(directory, progress=counter.line,
+                                                     counter=counter)
         except importexport.ImportExportError as exc:
             raise CommandError(exc.message) from None
+        finally:
+            counter.close()
         for text in report.lines():
             self.line(text)
+        self.line(counter.summary())
+
+
+    # -- refresh, prefetch (the mirror kind, indexes.kinds) ----------------------------
+    def do_refresh(self, options):
+        from indexes.cli.mirrors import mirrors_of
+        from indexes.kinds import kind_for
+
+        index = current.index_for(options["index"], acting=self.actor().username)
+        mirrors = mirrors_of(index)
+        for project in options["projects"]:
+            name = normalize_name(project)
+            for mirror in mirrors:
+                try:
+                    what = kind_for(mirror).refresh(mirror, name)
+                except DevpiError as exc:
+                    what = f"failed: {exc.message}"
+                self.line(f"{mirror.fullname} {name}: {what}")
+
+    def do_prefetch(self, options):
+        from indexes.cli.mirrors import mirrors_of, read_requirements, requirement_lines
+        from indexes.kinds import kind_for
+
+        index = current.index_for(options["index"], acting=self.actor().username)
+        mirror = mirrors_of(index)[0]
+        requirements = requirement_lines("\n".join(options["requirements"]))
+        for path in options["requirement"]:
+            requirements.extend(read_requirements(Path(path)))
+        if not requirements:
+            raise Invalid("nothing to prefetch: give requirements or -r FILE")
+        progress = Progress("prefetch", unit="requirement", out=self.stdout, err=self.stderr)
+        progress.start(len(requirements))
+        missing = 0
+        try:
+            for requirement in requirements:
+                try:
+                    files = kind_for(mirror).prefetch(mirror, requirement)
+                except DevpiError as exc:
+                    files, problem = [], exc.message
+                else:
+                    problem = "no matching files" if not files else ""
+                missing += not files
+                progress.advance()
+                progress.line(f"{requirement}: " + (", ".join(files) if files else problem))
+        finally:
+            progress.close()
+        self.line(progress.summary() + f" into {mirror.fullname}, {missing} without files")
+        if missing:
+            raise CommandError(f"{missing} of {len(requirements)} requirements have no files "
+                               f"in {mirror.fullname}")
 
 
 def _login_name() -> str:

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from indexes.distribution.metadata import metadata_from_form
+from indexes.cli.progress import Progress
 from indexes.models import Index, Project, Release, ReleaseFile
 from indexes.services.indexes import index_create
 from indexes.services.uploads import log_entry
@@ -77,6 +78,8 @@ class Command(BaseCommand):
         now = timezone.now()
         per_project, extra = divmod(files, projects)
         created = [0, 0, 0]
+        progress = Progress("bench data", unit="project", out=self.stdout, err=self.stderr)
+        progress.start(projects)
 
         for first in range(0, projects, batch):
             numbers = range(first, min(first + batch, projects))
@@ -112,13 +115,15 @@ class Command(BaseCommand):
             created[0] += len(rows)
             created[1] += len(releases)
             created[2] += len(release_files)
+            progress.advance(len(rows))
             if (first // batch) % 10 == 9:
-                self.stdout.write(f"  {created[0]} projects, {created[2]} files "
-                                  f"({time.monotonic() - started:.0f} s)")
+                progress.line(f"  {created[0]} projects, {created[2]} files "
+                              f"({time.monotonic() - started:.0f} s)")
         with transaction.atomic():
             serial_bump(target.id)
         elapsed = time.monotonic() - started
-        self.stdout.write(
+        progress.close()
+        progress.line(
             f"{target.fullname}: created {created[0]} projects, {created[1]} releases, "
             f"{created[2]} release files in {elapsed:.1f} s "
             f"({sum(created) / max(elapsed, 1e-9):,.0f} rows/s)")
