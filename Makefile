@@ -7,9 +7,11 @@ PY := $(VENV)/bin/python
 # serve), requirements-dev.lock adds the cli and dev extras (make test, CI)
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
+# the locks are made for this machine's interpreter (CI runs on the same kind)
+LOCK_PYTHON := $(shell $(PYTHON) -c "import platform; print(platform.python_version())")
 PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes --no-deps
 UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
-	--python-version 3.11 --custom-compile-command "make lock"
+	--python-version $(LOCK_PYTHON) --custom-compile-command "make lock"
 export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
