@@ -5,7 +5,6 @@ test process itself stays small while it builds them."""
 from __future__ import annotations
 
 import gzip
-import io
 import struct
 import tarfile
 import zipfile

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .cluster import ROOT_PASSWORD, kill_server, start_cluster
+from .cluster import kill_server, start_cluster
 from .clientvenv import DEVPI_CLIENT_REQUIREMENTS, client_venv
 from .factories import make_wheel
 from .live import client_env

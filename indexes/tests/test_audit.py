@@ -17,7 +17,7 @@ from indexes.audit import ACTIONS, audit_prune, audit_record, config_changes, ma
 from indexes.models import AuditEvent, ReleaseFile
 from tests.factories import make_wheel
 
-from .conftest import JSON, api, assert_error, basic, create_user, json_body, stage, upload
+from .conftest import JSON, api, assert_error, basic, json_body, stage, upload
 
 
 @pytest.fixture(autouse=True)
