@@ -19,9 +19,10 @@ import contextlib
 import contextvars
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 from django.utils import timezone
+
+from .distribution.redact import MASK, redact_text
 
 ACTIONS = (
     "user.create", "user.modify", "user.delete",
@@ -33,7 +34,6 @@ ACTIONS = (
 )
 ANONYMOUS = ":ANONYMOUS:"
 SYSTEM = ":SYSTEM:"
-MASK = "****"
 SECRET_KEYS = ("password", "token", "secret")
 # bounds on what one event may hold
 MAX_TARGET = 1024
@@ -110,18 +110,9 @@ def _clip(value):
 
 
 def mask_url(url: str) -> str:
-    """A URL with its password (and a token-like user name) masked."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return MASK
-    if not parts.password and "@" not in parts.netloc:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}" if user else host))
+    """A URL with its credentials masked (the one masking rule:
+    ``distribution.redact``)."""
+    return redact_text(url)
 
 
 def mask_secrets(value, key: str = ""):
