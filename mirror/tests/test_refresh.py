@@ -7,27 +7,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from indexes.services.indexes import index_create
 from mirror import refresh, services
 from mirror.locks import lease_held
 from mirror.models import MirrorProject
-from tests.upstream import Fault, start_upstream
+from tests.upstream import Fault
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def upstream(tmp_path):
-    up = start_upstream(tmp_path / "up")
-    yield up
-    up.stop()
-
-
-@pytest.fixture
-def mirror(upstream, blob_dir):
-    owner = get_user_model().objects.create(username="owner")
-    return index_create(owner=owner, name="m", data={
-        "type": "mirror", "mirror_url": upstream.url, "mirror_cache_expiry": 60})
+MIRROR_CACHE_EXPIRY = 60  # the conftest's mirror fixture
 
 
 @pytest.fixture

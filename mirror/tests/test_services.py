@@ -1,29 +1,13 @@
 """Mirror cache policy in-process, against the local test upstream."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from indexes.models import Index
-from indexes.services.indexes import index_create
 from mirror import services
 from mirror.models import MirrorProject, MirrorProjectList
-from tests.upstream import Fault, start_upstream
+from tests.upstream import Fault
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    up = start_upstream(tmp_path / "up")
-    yield up
-    up.stop()
-
-
-@pytest.fixture
-def mirror(upstream, blob_dir):
-    owner = get_user_model().objects.create(username="owner")
-    return index_create(owner=owner, name="m", data={
-        "type": "mirror", "mirror_url": upstream.url, "mirror_cache_expiry": 3600})
 
 
 def test_page_cached_until_expiry_then_revalidated_with_etag(mirror, upstream):
