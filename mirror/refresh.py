@@ -47,8 +47,6 @@ def serve_stale(index: Index, cached: MirrorProject) -> bool:
     pending) and say whether the cached page may be served meanwhile."""
     if cached.fetched_at < timezone.now() - INVALIDATED_BEFORE:
         return False  # asked for explicitly: the next request fetches
-    if int(index.config.get("mirror_cache_expiry", 1) or 0) <= 0:
-        return False  # mirror_cache_expiry=0: every request asks upstream, as in devpi
     refresh_schedule(index.id, cached.name)
     metrics.mirror_page("stale")
     return True

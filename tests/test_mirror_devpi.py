@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -80,7 +81,13 @@ def test_empty_page_and_hashless_links_under_e(live_server_proc, mirror, plain):
     plain.pages["/simple/pkg/"] = b""  # a project without releases, no content type
     assert s.api("GET", f"/{mirror}/mirror/pkg").json()["result"] == {}
     plain.release("pkg", "pkg-1.0.zip")
-    (href,) = release_hrefs(s, f"{mirror}/mirror", "pkg")
+    # the cached (empty) page is expired: answered at once, renewed in the
+    # background (stale-while-revalidate), so the new release shows shortly
+    deadline = time.monotonic() + 30
+    while not (hrefs := release_hrefs(s, f"{mirror}/mirror", "pkg")):
+        assert time.monotonic() < deadline, "the expired page was never refreshed"
+        time.sleep(0.2)
+    (href,) = hrefs
     assert href == f"{s.url}/{mirror}/mirror/+e/{base}_pkg/pkg-1.0.zip"
     # the simple page links there too, relative
     page = requests.get(f"{s.url}/{mirror}/mirror/+simple/pkg/", timeout=30).text
