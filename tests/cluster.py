@@ -19,7 +19,8 @@ from pathlib import Path
 
 import requests
 
-from .live import REPO, ROOT_PASSWORD, VENV_BIN, LiveServer, free_port, start_server
+from .live import (REPO, ROOT_PASSWORD, VENV_BIN, LiveServer, create_postgres_database,
+                   free_port, start_server)
 from .nginx import Nginx, start_nginx
 from .ownredis import OwnRedis
 
@@ -97,19 +98,7 @@ def start_moto(log: Path) -> Moto:
 
 
 def create_database() -> tuple[str, callable]:
-    import psycopg
-
-    base = POSTGRES_ADMIN.rpartition("/")[0]
-    admin = f"{base}/postgres"
-    name = f"dd_cluster_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{base}/{name}", drop
+    return create_postgres_database(POSTGRES_ADMIN, f"dd_cluster_{uuid.uuid4().hex[:10]}")
 
 
 @dataclass

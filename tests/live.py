@@ -61,10 +61,15 @@ def _database_for_server() -> tuple[str | None, callable]:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         return None, lambda: None
+    return create_postgres_database(url, f"devpi_live_{uuid.uuid4().hex[:12]}")
+
+
+def create_postgres_database(server_url: str, name: str) -> tuple[str, callable]:
+    """A new database ``name`` on the PostgreSQL server of ``server_url``
+    (any database URL of it): its URL, and a function that drops it."""
     import psycopg
 
-    base, _, _name = url.rpartition("/")
-    name = f"devpi_live_{uuid.uuid4().hex[:12]}"
+    base = server_url.rpartition("/")[0]
     admin = f"{base}/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
