@@ -3,6 +3,7 @@ import uuid
 import pytest
 
 from .live import client_env, start_server
+from .upstream import start_upstream
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +24,13 @@ def unique():
 @pytest.fixture
 def clients_env(tmp_path):
     return client_env(tmp_path / "home")
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    """A local test upstream index (tests/upstream.py), stopped after the test."""
+    up = start_upstream(tmp_path / "upstream")
+    try:
+        yield up
+    finally:
+        up.stop()

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from .live import start_server
-from .upstream import Fault, start_upstream
+from .upstream import Fault
 
 pytestmark = pytest.mark.live
 PY = sys.executable
@@ -28,15 +28,6 @@ def mirror_server():
         yield server
     finally:
         cleanup()
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    up = start_upstream(tmp_path / "upstream")
-    try:
-        yield up
-    finally:
-        up.stop()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import requests
 from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple, ProjectStatus
 
 from .factories import make_wheel
-from .upstream import start_upstream
 
 pytestmark = pytest.mark.live
 PY = sys.executable
@@ -108,15 +107,6 @@ def test_pip_and_uv_read_private_indexes_only_with_credentials(
     pip_download(env, f"{s.url}/{owner}/private/+simple/", names["secret"], tmp_path / "netrc")
     assert len(list((tmp_path / "netrc").iterdir())) == 1
     uv_install(env, python, f"{s.url}/{other}/child", names["childpkg"])
-
-
-@pytest.fixture
-def upstream(tmp_path):
-    up = start_upstream(tmp_path / "upstream")
-    try:
-        yield up
-    finally:
-        up.stop()
 
 
 def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
