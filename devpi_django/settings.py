@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "indexes",
     "mirror",
+    "importexport",
     "toxresults",
     "ops",
 ]
@@ -95,7 +96,7 @@ AUTH_PASSWORD_VALIDATORS = []  # devpi's API accepts any password, even ""
 # New passwords use the first: argon2id with devpi-server's parameters, so
 # exported hashes work on a devpi-server again and imported ones are kept as
 # they are. The others verify what older setups and devpi-server's oldest
-# exports hold (indexes.importexport) and are replaced by the first at the
+# exports hold (importexport) and are replaced by the first at the
 # user's next successful login.
 PASSWORD_HASHERS = [
     "indexes.hashers.DevpiArgon2PasswordHasher",

@@ -17,7 +17,7 @@ login (its ``must_update`` always answers yes).
 
 argon2 hashes (devpi-server 4.2 and later, through passlib) are Django's
 ``Argon2PasswordHasher`` format minus its ``argon2`` prefix (see
-``indexes.importexport.mapping``).
+``importexport.mapping``).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ class ToxresultsConfig(AppConfig):
         registry.register_status_provider("toxresults", selectors.toxresult_summaries,
                                           selectors.toxresult_lines)
 
-        from indexes.importexport.attachments import register_attachment
+        from importexport.attachments import register_attachment
 
         from .importexport import ToxResultAttachments
 

@@ -1,5 +1,5 @@
 """Tox results in devpi-export directories: the handler that
-``indexes.importexport`` calls for ``toxresult`` files (registered in
+``importexport`` calls for ``toxresult`` files (registered in
 ``apps.py``). An imported report keeps its name
 (``<file>.toxresult-<timestamp>-<n>``), history and time."""
 
@@ -12,8 +12,8 @@ from typing import Iterable
 from django.db import transaction
 
 from indexes.errors import Conflict, Invalid
-from indexes.importexport.attachments import AttachmentIn, AttachmentOut
-from indexes.importexport.mapping import log_who
+from importexport.attachments import AttachmentIn, AttachmentOut
+from importexport.mapping import log_who
 from indexes.wire import serial_bump
 
 from .models import ToxEnvResult, ToxResult

@@ -9,10 +9,12 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
-from indexes.importexport import attachments, devpi_export, devpi_import
-from indexes.importexport.reader import read_export
+from importexport import attachments
+from importexport.exporter import devpi_export
+from importexport.importer import devpi_import
+from importexport.reader import read_export
 from indexes.models import ReleaseFile
-from indexes.tests.test_importexport import Tree
+from importexport.tests.test_importexport import Tree
 from tests.factories import make_wheel
 from toxresults.importexport import ToxResultAttachments
 from toxresults.models import ToxResult

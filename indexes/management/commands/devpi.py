@@ -833,7 +833,7 @@ class Command(BaseCommand):
         if code != 0:
             raise Invalid(f"pip install failed (exit code {code})")
 
-    # -- import, export (indexes.importexport) ---------------------------------------------
+    # -- import, export (the importexport app) ---------------------------------------------
     # -- token ---------------------------------------------------------------------------
     def do_token(self, options):
         actor = self.actor()
@@ -876,15 +876,17 @@ class Command(BaseCommand):
         self._importexport("devpi_export", options["directory"])
 
     def _importexport(self, function: str, directory: str) -> None:
-        from indexes import importexport
+        from importexport.errors import ImportExportError
+        from importexport.exporter import devpi_export
+        from importexport.importer import devpi_import
 
         if not self.actor().is_superuser:
             raise Forbidden("import and export act on the whole server: root only")
         counter = Progress(function.removeprefix("devpi_"), out=self.stdout, err=self.stderr)
+        run = devpi_import if function == "devpi_import" else devpi_export
         try:
-            report = getattr(importexport, function)(directory, progress=counter.line,
-                                                     counter=counter)
-        except importexport.ImportExportError as exc:
+            report = run(directory, progress=counter.line, counter=counter)
+        except ImportExportError as exc:
             raise CommandError(exc.message) from None
         finally:
             counter.close()

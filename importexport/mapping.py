@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from .. import config as index_config
+from indexes import config as index_config
 
 # -- passwords --------------------------------------------------------------
 
@@ -61,7 +61,7 @@ def unknown_password_hash() -> str:
     secret, so devpi-import never creates the user with an empty password."""
     import secrets
 
-    from ..hashers import DevpiArgon2PasswordHasher
+    from indexes.hashers import DevpiArgon2PasswordHasher
 
     hasher = DevpiArgon2PasswordHasher()
     return hasher.encode(secrets.token_urlsafe(32), hasher.salt())[len(ARGON2_PREFIX):]

@@ -23,18 +23,18 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from ..config import build_config, to_list
-from ..distribution.archives import InvalidArchive, inspect_archive, parse_core_metadata
-from ..distribution.filenames import (
+from indexes.config import build_config, to_list
+from indexes.distribution.archives import InvalidArchive, inspect_archive, parse_core_metadata
+from indexes.distribution.filenames import (
     DistFilename, InvalidFilename, check_plain_filename, parse_filename,
 )
-from ..distribution.names import is_valid_user_or_index_name, normalize_name, split_index_name
-from ..errors import DevpiError, Invalid
-from ..models import Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
-from ..services.uploads import archive_limits
-from ..readme import description_schedule
-from ..storage import blob_put
-from ..wire import serial_bump
+from indexes.distribution.names import is_valid_user_or_index_name, normalize_name, split_index_name
+from indexes.errors import DevpiError, Invalid
+from indexes.models import Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
+from indexes.services.uploads import archive_limits
+from indexes.readme import description_schedule
+from indexes.storage import blob_put
+from indexes.wire import serial_bump
 from . import mapping
 from .attachments import AttachmentIn, attachment_handler
 from .errors import ImportExportError

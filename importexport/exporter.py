@@ -15,10 +15,10 @@ from django.contrib.auth import get_user_model
 
 from devpi_django import __version__
 
-from ..models import Index, Release, ReleaseFile, UserProfile
-from ..selectors import user_public_keys
-from ..storage import blob_open
-from ..wire import DEVPI_SERVER_COMPAT_VERSION
+from indexes.models import Index, Release, ReleaseFile, UserProfile
+from indexes.selectors import user_public_keys
+from indexes.storage import blob_open
+from indexes.wire import DEVPI_SERVER_COMPAT_VERSION
 from . import mapping
 from .attachments import attachment_handler
 from .errors import ImportExportError

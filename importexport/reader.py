@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..distribution.filenames import InvalidFilename, parse_filename
-from ..distribution.names import normalize_name
+from indexes.distribution.filenames import InvalidFilename, parse_filename
+from indexes.distribution.names import normalize_name
 from .errors import ImportExportError
 from .layout import (
     DATAINDEX, FILE_TYPES, READABLE_DUMPVERSIONS, ExportTree, FileDesc, IndexDump,

@@ -16,10 +16,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.management import CommandError, call_command
 
-from indexes.importexport import ImportExportError, devpi_export, devpi_import
-from indexes.importexport import attachments, layout, mapping
-from indexes.importexport.reader import NotAnExport, member_path, read_export
-from indexes.importexport.writer import ExportWriter
+from importexport import attachments, layout, mapping
+from importexport.errors import ImportExportError
+from importexport.exporter import devpi_export
+from importexport.importer import devpi_import
+from importexport.reader import NotAnExport, member_path, read_export
+from importexport.writer import ExportWriter
 from indexes.models import Index, Project, Release, ReleaseFile, RemovedFile, ServerState
 from indexes.storage import blob_key, blob_storage
 from tests.factories import make_sdist, make_wheel

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..errors import Conflict
-from ..models import DocZip
-from ..services.docs import check_doczip_content, doc_tree_unpack, doczip_store
-from ..storage import blob_open, blob_put
+from indexes.errors import Conflict
+from indexes.models import DocZip
+from indexes.services.docs import check_doczip_content, doc_tree_unpack, doczip_store
+from indexes.storage import blob_open, blob_put
 from . import mapping
 from .attachments import AttachmentIn, AttachmentOut
 
