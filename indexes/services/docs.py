@@ -34,7 +34,8 @@ from ..errors import Conflict, Invalid, NotFound
 from ..models import DocZip, Index, Release
 from ..storage import blob_put, blob_storage, doc_key, doc_marker_key
 from ..wire import serial_bump
-from .uploads import UploadForm, _release_for, check_size, log_entry, overwrite_log
+from .files import log_entry, overwrite_log
+from .uploads import UploadForm, _release_for, check_size, upload_permission_check
 
 DEFAULT_MAX_FILES = 10_000
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -125,9 +126,10 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
 
 
 def doczip_upload(*, index: Index, user, form: UploadForm, content: BinaryIO) -> DocUploadResult:
-    """``:action=doc_upload``. Permission checks are the caller's."""
+    """``:action=doc_upload``, as ``user`` (``upload_permission_check``)."""
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")
+    upload_permission_check(user=user, index=index)
     name, version, version_given = _doc_name_and_version(index, form)
     digests = compute_digests(content)
     # an empty file is documentation without pages: devpi stores any bytes, and

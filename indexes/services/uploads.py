@@ -8,8 +8,6 @@ becomes visible unless every step passed.
 
 from __future__ import annotations
 
-import hashlib
-import time
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -19,18 +17,22 @@ from django.utils import timezone
 
 from ops import metrics
 
+from .. import permissions
 from ..audit import audit_record
 from ..distribution.archives import (
     ArchiveLimits, Digests, InvalidArchive, compute_digests, inspect_archive, parse_core_metadata,
 )
 from ..distribution.filenames import DistFilename, InvalidFilename, parse_filename, versions_equal
 from ..distribution.names import is_valid_project_name, normalize_name
-from ..errors import Conflict, Invalid, NotFound, TooLarge
+from ..errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unauthorized
 from ..models import Index, Project, Release, ReleaseFile
 from ..readme import description_schedule
 from ..project_status import check_upload
 from ..storage import blob_put
 from ..wire import serial_bump
+from .files import (
+    FileFacts, log_entry, overwrite_check, release_file_create, release_file_locked,
+)
 
 
 @dataclass(frozen=True)
@@ -55,24 +57,6 @@ class UploadForm:
 class UploadResult:
     file: ReleaseFile
     created: bool  # False: identical bytes were there already
-
-
-def log_entry(what: str, who: str | None, **extra) -> dict:
-    """One entry of a link's history, as devpi keeps it: what happened (upload,
-    push, overwrite), who did it, when (UTC, ``[Y, M, D, h, m, s]``) and
-    from/to which index (``src``, ``dst``)."""
-    entry = {"what": what, "who": who, "when": list(time.gmtime()[:6])}
-    entry.update(extra)
-    return entry
-
-
-def overwrite_log(previous: list) -> list:
-    """The start of the history of a link that replaces one of the same name
-    (on a volatile index): an ``overwrite`` entry counting the replacements
-    so far, as devpi writes it. The replaced link's other entries go."""
-    count = sum(entry.get("count", 0) for entry in previous
-                if isinstance(entry, dict) and entry.get("what") == "overwrite")
-    return [log_entry("overwrite", None, count=count + 1)]
 
 
 def check_name_and_version(form: UploadForm) -> tuple[str, str]:
@@ -148,10 +132,25 @@ def _release_for(index: Index, name: str, version: str, form: UploadForm) -> Rel
     return release
 
 
-def release_register(*, index: Index, form: UploadForm) -> Release:
+def upload_permission_check(*, user, index: Index) -> None:
+    """Refuse ``user`` an upload of any kind (files, docs, metadata) to
+    ``index`` unless ``acl_upload`` (and a token's scope) allows it: a bare
+    401 "Unauthorized" for an anonymous user, as devpi answers (twine then
+    asks for credentials; devpi-client prints the reason after logoff), a 403
+    for a user without the right. The upload services call it themselves;
+    the upload view calls it early too, to refuse before reading the body."""
+    if permissions.may_upload(user, index):
+        return
+    if user is None:
+        raise Unauthorized("Unauthorized")
+    raise Forbidden("no permission to submit")
+
+
+def release_register(*, index: Index, user, form: UploadForm) -> Release:
     """``:action=submit``: register or overwrite a release's metadata."""
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")
+    upload_permission_check(user=user, index=index)
     name, version = check_name_and_version(form)
     check_upload(index, name)
     with transaction.atomic():
@@ -163,66 +162,77 @@ def release_register(*, index: Index, form: UploadForm) -> Release:
     return release
 
 
-def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
-                        content: BinaryIO) -> UploadResult:
-    """``:action=file_upload``. Permission checks are the caller's."""
-    if index.is_mirror:
-        raise NotFound("cannot submit to mirror index")
+@dataclass(frozen=True)
+class _CheckedUpload:
+    """An upload whose form, name, size and digests passed."""
+
+    name: str
+    version: str
+    dist: DistFilename
+    digests: Digests
+
+
+def _upload_check(index: Index, form: UploadForm, filename: str,
+                  content: BinaryIO) -> _CheckedUpload:
     name, version = check_name_and_version(form)
     check_upload(index, name)
     dist = check_filename(filename, name, version)
     digests = compute_digests(content)
     check_size(digests.size)
     check_digests(form, digests)
-    existing = ReleaseFile.objects.filter(index=index, filename=filename).only("sha256").first()
-    if existing is not None:
-        if existing.sha256 == digests.sha256:
-            return UploadResult(ReleaseFile.objects.get(pk=existing.pk), created=False)
-        if not index.volatile:
-            raise Conflict(f"{filename} already exists in non-volatile index")
+    return _CheckedUpload(name, version, dist, digests)
+
+
+def _file_facts(form: UploadForm, filename: str, upload: _CheckedUpload,
+                content: BinaryIO) -> FileFacts:
+    """What the row records: the archive inspected (a wheel's METADATA) and
+    Requires-Python from the form or, failing that, the metadata."""
     try:
-        core_metadata = inspect_archive(content, dist, archive_limits())
+        core_metadata = inspect_archive(content, upload.dist, archive_limits())
     except InvalidArchive as exc:
         raise Invalid(str(exc)) from None
     requires_python = (form.get("requires_python") or "").strip()
     if core_metadata is not None and not requires_python:
         value = parse_core_metadata(core_metadata).get("requires-python", "")
         requires_python = value if isinstance(value, str) else ""
-    blob_put(content, digests.sha256)
+    return FileFacts(filename=filename, sha256=upload.digests.sha256, size=upload.digests.size,
+                     packagetype=upload.dist.packagetype,
+                     pyversion=form.get("pyversion") or upload.dist.pyversion,
+                     requires_python=requires_python, core_metadata=core_metadata)
+
+
+def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
+                        content: BinaryIO) -> UploadResult:
+    """``:action=file_upload``, as ``user`` (``upload_permission_check``)."""
+    if index.is_mirror:
+        raise NotFound("cannot submit to mirror index")
+    upload_permission_check(user=user, index=index)
+    upload = _upload_check(index, form, filename, content)
+    existing = ReleaseFile.objects.filter(index=index, filename=filename).only("sha256").first()
+    if existing is not None:
+        if existing.sha256 == upload.digests.sha256:
+            return UploadResult(ReleaseFile.objects.get(pk=existing.pk), created=False)
+        overwrite_check(index, filename)
+    facts = _file_facts(form, filename, upload, content)
+    blob_put(content, facts.sha256)
     who = user.username if user is not None else None
     try:
         with transaction.atomic():
-            release = _release_for(index, name, version, form)
-            row = ReleaseFile.objects.select_for_update().filter(
-                index=index, filename=filename).first()
-            if row is not None and row.sha256 == digests.sha256:
+            release = _release_for(index, upload.name, upload.version, form)
+            row = release_file_locked(index=index, filename=filename)
+            if row is not None and row.sha256 == facts.sha256:
                 return UploadResult(row, created=False)
-            if row is not None and not index.volatile:
-                raise Conflict(f"{filename} already exists in non-volatile index")
-            history = []
-            if row is None:
-                row = ReleaseFile(index=index, filename=filename)
-            else:
-                history = overwrite_log(row.log)
-            row.release = release
-            row.sha256 = digests.sha256
-            row.size = digests.size
-            row.packagetype = dist.packagetype
-            row.pyversion = (form.get("pyversion") or dist.pyversion)[:64]
-            row.requires_python = requires_python[:255]
-            row.core_metadata = core_metadata
-            row.core_metadata_sha256 = (
-                hashlib.sha256(core_metadata).hexdigest() if core_metadata is not None else "")
-            row.uploaded_at = timezone.now()
-            row.uploader = who or ""
-            row.log = history + [log_entry("upload", who, dst=index.fullname)]
-            row.save()
+            row = release_file_create(
+                index=index, release=release, facts=facts, history=[],
+                entry=log_entry("upload", who, dst=index.fullname),
+                uploaded_at=timezone.now(), uploader=who or "", replacing=row,
+                keep_attached=True)
             audit_record("file.upload", target=f"{index.fullname}/+f/{row.hash_path}",
                          index=index.fullname,
-                         detail={"project": release.project.name, "version": version,
+                         detail={"project": release.project.name, "version": upload.version,
                                  "file": filename, "sha256": row.sha256, "size": row.size})
             serial_bump(index.id)
     except IntegrityError:
         raise Conflict(f"{filename} was uploaded concurrently, try again") from None
-    metrics.upload(digests.size)
+    metrics.upload(facts.size)
     return UploadResult(row, created=True)

@@ -198,7 +198,8 @@ def test_not_found(client, files, prod, dev):
     refused(push(client, to_prod(targetindex="alice/nothere")), 404,
             "alice/nothere could not be found")
     # a release registered without files has nothing to push
-    release_register(index=dev, form=UploadForm({"name": ["example"], "version": ["2.0"]}))
+    release_register(index=dev, user=dev.owner,
+                     form=UploadForm({"name": ["example"], "version": ["2.0"]}))
     refused(push(client, to_prod(version="2.0")), 404, "no release/files found for example 2.0")
     assert not Project.objects.filter(index=prod).exists()
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 
-from .. import permissions
 from ..auth import request_user
-from ..errors import Forbidden, Invalid, NotFound, TooLarge, Unauthorized
+from ..errors import Invalid, NotFound, TooLarge
 from ..services.docs import doczip_upload
-from ..services.uploads import UploadForm, release_file_upload, release_register
+from ..services.uploads import (
+    UploadForm, release_file_upload, release_register, upload_permission_check,
+)
 from ..uploadparser import parse_multipart
 
 # room for the form fields around the file itself
@@ -32,12 +33,8 @@ def upload(request, index) -> HttpResponse:
     if length > limit + FORM_OVERHEAD:
         raise TooLarge(f"upload of {length} bytes is larger than the limit of {limit} bytes")
     user = request_user(request)
-    if not permissions.may_upload(user, index):
-        if user is None:
-            # devpi: a bare 401 "Unauthorized" with the Basic challenge (twine then asks
-            # for credentials; devpi-client prints the reason after logoff)
-            raise Unauthorized("Unauthorized")
-        raise Forbidden("no permission to submit")
+    # the services refuse too; refusing here spares reading an unauthorised body
+    upload_permission_check(user=user, index=index)
     post, files, unsafe_names = parse_multipart(request)
     if unsafe_names:
         raise Invalid(f"filename {unsafe_names[0]!r} must not contain path components")
@@ -46,7 +43,7 @@ def upload(request, index) -> HttpResponse:
         raise Invalid(":action field not found")
     form = _form(post)
     if action == "submit":
-        release_register(index=index, form=form)
+        release_register(index=index, user=user, form=form)
         return HttpResponse("")
     if action not in ("file_upload", "doc_upload"):
         raise Invalid(f"action {action!r} not supported")
