@@ -9,6 +9,7 @@ from indexes.errors import Conflict
 from indexes.models import DocZip
 from indexes.services.docs import check_doczip_content, doc_tree_unpack, doczip_store
 from indexes.storage import blob_open, blob_put
+
 from . import mapping
 from .attachments import AttachmentIn, AttachmentOut
 

@@ -14,16 +14,21 @@ from typing import Callable
 from django.contrib.auth import get_user_model
 
 from devpi_django import __version__
-
 from indexes.models import Index, Release, ReleaseFile, UserProfile
 from indexes.selectors import user_public_keys
 from indexes.storage import blob_open
 from indexes.wire import DEVPI_SERVER_COMPAT_VERSION
+
 from . import mapping
 from .attachments import attachment_handler
 from .errors import ImportExportError
 from .layout import (
-    DOCZIP, RELEASEFILE, TOXRESULT, doczip_relpath, entrypath, releasefile_relpath,
+    DOCZIP,
+    RELEASEFILE,
+    TOXRESULT,
+    doczip_relpath,
+    entrypath,
+    releasefile_relpath,
     toxresult_relpath,
 )
 from .reports import ExportReport, Skipped

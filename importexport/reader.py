@@ -8,9 +8,15 @@ from pathlib import Path
 
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.distribution.names import normalize_name
+
 from .errors import ImportExportError
 from .layout import (
-    DATAINDEX, FILE_TYPES, READABLE_DUMPVERSIONS, ExportTree, FileDesc, IndexDump,
+    DATAINDEX,
+    FILE_TYPES,
+    READABLE_DUMPVERSIONS,
+    ExportTree,
+    FileDesc,
+    IndexDump,
     recorded_hashes,
 )
 

@@ -11,9 +11,9 @@ from typing import Iterable
 
 from django.db import transaction
 
-from indexes.errors import Conflict, Invalid
 from importexport.attachments import AttachmentIn, AttachmentOut
 from importexport.mapping import log_who
+from indexes.errors import Conflict, Invalid
 from indexes.wire import serial_bump
 
 from .models import ToxEnvResult, ToxResult

@@ -41,7 +41,7 @@ class UploadForm:
 
     fields: dict[str, list[str]]
 
-    def get(self, key: str, default: Any = None):
+    def get(self, key: str, default: Any = None) -> Any:
         values = self.fields.get(key)
         return values[-1] if values else default
 

@@ -10,7 +10,10 @@ from ..auth import request_user
 from ..errors import Invalid, NotFound, TooLarge
 from ..services.docs import doczip_upload
 from ..services.uploads import (
-    UploadForm, release_file_upload, release_register, upload_permission_check,
+    UploadForm,
+    release_file_upload,
+    release_register,
+    upload_permission_check,
 )
 from ..uploadparser import parse_multipart
 

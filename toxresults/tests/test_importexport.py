@@ -13,8 +13,8 @@ from importexport import attachments
 from importexport.exporter import devpi_export
 from importexport.importer import devpi_import
 from importexport.reader import read_export
-from indexes.models import ReleaseFile
 from importexport.tests.test_importexport import Tree
+from indexes.models import ReleaseFile
 from tests.factories import make_wheel
 from toxresults.importexport import ToxResultAttachments
 from toxresults.models import ToxResult
