@@ -1,9 +1,14 @@
 """Uploads through the legacy upload API (twine, devpi-client, setuptools).
 
 ``release_file_upload`` coordinates named steps, each testable alone:
-parse the filename, check it against the form, verify digests and the
-archive, store the blob, then record the rows in one transaction. Nothing
-becomes visible unless every step passed.
+check the uploader's permission, parse the filename, check it against the
+form, verify digests and the archive, store the blob, then record the rows
+in one transaction (the release file row through ``files.release_file_create``).
+Nothing becomes visible unless every step passed.
+
+The upload services (file, metadata, documentation) enforce upload
+permission themselves (``upload_permission_check``), so the HTTP API and
+``manage.py devpi`` refuse the same users.
 """
 
 from __future__ import annotations
