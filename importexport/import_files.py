@@ -51,15 +51,16 @@ def index_data_import(run: ImportRun, dump: IndexDump, index: Index) -> None:
     names = list(dump.projects) + [p for p in by_project if p not in dump.projects]
     before = (sum(run.report.created.values()), sum(run.report.unchanged.values()))
     for name in names:
-        _project_import(run, dump, index, name, dump.projects.get(name, {}), by_project.get(name, []))
+        _project_import(run, dump, index, name, dump.projects.get(name, {}),
+                        by_project.get(name, []))
     created = sum(run.report.created.values()) - before[0]
     unchanged = sum(run.report.unchanged.values()) - before[1]
     run.progress(f"index {dump.name}: {len(names)} projects, {created} objects created, "
-                  f"{unchanged} already there")
+                 f"{unchanged} already there")
 
 
-def _project_import(run: ImportRun, dump: IndexDump, index: Index, name: str, versions: dict[str, dict],
-            descs: list[FileDesc]) -> None:
+def _project_import(run: ImportRun, dump: IndexDump, index: Index, name: str,
+                    versions: dict[str, dict], descs: list[FileDesc]) -> None:
     report = run.report
     releasefiles = [d for d in descs if d.type == RELEASEFILE]
     attached = [d for d in descs if d.type in (TOXRESULT, DOCZIP)]
@@ -102,7 +103,7 @@ def _release(run: ImportRun, dump, project, releases, version, versiondata) -> R
     if (release.metadata, release.yanked, release.yanked_reason) != (
             data.metadata, data.yanked, data.yanked_reason):
         run.report.kept.append(Skipped(f"{dump.name}: {project.name} {version}",
-                                        "release metadata differs"))
+                                       "release metadata differs"))
     return release
 
 
@@ -114,13 +115,14 @@ def _release_for_file(run: ImportRun, dump, project, releases, desc) -> Release:
     release = releases.get(version)
     if release is None:
         run.report.notes.append(f"{dump.name}: {desc.basename}: no metadata for version "
-                                 f"{version} in the export; registered name and version")
+                                f"{version} in the export; registered name and version")
         release = _release(run, dump, project, releases, version,
-                                {"name": project.display_name, "version": version})
+                           {"name": project.display_name, "version": version})
     return release
 
 
-def _verify(run: ImportRun, dump: IndexDump, index: Index, desc: FileDesc) -> _VerifiedFile | None:
+def _verify(run: ImportRun, dump: IndexDump, index: Index,
+            desc: FileDesc) -> _VerifiedFile | None:
     """Hash-check a release file and store its blob; None: skipped or
     already here."""
     what = f"{dump.name}: {desc.basename}"
@@ -151,7 +153,7 @@ def _verify(run: ImportRun, dump: IndexDump, index: Index, desc: FileDesc) -> _V
             run.report.unchanged["release files"] += 1
         else:
             run.report.kept.append(Skipped(what, "a file with other content has this "
-                                                  "name here"))
+                                                 "name here"))
         return None
     return _VerifiedFile(desc, path, sha256, size)
 
@@ -184,7 +186,7 @@ def _inspect(run: ImportRun, dump, item: _VerifiedFile, version: str
         dist = parse_filename(item.desc.basename, version_hint=version)
     except InvalidFilename as exc:
         run.report.notes.append(f"{dump.name}: {item.desc.basename}: {exc}; imported "
-                                 "without a package type")
+                                "without a package type")
         return None, None
     if dist.packagetype != "bdist_wheel":
         return dist, None
@@ -193,7 +195,7 @@ def _inspect(run: ImportRun, dump, item: _VerifiedFile, version: str
             return dist, inspect_archive(f, dist, archive_limits())
         except InvalidArchive as exc:
             run.report.notes.append(f"{dump.name}: {item.desc.basename}: {exc}; imported "
-                                     "without core metadata")
+                                    "without core metadata")
             return dist, None
 
 

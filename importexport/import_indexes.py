@@ -89,7 +89,7 @@ def _index_config(run: ImportRun, dump: IndexDump) -> dict:
     requested, skipped_keys = mapping.index_config_from_devpi(dump.config)
     for item in skipped_keys:
         run.report.skip(f"index {dump.name}: option {item.key}={item.value!r}",
-                         item.reason)
+                        item.reason)
     index_type = requested.pop("type")
     if index_type == Index.STAGE and "bases" in requested:
         try:
@@ -102,15 +102,15 @@ def _index_config(run: ImportRun, dump: IndexDump) -> dict:
                 kept.append(base)
             elif base in run.tree.indexes:
                 run.report.skip(f"index {dump.name}: base {base}",
-                                 "the bases form a cycle (devpi-import refuses it too)")
+                                "the bases form a cycle (devpi-import refuses it too)")
             else:
                 run.report.skip(f"index {dump.name}: base {base}",
-                                 "neither in the export nor here")
+                                "neither in the export nor here")
         requested["bases"] = kept
     if index_type == Index.MIRROR and not requested.get("mirror_url"):
         requested["mirror_url"] = settings.DEVPI.get("MIRROR_URL") or DEVPI_DEFAULT_MIRROR_URL
         run.report.notes.append(f"index {dump.name}: the export names no mirror_url; "
-                                 f"using {requested['mirror_url']}")
+                                f"using {requested['mirror_url']}")
     owner = dump.user
     build = lambda data: build_config(  # noqa: E731
         index_type=index_type, owner=owner, fullname=dump.name, current=None,

@@ -54,7 +54,7 @@ def _password_value(run: ImportRun, name: str, password: mapping.PasswordMapping
 def _user_create(run: ImportRun, name, fields, password, userconfig) -> None:
     with transaction.atomic():
         user = get_user_model()(username=name, email=fields["email"],
-                         is_superuser=name == "root", is_staff=name == "root")
+                                is_superuser=name == "root", is_staff=name == "root")
         encoded = _password_value(run, name, password)
         if encoded is None:
             user.set_unusable_password()

@@ -100,7 +100,8 @@ def release_push(*, source: Index | str, project: str, version: str, target: Ind
             release = _register(target, content.release)
             for file in content.files:
                 new = _copy_file(file, source=source, target=target, release=release, who=who)
-                actionlog.append([200, "store_releasefile", f"{target.fullname}/+f/{new.hash_path}"])
+                actionlog.append([200, "store_releasefile",
+                                  f"{target.fullname}/+f/{new.hash_path}"])
                 actionlog.extend(registry.run_push_hooks(source_file=file, target_file=new,
                                                          user=user))
             if content.doczip is not None:
