@@ -833,7 +833,7 @@ class Command(BaseCommand):
         if code != 0:
             raise Invalid(f"pip install failed (exit code {code})")
 
-    # -- import, export (the importexport app) ---------------------------------------------
+    # -- import, export (indexes.importexport) ---------------------------------------------
     # -- token ---------------------------------------------------------------------------
     def do_token(self, options):
         actor = self.actor()
