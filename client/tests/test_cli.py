@@ -1,4 +1,4 @@
-"""Unit tests of ``indexes.cli``: the logic behind ``manage.py devpi``."""
+"""Unit tests of the ``client`` app's helpers: the logic behind ``manage.py devpi``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from indexes.cli import current, docs, getjson, keyvalues, listing, procs, pypirc, server, show
-from indexes.cli import specs, testing, upload
+from client import current, docs, getjson, keyvalues, listing, procs, pypirc, server, show
+from client import specs, testing, upload
 from indexes.errors import Invalid, NotFound
 from tests import bombs
 from tests.factories import make_project_tree, make_sdist, make_wheel

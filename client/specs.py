@@ -9,8 +9,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from ..distribution.names import is_valid_project_name, normalize_name
-from ..errors import Invalid
+from indexes.distribution.names import is_valid_project_name, normalize_name
+from indexes.errors import Invalid
 
 
 @dataclass(frozen=True)
