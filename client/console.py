@@ -17,7 +17,7 @@ PROG = "manage.py devpi"
 class Console:
     """The command's streams and options, as one object the verbs write to."""
 
-    def __init__(self, options: dict[str, Any], *, stdout: Any, stderr: Any):
+    def __init__(self, options: dict[str, Any], *, stdout: Any, stderr: Any) -> None:
         self.options = options
         self.stdout = stdout  # Django's OutputWrapper
         self.stderr = stderr

@@ -71,7 +71,7 @@ def parse_release(text: str) -> tuple[str, str, bool]:
     return spec.name, spec.exact_version, False
 
 
-def version_key(version: str):
+def version_key(version: str) -> tuple[int, Version, str]:
     """Sort key: PEP 440 versions by their order, after legacy ones."""
     try:
         return (1, Version(version), version)

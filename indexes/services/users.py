@@ -5,6 +5,8 @@ not do (``indexes.permissions``); without one the server acts for itself."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +18,9 @@ from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index, UserProfile
 from ..permissions import SERVER, who
 from ..wire import serial_bump
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
 USER_KEYS = ("password", "email", "title", "description", "custom_data")
 
@@ -89,7 +94,8 @@ def check_user_delete(*, actor, username: str) -> None:
         raise Forbidden(f"user {who(actor)!r} may not delete user {username!r}")
 
 
-def user_create(*, username: str, data: dict, superuser: bool = False, actor=SERVER):
+def user_create(*, username: str, data: dict, superuser: bool = False,
+                actor=SERVER) -> AbstractUser:
     check_user_create(actor=actor)
     if not is_valid_user_or_index_name(username):
         raise Invalid(f"username '{username}' will not be accepted as username: it contains "
