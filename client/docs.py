@@ -2,7 +2,8 @@
 ``sphinx-build`` from ``doc/``, ``docs/`` or ``source/`` (or their
 ``source/`` subdirectory), zipped as ``NAME-VERSION.doc.zip`` and stored
 through ``services.docs.doczip_upload``, as devpi-client does; and
-``*.doc.zip`` files given as paths."""
+``*.doc.zip`` files given as paths. Also the documentation flags
+(``--with-docs``, ``--no-docs``, ``--only-docs``) the verbs share."""
 
 from __future__ import annotations
 

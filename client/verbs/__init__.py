@@ -5,12 +5,12 @@ management command builds its subcommands from."""
 
 from __future__ import annotations
 
+from ..console import Verb
 from . import (
     export, getjson, import_, index, install, prefetch, project_status, push, quickstart,
     refresh, remove, test, token, upload, use, user,
 )
 from . import list as list_
-from ..console import Verb
 
 REGISTRY: tuple[Verb, ...] = tuple(module.VERB for module in (
     quickstart, use, user, index, getjson, upload, list_, project_status, remove, push, test,
