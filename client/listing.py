@@ -4,7 +4,6 @@ so a file shadowed by a child index is listed under the child's copy."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from indexes import registry
@@ -14,7 +13,6 @@ from indexes.models import Index, ReleaseFile
 from indexes.resolution import project_candidates
 from .specs import Spec, newest_first
 
-log = logging.getLogger(__name__)
 SHOWN_VERSIONS = 3  # devpi-client shows the newest three unless --all
 
 
