@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "indexes",
+    "client",
     "mirror",
     "importexport",
     "toxresults",

@@ -47,7 +47,7 @@ def devpi_export(path, *, progress: Progress | None = None, counter=None) -> Exp
     report = ExportReport(path=str(path))
     progress(f"creating {path}")
     _export_users(writer, report, progress)
-    if counter is not None:  # indexes.cli.progress.Progress: release files
+    if counter is not None:  # devpi_django.progress.Progress: release files
         counter.start(ReleaseFile.objects.filter(
             index__owner__is_active=True).exclude(index__type=Index.MIRROR).count())
     for index in Index.objects.select_related("owner").order_by("owner__username", "name"):

@@ -26,7 +26,7 @@ class ImportRun:
     progress: Progress
     fresh: bool  # only root and root/pypi here: root's and root/pypi's settings are taken
     stages: list[tuple[IndexDump, Index]] = field(default_factory=list)
-    counter: object | None = None  # indexes.cli.progress.Progress: files of the stage indexes
+    counter: object | None = None  # devpi_django.progress.Progress: files of the stage indexes
 
 
 def member_check(run: ImportRun, dump: IndexDump, desc: FileDesc, *,

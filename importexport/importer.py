@@ -45,7 +45,7 @@ def devpi_import(path, *, progress: Progress | None = None, counter=None) -> Imp
         user_import(run, name, userconfig)
     for dump in _creation_order(tree.indexes):
         index_import(run, dump)
-    if counter is not None:  # indexes.cli.progress.Progress: files of the stage indexes
+    if counter is not None:  # devpi_django.progress.Progress: files of the stage indexes
         counter.start(sum(len(dump.files) for dump, _ in run.stages))
         run.counter = counter
     for dump, index in run.stages:

@@ -18,6 +18,26 @@ from .config import ANONYMOUS, AUTHENTICATED
 from .tokens import api_token_of, token_allows
 
 
+class _Server:
+    """The server acting for itself: bootstrap, admin actions, import, and
+    callers that checked the permission already. A service given no
+    ``actor`` checks nothing; given one (``manage.py devpi`` passes its
+    ``--as`` user), it refuses what that user may not do."""
+
+    username = None
+
+    def __repr__(self) -> str:
+        return "SERVER"
+
+
+SERVER = _Server()
+
+
+def who(actor) -> str | None:
+    """The name a refusal shows for ``actor`` (None when anonymous)."""
+    return getattr(actor, "username", None)
+
+
 def restrict_modify() -> list[str] | None:
     return settings.DEVPI["RESTRICT_MODIFY"]
 

@@ -11,7 +11,7 @@ from . import permissions, registry
 from .distribution.names import normalize_name
 from .distribution.redact import redact_text
 from .distribution.versions import sorted_versions
-from .errors import BadGateway, Gone, NotFound
+from .errors import BadGateway, Forbidden, Gone, NotFound
 from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile
 from .kinds import kind_for, kind_page
 from .resolution import project_candidates
@@ -323,3 +323,12 @@ def mirror_statuses(reader=EVERYTHING, *, viewer=None) -> dict[str, dict]:
                       for key, value in status.items()}
         result[index.fullname] = status
     return result
+
+
+def index_readable(index: Index, reader=EVERYTHING) -> Index:
+    """``index``, when ``reader`` (the acting user; ``EVERYTHING`` reads all)
+    may read it (``permissions.may_read``); else ``Forbidden``. The read
+    check of ``manage.py devpi``'s reading verbs."""
+    if reader is not EVERYTHING and not permissions.may_read(reader, index):
+        raise Forbidden(f"user {permissions.who(reader)!r} may not read {index.fullname}")
+    return index

@@ -1,15 +1,19 @@
 """Indexes: create, modify (dict merge or devpi-client's key/value
-operations), delete."""
+operations), delete. Given an ``actor`` (the acting user), each refuses
+what that user may not do (``indexes.permissions``); without one the server
+acts for itself."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from .. import permissions
 from ..audit import audit_record, config_changes, mask_secrets
 from ..config import apply_operations, build_config, default_config
 from ..distribution.names import is_valid_user_or_index_name
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index
+from ..permissions import SERVER, who
 from ..wire import serial_bump
 
 
@@ -23,7 +27,23 @@ def _bases_lookup(name: str):
     return list(config.get("bases", []))
 
 
-def index_create(*, owner, name: str, data: dict) -> Index:
+def check_index_create(*, actor, owner_name: str, name: str) -> None:
+    if actor is not SERVER and not permissions.may_create_index(actor, owner_name):
+        raise Forbidden(f"user {who(actor)!r} may not create index {owner_name}/{name}")
+
+
+def check_index_modify(*, actor, index: Index) -> None:
+    if actor is not SERVER and not permissions.may_modify_index(actor, index):
+        raise Forbidden(f"user {who(actor)!r} may not modify index {index.fullname}")
+
+
+def check_index_delete(*, actor, index: Index) -> None:
+    if actor is not SERVER and not permissions.may_modify_index(actor, index):
+        raise Forbidden(f"user {who(actor)!r} may not delete index {index.fullname}")
+
+
+def index_create(*, owner, name: str, data: dict, actor=SERVER) -> Index:
+    check_index_create(actor=actor, owner_name=owner.username, name=name)
     if not is_valid_user_or_index_name(name):
         raise Invalid(f"indexname '{name}' contains characters that are not allowed")
     if not isinstance(data, dict):
@@ -47,10 +67,11 @@ def index_create(*, owner, name: str, data: dict) -> Index:
     return index
 
 
-def index_modify(*, index: Index, data) -> Index:
+def index_modify(*, index: Index, data, actor=SERVER) -> Index:
     """``data``: a dict merged over the config, or a list of ``k=v``,
     ``k+=v``, ``k-=v``, ``k-=`` operations (devpi-client's key/value
     parsing); a dropped key goes back to its default."""
+    check_index_modify(actor=actor, index=index)
     if isinstance(data, list):
         current = default_config(index.type, index.owner.username)
         requested = apply_operations(index.config, data)
@@ -73,7 +94,8 @@ def index_modify(*, index: Index, data) -> Index:
     return index
 
 
-def index_delete(*, index: Index, force: bool = False) -> None:
+def index_delete(*, index: Index, force: bool = False, actor=SERVER) -> None:
+    check_index_delete(actor=actor, index=index)
     if not index.volatile and not force:
         raise Forbidden(f"index {index.fullname} non-volatile, cannot delete")
     with transaction.atomic():

@@ -4,22 +4,46 @@ As devpi does, removing the last file of a version removes the version, and
 removing the last version removes the project. Blobs are shared by content
 across indexes, so rows are removed here and blobs that no row points to any
 more are left for a clean-up.
+
+Given an ``actor`` (the acting user), each removal refuses what that user
+may not remove (``check_removal``); without one the server acts for itself
+(the caller checked, or it is the admin).
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from .. import permissions
 from ..audit import audit_record
 from ..distribution.names import normalize_name
 from ..errors import Forbidden, NotFound
 from ..models import Index, Project, Release, ReleaseFile, RemovedFile
+from ..permissions import SERVER, who
 from ..wire import serial_bump
 
 
 def _tombstones(index: Index, files) -> None:
     RemovedFile.objects.bulk_create(
         [RemovedFile(index=index, filename=f.filename, sha256=f.sha256) for f in files])
+
+
+def check_removal(*, actor, index: Index, force: bool) -> None:
+    """No delete right (acl_upload, the owner, root), or a non-volatile index
+    without ``force``, or ``force`` by someone who is neither the owner nor
+    root: refused."""
+    if actor is SERVER:
+        return
+    if not permissions.may_delete_entries(actor, index):
+        raise Forbidden(f"user {who(actor)!r} may not remove releases from {index.fullname}")
+    if index.volatile:
+        return
+    if not force:
+        raise Forbidden(f"cannot delete on non-volatile index {index.fullname} "
+                        "(the owner or root may use -f/--force)")
+    if who(actor) not in ("root", index.owner.username) and not actor.is_superuser:
+        raise Forbidden(f"only the owner or root may force removal on non-volatile index "
+                        f"{index.fullname}")
 
 
 def _check_volatile(index: Index, force: bool, what: str) -> None:
@@ -35,7 +59,9 @@ def _project(index: Index, project: str) -> Project:
     return row
 
 
-def project_delete(*, index: Index, project: str, force: bool = False) -> None:
+def project_delete(*, index: Index, project: str, force: bool = False,
+                   actor=SERVER) -> None:
+    check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "project")
     with transaction.atomic():
         row = _project(index, project)
@@ -47,7 +73,9 @@ def project_delete(*, index: Index, project: str, force: bool = False) -> None:
         serial_bump(index.id)
 
 
-def release_delete(*, index: Index, project: str, version: str, force: bool = False) -> None:
+def release_delete(*, index: Index, project: str, version: str, force: bool = False,
+                   actor=SERVER) -> None:
+    check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "version")
     with transaction.atomic():
         row = _project(index, project)
@@ -65,7 +93,9 @@ def release_delete(*, index: Index, project: str, version: str, force: bool = Fa
         serial_bump(index.id)
 
 
-def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False) -> None:
+def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False,
+                        actor=SERVER) -> None:
+    check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "file")
     with transaction.atomic():
         release = file.release

@@ -1,7 +1,8 @@
 """API tokens: create (the secret returned once), list, revoke. One code path
-for the JSON API, the web UI and ``manage.py devpi token``. Permission
-checks are the caller's (``permissions.may_create_token``,
-``may_manage_tokens``)."""
+for the JSON API, the web UI and ``manage.py devpi token``. Given an
+``actor`` (the acting user), each refuses what that user may not do
+(``permissions.may_create_token``, ``may_manage_tokens``); without one the
+caller has checked."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from .. import permissions
 from ..audit import audit_record
-from ..errors import Invalid, NotFound
+from ..errors import Forbidden, Invalid, NotFound
 from ..models import ApiToken, Index
+from ..permissions import SERVER, who
 from ..tokens import SCOPES, token_generate, token_hash
 
 TOKEN_KEYS = ("description", "indexes", "scopes", "expires")
@@ -100,9 +103,20 @@ def token_summary(token: ApiToken) -> dict:
     }
 
 
-def api_token_create(*, owner, data) -> tuple[ApiToken, str]:
+def check_token_create(*, actor, owner_name: str) -> None:
+    if actor is not SERVER and not permissions.may_create_token(actor, owner_name):
+        raise Forbidden(f"user {who(actor)!r} may not create tokens for {owner_name!r}")
+
+
+def check_token_manage(*, actor, owner_name: str) -> None:
+    if actor is not SERVER and not permissions.may_manage_tokens(actor, owner_name):
+        raise Forbidden(f"user {who(actor)!r} may not manage the tokens of {owner_name!r}")
+
+
+def api_token_create(*, owner, data, actor=SERVER) -> tuple[ApiToken, str]:
     """A new token of ``owner``: (the row, the secret). The secret is
     returned here only and never stored."""
+    check_token_create(actor=actor, owner_name=owner.username)
     request = token_request(data)
     _check_indexes(request.indexes)
     secret = token_generate()
@@ -123,7 +137,8 @@ def api_token_create(*, owner, data) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def api_tokens_list(*, owner) -> list[dict]:
+def api_tokens_list(*, owner, actor=SERVER) -> list[dict]:
+    check_token_manage(actor=actor, owner_name=owner.username)
     return [token_summary(t) for t in ApiToken.objects.filter(owner=owner).select_related("owner")]
 
 
@@ -135,8 +150,9 @@ def api_token_get(*, owner, token_id: str) -> ApiToken:
     return token
 
 
-def api_token_revoke(*, owner, token_id: str) -> ApiToken:
+def api_token_revoke(*, owner, token_id: str, actor=SERVER) -> ApiToken:
     """Revoke a token; revoking it again changes nothing."""
+    check_token_manage(actor=actor, owner_name=owner.username)
     with transaction.atomic():
         token = api_token_get(owner=owner, token_id=token_id)
         if token.revoked is None:

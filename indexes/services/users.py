@@ -1,16 +1,26 @@
-"""Users: create, modify, delete; their devpi keys live in ``UserProfile``."""
+"""Users: create, modify, delete; their devpi keys live in ``UserProfile``.
+
+Given an ``actor`` (the acting user), each write refuses what that user may
+not do (``indexes.permissions``); without one the server acts for itself."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .. import permissions
 from ..audit import audit_record
 from ..distribution.names import is_valid_user_or_index_name, name_skeleton
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index, UserProfile
+from ..permissions import SERVER, who
 from ..wire import serial_bump
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
 USER_KEYS = ("password", "email", "title", "description", "custom_data")
 
@@ -65,7 +75,28 @@ def _refuse_look_alike(User, username: str) -> None:
             raise Conflict(f"username {username!r} looks like the existing user {other!r}")
 
 
-def user_create(*, username: str, data: dict, superuser: bool = False):
+def check_user_create(*, actor) -> None:
+    if actor is not SERVER and not permissions.may_create_user(actor):
+        raise Forbidden(f"user {who(actor)!r} may not create users")
+
+
+def check_user_modify(*, actor, username: str, data: dict) -> None:
+    """Changing only one's own password is allowed even where other changes
+    are restricted (``DEVPI_RESTRICT_MODIFY``)."""
+    password_only = isinstance(data, dict) and set(data) == {"password"}
+    if actor is not SERVER and not permissions.may_modify_user(actor, username,
+                                                               password_only=password_only):
+        raise Forbidden(f"user {who(actor)!r} may not modify user {username!r}")
+
+
+def check_user_delete(*, actor, username: str) -> None:
+    if actor is not SERVER and not permissions.may_delete_user(actor, username):
+        raise Forbidden(f"user {who(actor)!r} may not delete user {username!r}")
+
+
+def user_create(*, username: str, data: dict, superuser: bool = False,
+                actor=SERVER) -> AbstractUser:
+    check_user_create(actor=actor)
     if not is_valid_user_or_index_name(username):
         raise Invalid(f"username '{username}' will not be accepted as username: it contains "
                       "characters that are not allowed")
@@ -92,8 +123,9 @@ def user_create(*, username: str, data: dict, superuser: bool = False):
     return user
 
 
-def user_modify(*, user, data: dict) -> bool:
+def user_modify(*, user, data: dict, actor=SERVER) -> bool:
     """Returns True when the password changed."""
+    check_user_modify(actor=actor, username=user.username, data=data)
     data = _check_keys(data)
     with transaction.atomic():
         profile, _ = UserProfile.objects.get_or_create(user=user)
@@ -108,7 +140,8 @@ def user_modify(*, user, data: dict) -> bool:
     return data.get("password") is not None
 
 
-def user_delete(*, user) -> None:
+def user_delete(*, user, actor=SERVER) -> None:
+    check_user_delete(actor=actor, username=user.username)
     if user.username == "root":
         raise Forbidden("root user cannot be deleted")
     with transaction.atomic():

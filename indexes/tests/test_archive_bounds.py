@@ -275,7 +275,7 @@ def test_core_metadata_of_reads_within_bounds(tmp_path):
 
 
 def test_cli_upload_reads_metadata_within_bounds(tmp_path):
-    from indexes.cli.upload import read_archive
+    from client.upload import read_archive
     from indexes.errors import Invalid
 
     bomb = bombs.zip_sdist_pkg_info_bomb(tmp_path, "big", "1.0", inflated=20 * 1024**2)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
-from indexes.cli.upload import metadata_form
+from client.upload import metadata_form
 from indexes.distribution.archives import (
     ArchiveLimits,
     InvalidArchive,

@@ -13,7 +13,7 @@ import sys
 import pytest
 from django.core.management import call_command
 
-from indexes.cli.progress import Progress
+from devpi_django.progress import Progress
 from tests.live import REPO
 
 
@@ -48,7 +48,7 @@ def test_bar_only_on_a_terminal_and_a_summary_line():
 
 @pytest.mark.django_db
 def test_export_and_import_print_a_summary(tmp_path, settings, blob_dir, django_user_model):
-    from indexes.cli import upload
+    from client import upload
     from indexes.services.indexes import index_create
     from tests.factories import make_wheel
 

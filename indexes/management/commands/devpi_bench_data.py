@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from indexes.distribution.metadata import metadata_from_form
-from indexes.cli.progress import Progress
+from devpi_django.progress import Progress
 from indexes.models import Index, Project, Release, ReleaseFile
 from indexes.services.indexes import index_create
 from indexes.services.uploads import log_entry

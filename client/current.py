@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from ..distribution.names import is_valid_user_or_index_name
-from ..errors import Invalid
-from ..models import Index
-from ..selectors import index_get
+from indexes.distribution.names import is_valid_user_or_index_name
+from indexes.errors import Invalid
+from indexes.models import Index
+from indexes.selectors import index_get
 
 STATE_FILENAME = "devpi-use.json"
 NO_INDEX = ("no current index: choose one with 'manage.py devpi use USER/NAME' "

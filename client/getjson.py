@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from .. import permissions, selectors
-from ..errors import Forbidden, Invalid, NotFound
+from indexes import selectors
+from indexes.errors import Invalid, NotFound
 
 SHAPES = "/, /USER, /USER/INDEX, /USER/INDEX/PROJECT or /USER/INDEX/PROJECT/VERSION"
 
@@ -26,7 +26,7 @@ def resolve_path(path_or_url: str, current_index: str | None) -> tuple[list[str]
 def getjson(path_or_url: str, *, current_index: str | None, base_url: str,
             reader=selectors.EVERYTHING) -> dict:
     """``reader``: who acts (``--as``); what it may not read is left out of
-    listings and refused (``permissions.may_read``), as over HTTP."""
+    listings and refused (``selectors.index_readable``), as over HTTP."""
     segments, query = resolve_path(path_or_url, current_index)
     if len(segments) > 4 or any(s.startswith("+") for s in segments):
         raise Invalid(f"getjson shows {SHAPES}, not {path_or_url!r}")
@@ -36,10 +36,7 @@ def getjson(path_or_url: str, *, current_index: str | None, base_url: str,
         return {"type": "userconfig",
                 "result": selectors.user_config(selectors.user_get(segments[0]),
                                                 reader=reader)}
-    index = selectors.index_get(segments[0], segments[1])
-    if reader is not selectors.EVERYTHING and not permissions.may_read(reader, index):
-        raise Forbidden(f"user {getattr(reader, 'username', None)!r} may not read "
-                        f"{index.fullname}")
+    index = selectors.index_readable(selectors.index_get(segments[0], segments[1]), reader)
     if len(segments) == 2:
         result = selectors.index_config(index)
         if "no_projects" not in query:

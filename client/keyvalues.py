@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ..errors import Invalid
+from indexes.errors import Invalid
 
 
 def check_keyvalues(items: list[str]) -> list[str]:

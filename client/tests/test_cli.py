@@ -1,4 +1,4 @@
-"""Unit tests of ``indexes.cli``: the logic behind ``manage.py devpi``."""
+"""Unit tests of the ``client`` app's helpers: the logic behind ``manage.py devpi``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from indexes.cli import current, docs, getjson, keyvalues, listing, procs, pypirc, server, show
-from indexes.cli import specs, testing, upload
+from client import current, docs, getjson, keyvalues, listing, procs, pypirc, server, show
+from client import specs, testing, upload
 from indexes.errors import Invalid, NotFound
 from tests import bombs
 from tests.factories import make_project_tree, make_sdist, make_wheel
@@ -464,3 +464,18 @@ def test_run_streaming_relays_lines_and_exit_codes(tmp_path):
     assert procs.run_streaming(["/nonexistent/program"], write=missing.append) == 127
     assert "command not found" in missing[0]
     assert procs.command_line(["a b", "c"], "/w") == "--> /w$ 'a b' c"
+
+
+# -- the documentation flags (upload, push) ---------------------------------------
+
+def test_docs_flags_are_added_in_one_order_with_their_help():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    docs.add_docs_flags(parser, only_docs="only", no_docs="none")
+    assert [a.option_strings for a in parser._actions[1:]] == [["--no-docs"], ["--only-docs"]]
+    assert parser.parse_args(["--only-docs"]) == argparse.Namespace(no_docs=False,
+                                                                    only_docs=True)
+    assert docs.docs_flags({"with_docs": True, "only_docs": True}) == (True, False, True)
+    with pytest.raises(Invalid, match="can't use '--no-docs' and '--only-docs' together"):
+        docs.docs_flags({"no_docs": True, "only_docs": True})

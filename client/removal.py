@@ -1,16 +1,17 @@
 """``remove``: what a spec or file URL removes from one index (never from its
-bases), who may, and the removal itself through ``services.removal``."""
+bases), and the removal itself through ``services.removal``, which decides
+who may."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlsplit
 
-from .. import permissions
-from ..errors import Forbidden, Invalid
-from ..models import Index, Release, ReleaseFile
-from ..selectors import index_get, release_file_by_path
-from ..services import removal
+from indexes.errors import Invalid
+from indexes.models import Index, Release, ReleaseFile
+from indexes.selectors import index_get, release_file_by_path
+from indexes.services import removal
 from .specs import Spec, version_key
 
 
@@ -36,31 +37,20 @@ def plan_release_removal(index: Index, spec: Spec, base_url: str) -> RemovalPlan
                        versions=[(v, urls) for v, urls in versions if urls])
 
 
-def check_removal(index: Index, user, force: bool) -> None:
-    """Refuse before asking: no delete right, or a non-volatile index without
-    ``force``, or ``force`` by someone who is neither the owner nor root."""
-    if not permissions.may_delete_entries(user, index):
-        raise Forbidden(f"user {user.username!r} may not remove releases from {index.fullname}")
-    if index.volatile:
-        return
-    if not force:
-        raise Forbidden(f"cannot delete on non-volatile index {index.fullname} "
-                        "(the owner or root may use -f/--force)")
-    if user.username not in ("root", index.owner.username) and not user.is_superuser:
-        raise Forbidden(f"only the owner or root may force removal on non-volatile index "
-                        f"{index.fullname}")
-
-
-def remove_releases(plan: RemovalPlan, *, force: bool, progress=lambda line: None) -> None:
+def remove_releases(plan: RemovalPlan, *, force: bool, actor,
+                    progress: Callable[[str], None] = lambda line: None) -> None:
+    """Remove what ``plan`` names as ``actor`` (``services.removal`` refuses
+    what that user may not remove)."""
     if plan.whole_project:
         for version, _urls in plan.versions:
             progress(f"deleting release {version} of {plan.project}")
-        removal.project_delete(index=plan.index, project=plan.project, force=force)
+        removal.project_delete(index=plan.index, project=plan.project, force=force,
+                               actor=actor)
         return
     for version, _urls in plan.versions:
         progress(f"deleting release {version} of {plan.project}")
         removal.release_delete(index=plan.index, project=plan.project, version=version,
-                               force=force)
+                               force=force, actor=actor)
 
 
 def file_for_url(url: str) -> tuple[Index, ReleaseFile]:

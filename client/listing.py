@@ -4,17 +4,15 @@ so a file shadowed by a child index is listed under the child's copy."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from .. import registry
-from ..errors import NotFound
-from ..kinds import kind_page
-from ..models import Index, ReleaseFile
-from ..resolution import project_candidates
+from indexes import registry
+from indexes.errors import NotFound
+from indexes.kinds import kind_page
+from indexes.models import Index, ReleaseFile
+from indexes.resolution import project_candidates
 from .specs import Spec, newest_first
 
-log = logging.getLogger(__name__)
 SHOWN_VERSIONS = 3  # devpi-client shows the newest three unless --all
 
 

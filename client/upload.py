@@ -11,11 +11,11 @@ from pathlib import Path
 
 from packaging.metadata import parse_email
 
-from ..distribution.archives import InvalidArchive, core_metadata_of
-from ..distribution.filenames import InvalidFilename, parse_filename
-from ..distribution.names import normalize_name
-from ..errors import Invalid
-from ..services.uploads import UploadForm, UploadResult, archive_limits, release_file_upload
+from indexes.distribution.archives import InvalidArchive, core_metadata_of
+from indexes.distribution.filenames import InvalidFilename, parse_filename
+from indexes.distribution.names import normalize_name
+from indexes.errors import Invalid
+from indexes.services.uploads import UploadForm, UploadResult, archive_limits, release_file_upload
 from .specs import version_key
 
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".egg")

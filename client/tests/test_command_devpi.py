@@ -19,12 +19,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from indexes.auth import token_user
-from indexes.cli import current, docs as cli_docs, testing
-from indexes.management.commands import devpi as devpi_command
+from client import current, docs as cli_docs, testing
+from client.management.commands import devpi as devpi_command
+from client.verbs import quickstart
 from indexes.models import DocZip, Index, ReleaseFile
 from tests.factories import make_project_tree, make_sdist, make_wheel
 
-from .conftest import mirror_cache_project, mirror_index, mirror_link, stage
+from indexes.tests.conftest import mirror_cache_project, mirror_index, mirror_link, stage
 
 pytestmark = pytest.mark.django_db
 OUT = "http://devpi.test"
@@ -171,7 +172,7 @@ def test_quickstart_options_and_default_user(root, pypi, monkeypatch):
     devpi("quickstart", "--user", "dave", "--password", "pw", "--index", "work")
     assert get_user_model().objects.get(username="dave").check_password("pw")
     assert current.current_index_name() == "dave/work"
-    monkeypatch.setattr(devpi_command.getpass, "getuser", lambda: "loginname")
+    monkeypatch.setattr(quickstart.getpass, "getuser", lambda: "loginname")
     assert "user created: loginname" in devpi("quickstart")[0]
 
 
@@ -723,15 +724,6 @@ def test_push_errors(dev, prod, tmp_path, monkeypatch):
     (tmp_path / "pypirc").write_text("[other]\nusername = u\npassword = p\n")
     fails("push", "--pypirc", tmp_path / "pypirc", "pkg==1.0", "pypi:testrun",
           match=r"no section \[testrun\]")
-
-
-def test_push_without_the_push_service(dev, monkeypatch):
-    import indexes.services
-
-    monkeypatch.delattr(indexes.services, "push", raising=False)
-    monkeypatch.setitem(sys.modules, "indexes.services.push", None)
-    devpi("use", "alice/dev")
-    fails("push", "pkg==1.0", "alice/dev", match="no push service")
 
 
 def test_push_external_failure_shows_the_actionlog(dev, tmp_path):

@@ -9,8 +9,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from ..distribution.names import is_valid_project_name, normalize_name
-from ..errors import Invalid
+from indexes.distribution.names import is_valid_project_name, normalize_name
+from indexes.errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def parse_release(text: str) -> tuple[str, str, bool]:
     return spec.name, spec.exact_version, False
 
 
-def version_key(version: str):
+def version_key(version: str) -> tuple[int, Version, str]:
     """Sort key: PEP 440 versions by their order, after legacy ones."""
     try:
         return (1, Version(version), version)

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from devpi_django import env
 
-from ..auth import token_create
+from indexes.auth import token_create
 
 
 def server_url() -> str:

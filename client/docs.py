@@ -2,10 +2,12 @@
 ``sphinx-build`` from ``doc/``, ``docs/`` or ``source/`` (or their
 ``source/`` subdirectory), zipped as ``NAME-VERSION.doc.zip`` and stored
 through ``services.docs.doczip_upload``, as devpi-client does; and
-``*.doc.zip`` files given as paths."""
+``*.doc.zip`` files given as paths. Also the documentation flags
+(``--with-docs``, ``--no-docs``, ``--only-docs``) the verbs share."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import shutil
@@ -14,10 +16,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..distribution.names import normalize_name
-from ..errors import Invalid
-from ..services.docs import DocUploadResult, doczip_upload
-from ..services.uploads import UploadForm
+from indexes.distribution.names import normalize_name
+from indexes.errors import Invalid
+from indexes.services.docs import DocUploadResult, doczip_upload
+from indexes.services.uploads import UploadForm
 from .specs import version_key
 
 DOC_DIRS = ("doc", "docs", "source")
@@ -111,3 +113,24 @@ def only_latest(docs: list[tuple[Path, str, str | None]]) -> list[tuple[Path, st
         if key not in newest or version_key(version or "") > version_key(newest[key] or ""):
             newest[key] = version
     return [d for d in docs if newest[normalize_name(d[1])] == d[2]]
+
+
+# the documentation flags of the verbs that have them (upload: with/only; push: no/only)
+DOCS_FLAGS = {"with_docs": "--with-docs", "no_docs": "--no-docs", "only_docs": "--only-docs"}
+
+
+def add_docs_flags(parser: argparse.ArgumentParser, **helps: str) -> None:
+    """Add the documentation flags named in ``helps`` (``with_docs``,
+    ``no_docs``, ``only_docs``; in that order), each with its help text."""
+    for dest, flag in DOCS_FLAGS.items():
+        if dest in helps:
+            parser.add_argument(flag, dest=dest, action="store_true", help=helps[dest])
+
+
+def docs_flags(options: dict) -> tuple[bool, bool, bool]:
+    """(with_docs, no_docs, only_docs) of a verb's options; ``--no-docs``
+    with ``--only-docs`` is refused."""
+    with_docs, no_docs, only_docs = (bool(options.get(dest)) for dest in DOCS_FLAGS)
+    if no_docs and only_docs:
+        raise Invalid("can't use '--no-docs' and '--only-docs' together")
+    return with_docs, no_docs, only_docs

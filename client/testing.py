@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ..distribution.archives import MAX_MEMBERS
-from ..distribution.names import normalize_name
-from ..distribution.zipdirectory import (
+from indexes.distribution.archives import MAX_MEMBERS
+from indexes.distribution.names import normalize_name
+from indexes.distribution.zipdirectory import (
     MAX_DIRECTORY_BYTES, ZipDirectoryError, ZipDirectoryTooLarge, check_zip_directory,
 )
-from ..errors import BadGateway, Invalid, NotFound
+from indexes.errors import BadGateway, Invalid, NotFound
 from .specs import Spec, newest_first
 
 TIMEOUT = 120

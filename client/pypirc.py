@@ -6,7 +6,7 @@ import configparser
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Invalid, NotFound
+from indexes.errors import Invalid, NotFound
 
 DEFAULT_REPOSITORY = "https://upload.pypi.org/legacy/"
 

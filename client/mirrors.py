@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import Invalid
-from ..kinds import kind_for
-from ..resolution import resolution_order
+from indexes.errors import Invalid
+from indexes.kinds import kind_for
+from indexes.resolution import resolution_order
 
 MAX_REQUIREMENTS_BYTES = 1024 * 1024
 MAX_REQUIREMENTS = 10_000
