@@ -19,10 +19,10 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Viewable and searchable; changed only through the services."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

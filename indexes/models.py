@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .distribution import hashpath
+
 
 class UserProfile(models.Model):
     """devpi's user keys that Django's ``User`` has no field for."""
@@ -129,7 +131,7 @@ class ReleaseFile(models.Model):
 
     @property
     def hash_path(self) -> str:
-        return f"{self.sha256[:3]}/{self.sha256[3:16]}/{self.filename}"
+        return hashpath.hash_path(self.sha256, self.filename)
 
 
 class ServerState(models.Model):
@@ -177,7 +179,7 @@ class DocZip(models.Model):
 
     @property
     def hash_path(self) -> str:
-        return f"{self.sha256[:3]}/{self.sha256[3:16]}/{self.filename}"
+        return hashpath.hash_path(self.sha256, self.filename)
 
 
 class LoginFailure(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from indexes.distribution.hashpath import hash_path
 from indexes.models import ReleaseFile
 
 from . import reports
@@ -37,8 +38,7 @@ class ToxResult(models.Model):
     @property
     def hash_path(self) -> str:
         """The path after ``+f/``: the release file's hash directory."""
-        sha = self.file.sha256
-        return f"{sha[:3]}/{sha[3:16]}/{self.filename}"
+        return hash_path(self.file.sha256, self.filename)
 
 
 class ToxEnvResult(models.Model):
