@@ -19,14 +19,7 @@ from .conftest import (JSON, PIP_ACCEPT, SIMPLE_JSON, api, assert_error, basic,
                        mirror_cache_project, mirror_index, mirror_link, stage, upload)
 
 
-@pytest.fixture(autouse=True)
-def _unrestricted(settings):
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None}
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
+pytestmark = pytest.mark.usefixtures("unrestricted")
 
 
 def put_wheel(client, tmp_path, index="alice/dev", name="pkg", version="1.0", user="alice"):

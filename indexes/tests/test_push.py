@@ -23,32 +23,12 @@ from indexes.services.push import release_push, release_push_external
 from indexes.services.uploads import UploadForm, release_file_upload, release_register
 from tests.factories import make_sdist, make_wheel
 
-from .conftest import JSON, api, blob_files, create_user, stage
+from .conftest import JSON, api, blob_files, stage
 
 pytestmark = pytest.mark.django_db
 
 
 # -- set-up -----------------------------------------------------------------------
-
-@pytest.fixture
-def alice(db):
-    return create_user("alice")
-
-
-@pytest.fixture
-def bob(db):
-    return create_user("bob")
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
-
-
-@pytest.fixture
-def prod(alice, blob_dir):
-    return stage(alice, "prod", volatile=False)
-
 
 def put(index, path, name="example", version="1.0", **metadata):
     form = {"name": [name], "version": [version]}

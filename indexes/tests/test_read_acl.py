@@ -20,9 +20,7 @@ from .conftest import (JSON, PIP_ACCEPT, SIMPLE_JSON, api, assert_error, basic, 
                        mirror_cache_project, mirror_index, mirror_link, stage, upload)
 
 
-@pytest.fixture(autouse=True)
-def _unrestricted(settings):
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None}
+pytestmark = pytest.mark.usefixtures("unrestricted")
 
 
 @pytest.fixture
