@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from indexes.models import Index
@@ -134,6 +139,31 @@ def blob_files(blob_dir: Path) -> list[Path]:
     if not blob_dir.exists():
         return []
     return sorted(p for p in blob_dir.rglob("*") if p.is_file())
+
+
+# -- local HTTP peers ------------------------------------------------------------
+
+@contextmanager
+def serving(server) -> Iterator:
+    """Serve an ``http.server`` bound to 127.0.0.1 in a thread; its base URL
+    is ``server.url``. Shut down and closed afterwards."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- commands -------------------------------------------------------------------
+
+def devpi_stdout(*args: str) -> str:
+    """What ``manage.py devpi <args>`` writes to stdout (its stderr dropped)."""
+    out = io.StringIO()
+    call_command("devpi", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
 
 
 # -- replies --------------------------------------------------------------------

@@ -10,7 +10,6 @@ import email
 import hashlib
 import io
 import json
-import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,7 +22,7 @@ from indexes.services.push import release_push, release_push_external
 from indexes.services.uploads import UploadForm, release_file_upload, release_register
 from tests.factories import make_sdist, make_wheel
 
-from .conftest import JSON, api, blob_files, stage
+from .conftest import JSON, api, blob_files, serving, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -265,12 +264,9 @@ class Recorder(BaseHTTPRequestHandler):
 def upstream():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     server.requests, server.answers = [], []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/legacy/"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        server.url += "/legacy/"
+        yield server
 
 
 def external(upstream, **extra) -> dict:
