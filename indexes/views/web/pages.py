@@ -38,7 +38,8 @@ LIST_METADATA_FIELDS = [("requires_dist", "Requires"), ("provides_extras", "Extr
 def root_page(request, configs) -> HttpResponse:
     users = [
         {"name": name, "title": config.get("title", ""),
-         "indexes": [{"name": ix_name, **ix} for ix_name, ix in config.get("indexes", {}).items()]}
+         "indexes": [{"name": ix_name, **ix, "fullname": f"{name}/{ix_name}"}
+                     for ix_name, ix in config.get("indexes", {}).items()]}
         for name, config in configs.items()
     ]
     return render(request, "indexes/root.html", {"users": users})
