@@ -129,13 +129,18 @@ class LiveServer:
         return r.json()["result"]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=15)
+
+
+def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> None:
+    """Stop a process we started: ``sig``, then a kill if it has not ended in time."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def start_server(workers: int = 2, extra_env: dict | None = None) -> tuple[LiveServer, callable]:

@@ -6,7 +6,6 @@ at once from the cache, and a separate Celery worker process refreshes it
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from .live import REPO, VENV_BIN, start_server
+from .live import REPO, VENV_BIN, start_server, stop_process
 from .ownredis import OwnRedis
 from .test_observability import scrape, total, wait_for
 from .upstream import Fault, start_upstream
@@ -42,12 +41,7 @@ def cluster(tmp_path):
     try:
         yield server, worker, tmp_path / "worker.log"
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_process(worker)
         log.close()
         cleanup()
         own.stop()
