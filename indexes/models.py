@@ -239,12 +239,12 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.when:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("audit events are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args, **kwargs) -> None:
         raise ValueError("audit events are append-only (retention: indexes.audit.audit_prune)")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timezone
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 
@@ -18,8 +19,11 @@ from .kinds import kind_for, kind_page
 from .resolution import project_candidates
 from .storage import blob_storage, doc_key
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
-def user_get(username: str):
+
+def user_get(username: str) -> AbstractUser:
     user = get_user_model().objects.filter(username=username).select_related(
         "devpi_profile").first()
     if user is None:

@@ -9,12 +9,12 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from .clients import pip_download
 from .factories import make_wheel
 from .live import start_server
 from .ownredis import OwnRedis
@@ -71,13 +71,6 @@ def scrape(url: str) -> dict[tuple, float]:
 def total(values: dict, name: str, **labels) -> float:
     want = set(labels.items())
     return sum(v for (n, ls), v in values.items() if n == name and want <= set(ls))
-
-
-def pip_download(env, index_url, *reqs, dest: Path):
-    proc = subprocess.run([PY, "-m", "pip", "download", "--no-deps", "-d", str(dest), "-i",
-                           index_url, *reqs], env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_metrics_and_logs_with_real_clients(tmp_path, clients_env, unique):

@@ -21,7 +21,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.parser import BytesParser
 from typing import BinaryIO, cast
@@ -345,7 +345,7 @@ class _TarReader:
         if self.raw is not self.fileobj:
             self.raw.close()  # the decompressor; the file itself stays open
 
-    def members(self):
+    def members(self) -> Iterator[tarfile.TarInfo]:
         tar = self.tar
         count = 0
         while True:
