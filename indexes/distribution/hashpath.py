@@ -22,19 +22,15 @@ class HashPath:
     filename: str
 
 
-def hash_dir(sha256: str) -> str:
-    """``<h[:3]>/<h[3:16]>``: the directory of every file with this digest."""
-    return f"{sha256[:3]}/{sha256[3:16]}"
-
-
 def hash_path(sha256: str, filename: str) -> str:
     """``<h[:3]>/<h[3:16]>/<filename>``: the path after ``+f/``."""
-    return f"{hash_dir(sha256)}/{filename}"
+    return f"{sha256[:3]}/{sha256[3:16]}/{filename}"
 
 
 def file_path(index_fullname: str, sha256: str, filename: str) -> str:
-    """``<user>/<index>/+f/<h[:3]>/<h[3:16]>/<filename>``, from the server root."""
-    return f"{index_fullname}/+f/{hash_path(sha256, filename)}"
+    """``<user>/<index>/+f/<h[:3]>/<h[3:16]>/<filename>``, from the server root
+    (one call: simple pages build it for every file)."""
+    return f"{index_fullname}/+f/{sha256[:3]}/{sha256[3:16]}/{filename}"
 
 
 def parse_hash_path(path: str) -> HashPath | None:

@@ -2,14 +2,13 @@
 
 import pytest
 
-from indexes.distribution.hashpath import (HashPath, file_path, hash_dir, hash_path,
-                                           parse_hash_path, split_file_url)
+from indexes.distribution.hashpath import (HashPath, file_path, hash_path, parse_hash_path,
+                                           split_file_url)
 
 SHA = "0123456789abcdef" + "f" * 48
 
 
 def test_built_from_the_digest_and_the_name():
-    assert hash_dir(SHA) == "012/3456789abcdef"
     assert hash_path(SHA, "pkg-1.0.tar.gz") == "012/3456789abcdef/pkg-1.0.tar.gz"
     assert file_path("alice/dev", SHA, "pkg-1.0.tar.gz") == (
         "alice/dev/+f/012/3456789abcdef/pkg-1.0.tar.gz")
