@@ -9,6 +9,8 @@ Django is imported inside the functions: plugins load before it is set up.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 
@@ -31,6 +33,15 @@ def stage(owner, name: str, **config):
     from indexes.services.indexes import index_create
 
     return index_create(owner=owner, name=name, data=config)
+
+
+def devpi_stdout(*args: str) -> str:
+    """What ``manage.py devpi <args>`` writes to stdout (its stderr dropped)."""
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("devpi", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import threading
 import uuid
@@ -19,11 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from indexes.models import Index
-from tests.fixtures import create_user, stage  # noqa: F401 (the tests import them here)
+from tests.fixtures import create_user, devpi_stdout, stage  # noqa: F401 (imported from here)
 
 JSON = "application/json"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -155,15 +153,6 @@ def serving(server) -> Iterator:
     finally:
         server.shutdown()
         server.server_close()
-
-
-# -- commands -------------------------------------------------------------------
-
-def devpi_stdout(*args: str) -> str:
-    """What ``manage.py devpi <args>`` writes to stdout (its stderr dropped)."""
-    out = io.StringIO()
-    call_command("devpi", *args, stdout=out, stderr=io.StringIO())
-    return out.getvalue()
 
 
 # -- replies --------------------------------------------------------------------
