@@ -128,6 +128,14 @@ class LiveServer:
         assert r.status_code == 200, r.text
         return r.json()["result"]
 
+    def create_mirror_user(self, user: str, upstream_url: str, *, mirror: str = "upstream",
+                           expiry: int = 3600) -> None:
+        """``user`` with a mirror index of ``upstream_url`` and ``dev`` over it."""
+        self.create_user(user)
+        self.create_index(user, mirror, type="mirror", mirror_url=upstream_url,
+                          mirror_cache_expiry=expiry)
+        self.create_index(user, "dev", bases=f"{user}/{mirror}")
+
     def stop(self) -> None:
         stop_process(self.process, timeout=15)
 

@@ -58,10 +58,7 @@ def test_expired_page_served_from_cache_and_refreshed_by_a_worker(cluster, tmp_p
     upstream = start_upstream(tmp_path / "upstream")
     try:
         user = f"cel{unique}"
-        server.create_user(user)
-        server.create_index(user, "up", type="mirror", mirror_url=upstream.url,
-                            mirror_cache_expiry=2)
-        server.create_index(user, "dev", bases=f"{user}/up")
+        server.create_mirror_user(user, upstream.url, mirror="up", expiry=2)
         name = f"swr-{unique}"
         first = upstream.add(name, "1.0")
         url = f"{server.url}/{user}/dev/+simple/{name}/"

@@ -35,10 +35,7 @@ def mirror(mirror_server, upstream, unique):
     """A user with a mirror index of the upstream and a stage index over it."""
     s = mirror_server
     user = f"m{unique}"
-    s.create_user(user)
-    s.create_index(user, "upstream", type="mirror", mirror_url=upstream.url,
-                   mirror_cache_expiry=3600)
-    s.create_index(user, "dev", bases=f"{user}/upstream")
+    s.create_mirror_user(user, upstream.url)
     return user
 
 

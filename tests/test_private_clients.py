@@ -100,10 +100,7 @@ def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
         live_server_proc, upstream, unique, tmp_path, clients_env):
     s = live_server_proc
     user = f"q{unique}"
-    s.create_user(user)
-    s.create_index(user, "upstream", type="mirror", mirror_url=upstream.url,
-                   mirror_cache_expiry=3600)
-    s.create_index(user, "dev", bases=f"{user}/upstream")
+    s.create_mirror_user(user, upstream.url)
     name = f"evil-{unique}"
     upstream.add(name, "1.0")
     stage_url = f"{s.url}/{user}/dev/+simple/"
