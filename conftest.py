@@ -2,6 +2,9 @@
 
 import pytest
 
+# users, indexes and settings fixtures shared by the test trees
+pytest_plugins = ["tests.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):

@@ -19,10 +19,10 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Viewable and searchable; changed only through the services."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -45,30 +45,30 @@ class IndexAdmin(admin.ModelAdmin):
                        "web_link")
     ordering = ("owner__username", "name")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request) -> bool:
         return False  # create indexes in the web UI or the API: they validate the config
 
     @admin.display(description="index", ordering="name")
-    def fullname(self, obj):
+    def fullname(self, obj) -> str:
         return obj.fullname
 
     @admin.display(description="volatile", boolean=True)
-    def volatile_flag(self, obj):
+    def volatile_flag(self, obj) -> bool:
         return obj.volatile
 
     @admin.display(description="bases")
-    def bases_text(self, obj):
+    def bases_text(self, obj) -> str:
         return ", ".join(obj.bases)
 
     @admin.display(description="web page")
-    def web_link(self, obj):
+    def web_link(self, obj) -> str:
         return format_html('<a href="/{}">/{}</a> (<a href="/{}/+edit">edit</a>)',
                            obj.fullname, obj.fullname, obj.fullname)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         index_services.index_delete(index=obj, force=True)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for obj in queryset:
             index_services.index_delete(index=obj, force=True)
 
@@ -81,10 +81,10 @@ class ProjectAdmin(ReadOnlyAdmin):
     list_select_related = ("index__owner",)
     raw_id_fields = ("index",)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         removal.project_delete(index=obj.index, project=obj.name, force=True)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for obj in queryset.select_related("index__owner"):
             removal.project_delete(index=obj.index, project=obj.name, force=True)
 
@@ -99,18 +99,18 @@ class ReleaseAdmin(ReadOnlyAdmin):
     raw_id_fields = ("project",)
 
     @admin.display(description="project", ordering="project__name")
-    def project_name(self, obj):
+    def project_name(self, obj) -> str:
         return obj.project.display_name
 
     @admin.display(description="index")
-    def index_name(self, obj):
+    def index_name(self, obj) -> str:
         return obj.project.index.fullname
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         removal.release_delete(index=obj.project.index, project=obj.project.name,
                                version=obj.version, force=True)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for obj in queryset.select_related("project__index__owner"):
             self.delete_model(request, obj)
 
@@ -125,10 +125,10 @@ class ReleaseFileAdmin(ReadOnlyAdmin):
     exclude = ("core_metadata",)
     date_hierarchy = "uploaded_at"
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request, obj) -> None:
         removal.release_file_delete(index=obj.index, file=obj, force=True)
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request, queryset) -> None:
         for obj in queryset.select_related("index__owner"):
             self.delete_model(request, obj)
 
@@ -137,7 +137,7 @@ class ReleaseFileAdmin(ReadOnlyAdmin):
 class ServerStateAdmin(ReadOnlyAdmin):
     list_display = ("uuid", "serial")
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -182,7 +182,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "when"
     readonly_fields = ("when", "actor", "via", "address", "action", "index", "target", "detail")
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -200,7 +200,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     readonly_fields = ("public_id", "owner", "description", "scopes", "indexes", "created",
                        "expires", "revoked")
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -215,5 +215,5 @@ class ProjectStatusAdmin(ReadOnlyAdmin):
     search_fields = ("name", "reason", "index__name", "index__owner__username")
     list_select_related = ("index__owner",)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .distribution import hashpath
+
 
 class UserProfile(models.Model):
     """devpi's user keys that Django's ``User`` has no field for."""
@@ -101,7 +103,28 @@ class Release(models.Model):
         return f"{self.project.name}-{self.version}"
 
 
-class ReleaseFile(models.Model):
+class ServedUnderHash:
+    """A row served at ``<user>/<index>/+f/<hash path>``: its ``filename`` in
+    the hash directory of ``hash_digest`` (its own ``sha256``, unless it
+    lives in another file's directory)."""
+
+    filename: str
+    sha256: str
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def hash_digest(self) -> str:
+        return self.sha256
+
+    @property
+    def hash_path(self) -> str:
+        """The path after ``+f/``."""
+        return hashpath.hash_path(self.hash_digest, self.filename)
+
+
+class ReleaseFile(ServedUnderHash, models.Model):
     """A release file on an index. Its bytes live in blob storage under a key
     derived from ``sha256`` alone (``indexes.storage.blob_key``)."""
 
@@ -124,13 +147,6 @@ class ReleaseFile(models.Model):
                                                name="releasefile_unique_filename")]
         ordering = ["filename"]
 
-    def __str__(self):
-        return self.filename
-
-    @property
-    def hash_path(self) -> str:
-        return f"{self.sha256[:3]}/{self.sha256[3:16]}/{self.filename}"
-
 
 class ServerState(models.Model):
     """A single row: the server's uuid and devpi's change serial."""
@@ -152,7 +168,7 @@ class RemovedFile(models.Model):
         indexes = [models.Index(fields=["index", "filename"])]
 
 
-class DocZip(models.Model):
+class DocZip(ServedUnderHash, models.Model):
     """The documentation zip of a release (devpi's ``doczip`` link), named
     ``<project>-<version>.doc.zip`` and served under ``+f`` like a release
     file. Its bytes are a blob keyed by ``sha256``; the unpacked tree lives in
@@ -171,13 +187,6 @@ class DocZip(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["index", "filename"],
                                                name="doczip_unique_filename")]
-
-    def __str__(self):
-        return self.filename
-
-    @property
-    def hash_path(self) -> str:
-        return f"{self.sha256[:3]}/{self.sha256[3:16]}/{self.filename}"
 
 
 class LoginFailure(models.Model):
@@ -230,12 +239,12 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.when:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("audit events are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args, **kwargs) -> None:
         raise ValueError("audit events are append-only (retention: indexes.audit.audit_prune)")
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timezone
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 
 from . import permissions, registry
+from .distribution.hashpath import file_path, parse_hash_path
 from .distribution.names import normalize_name
 from .distribution.redact import redact_text
 from .distribution.versions import sorted_versions
@@ -17,8 +19,11 @@ from .kinds import kind_for, kind_page
 from .resolution import project_candidates
 from .storage import blob_storage, doc_key
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
 
-def user_get(username: str):
+
+def user_get(username: str) -> AbstractUser:
     user = get_user_model().objects.filter(username=username).select_related(
         "devpi_profile").first()
     if user is None:
@@ -117,7 +122,7 @@ def index_project_names(index: Index) -> list[str]:
 
 
 def file_href(base_url: str, file: ReleaseFile, index_fullname: str) -> str:
-    return f"{base_url}/{index_fullname}/+f/{file.hash_path}"
+    return f"{base_url}/{file_path(index_fullname, file.sha256, file.filename)}"
 
 
 def _link(base_url: str, file: ReleaseFile, index: Index) -> dict:
@@ -133,7 +138,7 @@ def _link(base_url: str, file: ReleaseFile, index: Index) -> dict:
 def _doczip_link(base_url: str, doczip: DocZip, index: Index) -> dict:
     return {
         "rel": "doczip",
-        "href": f"{base_url}/{index.fullname}/+f/{doczip.hash_path}",
+        "href": f"{base_url}/{file_path(index.fullname, doczip.sha256, doczip.filename)}",
         "hash_spec": f"sha256={doczip.sha256}",
         "hashes": {"sha256": doczip.sha256},
         "log": doczip.log,
@@ -251,15 +256,13 @@ def release_get(index: Index, project: str, version: str) -> Release:
 
 def release_file_by_path(index: Index, hash_path: str) -> ReleaseFile:
     """A release file of ``index`` by its ``h[:3]/h[3:16]/filename`` path."""
-    parts = hash_path.split("/")
-    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
+    parsed = parse_hash_path(hash_path)
+    if parsed is None:
         raise NotFound(f"no such file {hash_path!r}")
-    prefix = parts[0] + parts[1]
-    file = ReleaseFile.objects.filter(index=index, filename=parts[2],
-                                      sha256__startswith=prefix).first()
+    wanted = {"index": index, "filename": parsed.filename, "sha256__startswith": parsed.prefix}
+    file = ReleaseFile.objects.filter(**wanted).first()
     if file is None:
-        if RemovedFile.objects.filter(index=index, filename=parts[2],
-                                      sha256__startswith=prefix).exists():
+        if RemovedFile.objects.filter(**wanted).exists():
             raise Gone(f"file {hash_path!r} existed, deleted in later serial")
         raise NotFound(f"no such file {hash_path!r}")
     return file
@@ -267,11 +270,11 @@ def release_file_by_path(index: Index, hash_path: str) -> ReleaseFile:
 
 def doczip_by_path(index: Index, hash_path: str) -> DocZip | None:
     """The doczip of ``index`` at ``h[:3]/h[3:16]/<project>-<version>.doc.zip``."""
-    parts = hash_path.split("/")
-    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
+    parsed = parse_hash_path(hash_path)
+    if parsed is None:
         return None
-    return DocZip.objects.filter(index=index, filename=parts[2],
-                                 sha256__startswith=parts[0] + parts[1]).first()
+    return DocZip.objects.filter(index=index, filename=parsed.filename,
+                                 sha256__startswith=parsed.prefix).first()
 
 
 DOC_ALIASES = ("latest", "stable")

@@ -15,25 +15,18 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models.fields.json import KT
-from packaging.version import InvalidVersion, Version
 
 from . import registry
+from .distribution.hashpath import split_file_url
 from .distribution.names import normalize_name
 from .distribution.redact import redact_text
+from .distribution.versions import version_key
 from .models import Index, Project, Release, ReleaseFile
 from .resolution import project_candidates
 
 log = logging.getLogger(__name__)
 
 PROJECTS_PER_PAGE = 100
-
-
-def version_key(version: str):
-    """Sort key: PEP 440 order, versions packaging cannot parse first."""
-    try:
-        return (1, Version(version), "")
-    except InvalidVersion:
-        return (0, Version("0"), version)
 
 
 @dataclass(frozen=True)
@@ -135,18 +128,6 @@ class FileRow:
     toxresults: list = field(default_factory=list)
 
 
-def split_file_href(href: str) -> tuple[str, str] | None:
-    """``.../<user>/<index>/+f/<h[:3]>/<h[3:16]>/<file>`` -> (``user/index``,
-    the path after ``+f/``); None for other URLs (external mirror links)."""
-    head, sep, path = href.partition("/+f/")
-    if not sep:
-        return None
-    parts = head.rstrip("/").rsplit("/", 2)
-    if len(parts) < 3:
-        return None
-    return f"{parts[1]}/{parts[2]}", path
-
-
 def version_files(data: dict, source: str) -> list[FileRow]:
     """The release files of a versiondata's ``+links``, with their rows'
     size, upload time and uploader where the file is on a stage index."""
@@ -156,7 +137,7 @@ def version_files(data: dict, source: str) -> list[FileRow]:
     for link in links:
         href = link.get("href", "")
         sha256 = (link.get("hashes") or {}).get("sha256", "")
-        split = split_file_href(href)
+        split = split_file_url(href)
         index_name = split[0] if split else source
         row = FileRow(filename=href.rsplit("/", 1)[-1].split("#", 1)[0], href=href,
                       sha256=sha256, index=index_name)

@@ -7,15 +7,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from indexes.admin import ReadOnlyAdmin
+
 from .models import Lease, MirrorFile, MirrorProject, MirrorProjectList, MirrorState
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MirrorProject)

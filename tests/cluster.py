@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from .live import (REPO, ROOT_PASSWORD, VENV_BIN, LiveServer, create_postgres_database,
-                   free_port, start_server)
+                   free_port, start_server, stop_process)
 from .nginx import Nginx, start_nginx
 from .ownredis import OwnRedis
 
@@ -29,16 +29,6 @@ POSTGRES_ADMIN = os.environ.get("DEVPI_CLUSTER_POSTGRES_URL",
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": "us-east-1"}
 LOCAL_UPSTREAMS = "127.0.0.1,localhost,::1"
-
-
-def _stop(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def children_of(pid: int) -> list[int]:
@@ -150,7 +140,7 @@ def start_cluster(directory: Path, mode: str) -> Cluster:
         redis.start()
         cleanups.append(redis.stop)
         moto = start_moto(directory / "moto.log")
-        cleanups.append(lambda: _stop(moto.process))
+        cleanups.append(lambda: stop_process(moto.process))
         bucket = f"devpi-{uuid.uuid4().hex[:8]}"
         moto.client().create_bucket(Bucket=bucket)
         if mode == "x-accel-redirect":
@@ -194,7 +184,7 @@ def start_cluster(directory: Path, mode: str) -> Cluster:
             processes[name] = subprocess.Popen(
                 [str(VENV_BIN / "celery"), "-A", "devpi_django", *args, "-l", "info"],
                 env=servers[0].env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-            cleanups.append(lambda p=processes[name], log=log: (_stop(p), log.close()))
+            cleanups.append(lambda p=processes[name], log=log: (stop_process(p), log.close()))
         nginx = start_nginx(directory / "nginx", [s.url.removeprefix("http://") for s in servers],
                             "/nonexistent", max_body="64m", s3_origin=f"{moto.url}/{bucket}")
         cleanups.append(nginx.stop)

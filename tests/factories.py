@@ -30,15 +30,18 @@ def core_metadata(name: str, version: str, *, requires_python: str | None = None
 
 def make_wheel(directory: Path, name: str, version: str, *, requires_python: str | None = None,
                requires: list[str] | None = None, metadata_name: str | None = None,
-               metadata_version: str | None = None, payload: str = "X = 1\n") -> Path:
+               metadata_version: str | None = None, payload: str = "X = 1\n",
+               metadata: str | None = None) -> Path:
+    """A valid pure-Python wheel; ``metadata`` replaces the generated METADATA."""
     dist = _dist_name(name)
     path = Path(directory) / f"{dist}-{version}-py3-none-any.whl"
     info = f"{dist}-{version}.dist-info"
+    if metadata is None:
+        metadata = core_metadata(metadata_name or name, metadata_version or version,
+                                 requires_python=requires_python, requires=requires)
     files = {
         f"{dist}/__init__.py": payload.encode(),
-        f"{info}/METADATA": core_metadata(metadata_name or name, metadata_version or version,
-                                          requires_python=requires_python,
-                                          requires=requires).encode(),
+        f"{info}/METADATA": metadata.encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
                          b"Tag: py3-none-any\n\n",
     }

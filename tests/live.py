@@ -128,14 +128,27 @@ class LiveServer:
         assert r.status_code == 200, r.text
         return r.json()["result"]
 
+    def create_mirror_user(self, user: str, upstream_url: str, *, mirror: str = "upstream",
+                           expiry: int = 3600) -> None:
+        """``user`` with a mirror index of ``upstream_url`` and ``dev`` over it."""
+        self.create_user(user)
+        self.create_index(user, mirror, type="mirror", mirror_url=upstream_url,
+                          mirror_cache_expiry=expiry)
+        self.create_index(user, "dev", bases=f"{user}/{mirror}")
+
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=15)
+
+
+def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> None:
+    """Stop a process we started: ``sig``, then a kill if it has not ended in time."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def start_server(workers: int = 2, extra_env: dict | None = None) -> tuple[LiveServer, callable]:

@@ -17,7 +17,7 @@ import requests
 from . import bombs
 from .factories import make_sdist, make_wheel
 from .live import start_server
-from .test_clients import twine
+from .clients import twine
 
 pytestmark = pytest.mark.live
 

@@ -7,18 +7,17 @@ Screenshots of every page land in ``build/screenshots/``.
 
 from __future__ import annotations
 
-import base64
+import functools
 import hashlib
 import os
-import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 import requests
 
+from . import clients, factories
 from .live import REPO
 
 pytestmark = [pytest.mark.live, pytest.mark.slow_client]
@@ -49,37 +48,15 @@ A package for the browser tests. **Bold** words, a list:
 def make_wheel(directory: Path, name: str, version: str, *, summary: str,
                description: str = "", content_type: str = "text/x-rst") -> Path:
     """A valid wheel whose core metadata carries a long description."""
-    dist = name.replace("-", "_")
-    info = f"{dist}-{version}.dist-info"
     metadata = (f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
                 f"Summary: {summary}\nAuthor: Browser Tests\nLicense: MIT\n"
                 f"Project-URL: Source, https://example.com/{name}\n"
                 f"Description-Content-Type: {content_type}\n\n{description}")
-    files = {
-        f"{dist}/__init__.py": b"X = 1\n",
-        f"{info}/METADATA": metadata.encode(),
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
-                         b"Tag: py3-none-any\n\n",
-    }
-    record = []
-    for arcname, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{arcname},sha256={digest},{len(data)}")
-    record.append(f"{info}/RECORD,,")
-    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{dist}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for arcname, data in files.items():
-            zf.writestr(arcname, data)
-    return path
+    return factories.make_wheel(directory, name, version, metadata=metadata)
 
 
-def twine(env, url: str, files, user: str, password: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-         "--repository-url", url, "-u", user, "-p", password, *map(str, files)],
-        env=env, capture_output=True, text=True, timeout=120)
+# its callers look at the outcome themselves
+twine = functools.partial(clients.twine, check=False, timeout=120)
 
 
 def shot(driver, name: str) -> Path:

@@ -5,7 +5,6 @@ local upstream and then used offline."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 import requests
 from celery import Celery
 
-from .live import ROOT_PASSWORD, REPO, VENV_BIN
+from .live import ROOT_PASSWORD, REPO, VENV_BIN, stop_process
 
 pytestmark = pytest.mark.live
 REDIS_URL = os.environ.get("DEVPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -44,12 +43,7 @@ def worker(live_server_proc, tmp_path):
     try:
         yield app, queue, proc
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
 
 

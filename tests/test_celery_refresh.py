@@ -6,7 +6,6 @@ at once from the cache, and a separate Celery worker process refreshes it
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from .live import REPO, VENV_BIN, start_server
+from .live import REPO, VENV_BIN, start_server, stop_process
 from .ownredis import OwnRedis
 from .test_observability import scrape, total, wait_for
 from .upstream import Fault, start_upstream
@@ -42,12 +41,7 @@ def cluster(tmp_path):
     try:
         yield server, worker, tmp_path / "worker.log"
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_process(worker)
         log.close()
         cleanup()
         own.stop()
@@ -64,10 +58,7 @@ def test_expired_page_served_from_cache_and_refreshed_by_a_worker(cluster, tmp_p
     upstream = start_upstream(tmp_path / "upstream")
     try:
         user = f"cel{unique}"
-        server.create_user(user)
-        server.create_index(user, "up", type="mirror", mirror_url=upstream.url,
-                            mirror_cache_expiry=2)
-        server.create_index(user, "dev", bases=f"{user}/up")
+        server.create_mirror_user(user, upstream.url, mirror="up", expiry=2)
         name = f"swr-{unique}"
         first = upstream.add(name, "1.0")
         url = f"{server.url}/{user}/dev/+simple/{name}/"

@@ -3,13 +3,13 @@ running devpi-django (gunicorn), at devpi's URLs."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import requests
 
+from .clients import pip, run, twine
 from .factories import make_project_tree, make_wheel
 
 pytestmark = pytest.mark.live
@@ -17,28 +17,10 @@ pytestmark = pytest.mark.live
 PY = sys.executable
 
 
-def run(cmd, env, cwd=None, check=True, timeout=300):
-    proc = subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def twine(env, url, files, user, password, check=True, extra=()):
-    return run([PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-                "--repository-url", url, "-u", user, "-p", password, *extra, *files],
-               env, check=check)
-
-
 def venv(tmp_path: Path, env) -> Path:
     target = tmp_path / "venv"
     run([PY, "-m", "venv", "--without-pip", target], env)
     return target / "bin" / "python"
-
-
-def pip(env, *args, check=True):
-    return run([PY, "-m", "pip", *args], env, check=check)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import sys
 import pytest
 import requests
 
+from .clients import pip_download, twine
 from .factories import make_wheel
 from .live import REPO, VENV_BIN, start_server
 from .nginx import DEPLOY, start_nginx
@@ -104,15 +105,11 @@ def test_nginx_site_serves_twine_and_pip(behind_nginx, tmp_path, clients_env, un
                        timeout=30).json()["result"]
     assert api["index"] == f"{nginx.url}/{user}/dev"
     wheel = make_wheel(tmp_path / "dist", f"ng-{unique}", "1.0")
-    done = subprocess.run(
-        [PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-         "--repository-url", f"{nginx.url}/{user}/dev/", "-u", user, "-p", "secret",
-         str(wheel)], env=clients_env, capture_output=True, text=True, timeout=300)
+    done = twine(clients_env, f"{nginx.url}/{user}/dev/", [wheel], user, "secret", check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     dest = tmp_path / "dl"
-    done = subprocess.run([PY, "-m", "pip", "download", "--no-deps", "-d", str(dest), "-i",
-                           f"{nginx.url}/{user}/dev/+simple/", f"ng-{unique}"],
-                          env=clients_env, capture_output=True, text=True, timeout=300)
+    done = pip_download(clients_env, f"{nginx.url}/{user}/dev/+simple/", f"ng-{unique}",
+                        dest=dest, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (dest / wheel.name).read_bytes() == wheel.read_bytes()
     # the app hands the file to nginx; nginx sends the bytes

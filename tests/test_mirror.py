@@ -9,11 +9,11 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
+from .clients import pip_download
 from .live import start_server
 from .upstream import Fault
 
@@ -35,20 +35,8 @@ def mirror(mirror_server, upstream, unique):
     """A user with a mirror index of the upstream and a stage index over it."""
     s = mirror_server
     user = f"m{unique}"
-    s.create_user(user)
-    s.create_index(user, "upstream", type="mirror", mirror_url=upstream.url,
-                   mirror_cache_expiry=3600)
-    s.create_index(user, "dev", bases=f"{user}/upstream")
+    s.create_mirror_user(user, upstream.url)
     return user
-
-
-def pip_download(env, index_url, *reqs, dest: Path, check=True):
-    proc = subprocess.run([PY, "-m", "pip", "download", "--no-deps", "-d", str(dest), "-i",
-                           index_url, *reqs], env=env, capture_output=True, text=True,
-                          timeout=300)
-    if check:
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
 
 
 def stored_blob_hashes(server) -> set[str]:

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from .clients import pip_download, twine
 from .factories import make_wheel
 from .live import start_server
 from .ownredis import OwnRedis
@@ -73,13 +72,6 @@ def total(values: dict, name: str, **labels) -> float:
     return sum(v for (n, ls), v in values.items() if n == name and want <= set(ls))
 
 
-def pip_download(env, index_url, *reqs, dest: Path):
-    proc = subprocess.run([PY, "-m", "pip", "download", "--no-deps", "-d", str(dest), "-i",
-                           index_url, *reqs], env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
 def test_metrics_and_logs_with_real_clients(tmp_path, clients_env, unique):
     upstream = start_upstream(tmp_path / "upstream")
     server, cleanup = start_server(workers=3, extra_env={
@@ -94,10 +86,7 @@ def test_metrics_and_logs_with_real_clients(tmp_path, clients_env, unique):
                        mirror_cache_expiry=3600)
         before = scrape(s.url)
         wheel = make_wheel(tmp_path / "dist", f"obs-{unique}", "1.0")
-        done = subprocess.run(
-            [PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-             "--repository-url", f"{s.url}/{user}/dev/", "-u", user, "-p", "secret",
-             str(wheel)], env=clients_env, capture_output=True, text=True, timeout=300)
+        done = twine(clients_env, f"{s.url}/{user}/dev/", [wheel], user, "secret", check=False)
         assert done.returncode == 0, done.stdout + done.stderr
         for n in range(6):
             pip_download(clients_env, f"{s.url}/{user}/dev/+simple/", f"obs-{unique}",

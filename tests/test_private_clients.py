@@ -9,36 +9,22 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import requests
 from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple, ProjectStatus
 
+from .clients import pip_download, run
 from .factories import make_wheel
 
 pytestmark = pytest.mark.live
 PY = sys.executable
 
 
-def run(cmd, env, check=True):
-    proc = subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True,
-                          timeout=300)
-    if check:
-        assert proc.returncode == 0, f"{cmd}:\n{proc.stdout}\n{proc.stderr}"
-    return proc
-
-
 def with_credentials(url: str, user: str, password: str) -> str:
     scheme, rest = url.split("://", 1)
     return f"{scheme}://{user}:{password}@{rest}"
-
-
-def pip_download(env, index_url, name, dest: Path, check=True):
-    return run([PY, "-m", "pip", "download", "--no-deps", "-d", dest, "-i", index_url, name],
-               env, check=check)
 
 
 def uv_install(env, python, index_url, name, check=True):
@@ -82,20 +68,20 @@ def test_pip_and_uv_read_private_indexes_only_with_credentials(
         # anonymous: refused with a challenge, nothing downloaded
         r = requests.get(index_url, headers={"User-Agent": "pip/26.0"}, timeout=30)
         assert r.status_code == 401 and r.headers["WWW-Authenticate"] == 'Basic realm="devpi"'
-        got = pip_download(clients_env, index_url, name, tmp_path / f"anon{n}", check=False)
+        got = pip_download(clients_env, index_url, name, dest=tmp_path / f"anon{n}", check=False)
         assert got.returncode != 0 and "No matching distribution" in got.stderr, got.stderr
         assert not (tmp_path / f"anon{n}").exists() or not any((tmp_path / f"anon{n}").iterdir())
         assert uv_install(clients_env, python, index_url, name, check=False).returncode != 0
         # the child's owner may not read the private base: 403
         denied = pip_download(clients_env, with_credentials(index_url, other, "secret"), name,
-                              tmp_path / f"other{n}", check=False)
+                              dest=tmp_path / f"other{n}", check=False)
         assert denied.returncode != 0, denied.stdout
         r = requests.get(index_url, auth=(other, "secret"),
                          headers={"User-Agent": "pip/26.0"}, timeout=30)
         assert r.status_code == 403
         # a reader: URL credentials for pip, the same for uv
         pip_download(clients_env, with_credentials(index_url, reader, "secret"), name,
-                     tmp_path / f"reader{n}")
+                     dest=tmp_path / f"reader{n}")
         files = [p.name for p in (tmp_path / f"reader{n}").iterdir()]
         assert files == [f"{name.replace('-', '_')}-1.0-py3-none-any.whl"]
         uv_install(clients_env, python, with_credentials(index_url, owner, "secret"), name)
@@ -104,7 +90,8 @@ def test_pip_and_uv_read_private_indexes_only_with_credentials(
     netrc.write_text(f"machine 127.0.0.1\nlogin {reader}\npassword secret\n")
     netrc.chmod(0o600)
     env = dict(clients_env, NETRC=str(netrc))
-    pip_download(env, f"{s.url}/{owner}/private/+simple/", names["secret"], tmp_path / "netrc")
+    pip_download(env, f"{s.url}/{owner}/private/+simple/", names["secret"],
+                 dest=tmp_path / "netrc")
     assert len(list((tmp_path / "netrc").iterdir())) == 1
     uv_install(env, python, f"{s.url}/{other}/child", names["childpkg"])
 
@@ -113,14 +100,11 @@ def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
         live_server_proc, upstream, unique, tmp_path, clients_env):
     s = live_server_proc
     user = f"q{unique}"
-    s.create_user(user)
-    s.create_index(user, "upstream", type="mirror", mirror_url=upstream.url,
-                   mirror_cache_expiry=3600)
-    s.create_index(user, "dev", bases=f"{user}/upstream")
+    s.create_mirror_user(user, upstream.url)
     name = f"evil-{unique}"
     upstream.add(name, "1.0")
     stage_url = f"{s.url}/{user}/dev/+simple/"
-    pip_download(clients_env, stage_url, name, tmp_path / "before")  # installable, cached
+    pip_download(clients_env, stage_url, name, dest=tmp_path / "before")  # installable, cached
     json_accept = {"Accept": "application/vnd.pypi.simple.v1+json"}
     (link,) = requests.get(f"{stage_url}{name}/", headers=json_accept, timeout=30).json()["files"]
     file_url = requests.compat.urljoin(f"{stage_url}{name}/", link["url"])
@@ -132,7 +116,7 @@ def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
               {"status": "quarantined", "reason": "malware found"}, auth=root)
     assert r.status_code == 200, r.text
     hits = upstream.hits(name)
-    got = pip_download(clients_env, stage_url, name, tmp_path / "after", check=False)
+    got = pip_download(clients_env, stage_url, name, dest=tmp_path / "after", check=False)
     assert got.returncode != 0
     assert "No matching distribution" in got.stderr, got.stderr
     assert not (tmp_path / "after").exists() or not any((tmp_path / "after").iterdir())

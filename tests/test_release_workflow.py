@@ -16,7 +16,7 @@ import requests
 
 from .factories import make_sdist, make_wheel
 from .live import start_server
-from .test_clients import pip, twine
+from .clients import pip, twine
 
 pytestmark = pytest.mark.live
 

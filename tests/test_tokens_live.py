@@ -6,13 +6,13 @@ its who and target."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 
 import pytest
 import requests
 
+from .clients import run, twine
 from .clientvenv import DEVPI_CLIENT_REQUIREMENTS, client_venv
 from .factories import make_sdist, make_wheel
 from .live import ROOT_PASSWORD
@@ -20,19 +20,6 @@ from .live import ROOT_PASSWORD
 pytestmark = pytest.mark.live
 
 PY = sys.executable
-
-
-def run(cmd, env, check=True, timeout=300):
-    proc = subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def twine(env, url, files, user, password, check=True):
-    return run([PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-                "--repository-url", url, "-u", user, "-p", password, *files], env, check=check)
 
 
 def uv_publish(env, url, files, user, password, check=True):

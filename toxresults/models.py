@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db import models
 
-from indexes.models import ReleaseFile
+from indexes.models import ReleaseFile, ServedUnderHash
 
 from . import reports
 
 
-class ToxResult(models.Model):
+class ToxResult(ServedUnderHash, models.Model):
     """One tox report posted to a release file, kept as posted. Its URL is
     the file's hash directory plus ``filename``
     (``<file>.toxresult-<YYYYmmddHHMMSS>-<n>``), as devpi's."""
@@ -31,14 +31,10 @@ class ToxResult(models.Model):
                                                name="toxresult_unique_filename")]
         ordering = ["id"]
 
-    def __str__(self):
-        return self.filename
-
     @property
-    def hash_path(self) -> str:
-        """The path after ``+f/``: the release file's hash directory."""
-        sha = self.file.sha256
-        return f"{sha[:3]}/{sha[3:16]}/{self.filename}"
+    def hash_digest(self) -> str:
+        """A report lives in its release file's hash directory."""
+        return self.file.sha256
 
 
 class ToxEnvResult(models.Model):

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from indexes.distribution.hashpath import parse_hash_path
 from indexes.models import Index, ReleaseFile
 
 from . import reports
@@ -19,14 +20,12 @@ STATUS_CLASS = {reports.PASSED: "passed", reports.TESTS_FAILED: "failed",
 
 def toxresult_by_path(index: Index, hash_path: str) -> ToxResult | None:
     """The tox result at ``+f/<h[:3]>/<h[3:16]>/<file>.toxresult-...`` of ``index``."""
-    parts = hash_path.split("/")
-    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
-        return None
-    if ".toxresult-" not in parts[2]:
+    parsed = parse_hash_path(hash_path)
+    if parsed is None or ".toxresult-" not in parsed.filename:
         return None
     return ToxResult.objects.filter(
-        file__index=index, filename=parts[2],
-        file__sha256__startswith=parts[0] + parts[1]).select_related("file").first()
+        file__index=index, filename=parsed.filename,
+        file__sha256__startswith=parsed.prefix).select_related("file").first()
 
 
 def _chunks(ids: list[int]):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from indexes.audit import audit_record
+from indexes.distribution.hashpath import file_path
 from indexes.errors import Conflict, Invalid
 from indexes.models import ReleaseFile
 from indexes.services.uploads import log_entry
@@ -23,7 +24,7 @@ ATTEMPTS = 5
 
 def toxresult_path(result: ToxResult) -> str:
     """``<user>/<index>/+f/<h[:3]>/<h[3:16]>/<file>.toxresult-<when>-<n>``."""
-    return f"{result.file.index.fullname}/+f/{result.hash_path}"
+    return file_path(result.file.index.fullname, result.file.sha256, result.filename)
 
 
 def _envs(result: ToxResult, summary: ReportSummary) -> None:

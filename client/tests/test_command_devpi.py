@@ -539,11 +539,6 @@ def test_upload_docs_errors_and_doc_zip_paths(dev, tmp_path, monkeypatch):
 
 # -- list --------------------------------------------------------------------------------------
 
-@pytest.fixture
-def prod(alice):
-    return stage(alice, "prod", volatile=False)
-
-
 def test_list_projects_and_files_per_index(dev, prod, tmp_path):
     dev.config["bases"] = ["alice/prod", "root/pypi"]
     dev.save()

@@ -21,9 +21,10 @@ import struct
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.parser import BytesParser
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .filenames import DistFilename, versions_equal
 from .names import normalize_name
@@ -216,46 +217,56 @@ def _read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Archive
     return data
 
 
-def _inspect_wheel(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits) -> bytes:
+def _zip_metadata(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits, what: str,
+                  pick: Callable[[zipfile.ZipFile], zipfile.ZipInfo | None]) -> bytes | None:
+    """The metadata member that ``pick`` chooses in a zip (None: none to
+    check), read within the limits; a broken zip is ``InvalidArchive``."""
     try:
-        with _open_zip(fileobj, dist.filename, limits, "wheel (zip)") as zf:
-            candidates = [
-                info for info in zf.infolist()
-                if info.filename.count("/") == 1 and info.filename.endswith(".dist-info/METADATA")
-            ]
-            wanted = [info for info in candidates
-                      if normalize_name(info.filename.split("/")[0][: -len(".dist-info")]
-                                        .rsplit("-", 1)[0]) == dist.project]
-            if len(wanted) != 1:
-                raise InvalidArchive(
-                    f"{dist.filename} has no single .dist-info/METADATA for {dist.project}")
-            data = _read_zip_member(zf, wanted[0], limits, f"{dist.filename} METADATA")
+        with _open_zip(fileobj, dist.filename, limits, what) as zf:
+            info = pick(zf)
+            if info is None:
+                return None
+            member = info.filename.rsplit("/", 1)[-1]
+            return _read_zip_member(zf, info, limits, f"{dist.filename} {member}")
     except InvalidArchive:
         raise
     except ZIP_ERRORS as exc:
-        raise InvalidArchive(f"{dist.filename} is not a valid wheel (zip): {exc}") from None
+        raise InvalidArchive(f"{dist.filename} is not a valid {what}: {exc}") from None
+
+
+def _inspect_wheel(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits) -> bytes:
+    def pick(zf: zipfile.ZipFile) -> zipfile.ZipInfo:
+        candidates = [
+            info for info in zf.infolist()
+            if info.filename.count("/") == 1 and info.filename.endswith(".dist-info/METADATA")
+        ]
+        wanted = [info for info in candidates
+                  if normalize_name(info.filename.split("/")[0][: -len(".dist-info")]
+                                    .rsplit("-", 1)[0]) == dist.project]
+        if len(wanted) != 1:
+            raise InvalidArchive(
+                f"{dist.filename} has no single .dist-info/METADATA for {dist.project}")
+        return wanted[0]
+
+    data = cast(bytes, _zip_metadata(fileobj, dist, limits, "wheel (zip)", pick))  # pick chose one
     _check_name_version(parse_core_metadata(data), dist, f"{dist.filename} METADATA")
     return data
 
 
 def _inspect_zip(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits) -> None:
-    try:
-        with _open_zip(fileobj, dist.filename, limits, "zip archive") as zf:
-            infos = zf.infolist()
-            if not infos:
-                raise InvalidArchive(f"{dist.filename} is an empty archive")
-            if dist.packagetype != "sdist":
-                return
-            pkg_info = [info for info in infos
-                        if info.filename.count("/") == 1 and info.filename.endswith("/PKG-INFO")]
-            if len(pkg_info) != 1:
-                return
-            data = _read_zip_member(zf, pkg_info[0], limits, f"{dist.filename} PKG-INFO")
-    except InvalidArchive:
-        raise
-    except ZIP_ERRORS as exc:
-        raise InvalidArchive(f"{dist.filename} is not a valid zip archive: {exc}") from None
-    _check_name_version(parse_core_metadata(data), dist, f"{dist.filename} PKG-INFO")
+    def pick(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+        infos = zf.infolist()
+        if not infos:
+            raise InvalidArchive(f"{dist.filename} is an empty archive")
+        if dist.packagetype != "sdist":
+            return None
+        pkg_info = [info for info in infos
+                    if info.filename.count("/") == 1 and info.filename.endswith("/PKG-INFO")]
+        return pkg_info[0] if len(pkg_info) == 1 else None
+
+    data = _zip_metadata(fileobj, dist, limits, "zip archive", pick)
+    if data is not None:
+        _check_name_version(parse_core_metadata(data), dist, f"{dist.filename} PKG-INFO")
 
 
 # -- tar ------------------------------------------------------------------------------
@@ -334,7 +345,7 @@ class _TarReader:
         if self.raw is not self.fileobj:
             self.raw.close()  # the decompressor; the file itself stays open
 
-    def members(self):
+    def members(self) -> Iterator[tarfile.TarInfo]:
         tar = self.tar
         count = 0
         while True:

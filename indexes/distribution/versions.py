@@ -6,7 +6,9 @@ from __future__ import annotations
 from packaging.version import InvalidVersion, Version
 
 
-def _key(version: str):
+def version_key(version: str) -> tuple[int, Version, str]:
+    """Sort key: PEP 440 order; versions that ``packaging`` cannot parse sort
+    below all others, among themselves by their text."""
     try:
         return (1, Version(version), "")
     except InvalidVersion:
@@ -23,7 +25,7 @@ def is_stable(version: str) -> bool:
 
 def sorted_versions(versions, *, stable: bool = False) -> list[str]:
     """Newest first; ``stable`` leaves out pre-releases and dev releases."""
-    result = sorted(versions, key=_key, reverse=True)
+    result = sorted(versions, key=version_key, reverse=True)
     if stable:
         result = [v for v in result if is_stable(v)]
     return result

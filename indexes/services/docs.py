@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from ..distribution.archives import compute_digests
 from ..distribution.doczip import READ_ERRORS, DocMember, InvalidDocZip, check_doczip
+from ..distribution.hashpath import file_path
 from ..distribution.names import is_valid_project_name, normalize_name
 from ..distribution.versions import sorted_versions
 from ..errors import Conflict, Invalid, NotFound
@@ -159,7 +160,7 @@ def doczip_upload(*, index: Index, user, form: UploadForm, content: BinaryIO) ->
                                     log=[log_entry("upload", who, dst=index.fullname)],
                                     uploader=who or "")
         if created:
-            audit_record("doc.upload", target=f"{index.fullname}/+f/{row.hash_path}",
+            audit_record("doc.upload", target=file_path(index.fullname, row.sha256, row.filename),
                          index=index.fullname,
                          detail={"project": release.project.name, "version": release.version,
                                  "file": row.filename, "sha256": row.sha256, "size": row.size})

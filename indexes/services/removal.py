@@ -16,6 +16,7 @@ from django.db import transaction
 
 from .. import permissions
 from ..audit import audit_record
+from ..distribution.hashpath import file_path
 from ..distribution.names import normalize_name
 from ..errors import Forbidden, NotFound
 from ..models import Index, Project, Release, ReleaseFile, RemovedFile
@@ -106,7 +107,7 @@ def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False,
             release.delete()
             if not Release.objects.filter(project=project).exists():
                 project.delete()
-        audit_record("release.remove", target=f"{index.fullname}/+f/{file.hash_path}",
+        audit_record("release.remove", target=file_path(index.fullname, file.sha256, file.filename),
                      index=index.fullname,
                      detail={"file": file.filename, "sha256": file.sha256, "force": force})
         serial_bump(index.id)

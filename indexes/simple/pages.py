@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from ..distribution.hashpath import file_path
 from ..errors import BadGateway
 from ..kinds import kind_for, kind_page
 from ..models import Index, Project, Release, ReleaseFile
@@ -33,7 +34,7 @@ def _stage_files(projects: dict[int, Project], index_names: dict[int, str]
         index_name = index_names[projects[project_id].index_id]
         files[project_id].append(SimpleFile(
             filename=filename,
-            path=f"{index_name}/+f/{sha256[:3]}/{sha256[3:16]}/{filename}",
+            path=file_path(index_name, sha256, filename),
             sha256=sha256, size=size, upload_time=upload_time(uploaded_at),
             requires_python=requires_python, yanked=yanked, yanked_reason=yanked_reason,
             core_metadata_sha256=cm_sha256, version=version))

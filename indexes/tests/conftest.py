@@ -11,15 +11,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.utils import timezone
 
-from indexes.models import Index, UserProfile
+from indexes.models import Index
+from tests.fixtures import create_user, devpi_stdout, stage  # noqa: F401 (imported from here)
 
 JSON = "application/json"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -30,24 +32,12 @@ DEAD_UPSTREAM = "http://127.0.0.1:9/simple/"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Page caches are per process and keyed on row ids, which a rolled back
-    test may hand out again: every test starts with an empty cache."""
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_cache(fresh_cache):
+    """Every test starts with an empty cache (``tests.fixtures.fresh_cache``)."""
 
 
 # -- users and credentials ------------------------------------------------------
-
-def create_user(username: str, password: str = "pw", *, superuser: bool = False):
-    user = get_user_model().objects.create(username=username, is_superuser=superuser,
-                                           is_staff=superuser)
-    user.set_password(password)
-    user.save()
-    UserProfile.objects.create(user=user)
-    return user
-
+# the users (root, alice, bob) and indexes (dev, prod) are tests/fixtures.py's
 
 def basic(username: str, password: str = "pw") -> dict:
     value = base64.b64encode(f"{username}:{password}".encode()).decode()
@@ -66,28 +56,7 @@ def api(username: str | None = None, password: str = "pw") -> dict:
     return headers
 
 
-@pytest.fixture
-def root(db):
-    return create_user("root", "rootpw", superuser=True)
-
-
-@pytest.fixture
-def alice(db):
-    return create_user("alice")
-
-
-@pytest.fixture
-def bob(db):
-    return create_user("bob")
-
-
 # -- indexes --------------------------------------------------------------------
-
-def stage(owner, name: str, **config) -> Index:
-    from indexes.services.indexes import index_create
-
-    return index_create(owner=owner, name=name, data=config)
-
 
 def mirror_index(owner, name: str = "pypi", **config) -> Index:
     """A mirror index row (no upstream: its pages are pre-cached)."""
@@ -168,6 +137,22 @@ def blob_files(blob_dir: Path) -> list[Path]:
     if not blob_dir.exists():
         return []
     return sorted(p for p in blob_dir.rglob("*") if p.is_file())
+
+
+# -- local HTTP peers ------------------------------------------------------------
+
+@contextmanager
+def serving(server) -> Iterator:
+    """Serve an ``http.server`` bound to 127.0.0.1 in a thread; its base URL
+    is ``server.url``. Shut down and closed afterwards."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # -- replies --------------------------------------------------------------------

@@ -23,10 +23,7 @@ from .conftest import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _open_server(settings):
-    """As devpi without --restrict-modify, and no configured outside URL."""
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None, "OUTSIDE_URL": None}
+pytestmark = pytest.mark.usefixtures("open_server")
 
 
 def put(client, url, data, **headers):

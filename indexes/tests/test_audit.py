@@ -20,14 +20,7 @@ from tests.factories import make_wheel
 from .conftest import JSON, api, assert_error, basic, json_body, stage, upload
 
 
-@pytest.fixture(autouse=True)
-def _open_server(settings):
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None, "OUTSIDE_URL": None}
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev", acl_upload=["alice"])
+pytestmark = pytest.mark.usefixtures("open_server")
 
 
 def send(client, method, url, data=None, user=None, password="pw"):

@@ -15,11 +15,6 @@ from .conftest import basic, stage, upload
 
 
 @pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
-
-
-@pytest.fixture
 def wheel(tmp_path):
     return make_wheel(tmp_path / "wheel", "pkg", "1.0")
 

@@ -16,7 +16,7 @@ from indexes.models import DocZip, Release, ReleaseFile
 from indexes.services.uploads import UploadForm, release_file_upload
 from tests.factories import make_wheel
 
-from .conftest import JSON, api, blob_files, create_user, stage, upload
+from .conftest import JSON, api, blob_files, stage, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -86,21 +86,6 @@ def test_limits_and_non_zips_are_refused():
 
 
 # -- upload and serving ---------------------------------------------------------------
-
-@pytest.fixture
-def alice(db):
-    return create_user("alice")
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
-
-
-@pytest.fixture
-def prod(alice, blob_dir):
-    return stage(alice, "prod", volatile=False)
-
 
 def put(index, tmp_path, version="1.0", name="example"):
     path = make_wheel(tmp_path / version, name, version)

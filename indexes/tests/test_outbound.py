@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from indexes import outbound
+
+from .conftest import serving
 
 LOCAL = ["127.0.0.1", "localhost", "::1"]
 
@@ -49,12 +50,8 @@ def peer():
     server = QuietServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.hits, server.routes = [], {}
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield server
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from indexes.config import ANONYMOUS, AUTHENTICATED
 from .conftest import create_user, mirror_index, stage
 
 
-@pytest.fixture(autouse=True)
-def _unrestricted(settings):
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None}
+pytestmark = pytest.mark.usefixtures("unrestricted")
 
 
 @pytest.fixture

@@ -17,16 +17,10 @@ from tests.factories import make_wheel
 
 from .conftest import (JSON, PIP_ACCEPT, SIMPLE_JSON, api, assert_error, basic,
                        mirror_cache_project, mirror_index, mirror_link, stage, upload)
+from .conftest import devpi_stdout as devpi
 
 
-@pytest.fixture(autouse=True)
-def _unrestricted(settings):
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None}
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
+pytestmark = pytest.mark.usefixtures("unrestricted")
 
 
 def put_wheel(client, tmp_path, index="alice/dev", name="pkg", version="1.0", user="alice"):
@@ -240,11 +234,6 @@ def test_csrf_protects_the_form(dev):
 
 def test_command(client, root, dev, bob, tmp_path):
     put_wheel(client, tmp_path)
-
-    def devpi(*args):
-        out = io.StringIO()
-        call_command("devpi", *args, stdout=out, stderr=io.StringIO())
-        return out.getvalue()
 
     assert devpi("--as", "alice", "project-status", "--index", "alice/dev", "pkg") == (
         "pkg on alice/dev: active\n")

@@ -10,7 +10,6 @@ import email
 import hashlib
 import io
 import json
-import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,32 +22,12 @@ from indexes.services.push import release_push, release_push_external
 from indexes.services.uploads import UploadForm, release_file_upload, release_register
 from tests.factories import make_sdist, make_wheel
 
-from .conftest import JSON, api, blob_files, create_user, stage
+from .conftest import JSON, api, blob_files, serving, stage
 
 pytestmark = pytest.mark.django_db
 
 
 # -- set-up -----------------------------------------------------------------------
-
-@pytest.fixture
-def alice(db):
-    return create_user("alice")
-
-
-@pytest.fixture
-def bob(db):
-    return create_user("bob")
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
-
-
-@pytest.fixture
-def prod(alice, blob_dir):
-    return stage(alice, "prod", volatile=False)
-
 
 def put(index, path, name="example", version="1.0", **metadata):
     form = {"name": [name], "version": [version]}
@@ -286,12 +265,9 @@ class Recorder(BaseHTTPRequestHandler):
 def upstream():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     server.requests, server.answers = [], []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/legacy/"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        server.url += "/legacy/"
+        yield server
 
 
 def external(upstream, **extra) -> dict:

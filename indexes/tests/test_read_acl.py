@@ -18,11 +18,10 @@ from tests.factories import make_wheel
 
 from .conftest import (JSON, PIP_ACCEPT, SIMPLE_JSON, api, assert_error, basic, create_user,
                        mirror_cache_project, mirror_index, mirror_link, stage, upload)
+from .conftest import devpi_stdout as devpi
 
 
-@pytest.fixture(autouse=True)
-def _unrestricted(settings):
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None}
+pytestmark = pytest.mark.usefixtures("unrestricted")
 
 
 @pytest.fixture
@@ -335,17 +334,9 @@ def test_web_form_edits_acl_read(client, alice, blob_dir):
 
 
 def test_command_reads_as_the_acting_user(client, root, private, bob, tmp_path):
-    import io
-
-    from django.core.management import call_command
     from django.core.management.base import CommandError
 
     put_wheel(client, tmp_path)
-
-    def devpi(*args):
-        out = io.StringIO()
-        call_command("devpi", *args, stdout=out, stderr=io.StringIO())
-        return out.getvalue()
 
     assert devpi("--as", "alice", "list", "--index", "alice/private") == "secretpkg\n"
     with pytest.raises(CommandError, match="user 'bob' may not read alice/private"):

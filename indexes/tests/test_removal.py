@@ -3,24 +3,14 @@
 import base64
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from indexes.models import Project, Release, ReleaseFile
-from indexes.services.indexes import index_create
 from indexes.services.uploads import UploadForm, release_file_upload
 from tests.factories import make_sdist, make_wheel
 
 pytestmark = pytest.mark.django_db
 AUTH = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"alice:pw").decode(),
         "HTTP_ACCEPT": "application/json"}
-
-
-@pytest.fixture
-def dev(blob_dir):
-    alice = get_user_model().objects.create(username="alice")
-    alice.set_password("pw")
-    alice.save()
-    return index_create(owner=alice, name="dev", data={})
 
 
 def put(index, path, version):

@@ -12,16 +12,6 @@ from indexes.services.indexes import index_create
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner():
-    return get_user_model().objects.create(username="alice")
-
-
-@pytest.fixture
-def dev(owner):
-    return index_create(owner=owner, name="dev", data={})
-
-
 def release(index, name, version, summary=""):
     project, _ = Project.objects.get_or_create(index=index, name=normalize_name(name),
                                                defaults={"display_name": name})
@@ -80,7 +70,7 @@ def test_summary_words_and_more_matching_words_rank_higher(dev):
                                 ("alice/dev", "gamma")}
 
 
-def test_across_indexes_and_latest_version_with_its_summary(owner, dev):
+def test_across_indexes_and_latest_version_with_its_summary(alice, dev):
     other_user = get_user_model().objects.create(username="bob")
     prod = index_create(owner=other_user, name="prod", data={})
     release(dev, "shared", "1.0", "old summary")
@@ -102,8 +92,8 @@ def test_yanked_latest_is_skipped_for_the_summary(dev):
     assert (hit.version, hit.summary) == ("1.0", "good")
 
 
-def test_mirror_indexes_are_not_searched(owner, dev):
-    mirror = Index.objects.create(owner=owner, name="mirror", type=Index.MIRROR,
+def test_mirror_indexes_are_not_searched(alice, dev):
+    mirror = Index.objects.create(owner=alice, name="mirror", type=Index.MIRROR,
                                   config={"mirror_url": "http://127.0.0.1:9/simple/"})
     Project.objects.create(index=mirror, name="cached", display_name="cached")
     release(dev, "cached-too", "1.0")

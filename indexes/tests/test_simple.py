@@ -31,11 +31,6 @@ from .conftest import (
 PAGE = "http://testserver/alice/dev/+simple/pkg/"
 
 
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
-
-
 def put_file(client, path, index="alice/dev", name="pkg", version="1.0", user="alice"):
     response = upload(client, f"/{index}/", path, name=name, version=version,
                       headers=basic(user))

@@ -1,37 +1,19 @@
 """The simple page cache: every change of what a page shows is visible on
 the next request (invalidation by per-index generations), 304s, gzip."""
 
-import base64
 import gzip
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
 from indexes.services.indexes import index_create, index_modify
 from indexes.services.uploads import UploadForm, release_file_upload
 from tests.factories import make_wheel
 from tests.upstream import start_upstream
 
-pytestmark = pytest.mark.django_db
+from .conftest import basic
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("blob_dir")]
 JSON = "application/vnd.pypi.simple.v1+json"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-
-
-def basic(user, password="pw"):
-    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
-
-
-@pytest.fixture
-def alice(blob_dir):
-    user = get_user_model().objects.create(username="alice")
-    user.set_password("pw")
-    user.save()
-    return user
 
 
 def upload(index, user, path, name, version):

@@ -17,9 +17,7 @@ from tests.factories import make_wheel
 from .conftest import JSON, api, assert_error, basic, devpi_auth, json_body, stage, upload
 
 
-@pytest.fixture(autouse=True)
-def _open_server(settings):
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None, "OUTSIDE_URL": None}
+pytestmark = pytest.mark.usefixtures("open_server")
 
 
 def post_token(client, user, data, **headers):
@@ -33,11 +31,6 @@ def new_token(client, user="alice", password="pw", **data):
     response = post_token(client, user, data, **basic(user, password))
     assert response.status_code == 201, response.content
     return json_body(response)["result"]
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev", acl_upload=["alice"])
 
 
 @pytest.fixture

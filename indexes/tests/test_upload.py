@@ -27,16 +27,6 @@ URL = "/alice/dev/"
 
 
 @pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
-
-
-@pytest.fixture
-def prod(alice, blob_dir):
-    return stage(alice, "prod", volatile=False)
-
-
-@pytest.fixture
 def wheel(tmp_path):
     return make_wheel(tmp_path / "wheel", "pkg", "1.0", requires_python=">=3.8")
 

@@ -24,25 +24,27 @@ BROWSER = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,application/xml;q=0.9
 JSON = {"HTTP_ACCEPT": "application/json"}
 
 
+# the web pages' own users (made by the user service, with their own passwords
+# and an email) and ``alice/dev`` over ``alice/base``: not tests/fixtures.py's
 @pytest.fixture
-def alice():
+def web_alice():
     return user_services.user_create(username="alice",
                                      data={"password": "alice-pw", "email": "alice@example.com"})
 
 
 @pytest.fixture
-def bob():
+def web_bob():
     return user_services.user_create(username="bob", data={"password": "bob-pw"})
 
 
 @pytest.fixture
-def base(alice):
-    return index_services.index_create(owner=alice, name="base", data={"title": "The base"})
+def base(web_alice):
+    return index_services.index_create(owner=web_alice, name="base", data={"title": "The base"})
 
 
 @pytest.fixture
-def dev(alice, base):
-    return index_services.index_create(owner=alice, name="dev", data={"bases": "alice/base"})
+def web_dev(web_alice, base):
+    return index_services.index_create(owner=web_alice, name="dev", data={"bases": "alice/base"})
 
 
 def release(index, name, version, *, summary="", description="", content_type="", files=(),
@@ -80,7 +82,7 @@ def text(response) -> str:
 
 # -- pages and content negotiation ----------------------------------------------
 
-def test_root_page_lists_users_and_indexes_and_json_stays_json(client, dev):
+def test_root_page_lists_users_and_indexes_and_json_stays_json(client, web_dev):
     page = client.get("/", **BROWSER)
     assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
     assert '<a href="/alice/dev">alice/dev</a>' in text(page)
@@ -90,19 +92,19 @@ def test_root_page_lists_users_and_indexes_and_json_stays_json(client, dev):
         "base", "dev"}
 
 
-def test_user_page_lists_indexes_and_owner_controls(client, alice, bob, dev):
+def test_user_page_lists_indexes_and_owner_controls(client, web_alice, web_bob, web_dev):
     anonymous = text(client.get("/alice", **BROWSER))
     assert "alice/dev" in anonymous and "Create an index" not in anonymous
-    own = text(logged_in(alice, "alice-pw").get("/alice", **BROWSER))
+    own = text(logged_in(web_alice, "alice-pw").get("/alice", **BROWSER))
     assert 'href="/alice/+create-index"' in own and 'href="/alice/+settings"' in own
-    other = text(logged_in(bob, "bob-pw").get("/alice", **BROWSER))
+    other = text(logged_in(web_bob, "bob-pw").get("/alice", **BROWSER))
     assert "+create-index" not in other and "/alice/+settings" not in other
 
 
-def test_index_page_shows_config_bases_acls_and_projects(client, dev):
-    release(dev, "Hello-World", "1.0", summary="first")
-    release(dev, "Hello-World", "1.10", summary="latest & greatest")
-    release(dev, "Hello-World", "1.9", summary="older")
+def test_index_page_shows_config_bases_acls_and_projects(client, web_dev):
+    release(web_dev, "Hello-World", "1.0", summary="first")
+    release(web_dev, "Hello-World", "1.10", summary="latest & greatest")
+    release(web_dev, "Hello-World", "1.9", summary="older")
     page = client.get("/alice/dev", **BROWSER)
     body = text(page)
     assert page.status_code == 200
@@ -115,9 +117,9 @@ def test_index_page_shows_config_bases_acls_and_projects(client, dev):
     assert client.get("/alice/dev", **JSON).json()["result"]["projects"] == ["hello-world"]
 
 
-def test_index_page_paginates_2000_projects(client, dev, django_assert_max_num_queries):
+def test_index_page_paginates_2000_projects(client, web_dev, django_assert_max_num_queries):
     projects = Project.objects.bulk_create(
-        [Project(index=dev, name=f"proj-{n:04d}", display_name=f"Proj-{n:04d}")
+        [Project(index=web_dev, name=f"proj-{n:04d}", display_name=f"Proj-{n:04d}")
          for n in range(2000)])
     Release.objects.bulk_create(
         [Release(project=p, version=v, metadata={"summary": f"{p.name} at {v}"})
@@ -139,11 +141,11 @@ def test_index_page_paginates_2000_projects(client, dev, django_assert_max_num_q
     assert "Page 1 of 20" in text(client.get("/alice/dev?page=x", **BROWSER))
 
 
-def test_project_page_lists_versions_from_the_index_and_its_bases(client, base, dev):
+def test_project_page_lists_versions_from_the_index_and_its_bases(client, base, web_dev):
     release(base, "pkg", "1.0", summary="from base", files=["pkg-1.0.tar.gz"])
     release(base, "pkg", "2.0", summary="shadowed in base", files=["pkg-2.0.tar.gz"])
-    release(dev, "pkg", "2.0", summary="from dev", files=["pkg-2.0-py3-none-any.whl"])
-    release(dev, "pkg", "3.0rc1", summary="pre", files=["pkg-3.0rc1.tar.gz"])
+    release(web_dev, "pkg", "2.0", summary="from dev", files=["pkg-2.0-py3-none-any.whl"])
+    release(web_dev, "pkg", "3.0rc1", summary="pre", files=["pkg-3.0rc1.tar.gz"])
     body = text(client.get("/alice/dev/pkg", **BROWSER))
     versions = re.findall(r'<a href="/alice/dev/pkg/([^"]+)">', body)
     assert versions == ["3.0rc1", "2.0", "1.0"]
@@ -153,7 +155,7 @@ def test_project_page_lists_versions_from_the_index_and_its_bases(client, base, 
     assert client.get("/alice/dev/pkg", **JSON).json()["type"] == "projectconfig"
 
 
-def test_version_page_shows_files_with_details(client, base, dev):
+def test_version_page_shows_files_with_details(client, base, web_dev):
     release(base, "pkg", "1.0", summary="A package", files=["pkg-1.0.tar.gz",
                                                             "pkg-1.0-py3-none-any.whl"],
             uploader="carol", author="Carol", home_page="javascript:alert(1)",
@@ -181,10 +183,10 @@ def tox_report(env: str, retcode: int, host: str = "ci-host") -> bytes:
     }).encode()
 
 
-def test_version_page_shows_tox_results_per_file_with_status(client, dev):
+def test_version_page_shows_tox_results_per_file_with_status(client, web_dev):
     from toxresults.services import toxresult_store
 
-    release(dev, "pkg", "1.0", files=["pkg-1.0.tar.gz", "pkg-1.0-py3-none-any.whl"])
+    release(web_dev, "pkg", "1.0", files=["pkg-1.0.tar.gz", "pkg-1.0-py3-none-any.whl"])
     wheel = ReleaseFile.objects.get(filename="pkg-1.0-py3-none-any.whl")
     toxresult_store(file=wheel, body=tox_report("py311", 0), user=None)
     toxresult_store(file=wheel, body=tox_report("py312", 1), user=None)
@@ -202,37 +204,38 @@ def test_version_page_shows_tox_results_per_file_with_status(client, dev):
     assert f'href="/alice/dev/+f/{wheel.sha256[:3]}/{wheel.sha256[3:16]}/' in rows[1][1]
 
 
-def test_version_page_without_tox_results_app_data_still_renders(client, dev, monkeypatch):
+def test_version_page_without_tox_results_app_data_still_renders(client, web_dev, monkeypatch):
     from toxresults import selectors as tox_selectors
 
     def broken(**kwargs):
         raise RuntimeError("tox results store unavailable")
 
-    release(dev, "pkg", "1.0", files=["pkg-1.0.tar.gz"])
+    release(web_dev, "pkg", "1.0", files=["pkg-1.0.tar.gz"])
     monkeypatch.setattr(tox_selectors, "toxresult_summaries", broken)
     r = client.get("/alice/dev/pkg/1.0", **BROWSER)
     assert r.status_code == 200 and "pkg-1.0.tar.gz" in text(r) and "Tox results" not in text(r)
 
 
-def test_version_page_links_documentation_when_present(client, dev):
+def test_version_page_links_documentation_when_present(client, web_dev):
     from indexes.models import DocZip
 
-    rel = release(dev, "pkg", "1.0", files=["pkg-1.0.tar.gz"])
+    rel = release(web_dev, "pkg", "1.0", files=["pkg-1.0.tar.gz"])
     assert "Documentation" not in text(client.get("/alice/dev/pkg/1.0", **BROWSER))
-    DocZip.objects.create(release=rel, index=dev, filename="pkg-1.0.doc.zip", sha256="a" * 64,
+    DocZip.objects.create(release=rel, index=web_dev, filename="pkg-1.0.doc.zip", sha256="a" * 64,
                           size=10, uploaded_at=timezone.now())
     body = text(client.get("/alice/dev/pkg/1.0", **BROWSER))
     assert '<a class="button button-secondary" href="/alice/dev/pkg/1.0/+d/index.html">' in body
 
 
-def test_version_page_renders_descriptions_inert(client, dev):
+def test_version_page_renders_descriptions_inert(client, web_dev):
     evil = "<script>alert('x')</script>"
-    release(dev, "rst", "1.0", description=f"Title\n=====\n\n{evil}\n\n`a <javascript:x()>`_\n",
+    release(web_dev, "rst", "1.0", description=f"Title\n=====\n\n{evil}\n\n`a <javascript:x()>`_\n",
             content_type="text/x-rst")
-    release(dev, "md", "1.0", description=f"# Title\n\n{evil}\n\n<img src=x onerror=alert(1)>\n",
+    release(web_dev, "md", "1.0",
+            description=f"# Title\n\n{evil}\n\n<img src=x onerror=alert(1)>\n",
             content_type="text/markdown; charset=UTF-8; variant=GFM")
-    release(dev, "plain", "1.0", description=evil, content_type="text/plain")
-    release(dev, "broken", "1.0", description=f"bad `rst {evil}")
+    release(web_dev, "plain", "1.0", description=evil, content_type="text/plain")
+    release(web_dev, "broken", "1.0", description=f"bad `rst {evil}")
     for project in ("rst", "md", "plain", "broken"):
         body = text(client.get(f"/alice/dev/{project}/1.0", **BROWSER))
         assert "<script>alert" not in body, project
@@ -250,11 +253,11 @@ def test_render_description_by_content_type():
     assert render_description("UNKNOWN") == ""
 
 
-def test_search_page_ranks_and_links(client, dev):
-    release(dev, "needle", "1.0", summary="exact")
-    release(dev, "needle-thread", "1.0", summary="prefix")
-    release(dev, "haystack", "1.0", summary="contains a needle")
-    release(dev, "other", "1.0", summary="nothing")
+def test_search_page_ranks_and_links(client, web_dev):
+    release(web_dev, "needle", "1.0", summary="exact")
+    release(web_dev, "needle-thread", "1.0", summary="prefix")
+    release(web_dev, "haystack", "1.0", summary="contains a needle")
+    release(web_dev, "other", "1.0", summary="nothing")
     body = text(client.get("/+search?query=needle", **BROWSER))
     found = re.findall(r'<h2><a href="/alice/dev/([^"]+)">', body)
     assert found == ["needle", "needle-thread", "haystack"]
@@ -262,8 +265,8 @@ def test_search_page_ranks_and_links(client, dev):
     assert "Nothing found" in text(client.get("/+search?query=zzz", **BROWSER))
 
 
-def test_status_page_for_browsers_json_for_clients(client, alice, monkeypatch):
-    Index.objects.create(owner=alice, name="mirror", type=Index.MIRROR,
+def test_status_page_for_browsers_json_for_clients(client, web_alice, monkeypatch):
+    Index.objects.create(owner=web_alice, name="mirror", type=Index.MIRROR,
                          config={"mirror_url": "http://127.0.0.1:9/simple/",
                                  "mirror_cache_expiry": 600})
     assert client.get("/+status", **JSON).json()["result"]["versioninfo"]["devpi-server"]
@@ -285,7 +288,7 @@ def test_status_page_for_browsers_json_for_clients(client, alice, monkeypatch):
 
 # -- login, logout, sessions and CSRF -------------------------------------------
 
-def test_login_form_and_session(alice):
+def test_login_form_and_session(web_alice):
     client = Client(enforce_csrf_checks=True)
     page = client.get("/+login", **BROWSER)
     assert page.status_code == 200 and 'name="username"' in text(page)
@@ -307,14 +310,14 @@ def test_login_form_and_session(alice):
     assert "Log in" in text(client.get("/", **BROWSER))
 
 
-def test_login_form_post_without_csrf_token_is_refused(alice):
+def test_login_form_post_without_csrf_token_is_refused(web_alice):
     client = Client(enforce_csrf_checks=True)
     refused = client.post("/+login", {"username": "alice", "password": "alice-pw"})
     assert refused.status_code == 403
     assert "_auth_user_id" not in client.session
 
 
-def test_devpi_json_login_is_unchanged_and_needs_no_csrf(alice):
+def test_devpi_json_login_is_unchanged_and_needs_no_csrf(web_alice):
     client = Client(enforce_csrf_checks=True)
     r = client.post("/+login", json.dumps({"user": "alice", "password": "alice-pw"}),
                     content_type="application/json", **JSON)
@@ -329,26 +332,26 @@ def test_devpi_json_login_is_unchanged_and_needs_no_csrf(alice):
     assert Client().get("/+login", **JSON).status_code == 405
 
 
-def test_json_api_ignores_the_browser_session(alice, dev):
-    client = logged_in(alice, "alice-pw")
+def test_json_api_ignores_the_browser_session(web_alice, web_dev):
+    client = logged_in(web_alice, "alice-pw")
     r = client.patch("/alice/dev", json.dumps({"title": "via session"}),
                      content_type="application/json", **JSON)
     assert r.status_code == 403
     assert client.get("/+api", **JSON).json()["result"]["authstatus"][0] == "noauth"
-    dev.refresh_from_db()
-    assert "title" not in dev.config
+    web_dev.refresh_from_db()
+    assert "title" not in web_dev.config
 
 
-def test_logout_needs_csrf(alice):
-    client = logged_in(alice, "alice-pw", csrf=True)
+def test_logout_needs_csrf(web_alice):
+    client = logged_in(web_alice, "alice-pw", csrf=True)
     assert client.post("/+logout").status_code == 403
     assert "_auth_user_id" in client.session
 
 
 # -- index forms ------------------------------------------------------------------
 
-def test_owner_edits_index_through_the_api_validation(alice, bob, dev):
-    client = logged_in(alice, "alice-pw", csrf=True)
+def test_owner_edits_index_through_the_api_validation(web_alice, web_bob, web_dev):
+    client = logged_in(web_alice, "alice-pw", csrf=True)
     page = client.get("/alice/dev", **BROWSER)
     assert 'href="/alice/dev/+edit"' in text(page)
     form = text(client.get("/alice/dev/+edit", **BROWSER))
@@ -360,17 +363,18 @@ def test_owner_edits_index_through_the_api_validation(alice, bob, dev):
         "acl_toxresult_upload": ":ANONYMOUS:", "mirror_whitelist": "Foo_Bar, *",
         "mirror_whitelist_inheritance": "union"})
     assert r.status_code == 302 and r["Location"] == "/alice/dev"
-    dev.refresh_from_db()
-    assert dev.config["acl_upload"] == ["alice", "bob", ":AUTHENTICATED:"]  # normalised by config
-    assert dev.config["bases"] == [] and dev.config["mirror_whitelist"] == ["foo-bar", "*"]
-    assert dev.config["title"] == "Dev <b>index</b>" and dev.config["volatile"] is True
-    assert dev.config["mirror_whitelist_inheritance"] == "union"
+    web_dev.refresh_from_db()
+    # normalised by config
+    assert web_dev.config["acl_upload"] == ["alice", "bob", ":AUTHENTICATED:"]
+    assert web_dev.config["bases"] == [] and web_dev.config["mirror_whitelist"] == ["foo-bar", "*"]
+    assert web_dev.config["title"] == "Dev <b>index</b>" and web_dev.config["volatile"] is True
+    assert web_dev.config["mirror_whitelist_inheritance"] == "union"
     assert "Dev &lt;b&gt;index&lt;/b&gt;" in text(client.get("/alice/dev", **BROWSER))
 
 
-def test_invalid_edit_shows_the_api_message_and_changes_nothing(alice, dev):
-    client = logged_in(alice, "alice-pw")
-    before = dict(dev.config)
+def test_invalid_edit_shows_the_api_message_and_changes_nothing(web_alice, web_dev):
+    client = logged_in(web_alice, "alice-pw")
+    before = dict(web_dev.config)
     r = client.post("/alice/dev/+edit", {"bases": "alice/nonexistent", "acl_upload": "alice",
                                          "mirror_whitelist_inheritance": "intersection"})
     assert r.status_code == 400
@@ -382,12 +386,12 @@ def test_invalid_edit_shows_the_api_message_and_changes_nothing(alice, dev):
     assert api.json()["message"] == "base index 'alice/nonexistent' does not exist"
     r = client.post("/alice/dev/+edit", {"bases": "alice/dev", "volatile": "on"})
     assert "cannot be its own base" in text(r)
-    dev.refresh_from_db()
-    assert dev.config == before
+    web_dev.refresh_from_db()
+    assert web_dev.config == before
 
 
-def test_non_owner_sees_no_edit_controls_and_gets_403(alice, bob, dev):
-    client = logged_in(bob, "bob-pw")
+def test_non_owner_sees_no_edit_controls_and_gets_403(web_alice, web_bob, web_dev):
+    client = logged_in(web_bob, "bob-pw")
     page = text(client.get("/alice/dev", **BROWSER))
     assert "+edit" not in page and "+delete" not in page
     assert client.get("/alice/dev/+edit", **BROWSER).status_code == 403
@@ -400,21 +404,21 @@ def test_non_owner_sees_no_edit_controls_and_gets_403(alice, bob, dev):
     anonymous = Client()
     assert anonymous.post("/alice/dev/+edit", {"acl_upload": ":ANONYMOUS:"}).status_code == 403
     assert anonymous.get("/alice/dev/+edit", **BROWSER)["Location"].startswith("/+login?next=")
-    dev.refresh_from_db()
-    assert dev.config["acl_upload"] == ["alice"]
-    assert Index.objects.filter(owner=alice).count() == 2
+    web_dev.refresh_from_db()
+    assert web_dev.config["acl_upload"] == ["alice"]
+    assert Index.objects.filter(owner=web_alice).count() == 2
 
 
-def test_index_form_post_without_csrf_token_is_refused(alice, dev):
-    client = logged_in(alice, "alice-pw", csrf=True)
+def test_index_form_post_without_csrf_token_is_refused(web_alice, web_dev):
+    client = logged_in(web_alice, "alice-pw", csrf=True)
     r = client.post("/alice/dev/+edit", {"acl_upload": ":ANONYMOUS:", "volatile": "on"})
     assert r.status_code == 403 and "CSRF" in text(r)
-    dev.refresh_from_db()
-    assert dev.config["acl_upload"] == ["alice"]
+    web_dev.refresh_from_db()
+    assert web_dev.config["acl_upload"] == ["alice"]
 
 
-def test_create_and_delete_index(alice, dev):
-    client = logged_in(alice, "alice-pw")
+def test_create_and_delete_index(web_alice, web_dev):
+    client = logged_in(web_alice, "alice-pw")
     form = text(client.get("/alice/+create-index", **BROWSER))
     assert 'name="acl_upload" value="alice"' in form
     r = client.post("/alice/+create-index", {
@@ -422,7 +426,7 @@ def test_create_and_delete_index(alice, dev):
         "acl_upload": "alice", "acl_toxresult_upload": ":ANONYMOUS:",
         "mirror_whitelist_inheritance": "intersection", "title": "Staging"})
     assert r.status_code == 302 and r["Location"] == "/alice/staging"
-    staging = Index.objects.get(owner=alice, name="staging")
+    staging = Index.objects.get(owner=web_alice, name="staging")
     assert staging.config["bases"] == ["alice/dev"] and staging.config["title"] == "Staging"
     # the same refusals as the API
     r = client.post("/alice/+create-index", {"name": "staging", "type": "stage"})
@@ -436,28 +440,28 @@ def test_create_and_delete_index(alice, dev):
         "name": "up", "type": "mirror", "mirror_url": "http://127.0.0.1:9/simple/",
         "acl_upload": "alice", "mirror_whitelist_inheritance": "intersection"})
     assert r.status_code == 302
-    assert Index.objects.get(owner=alice, name="up").config["mirror_url"] == (
+    assert Index.objects.get(owner=web_alice, name="up").config["mirror_url"] == (
         "http://127.0.0.1:9/simple/")
     # delete: a confirmation page, then gone
     assert "Delete alice/staging?" in text(client.get("/alice/staging/+delete", **BROWSER))
     r = client.post("/alice/staging/+delete")
     assert r.status_code == 302 and r["Location"] == "/alice"
-    assert not Index.objects.filter(owner=alice, name="staging").exists()
+    assert not Index.objects.filter(owner=web_alice, name="staging").exists()
 
 
-def test_non_volatile_index_is_not_deleted(alice, dev):
-    index_services.index_modify(index=dev, data={"volatile": False})
-    client = logged_in(alice, "alice-pw")
+def test_non_volatile_index_is_not_deleted(web_alice, web_dev):
+    index_services.index_modify(index=web_dev, data={"volatile": False})
+    client = logged_in(web_alice, "alice-pw")
     assert "not volatile" in text(client.get("/alice/dev/+delete", **BROWSER))
     r = client.post("/alice/dev/+delete")
     assert r.status_code == 400 and "non-volatile" in text(r)
-    assert Index.objects.filter(pk=dev.pk).exists()
+    assert Index.objects.filter(pk=web_dev.pk).exists()
 
 
 # -- account settings ---------------------------------------------------------------
 
-def test_user_changes_email_and_password(alice, bob):
-    client = logged_in(alice, "alice-pw")
+def test_user_changes_email_and_password(web_alice, web_bob):
+    client = logged_in(web_alice, "alice-pw")
     assert 'value="alice@example.com"' in text(client.get("/alice/+settings", **BROWSER))
     r = client.post("/alice/+settings", {"email": "new@example.com", "current_password": "nope",
                                          "new_password": "n3w", "new_password_again": "n3w"})
@@ -469,17 +473,17 @@ def test_user_changes_email_and_password(alice, bob):
                                          "current_password": "alice-pw",
                                          "new_password": "n3w", "new_password_again": "n3w"})
     assert r.status_code == 302
-    alice.refresh_from_db()
-    assert alice.email == "new@example.com" and alice.check_password("n3w")
+    web_alice.refresh_from_db()
+    assert web_alice.email == "new@example.com" and web_alice.check_password("n3w")
     assert "Settings saved." in text(client.get("/alice/+settings", **BROWSER))  # still logged in
     login = Client().post("/+login", json.dumps({"user": "alice", "password": "n3w"}),
                           content_type="application/json", **JSON)
     assert login.status_code == 200
-    other = logged_in(bob, "bob-pw")
+    other = logged_in(web_bob, "bob-pw")
     assert other.get("/alice/+settings", **BROWSER).status_code == 403
     assert other.post("/alice/+settings", {"email": "x@example.com"}).status_code == 403
-    alice.refresh_from_db()
-    assert alice.email == "new@example.com"
+    web_alice.refresh_from_db()
+    assert web_alice.email == "new@example.com"
 
 
 # -- static files and admin -------------------------------------------------------------
@@ -493,10 +497,10 @@ def test_static_files_are_served_by_the_application(client):
     assert "http" not in re.sub(r"https?://www\.w3\.org", "", page.split("<main")[0])
 
 
-def test_admin_for_superusers_lists_every_model(alice, dev):
+def test_admin_for_superusers_lists_every_model(web_alice, web_dev):
     root = user_services.user_create(username="root", data={"password": "root-pw"},
                                      superuser=True)
-    release(dev, "pkg", "1.0", files=["pkg-1.0.tar.gz"])
+    release(web_dev, "pkg", "1.0", files=["pkg-1.0.tar.gz"])
     client = logged_in(root, "root-pw")
     index = text(client.get("/+admin/"))
     from django.contrib import admin
@@ -517,17 +521,17 @@ def test_admin_for_superusers_lists_every_model(alice, dev):
     changelist = text(client.get("/+admin/indexes/index/"))
     assert "alice/dev" in changelist
     # normal users do not get in
-    assert logged_in(alice, "alice-pw").get("/+admin/").status_code == 302
+    assert logged_in(web_alice, "alice-pw").get("/+admin/").status_code == 302
 
 
-def test_admin_deletes_an_index_through_the_service(alice, dev):
+def test_admin_deletes_an_index_through_the_service(web_alice, web_dev):
     from django.contrib import admin as django_admin
 
     from indexes.admin import IndexAdmin
     from indexes.models import ServerState
 
     serial = ServerState.objects.get(pk=1).serial
-    IndexAdmin(Index, django_admin.site).delete_model(None, dev)
-    assert not Index.objects.filter(pk=dev.pk).exists()
+    IndexAdmin(Index, django_admin.site).delete_model(None, web_dev)
+    assert not Index.objects.filter(pk=web_dev.pk).exists()
     assert ServerState.objects.get(pk=1).serial == serial + 1
     assert get_user_model().objects.filter(username="alice").exists()

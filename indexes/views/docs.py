@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from dataclasses import dataclass
 
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
@@ -23,7 +24,9 @@ from django.views.decorators.http import require_http_methods
 
 from .. import selectors
 from ..distribution.doczip import InvalidDocZip, member_path
+from ..distribution.hashpath import file_path
 from ..errors import NotFound
+from ..models import DocZip, Index
 from ..storage import blob_storage, doc_key
 from .common import readable_index
 
@@ -66,9 +69,19 @@ def _relpath(relpath: str) -> str:
     return path
 
 
-@require_http_methods(["GET", "HEAD"])
-@xframe_options_sameorigin
-def doc_serve(request, user, index, project, version, relpath):
+@dataclass(frozen=True)
+class DocFile:
+    """The documentation file a ``+doc``/``+d`` request names."""
+
+    index: Index
+    doczip: DocZip
+    key: str  # its storage key
+
+
+def _lookup(request, user: str, index: str, project: str, version: str,
+            relpath: str) -> DocFile | HttpResponse:
+    """The file a request names (read access checked), or a redirect: to
+    ``index.html`` for an empty path, with a slash for a directory."""
     ix, _order = readable_index(request, user, index)
     if not relpath:
         return redirect(request.path.rstrip("/") + "/index.html")
@@ -76,23 +89,37 @@ def doc_serve(request, user, index, project, version, relpath):
     key, directory = _locate(request, doczip, relpath)
     if directory is not None:
         return directory
-    path = key.rpartition("/")[2]
-    etag = f'"{doczip.sha256}"'
+    return DocFile(index=ix, doczip=doczip, key=key)
+
+
+def _content_type(path: str) -> str:
+    content_type, encoding = mimetypes.guess_type(path, strict=False)
+    if encoding or content_type is None:
+        return "application/octet-stream"
+    if content_type.startswith("text/") or content_type in (
+            "application/javascript", "application/json", "image/svg+xml"):
+        return f"{content_type}; charset=utf-8"
+    return content_type
+
+
+@require_http_methods(["GET", "HEAD"])
+@xframe_options_sameorigin
+def doc_serve(request, user: str, index: str, project: str, version: str,
+              relpath: str) -> HttpResponse:
+    found = _lookup(request, user, index, project, version, relpath)
+    if isinstance(found, HttpResponse):
+        return found
+    etag = f'"{found.doczip.sha256}"'
     storage = blob_storage()
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:
         response = HttpResponseNotModified()
     else:
-        content_type, encoding = mimetypes.guess_type(path, strict=False)
-        if encoding or content_type is None:
-            content_type = "application/octet-stream"
-        elif content_type.startswith("text/") or content_type in (
-                "application/javascript", "application/json", "image/svg+xml"):
-            content_type = f"{content_type}; charset=utf-8"
+        content_type = _content_type(found.key.rpartition("/")[2])
         if request.method == "HEAD":
             response = HttpResponse(b"", content_type=content_type)
-            response["Content-Length"] = str(storage.size(key))
+            response["Content-Length"] = str(storage.size(found.key))
         else:
-            response = FileResponse(storage.open(key, "rb"), content_type=content_type)
+            response = FileResponse(storage.open(found.key, "rb"), content_type=content_type)
     response["ETag"] = etag
     response["Cache-Control"] = f"max-age={MAX_AGE}"
     response["Content-Security-Policy"] = SANDBOX
@@ -101,21 +128,19 @@ def doc_serve(request, user, index, project, version, relpath):
 
 
 @require_http_methods(["GET", "HEAD"])
-def doc_view(request, user, index, project, version, relpath):
+def doc_view(request, user: str, index: str, project: str, version: str,
+             relpath: str) -> HttpResponse:
     """The web UI's documentation page: the files of ``+doc`` in a frame."""
-    ix, _order = readable_index(request, user, index)
-    if not relpath:
-        return redirect(request.path.rstrip("/") + "/index.html")
-    doczip = selectors.doczip_for_docs(ix, project, version)
-    key, directory = _locate(request, doczip, relpath)
-    if directory is not None:
-        return directory
-    path = key[len(doc_key(doczip.sha256, "")):]
+    found = _lookup(request, user, index, project, version, relpath)
+    if isinstance(found, HttpResponse):
+        return found
+    ix, doczip = found.index, found.doczip
+    path = found.key[len(doc_key(doczip.sha256, "")):]
     query = request.META.get("QUERY_STRING")
     return render(request, "indexes/docview.html", {
         "index": ix, "project": doczip.release.project.name,
         "version": version, "doc_version": doczip.release.version,
         "frame_url": f"/{ix.fullname}/{doczip.release.project.name}/{version}/+doc/{path}"
                      + (f"?{query}" if query else ""),
-        "zip_url": f"/{ix.fullname}/+f/{doczip.hash_path}",
+        "zip_url": "/" + file_path(ix.fullname, doczip.sha256, doczip.filename),
     })

@@ -4,12 +4,12 @@ captured instead of started, then run by the test."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from mirror import refresh, services
 from mirror.locks import lease_held
 from mirror.models import MirrorProject
+from tests.fixtures import devpi_stdout as devpi
 from tests.upstream import Fault
 
 pytestmark = pytest.mark.django_db
@@ -89,22 +89,13 @@ def test_broker_down_falls_back_to_a_thread(mirror, upstream, started, settings,
 
 # -- manage.py devpi refresh / prefetch ------------------------------------------
 
-def devpi(*args):
-    import io
-
-    from django.core.management import call_command
-
-    out, err = io.StringIO(), io.StringIO()
-    call_command("devpi", *args, stdout=out, stderr=err)
-    return out.getvalue()
-
-
 @pytest.fixture
-def root(settings, tmp_path):
+def data_dir(settings, tmp_path):
+    """``manage.py devpi`` keeps its state file in the data dir: one per test."""
     settings.DATA_DIR = tmp_path / "data"
-    return get_user_model().objects.create(username="root", is_superuser=True)
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_refresh_verb_without_broker_refreshes_here(mirror, upstream, root):
     from indexes.services.indexes import index_create as create
 
@@ -122,6 +113,7 @@ def test_refresh_verb_without_broker_refreshes_here(mirror, upstream, root):
         devpi("refresh", "--index", create(owner=root, name="plain", data={}).fullname, "x")
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_prefetch_verb_reads_requirements_files(mirror, upstream, root, tmp_path):
     from django.core.management.base import CommandError
 

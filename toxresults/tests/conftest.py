@@ -1,5 +1,6 @@
-"""Fixtures of the in-process tox result tests: users, indexes and uploaded
-release files made through the index core's own services."""
+"""Fixtures of the in-process tox result tests: uploaded release files made
+through the index core's own services. The users (alice, bob) and indexes
+(dev, prod) are tests/fixtures.py's, as in the index core's tests."""
 
 from __future__ import annotations
 
@@ -8,11 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
-from indexes.models import UserProfile
-from indexes.services.indexes import index_create
 from indexes.services.uploads import UploadForm, release_file_upload
 from tests.factories import make_sdist, make_wheel
 
@@ -26,14 +23,6 @@ def report_bytes(name: str) -> bytes:
 
 def report_json(name: str) -> dict:
     return json.loads(report_bytes(name))
-
-
-def create_user(username: str, password: str = "pw"):
-    user = get_user_model().objects.create(username=username)
-    user.set_password(password)
-    user.save()
-    UserProfile.objects.create(user=user)
-    return user
 
 
 def basic(username: str, password: str = "pw") -> dict:
@@ -54,30 +43,8 @@ def post_report(client, file, body: bytes, headers: dict | None = None,
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def alice(db):
-    return create_user("alice")
-
-
-@pytest.fixture
-def bob(db):
-    return create_user("bob")
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return index_create(owner=alice, name="dev", data={})
-
-
-@pytest.fixture
-def prod(alice, blob_dir):
-    return index_create(owner=alice, name="prod", data={"volatile": False})
+def _fresh_cache(fresh_cache):
+    """Every test starts with an empty cache (``tests.fixtures.fresh_cache``)."""
 
 
 @pytest.fixture
