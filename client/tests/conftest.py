@@ -1,4 +1,9 @@
-"""The client app's tests use the users and the fresh-cache guard of the
-``indexes`` tests (``indexes/tests/conftest.py``)."""
+"""The client app's tests: the users and indexes are ``tests/fixtures.py``'s
+(the root conftest's plugin); every test starts with an empty cache."""
 
-from indexes.tests.conftest import _fresh_cache, alice, bob, root  # noqa: F401
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(fresh_cache):
+    """Every test starts with an empty cache (``tests.fixtures.fresh_cache``)."""
