@@ -10,6 +10,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from indexes.distribution.names import is_valid_project_name, normalize_name
+from indexes.distribution.versions import version_key  # noqa: F401 (the verbs import it from here)
 from indexes.errors import Invalid
 
 
@@ -69,14 +70,6 @@ def parse_release(text: str) -> tuple[str, str, bool]:
     if spec is None or spec.exact_version is None:
         raise Invalid("the release specification needs to be of this form: name==version")
     return spec.name, spec.exact_version, False
-
-
-def version_key(version: str) -> tuple[int, Version, str]:
-    """Sort key: PEP 440 versions by their order, after legacy ones."""
-    try:
-        return (1, Version(version), version)
-    except InvalidVersion:
-        return (0, Version("0"), version)
 
 
 def newest_first(versions) -> list[str]:

@@ -8,9 +8,10 @@ from packaging.version import InvalidVersion, Version
 
 def version_key(version: str) -> tuple[int, Version, str]:
     """Sort key: PEP 440 order; versions that ``packaging`` cannot parse sort
-    below all others, among themselves by their text."""
+    below all others. Equal keys (``1.0`` and ``1.0.0``, or two unparseable
+    versions) are ordered by their text, so every sort is deterministic."""
     try:
-        return (1, Version(version), "")
+        return (1, Version(version), version)
     except InvalidVersion:
         return (0, Version("0"), version)
 
