@@ -26,10 +26,14 @@ from .models import ReleaseFile
 CACHE_ENTRIES = 4096
 
 
+_CACHES: list[SerialCache] = []
+
+
 class SerialCache:
     """A bounded per-process dict that empties itself when the serial moves."""
 
     def __init__(self, limit: int = CACHE_ENTRIES):
+        _CACHES.append(self)
         self.limit = limit
         self._serial: int | None = None
         self._data: dict[Hashable, Any] = {}
@@ -73,7 +77,8 @@ _files = SerialCache()
 
 def clear_caches() -> None:
     """Forget every cached answer (tests that roll back reuse serials)."""
-    _files.clear()
+    for cache in _CACHES:
+        cache.clear()
 
 
 def split_hash_path(hash_path: str) -> tuple[str, str] | None:
