@@ -99,13 +99,20 @@ def uv_install(workdir: Path, index_url: str, names: list[str], what: str) -> fl
 
 
 def pip_concurrent(workdir: Path, index_url: str, names: list[str], clients: int,
-                   what: str) -> float:
+                   what: str) -> tuple[float, list[str]]:
     """``clients`` pip downloads of ``names`` started at once, each in its
-    own process and directory; seconds until the last one finished."""
+    own process and directory: the seconds until the last one finished, and
+    what each failed client said (a failure is reported, not fatal: a server
+    that drops a client under load has that noted next to its figure)."""
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
         runs = [pool.submit(pip_download, workdir / f"client-{n}", ["-i", index_url], names,
                             f"{what} (client {n})") for n in range(clients)]
+        failures = []
         for run in runs:
-            run.result()
-    return time.monotonic() - started
+            try:
+                run.result()
+            except ClientError as exc:
+                lines = [ln for ln in str(exc).splitlines() if ln.startswith("ERROR")]
+                failures.append(lines[0] if lines else str(exc).splitlines()[0])
+    return time.monotonic() - started, failures

@@ -76,9 +76,16 @@ def measure_concurrent(run: Run, names: list[str]) -> None:
     """``concurrent_clients`` pip processes at once, each downloading all of
     ``names`` through a mirror that has none of them yet."""
     clients = run.sizes.concurrent_clients
+    notes = []
     for column, server in run.servers.items():
         say(f"{clients} pip clients at once through {column}'s cold mirror")
-        run.put("mirror_concurrent_cold", column,
-                pip_concurrent(run.work / f"concurrent-{column}",
-                               f"{server.url}/root/pypi/+simple/", names, clients,
-                               f"{clients} clients via {column}'s mirror"))
+        seconds, failures = pip_concurrent(
+            run.work / f"concurrent-{column}", f"{server.url}/root/pypi/+simple/", names,
+            clients, f"{clients} clients via {column}'s mirror")
+        run.put("mirror_concurrent_cold", column, seconds)
+        if failures:
+            say(f"  {len(failures)} of {clients} clients failed on {column}: {failures[0]}")
+            label = {"ours": "devpi-django", "devpi": "devpi-server"}.get(column, column)
+            notes.append(f"{label}: {len(failures)} of {clients} clients failed")
+    if notes:
+        run.results["mirror_concurrent_cold"]["note"] = "; ".join(notes)
