@@ -77,7 +77,7 @@ def _find_link(index: Index, filename: str, prefix: str) -> tuple[str, dict]:
     return project, link
 
 
-def mirror_serve_external(request, index: Index, path: str):
+def mirror_serve_external(request, index: Index, path: str) -> HttpResponse:
     """A file whose upstream link carries no hash, at ``+e/<dir>/<name>``:
     fetched on first request, kept under the sha256 of what arrived."""
     dirname, _, filename = path.rpartition("/")
