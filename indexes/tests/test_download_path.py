@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.http import http_date
 
 from indexes import filelookup
 from indexes.models import ReleaseFile
@@ -42,7 +43,7 @@ def test_file_headers_get_and_head(client, dev, tmp_path):
         assert r["Content-Type"] == "application/zip"
         assert r["Content-Length"] == str(wheel.stat().st_size)
         assert r["ETag"] == f'"{file.sha256}"'
-        assert r["Last-Modified"]
+        assert r["Last-Modified"] == http_date(file.uploaded_at.timestamp())
         assert r["X-Content-Type-Options"] == "nosniff"
         assert r["Content-Disposition"] == f'attachment; filename="{wheel.name}"'
         assert "immutable" in r["Cache-Control"]

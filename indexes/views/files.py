@@ -38,6 +38,19 @@ def _metadata(request, index, path: str, serial: int) -> HttpResponse:
                           sha256=facts.core_metadata_sha256)
 
 
+def _file_meta(file) -> HttpResponse:
+    """devpi's JSON answer about a release file (``Accept: application/json``)."""
+    release = file.release
+    return _api(api_response(200, type="releasefilemeta", result={
+        "hash_spec": f"sha256={file.sha256}",
+        "hashes": {"sha256": file.sha256},
+        "last_modified": http_date(file.uploaded_at.timestamp()),
+        "project": release.project.name,
+        "version": release.version,
+        "size": file.size,
+    }))
+
+
 def _post(request, index, path: str):
     """A POST to a release file (a tox report): the registered handler's."""
     handler = registry.file_post_handler()
@@ -110,15 +123,7 @@ def _serve(request, user, index, path):
             raise
         return response
     if prefers_json(request.META.get("HTTP_ACCEPT")):
-        release = file.release
-        return _api(api_response(200, type="releasefilemeta", result={
-            "hash_spec": f"sha256={file.sha256}",
-            "hashes": {"sha256": file.sha256},
-            "last_modified": http_date(file.uploaded_at.timestamp()),
-            "project": release.project.name,
-            "version": release.version,
-            "size": file.size,
-        }))
+        return _file_meta(file)
     return blob_response(request, sha256=file.sha256, size=file.size, filename=file.filename,
                          last_modified=file.uploaded_at)
 
