@@ -9,7 +9,8 @@ Django view and nginx serving the same page bytes, and prints one table.
 
 Exit status: 0 when everything ran (missed targets are reported, not
 failures); 2 when a server could not be set up or started; 3 when a client
-(wrk, pip, twine, an API call) failed.
+(wrk, pip, uv, twine, an API call) failed; a failed one of the concurrent
+pip clients is noted next to its figure instead.
 """
 
 from __future__ import annotations
