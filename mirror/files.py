@@ -8,6 +8,8 @@ import hashlib
 import itertools
 import os
 import tempfile
+from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,6 +39,22 @@ from .pages import external_dir, mirror_project_page
 # (index id, +f path) -> the stored file, while the serial stands: a cached
 # file or metadata costs no query beyond the serial (``indexes.filelookup``)
 _served = SerialCache()
+
+
+class Served(NamedTuple):
+    """What serving a stored file needs, kept small for ``_served``."""
+
+    sha256: str
+    size: int
+    filename: str
+    stored_at: datetime
+
+
+def _remember(serial: int, key: tuple[int, str], stored: MirrorFile | Served) -> None:
+    if isinstance(stored, MirrorFile):
+        stored = Served(stored.sha256, stored.size, stored.filename, stored.stored_at)
+    _served.put(serial, key, stored)
+
 
 def _project_of(index: Index, filename: str) -> str | None:
     try:
@@ -118,7 +136,7 @@ def _file_lease_key(index: Index, link: dict) -> str:
     return f"mirror-file:{index.id}:{ident}"
 
 
-def _serve_stored(request, stored: MirrorFile):
+def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponse:
     return blob_response(request, sha256=stored.sha256, size=stored.size,
                          filename=stored.filename, last_modified=stored.stored_at)
 
@@ -135,17 +153,19 @@ def mirror_serve_file(request, index: Index, path: str) -> HttpResponse:
     prefix, filename = parts[0] + parts[1], parts[2]
     metadata = filename.endswith(".metadata")
     serial = request_state(request)[1]
-    stored = _served.get(serial, (index.id, path))
+    key = (index.id, path)
+    stored = _served.get(serial, key)
     if stored is None and not metadata:
         stored = _stored(index, filename, prefix)
+        if stored is not None:
+            _remember(serial, key, stored)
     if stored is not None:
         if not metadata:
             metrics.mirror_file("hit")
-        _served.put(serial, (index.id, path), stored)
         return _serve_stored(request, stored)
     if metadata:
         stored = _metadata_stored(index, filename[: -len(".metadata")], prefix)
-        _served.put(serial, (index.id, path), stored)
+        _remember(serial, key, stored)
         return _serve_stored(request, stored)
     project, link = _find_link(index, filename, prefix)
     if request.method == "HEAD":
