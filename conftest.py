@@ -25,13 +25,15 @@ def _allow_local_upstreams(settings):
 def _fresh_order_cache():
     """Rolled-back tests reuse serials, which the per-process order cache
     trusts (in a running server the serial only grows)."""
-    from indexes import project_status, resolution
+    from indexes import filelookup, project_status, resolution
 
     resolution._ORDERS.clear()
     project_status._TABLE.clear()
+    filelookup.clear_caches()
     yield
     resolution._ORDERS.clear()
     project_status._TABLE.clear()
+    filelookup.clear_caches()
 
 
 @pytest.fixture

@@ -64,6 +64,22 @@ def download_headers(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
+def bytes_response(request, data: bytes, *, content_type: str, sha256: str) -> HttpResponse:
+    """Small stored bytes served from the database (PEP 658 metadata, a tox
+    report): their length, their sha256 as ETag (a matching If-None-Match
+    gets 304), immutable; a HEAD gets the headers only."""
+    etag = f'"{sha256}"'
+    if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(data if request.method == "GET" else b"",
+                                content_type=content_type)
+        response["Content-Length"] = str(len(data))
+    response["ETag"] = etag
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
 def blob_response(request, *, sha256: str, size: int, filename: str, last_modified,
                   blob_sha256: str | None = None) -> HttpResponse:
     """Serve the blob of ``blob_sha256`` (default ``sha256``) as ``filename``."""

@@ -93,7 +93,7 @@ def refresh_run(index_id: int, name: str, token: str | None = None) -> bool | No
     release the project's refresh lease, or keep it for ``RETRY_SECONDS``
     when the upstream failed. True: upstream has the project; False: it
     does not; None: the mirror is gone or the upstream failed."""
-    from .services import mirror_project_page
+    from .pages import mirror_project_page
 
     key = refresh_key(index_id, name)
     succeeded = False

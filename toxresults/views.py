@@ -12,7 +12,7 @@ from django.http import HttpResponse
 
 from indexes import permissions
 from indexes.auth import request_user
-from indexes.blobresponse import IMMUTABLE
+from indexes.blobresponse import bytes_response
 from indexes.errors import Forbidden
 from indexes.views.common import read_body
 from indexes.wire import api_response
@@ -36,15 +36,10 @@ def toxresult_post(request, index, file):
     return api_response(200, type="toxresultpath", result=services.toxresult_path(result))
 
 
-def toxresult_serve(request, index, path: str):
+def toxresult_serve(request, index, path: str) -> HttpResponse | None:
     """A registered file server: the report at its ``+f`` path, or None."""
     result = selectors.toxresult_by_path(index, path)
     if result is None:
         return None
-    data = result.report.encode("utf-8")
-    response = HttpResponse(data if request.method == "GET" else b"",
-                            content_type="application/json")
-    response["Content-Length"] = str(len(data))
-    response["ETag"] = f'"{result.sha256}"'
-    response["Cache-Control"] = IMMUTABLE
-    return response
+    return bytes_response(request, result.report.encode("utf-8"),
+                          content_type="application/json", sha256=result.sha256)

@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import permissions, project_status, registry, selectors
-from ..blobresponse import IMMUTABLE, blob_response, download_headers
+from .. import filelookup, permissions, project_status, registry, selectors
+from ..blobresponse import blob_response, bytes_response, download_headers
 from ..auth import request_user
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
@@ -24,17 +24,31 @@ def _api(response):
     return response
 
 
-def _metadata(request, index, path: str):
-    file = selectors.release_file_by_path(index, path[: -len(".metadata")])
-    if file.core_metadata is None:
-        raise NotFound(f"no metadata for {file.filename}")
-    data = bytes(file.core_metadata)
-    response = HttpResponse(data if request.method == "GET" else b"",
-                            content_type="text/plain; charset=utf-8")
-    response["Content-Length"] = str(len(data))
-    response["ETag"] = f'"{file.core_metadata_sha256}"'
-    response["Cache-Control"] = IMMUTABLE
-    return response
+def _metadata(request, index, path: str, serial: int) -> HttpResponse:
+    """PEP 658 metadata, from the file's row (never from its archive)."""
+    file_path = path[: -len(".metadata")]
+    facts = filelookup.release_file_facts(index.id, file_path, serial)
+    if facts is None:
+        selectors.release_file_by_path(index, file_path)  # raises 404 or 410
+        raise NotFound(f"no such file {file_path!r}")  # pragma: no cover - a race
+    data = filelookup.core_metadata(facts.id) if facts.has_metadata else None
+    if data is None:
+        raise NotFound(f"no metadata for {facts.filename}")
+    return bytes_response(request, data, content_type="text/plain; charset=utf-8",
+                          sha256=facts.core_metadata_sha256)
+
+
+def _file_meta(file) -> HttpResponse:
+    """devpi's JSON answer about a release file (``Accept: application/json``)."""
+    release = file.release
+    return _api(api_response(200, type="releasefilemeta", result={
+        "hash_spec": f"sha256={file.sha256}",
+        "hashes": {"sha256": file.sha256},
+        "last_modified": http_date(file.uploaded_at.timestamp()),
+        "project": release.project.name,
+        "version": release.version,
+        "size": file.size,
+    }))
 
 
 def _post(request, index, path: str):
@@ -70,9 +84,11 @@ def serve(request, user, index, path):
 
 
 def _serve(request, user, index, path):
+    serial = 0
     if request.method in ("GET", "HEAD", "POST"):
         ix, order = readable_index(request, user, index)
-        project_status.check_file(order, path, request_state(request)[1])
+        serial = request_state(request)[1]
+        project_status.check_file(order, path, serial)
     else:
         ix = selectors.index_get(user, index)
     if request.method == "DELETE":
@@ -92,7 +108,13 @@ def _serve(request, user, index, path):
             raise NotFound(f"no such file {path!r}")
         return kind.serve_file(request, ix, path)
     if path.endswith(".metadata"):
-        return _metadata(request, ix, path)
+        return _metadata(request, ix, path, serial)
+    if not prefers_json(request.META.get("HTTP_ACCEPT")):
+        # the download hot path: the file's facts without the ORM
+        facts = filelookup.release_file_facts(ix.id, path, serial)
+        if facts is not None:
+            return blob_response(request, sha256=facts.sha256, size=facts.size,
+                                 filename=facts.filename, last_modified=facts.uploaded_at)
     try:
         file = selectors.release_file_by_path(ix, path)
     except NotFound:
@@ -101,15 +123,7 @@ def _serve(request, user, index, path):
             raise
         return response
     if prefers_json(request.META.get("HTTP_ACCEPT")):
-        release = file.release
-        return _api(api_response(200, type="releasefilemeta", result={
-            "hash_spec": f"sha256={file.sha256}",
-            "hashes": {"sha256": file.sha256},
-            "last_modified": http_date(file.uploaded_at.timestamp()),
-            "project": release.project.name,
-            "version": release.version,
-            "size": file.size,
-        }))
+        return _file_meta(file)
     return blob_response(request, sha256=file.sha256, size=file.size, filename=file.filename,
                          last_modified=file.uploaded_at)
 

@@ -58,7 +58,7 @@ class Command(BaseCommand):
                             help="projects per transaction (default 2000)")
 
     def handle(self, *args, projects: int, files: int, index: str, password: str, batch: int,
-               **options):
+               **options) -> None:
         if projects < 1 or files < 0 or batch < 1:
             raise CommandError("--projects and --batch must be positive, --files not negative")
         username, _, index_name = index.partition("/")
@@ -73,10 +73,10 @@ class Command(BaseCommand):
 
         digest = hashlib.sha256(BLOB).hexdigest()
         blob_put(io.BytesIO(BLOB), digest)
-        template = _release_metadata("bench", "0")
-        entry = [log_entry("upload", username, dst=target.fullname)]
-        now = timezone.now()
-        per_project, extra = divmod(files, projects)
+        row = {"template": _release_metadata("bench", "0"), "digest": digest,
+               "entry": [log_entry("upload", username, dst=target.fullname)],
+               "now": timezone.now(), "uploader": username}
+        counts = divmod(files, projects)
         created = [0, 0, 0]
         progress = Progress("bench data", unit="project", out=self.stdout, err=self.stderr)
         progress.start(projects)
@@ -84,38 +84,9 @@ class Command(BaseCommand):
         for first in range(0, projects, batch):
             numbers = range(first, min(first + batch, projects))
             with transaction.atomic():
-                rows = [Project(index=target, name=f"bench-{i:06d}", display_name=f"bench-{i:06d}")
-                        for i in numbers]
-                ids = self._create(Project, rows, "name", index=target)
-                releases, release_files = [], []
-                for i in numbers:
-                    count = per_project + (1 if i < extra else 0)
-                    name = f"bench-{i:06d}"
-                    for v in range((count + 1) // 2):
-                        releases.append(Release(
-                            project_id=ids[name], version=f"1.{v}",
-                            metadata={**template, "name": name, "version": f"1.{v}"}))
-                release_ids = self._release_ids(releases)
-                for i in numbers:
-                    count = per_project + (1 if i < extra else 0)
-                    dist = f"bench_{i:06d}"
-                    pid = ids[f"bench-{i:06d}"]
-                    for n in range(count):
-                        version = f"1.{n // 2}"
-                        wheel = n % 2 == 0
-                        release_files.append(ReleaseFile(
-                            release_id=release_ids[(pid, version)], index=target,
-                            filename=(f"{dist}-{version}-py3-none-any.whl" if wheel
-                                      else f"{dist}-{version}.tar.gz"),
-                            sha256=digest, size=len(BLOB),
-                            packagetype="bdist_wheel" if wheel else "sdist",
-                            pyversion="py3" if wheel else "source",
-                            uploaded_at=now, uploader=username, log=entry))
-                ReleaseFile.objects.bulk_create(release_files, batch_size=self._batch_size())
-            created[0] += len(rows)
-            created[1] += len(releases)
-            created[2] += len(release_files)
-            progress.advance(len(rows))
+                added = self._fill_batch(target, numbers, counts, row)
+            created = [total + n for total, n in zip(created, added)]
+            progress.advance(added[0])
             if (first // batch) % 10 == 9:
                 progress.line(f"  {created[0]} projects, {created[2]} files "
                               f"({time.monotonic() - started:.0f} s)")
@@ -127,6 +98,42 @@ class Command(BaseCommand):
             f"{target.fullname}: created {created[0]} projects, {created[1]} releases, "
             f"{created[2]} release files in {elapsed:.1f} s "
             f"({sum(created) / max(elapsed, 1e-9):,.0f} rows/s)")
+
+    def _fill_batch(self, target: Index, numbers: range, counts: tuple[int, int],
+                    row: dict) -> tuple[int, int, int]:
+        """Projects ``numbers``, their releases and files, in bulk; returns
+        how many of each were created. ``counts``: files per project, and
+        how many projects (the first ones) get one more."""
+        per_project, extra = counts
+        rows = [Project(index=target, name=f"bench-{i:06d}", display_name=f"bench-{i:06d}")
+                for i in numbers]
+        ids = self._create(Project, rows, "name", index=target)
+        releases, release_files = [], []
+        for i in numbers:
+            count = per_project + (1 if i < extra else 0)
+            name = f"bench-{i:06d}"
+            for v in range((count + 1) // 2):
+                releases.append(Release(
+                    project_id=ids[name], version=f"1.{v}",
+                    metadata={**row["template"], "name": name, "version": f"1.{v}"}))
+        release_ids = self._release_ids(releases)
+        for i in numbers:
+            count = per_project + (1 if i < extra else 0)
+            dist = f"bench_{i:06d}"
+            pid = ids[f"bench-{i:06d}"]
+            for n in range(count):
+                version = f"1.{n // 2}"
+                wheel = n % 2 == 0
+                release_files.append(ReleaseFile(
+                    release_id=release_ids[(pid, version)], index=target,
+                    filename=(f"{dist}-{version}-py3-none-any.whl" if wheel
+                              else f"{dist}-{version}.tar.gz"),
+                    sha256=row["digest"], size=len(BLOB),
+                    packagetype="bdist_wheel" if wheel else "sdist",
+                    pyversion="py3" if wheel else "source",
+                    uploaded_at=row["now"], uploader=row["uploader"], log=row["entry"]))
+        ReleaseFile.objects.bulk_create(release_files, batch_size=self._batch_size())
+        return len(rows), len(releases), len(release_files)
 
     @staticmethod
     def _batch_size() -> int | None:

@@ -1,0 +1,377 @@
+"""Mirrored files: served from the cache, else fetched once from upstream,
+verified against the upstream's sha256 and streamed to the client while
+stored; PEP 658 metadata from upstream or from a cached wheel."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import tempfile
+from datetime import datetime
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+
+from indexes.blobresponse import IMMUTABLE, blob_response, content_type_for
+from indexes.distribution.archives import InvalidArchive, inspect_archive
+from indexes.distribution.filenames import InvalidFilename, parse_filename
+from indexes.distribution.names import normalize_name
+from indexes.errors import BadGateway, NotFound, ServiceUnavailable
+from indexes.filelookup import SerialCache
+from indexes.models import Index
+from indexes.services.uploads import archive_limits
+from indexes.storage import blob_open, blob_put
+from indexes.wire import request_state
+
+from ops import metrics
+
+from . import upstream
+from .common import (CHUNK, LEASE_TTL, RETRY_AFTER, MirrorIntegrityError, _cached,
+                     _lease_wait_seconds, _record_contact, _upstream_error, log)
+from .locks import lease_acquire, lease_release, lease_renew, lease_wait
+from .models import MirrorFile, MirrorProject
+from .pages import external_dir, mirror_project_page
+
+# (index id, +f path) -> the stored file, while the serial stands: a cached
+# file or metadata costs no query beyond the serial (``indexes.filelookup``)
+_served = SerialCache()
+
+
+class Served(NamedTuple):
+    """What serving a stored file needs, kept small for ``_served``."""
+
+    sha256: str
+    size: int
+    filename: str
+    stored_at: datetime
+
+
+def _remember(serial: int, key: tuple[int, str], stored: MirrorFile | Served) -> None:
+    if isinstance(stored, MirrorFile):
+        stored = Served(stored.sha256, stored.size, stored.filename, stored.stored_at)
+    _served.put(serial, key, stored)
+
+
+def _project_of(index: Index, filename: str) -> str | None:
+    try:
+        return parse_filename(filename).project
+    except InvalidFilename:
+        pass
+    parts = filename.split("-")
+    candidates = [normalize_name("-".join(parts[:n])) for n in range(1, len(parts))]
+    known = set(MirrorProject.objects.filter(index=index, name__in=candidates)
+                .values_list("name", flat=True))
+    for candidate in reversed(candidates):
+        if candidate in known:
+            return candidate
+    return candidates[0] if candidates else None
+
+
+def _match(cached: MirrorProject | None, filename: str, prefix: str) -> dict | None:
+    if cached is None:
+        return None
+    for link in cached.links:
+        if link["filename"] == filename and link["sha256"].startswith(prefix):
+            return link
+    return None
+
+
+def _find_link(index: Index, filename: str, prefix: str) -> tuple[str, dict]:
+    """The upstream link of a file, from the cached page of its project (the
+    page is fetched when missing or expired)."""
+    project = _project_of(index, filename)
+    if project is None:
+        raise NotFound(f"no such file {filename!r}")
+    link = _match(_cached(index, project), filename, prefix)
+    if link is None:
+        mirror_project_page(index, project)
+        link = _match(_cached(index, project), filename, prefix)
+    if link is None:
+        raise NotFound(f"no such file {filename!r} on {index.fullname}")
+    return project, link
+
+
+def mirror_serve_external(request, index: Index, path: str) -> HttpResponse:
+    """A file whose upstream link carries no hash, at ``+e/<dir>/<name>``:
+    fetched on first request, kept under the sha256 of what arrived."""
+    dirname, _, filename = path.rpartition("/")
+    if not dirname or "/" in dirname or not filename:
+        raise NotFound(f"no such file {path!r}", json=True)
+    project = _project_of(index, filename)
+
+    def find(cached):
+        for link in cached.links if cached is not None else ():
+            if (link["filename"] == filename and not link["sha256"]
+                    and external_dir(link["url"]) == dirname):
+                return link
+        return None
+
+    link = find(_cached(index, project)) if project else None
+    if link is None and project:
+        mirror_project_page(index, project)
+        link = find(_cached(index, project))
+    if link is None:
+        raise NotFound(f"no such file {path!r} on {index.fullname}", json=True)
+    stored = _stored_for(index, link)
+    if stored is not None:
+        return _serve_stored(request, stored)
+    if request.method == "HEAD":
+        return HttpResponse(b"", content_type=content_type_for(filename))
+    return _download(request, index, project, link)
+
+
+def _stored_for(index: Index, link: dict) -> MirrorFile | None:
+    if link["sha256"]:
+        return _stored(index, link["filename"], link["sha256"])
+    return MirrorFile.objects.filter(index=index, filename=link["filename"],
+                                     url=link["url"]).first()
+
+
+def _file_lease_key(index: Index, link: dict) -> str:
+    ident = link["sha256"] or "url-" + hashlib.sha256(link["url"].encode()).hexdigest()
+    return f"mirror-file:{index.id}:{ident}"
+
+
+def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponse:
+    return blob_response(request, sha256=stored.sha256, size=stored.size,
+                         filename=stored.filename, last_modified=stored.stored_at)
+
+
+def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
+    return MirrorFile.objects.filter(index=index, filename=filename,
+                                     sha256__startswith=sha_prefix).first()
+
+
+def mirror_serve_file(request, index: Index, path: str) -> HttpResponse:
+    parts = path.split("/")
+    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
+        raise NotFound(f"no such file {path!r}")
+    prefix, filename = parts[0] + parts[1], parts[2]
+    metadata = filename.endswith(".metadata")
+    serial = request_state(request)[1]
+    key = (index.id, path)
+    stored = _served.get(serial, key)
+    if stored is None and not metadata:
+        stored = _stored(index, filename, prefix)
+        if stored is not None:
+            _remember(serial, key, stored)
+    if stored is not None:
+        if not metadata:
+            metrics.mirror_file("hit")
+        return _serve_stored(request, stored)
+    if metadata:
+        stored = _metadata_stored(index, filename[: -len(".metadata")], prefix)
+        _remember(serial, key, stored)
+        return _serve_stored(request, stored)
+    project, link = _find_link(index, filename, prefix)
+    if request.method == "HEAD":
+        response = HttpResponse(b"", content_type=content_type_for(filename))
+        if link.get("size"):
+            response["Content-Length"] = str(link["size"])
+        return response
+    metrics.mirror_file("miss")
+    return _download(request, index, project, link)
+
+
+def _metadata_stored(index: Index, filename: str, prefix: str) -> MirrorFile:
+    """The stored PEP 658 metadata of a mirrored file, fetched when missing."""
+    project, link = _find_link(index, filename, prefix)
+    expected = link.get("core_metadata_sha256")
+    if not expected:
+        raise NotFound(f"no metadata for {filename}")
+    meta_name = f"{filename}.metadata"
+    stored = MirrorFile.objects.filter(index=index, filename=meta_name, sha256=expected).first()
+    if stored is None:
+        stored = _metadata_from_stored_wheel(index, project, link)
+    if stored is None:
+        url = f"{link['url']}.metadata"
+        try:
+            response = upstream.open_file(url, max_bytes=upstream.max_page_bytes())
+            body = upstream._read_body(response, url)
+        except upstream.UpstreamError as error:
+            _record_contact(index, error.message)
+            raise _upstream_error(error) from None
+        if hashlib.sha256(body).hexdigest() != expected:
+            message = f"error sha256 mismatch getting {url}"
+            _record_contact(index, message)
+            raise BadGateway(message)
+        stored = _store_metadata(index, project, link, body, url)
+    return stored
+
+
+def _store_metadata(index: Index, project: str, link: dict, body: bytes, url: str) -> MirrorFile:
+    with tempfile.SpooledTemporaryFile() as tmp:
+        tmp.write(body)
+        blob_put(tmp, link["core_metadata_sha256"])
+    stored, _ = MirrorFile.objects.get_or_create(
+        index=index, filename=f"{link['filename']}.metadata", sha256=link["core_metadata_sha256"],
+        defaults={"project": project, "size": len(body), "url": url})
+    return stored
+
+
+def _metadata_from_stored_wheel(index: Index, project: str, link: dict) -> MirrorFile | None:
+    """A cached wheel holds its METADATA: serve that when it is the file the
+    upstream page announced (same sha256), without asking upstream."""
+    wheel = _stored(index, link["filename"], link["sha256"]) if link["sha256"] else None
+    if wheel is None or not link["filename"].endswith(".whl"):
+        return None
+    try:
+        dist = parse_filename(link["filename"])
+        with blob_open(wheel.sha256) as fh:
+            data = inspect_archive(fh, dist, archive_limits())
+    except (InvalidFilename, InvalidArchive, OSError):
+        return None
+    if data is None or hashlib.sha256(data).hexdigest() != link["core_metadata_sha256"]:
+        return None
+    return _store_metadata(index, project, link, data, f"{link['url']}.metadata")
+
+
+def _download(request, index: Index, project: str, link: dict):
+    """Stream an uncached file to the client while storing it; one upstream
+    download per file however many clients ask at once. The response starts
+    only once the first block is in: a small file is verified whole before
+    any header goes out, so a bad one is a clean 502. After a file failed
+    its hash, the next request fetches and verifies it before answering."""
+    sha256, filename = link["sha256"], link["filename"]
+    key = _file_lease_key(index, link)
+    content_type = content_type_for(filename)
+    token = lease_acquire(key, LEASE_TTL)
+    if token is None:
+        lease_wait(key, timeout=_lease_wait_seconds())
+        stored = _stored_for(index, link)
+        if stored is not None:
+            return _serve_stored(request, stored)
+        token = lease_acquire(key, LEASE_TTL)
+        if token is None:
+            raise ServiceUnavailable(f"{filename} is being fetched from upstream, "
+                                     f"try again shortly", retry_after=RETRY_AFTER)
+    stored = _stored_for(index, link)
+    if stored is not None:
+        lease_release(key, token)
+        return _serve_stored(request, stored)
+    try:
+        response = upstream.open_file(link["url"])
+    except upstream.UpstreamError as error:
+        lease_release(key, token)
+        _record_contact(index, error.message)
+        if error.status == 404:
+            raise NotFound(error.message, json=True) from None
+        raise _upstream_error(error, json=True) from None
+    relay = _relay(index, project, link, response, key, token)
+    try:
+        if _failed_before(index, project, link):
+            for _chunk in relay:
+                pass
+            stored = _stored_for(index, link)
+            if stored is None:  # pragma: no cover - the relay stores or raises
+                raise BadGateway(f"error storing {link['url']}", json=True)
+            return _serve_stored(request, stored)
+        first = next(relay, b"")
+    except MirrorIntegrityError as exc:
+        raise BadGateway(str(exc), json=True) from None
+    streaming = StreamingHttpResponse(itertools.chain([first], relay), content_type=content_type)
+    length = response.headers.get("Content-Length")
+    if length and length.isdigit():
+        streaming["Content-Length"] = length
+    if sha256:
+        streaming["ETag"] = f'"{sha256}"'
+    streaming["Cache-Control"] = IMMUTABLE
+    return streaming
+
+
+def _failed_before(index: Index, project: str, link: dict) -> bool:
+    """Whether the last fetch of this file failed its hash (noted on the
+    project's cached page until the page is next refreshed)."""
+    cached = _cached(index, project)
+    return bool(cached is not None and cached.last_error
+                and cached.last_error == _mismatch_message(link["url"]))
+
+
+def _mismatch_message(url: str) -> str:
+    return f"error sha256 mismatch getting {url}: discarded"
+
+
+def _relay(index: Index, project: str, link: dict, response, key: str, token: str):
+    """Yield the upstream bytes, hashing and writing them; the last chunk is
+    held back until the sha256 matched, so a client never receives a whole
+    bad file: on a mismatch the connection is cut before the end. A link
+    without a hash (``+e``) is kept under the sha256 of what arrived."""
+    url, expected = link["url"], link["sha256"]
+    tmp_dir = os.path.join(settings.DATA_DIR, "tmp")
+    os.makedirs(tmp_dir, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    held = None
+    fd, tmp_path = tempfile.mkstemp(dir=tmp_dir, prefix="mirror-")
+    try:
+        with os.fdopen(fd, "w+b") as tmp:
+            try:
+                for chunk in response.iter_chunks(CHUNK):
+                    if not chunk:
+                        continue
+                    digest.update(chunk)
+                    tmp.write(chunk)
+                    size += len(chunk)
+                    if held is not None:
+                        yield held
+                    held = chunk
+                    if size % (64 * CHUNK) < CHUNK:
+                        lease_renew(key, token, LEASE_TTL)
+            except Exception as exc:
+                message = f"error {exc.__class__.__name__} getting {url}"
+                _record_contact(index, message)
+                raise MirrorIntegrityError(message) from None
+            actual = digest.hexdigest()
+            if expected and actual != expected:
+                message = _mismatch_message(url)
+                log.error("mirror %s: %s", index.fullname, message)
+                _record_contact(index, message)
+                MirrorProject.objects.filter(index=index, name=project).update(
+                    last_error=message, last_error_at=timezone.now())
+                raise MirrorIntegrityError(message)
+            tmp.flush()
+            blob_put(tmp, actual)
+            try:
+                with transaction.atomic():
+                    MirrorFile.objects.get_or_create(
+                        index=index, filename=link["filename"], sha256=actual,
+                        defaults={"project": project, "size": size, "url": url})
+            except IntegrityError:
+                pass
+        if held is not None:
+            yield held
+    finally:
+        response.close()
+        lease_release(key, token)
+        try:
+            os.unlink(tmp_path)
+        except FileNotFoundError:
+            pass
+
+
+def mirror_fetch_file(index: Index, project: str, link: dict) -> bool:
+    """Download a file into the cache without a client (prefetch). True when
+    it is now stored."""
+    if _stored(index, link["filename"], link["sha256"]) is not None:
+        return True
+    key = f"mirror-file:{index.id}:{link['sha256']}"
+    token = lease_acquire(key, LEASE_TTL)
+    if token is None:
+        lease_wait(key, timeout=upstream.transfer_seconds())
+        return _stored(index, link["filename"], link["sha256"]) is not None
+    try:
+        response = upstream.open_file(link["url"])
+    except upstream.UpstreamError as error:
+        lease_release(key, token)
+        _record_contact(index, error.message)
+        raise
+    try:
+        for _chunk in _relay(index, project, link, response, key, token):
+            pass
+    except MirrorIntegrityError:
+        return False
+    return True
