@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timezone
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 
@@ -12,13 +13,21 @@ from .distribution.names import normalize_name
 from .distribution.redact import redact_text
 from .distribution.versions import sorted_versions
 from .errors import BadGateway, Gone, NotFound
-from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile
 from .kinds import kind_for, kind_page
+from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile
 from .resolution import project_candidates
 from .storage import blob_storage, doc_key
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def user_get(username: str):
+    from django.contrib.auth.models import User
+
+    from .models import UserProfile
+    from .simple.data import KindPage
+
+
+def user_get(username: str) -> User:
     user = get_user_model().objects.filter(username=username).select_related(
         "devpi_profile").first()
     if user is None:
@@ -39,13 +48,13 @@ def index_get_by_fullname(fullname: str) -> Index:
     return index_get(user, name)
 
 
-def _iso(dt) -> str | None:
+def _iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def index_config(index: Index, *, viewer=None) -> dict:
+def index_config(index: Index, *, viewer: User | None = None) -> dict:
     """devpi's indexconfig. Credentials in ``mirror_url`` are masked unless
     ``viewer`` is the owner or root."""
     config = {"type": index.type, **index.config}
@@ -54,7 +63,7 @@ def index_config(index: Index, *, viewer=None) -> dict:
     return config
 
 
-def user_public_keys(user, profile) -> dict:
+def user_public_keys(user: User, profile: UserProfile | None) -> dict:
     """devpi's public user keys: email, title, description, custom_data."""
     data: dict = {}
     if user.email:
@@ -71,8 +80,8 @@ def user_public_keys(user, profile) -> dict:
 EVERYTHING = object()  # a reader who sees every index (the server's own commands)
 
 
-def user_config(user, indexes: list[Index] | None = None, *, viewer=None,
-                reader=EVERYTHING) -> dict:
+def user_config(user: User, indexes: list[Index] | None = None, *, viewer: User | None = None,
+                reader: Any = EVERYTHING) -> dict:
     """devpi's userconfig. ``reader``: the identity the listing is for; its
     ``indexes`` hold only the indexes ``reader`` may read
     (``permissions.may_read``), so a listing never names a private index.
@@ -94,7 +103,7 @@ def user_config(user, indexes: list[Index] | None = None, *, viewer=None,
     return data
 
 
-def users_configs(reader=EVERYTHING, *, viewer=None) -> dict[str, dict]:
+def users_configs(reader: Any = EVERYTHING, *, viewer: User | None = None) -> dict[str, dict]:
     """Every user's userconfig; with ``reader``, only the indexes it may read."""
     users = list(get_user_model().objects.filter(is_active=True).select_related(
         "devpi_profile").order_by("username"))
@@ -164,7 +173,7 @@ def version_data(release: Release, files: list[ReleaseFile], index: Index,
     return data
 
 
-def _mirror_version_data(project: str, page, base_url: str) -> dict[str, dict]:
+def _mirror_version_data(project: str, page: KindPage, base_url: str) -> dict[str, dict]:
     result: dict[str, dict] = {}
     for f in page.files:
         if not f.version:
@@ -172,7 +181,7 @@ def _mirror_version_data(project: str, page, base_url: str) -> dict[str, dict]:
         data = result.setdefault(f.version, {"name": project, "version": f.version,
                                              "+links": []})
         href = f.path if f.is_absolute else f"{base_url}/{f.path}"
-        link = {"rel": "releasefile", "href": href}
+        link: dict[str, Any] = {"rel": "releasefile", "href": href}
         if f.sha256:
             link.update(hash_spec=f"sha256={f.sha256}", hashes={"sha256": f.sha256})
         data["+links"].append(link)
@@ -297,13 +306,13 @@ def doczip_for_docs(index: Index, project: str, version: str, *,
         if version == "stable":
             raise NotFound("No stable documentation available.")
         raise NotFound("No documentation available.")
-    doczip = doczips.get(version)
-    if doczip is None:
+    found = doczips.get(version)
+    if found is None:
         raise NotFound("No documentation available.")
-    return doczip
+    return found
 
 
-def mirror_statuses(reader=EVERYTHING, *, viewer=None) -> dict[str, dict]:
+def mirror_statuses(reader: Any = EVERYTHING, *, viewer: User | None = None) -> dict[str, dict]:
     """/+status figures of every mirror index (that ``reader`` may read),
     from its kind; credentials in its upstream URL and last error masked
     unless ``viewer`` is the owner or root."""

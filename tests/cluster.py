@@ -14,13 +14,21 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
-from .live import (REPO, ROOT_PASSWORD, VENV_BIN, LiveServer, create_postgres_database,
-                   free_port, start_server)
+from .live import (
+    REPO,
+    ROOT_PASSWORD,
+    VENV_BIN,
+    LiveServer,
+    create_postgres_database,
+    free_port,
+    start_server,
+)
 from .nginx import Nginx, start_nginx
 from .ownredis import OwnRedis
 
@@ -97,7 +105,7 @@ def start_moto(log: Path) -> Moto:
             time.sleep(0.2)
 
 
-def create_database() -> tuple[str, callable]:
+def create_database() -> tuple[str, Callable[[], None]]:
     return create_postgres_database(POSTGRES_ADMIN, f"dd_cluster_{uuid.uuid4().hex[:10]}")
 
 
@@ -125,7 +133,8 @@ class Cluster:
 
     def bucket_keys(self) -> set[str]:
         client = self.moto.client()
-        keys, token = set(), None
+        keys: set[str] = set()
+        token = None
         while True:
             kwargs = {"Bucket": self.bucket, **({"ContinuationToken": token} if token else {})}
             page = client.list_objects_v2(**kwargs)
@@ -194,7 +203,12 @@ def start_cluster(directory: Path, mode: str) -> Cluster:
             processes[name] = subprocess.Popen(
                 [str(VENV_BIN / "celery"), "-A", "devpi_django", *args, "-l", "info"],
                 env=servers[0].env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-            cleanups.append(lambda p=processes[name], log=log: (_stop(p), log.close()))
+
+            def stop_and_close(p: subprocess.Popen = processes[name], log=log) -> None:
+                _stop(p)
+                log.close()
+
+            cleanups.append(stop_and_close)
         nginx = start_nginx(directory / "nginx", [s.url.removeprefix("http://") for s in servers],
                             "/nonexistent", max_body="64m", s3_origin=f"{moto.url}/{bucket}")
         cleanups.append(nginx.stop)

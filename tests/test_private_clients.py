@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple, ProjectStatus
+from pypi_simple import ACCEPT_JSON_ONLY, ProjectStatus, PyPISimple
 
 from .factories import make_wheel
 

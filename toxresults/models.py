@@ -31,7 +31,7 @@ class ToxResult(models.Model):
                                                name="toxresult_unique_filename")]
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.filename
 
     @property
@@ -57,5 +57,5 @@ class ToxEnvResult(models.Model):
     class Meta:
         ordering = ["envname"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.envname}: {self.get_status_display()}"

@@ -2,13 +2,12 @@
 
 Pure functions over a seekable binary file object; no Django.
 
-Every archive is hostile until inspected, and inspection is bounded
-(``ArchiveLimits``): a zip's central directory is checked from its end
-record before ``zipfile`` reads it (``zipdirectory``); only the metadata
-member is inflated, and at most ``max_metadata_bytes`` of it; a tar is read
-header by header through a guard that caps the members, the header bytes per
-member and the bytes inflated, and never goes backwards. No ``testzip()``:
-the archive's other members are not inflated at all.
+Every archive is hostile until inspected, and inspection is bounded (``ArchiveLimits``): a
+zip's central directory is checked from its end record before ``zipfile`` reads it
+(``zipdirectory``); only the metadata member is inflated, and at most ``max_metadata_bytes``
+of it; a tar is read header by header through a guard that caps the members, the header
+bytes per member and the bytes inflated, and never goes backwards. No ``testzip()``: the
+archive's other members are not inflated at all.
 """
 
 from __future__ import annotations
@@ -21,9 +20,10 @@ import struct
 import tarfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import BytesParser
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from .filenames import DistFilename, versions_equal
 from .names import normalize_name
@@ -94,7 +94,7 @@ def parse_core_metadata(data: bytes) -> dict[str, list[str] | str]:
     """Core metadata (RFC 822 style) -> {lowercase field: value or [values]}."""
     msg = BytesParser().parsebytes(data, headersonly=False)
     result: dict[str, list[str] | str] = {}
-    for key in set(k.lower() for k in msg.keys()):
+    for key in {k.lower() for k in msg}:  # a Message iterates over its field names
         values = [str(v) for v in msg.get_all(key, [])]
         result[key] = values if len(values) > 1 else values[0]
     return result
@@ -266,11 +266,11 @@ def _decompressed(fileobj: BinaryIO) -> BinaryIO:
     magic = fileobj.read(6)
     fileobj.seek(0)
     if magic[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=fileobj, mode="rb")
+        return cast(BinaryIO, gzip.GzipFile(fileobj=fileobj, mode="rb"))
     if magic[:3] == b"BZh":
-        return bz2.BZ2File(fileobj)
+        return cast(BinaryIO, bz2.BZ2File(fileobj))
     if magic == b"\xfd7zXZ\x00":
-        return lzma.LZMAFile(fileobj)
+        return cast(BinaryIO, lzma.LZMAFile(fileobj))
     return fileobj
 
 
@@ -321,21 +321,21 @@ class _TarReader:
         self.stream = _GuardedStream(self.raw, filename, limits.max_inflated(_size(fileobj)))
         self.tar: tarfile.TarFile | None = None
 
-    def __enter__(self) -> "_TarReader":
+    def __enter__(self) -> _TarReader:
         try:
-            self.tar = tarfile.open(fileobj=self.stream, mode="r:")
+            self.tar = tarfile.open(fileobj=cast(IO[bytes], self.stream), mode="r:")
         except RecursionError:
             raise InvalidArchive(f"{self.filename} has too deeply chained tar headers") from None
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         if self.tar is not None:
             self.tar.close()
         if self.raw is not self.fileobj:
             self.raw.close()  # the decompressor; the file itself stays open
 
-    def members(self):
-        tar = self.tar
+    def members(self) -> Iterator[tarfile.TarInfo]:
+        tar = cast(tarfile.TarFile, self.tar)  # opened by __enter__
         count = 0
         while True:
             self.stream.budget = MAX_TAR_HEADER_BYTES
@@ -350,7 +350,7 @@ class _TarReader:
             if count > self.limits.max_members:
                 raise InvalidArchive(f"{self.filename} has more than the limit of "
                                      f"{self.limits.max_members} members")
-            tar.members.clear()  # nothing is kept: memory stays flat
+            tar.members.clear()  # type: ignore[attr-defined]  # nothing kept: memory stays flat
             if sum(len(k) + len(v) for k, v in tar.pax_headers.items()) > \
                     MAX_TAR_GLOBAL_PAX_BYTES:
                 raise InvalidArchive(f"{self.filename} has global pax headers larger than the "
@@ -363,7 +363,7 @@ class _TarReader:
         if member.size > limit:
             raise InvalidArchive(f"{what} is larger than the limit of {limit} bytes")
         self.stream.budget = limit + READ_CHUNK
-        extracted = self.tar.extractfile(member)
+        extracted = cast(tarfile.TarFile, self.tar).extractfile(member)
         if extracted is None:
             return b""
         chunks, total = [], 0

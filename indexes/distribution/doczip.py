@@ -23,8 +23,12 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .zipdirectory import MAX_DIRECTORY_BYTES, ZipDirectoryError, ZipDirectoryTooLarge, \
-    check_zip_directory
+from .zipdirectory import (
+    MAX_DIRECTORY_BYTES,
+    ZipDirectoryError,
+    ZipDirectoryTooLarge,
+    check_zip_directory,
+)
 
 DRIVE = re.compile(r"^[A-Za-z]:")
 COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)

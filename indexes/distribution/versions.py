@@ -3,10 +3,12 @@ first; versions that ``packaging`` cannot parse sort below all others."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from packaging.version import InvalidVersion, Version
 
 
-def _key(version: str):
+def _key(version: str) -> tuple[int, Version | None, str]:
     try:
         return (1, Version(version), "")
     except InvalidVersion:
@@ -21,7 +23,7 @@ def is_stable(version: str) -> bool:
         return False
 
 
-def sorted_versions(versions, *, stable: bool = False) -> list[str]:
+def sorted_versions(versions: Iterable[str], *, stable: bool = False) -> list[str]:
     """Newest first; ``stable`` leaves out pre-releases and dev releases."""
     result = sorted(versions, key=_key, reverse=True)
     if stable:

@@ -3,6 +3,8 @@ operations), delete."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import IntegrityError, transaction
 
 from ..audit import audit_record, config_changes, mask_secrets
@@ -12,8 +14,11 @@ from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index
 from ..wire import serial_bump
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _bases_lookup(name: str):
+
+def _bases_lookup(name: str) -> list[str] | None:
     user, _, index = name.partition("/")
     row = Index.objects.filter(owner__username=user, name=index).values_list(
         "config", "type").first()
@@ -23,7 +28,7 @@ def _bases_lookup(name: str):
     return list(config.get("bases", []))
 
 
-def index_create(*, owner, name: str, data: dict) -> Index:
+def index_create(*, owner: User, name: str, data: dict) -> Index:
     if not is_valid_user_or_index_name(name):
         raise Invalid(f"indexname '{name}' contains characters that are not allowed")
     if not isinstance(data, dict):
@@ -47,7 +52,7 @@ def index_create(*, owner, name: str, data: dict) -> Index:
     return index
 
 
-def index_modify(*, index: Index, data) -> Index:
+def index_modify(*, index: Index, data: Any) -> Index:
     """``data``: a dict merged over the config, or a list of ``k=v``,
     ``k+=v``, ``k-=v``, ``k-=`` operations (devpi-client's key/value
     parsing); a dropped key goes back to its default."""

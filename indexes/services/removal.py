@@ -8,6 +8,8 @@ more are left for a clean-up.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 
 from ..audit import audit_record
@@ -17,7 +19,7 @@ from ..models import Index, Project, Release, ReleaseFile, RemovedFile
 from ..wire import serial_bump
 
 
-def _tombstones(index: Index, files) -> None:
+def _tombstones(index: Index, files: Iterable[ReleaseFile]) -> None:
     RemovedFile.objects.bulk_create(
         [RemovedFile(index=index, filename=f.filename, sha256=f.sha256) for f in files])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,9 @@ from ..audit import audit_record
 from ..errors import Invalid, NotFound
 from ..models import ApiToken, Index
 from ..tokens import SCOPES, token_generate, token_hash
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOKEN_KEYS = ("description", "indexes", "scopes", "expires")
 MAX_DESCRIPTION = 200
@@ -32,7 +36,7 @@ class TokenRequest:
     expires: int | None
 
 
-def token_request(data) -> TokenRequest:
+def token_request(data: Any) -> TokenRequest:
     """Validate a token request (JSON body, form or command arguments)."""
     if not isinstance(data, dict):
         raise Invalid("token request must be a JSON object")
@@ -100,7 +104,7 @@ def token_summary(token: ApiToken) -> dict:
     }
 
 
-def api_token_create(*, owner, data) -> tuple[ApiToken, str]:
+def api_token_create(*, owner: User, data: Any) -> tuple[ApiToken, str]:
     """A new token of ``owner``: (the row, the secret). The secret is
     returned here only and never stored."""
     request = token_request(data)
@@ -123,11 +127,11 @@ def api_token_create(*, owner, data) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def api_tokens_list(*, owner) -> list[dict]:
+def api_tokens_list(*, owner: User) -> list[dict]:
     return [token_summary(t) for t in ApiToken.objects.filter(owner=owner).select_related("owner")]
 
 
-def api_token_get(*, owner, token_id: str) -> ApiToken:
+def api_token_get(*, owner: User, token_id: str) -> ApiToken:
     token = ApiToken.objects.select_related("owner").filter(
         owner=owner, public_id=str(token_id)[:32]).first()
     if token is None:
@@ -135,7 +139,7 @@ def api_token_get(*, owner, token_id: str) -> ApiToken:
     return token
 
 
-def api_token_revoke(*, owner, token_id: str) -> ApiToken:
+def api_token_revoke(*, owner: User, token_id: str) -> ApiToken:
     """Revoke a token; revoking it again changes nothing."""
     with transaction.atomic():
         token = api_token_get(owner=owner, token_id=token_id)

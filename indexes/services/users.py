@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,13 +14,17 @@ from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index, UserProfile
 from ..wire import serial_bump
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 USER_KEYS = ("password", "email", "title", "description", "custom_data")
 
 
 def _check_keys(data: dict) -> dict:
     if not isinstance(data, dict):
         raise Invalid("user config must be a JSON object")
-    data = {k: v for k, v in data.items() if k not in ("username", "indexes", "created", "modified")}
+    data = {k: v for k, v in data.items()
+            if k not in ("username", "indexes", "created", "modified")}
     unknown = sorted(set(data) - set(USER_KEYS))
     if unknown:
         raise Invalid("Unknown keys in user config: " + ", ".join(unknown))
@@ -28,7 +34,7 @@ def _check_keys(data: dict) -> dict:
     return data
 
 
-def _snapshot(user, profile: UserProfile) -> dict:
+def _snapshot(user: User, profile: UserProfile) -> dict:
     return {"email": user.email or "", "title": profile.title, "description": profile.description,
             "custom_data": profile.custom_data}
 
@@ -44,7 +50,7 @@ def _detail(old: dict, new: dict, data: dict) -> dict:
     return detail
 
 
-def _apply(user, profile: UserProfile, data: dict) -> None:
+def _apply(user: User, profile: UserProfile, data: dict) -> None:
     if data.get("password") is not None:
         user.set_password(data["password"])
     if "email" in data:
@@ -56,7 +62,7 @@ def _apply(user, profile: UserProfile, data: dict) -> None:
         profile.custom_data = data["custom_data"]
 
 
-def _refuse_look_alike(User, username: str) -> None:
+def _refuse_look_alike(User: type[User], username: str) -> None:
     """A new user name may not look like an existing one (``rооt`` with
     Cyrillic o's next to ``root``): same confusable skeleton, refused."""
     skeleton = name_skeleton(username)
@@ -65,7 +71,7 @@ def _refuse_look_alike(User, username: str) -> None:
             raise Conflict(f"username {username!r} looks like the existing user {other!r}")
 
 
-def user_create(*, username: str, data: dict, superuser: bool = False):
+def user_create(*, username: str, data: dict, superuser: bool = False) -> User:
     if not is_valid_user_or_index_name(username):
         raise Invalid(f"username '{username}' will not be accepted as username: it contains "
                       "characters that are not allowed")
@@ -92,7 +98,7 @@ def user_create(*, username: str, data: dict, superuser: bool = False):
     return user
 
 
-def user_modify(*, user, data: dict) -> bool:
+def user_modify(*, user: User, data: dict) -> bool:
     """Returns True when the password changed."""
     data = _check_keys(data)
     with transaction.atomic():
@@ -108,7 +114,7 @@ def user_modify(*, user, data: dict) -> bool:
     return data.get("password") is not None
 
 
-def user_delete(*, user) -> None:
+def user_delete(*, user: User) -> None:
     if user.username == "root":
         raise Forbidden("root user cannot be deleted")
     with transaction.atomic():

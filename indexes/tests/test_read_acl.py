@@ -16,8 +16,20 @@ from indexes.models import Index, ReleaseFile
 from indexes.resolution import resolution_order
 from tests.factories import make_wheel
 
-from .conftest import (JSON, PIP_ACCEPT, SIMPLE_JSON, api, assert_error, basic, create_user,
-                       mirror_cache_project, mirror_index, mirror_link, stage, upload)
+from .conftest import (
+    JSON,
+    PIP_ACCEPT,
+    SIMPLE_JSON,
+    api,
+    assert_error,
+    basic,
+    create_user,
+    mirror_cache_project,
+    mirror_index,
+    mirror_link,
+    stage,
+    upload,
+)
 
 
 @pytest.fixture(autouse=True)
