@@ -107,6 +107,7 @@ NEVER_IMPORTS = {
     "toxresults": ("client", "mirror"),
     "ops": ("client", "importexport"),
     "devpi_django": ("client", "importexport", "indexes", "mirror", "toxresults"),
+    "importexport": ("client",),
 }
 
 
