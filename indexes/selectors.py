@@ -199,6 +199,22 @@ def _add_version(result: dict[str, dict], version: str, data: dict) -> None:
         first.setdefault("+shadowing", []).append(data)
 
 
+def _stage_rows(project_ids: list[int]) -> tuple[dict[int, list[Release]],
+                                                 dict[int, list[ReleaseFile]], dict[int, DocZip]]:
+    """The releases (by index id), their files (by release id) and doc zips
+    (by release id) of the stage projects ``project_ids``."""
+    releases: dict[int, list[Release]] = defaultdict(list)
+    for release in (Release.objects.filter(project_id__in=project_ids).select_related("project")
+                    .defer("description_html")):
+        releases[release.project.index_id].append(release)
+    files: dict[int, list[ReleaseFile]] = defaultdict(list)
+    for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
+        files[f.release_id].append(f)
+    doczips = {d.release_id: d for d in DocZip.objects.filter(
+        release__project_id__in=project_ids)} if project_ids else {}
+    return releases, files, doczips
+
+
 def project_versions(index: Index, project: str, base_url: str, *,
                      ignore_bases: bool = False) -> dict[str, dict]:
     """devpi's projectconfig: {version: versiondata}; the first index along
@@ -206,16 +222,7 @@ def project_versions(index: Index, project: str, base_url: str, *,
     are its ``+shadowing`` list."""
     name = normalize_name(project)
     candidates, projects = project_candidates(index, name, ignore_bases=ignore_bases)
-    project_ids = list(projects)
-    releases = defaultdict(list)
-    for release in (Release.objects.filter(project_id__in=project_ids).select_related("project")
-                    .defer("description_html")):
-        releases[release.project.index_id].append(release)
-    files = defaultdict(list)
-    for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
-        files[f.release_id].append(f)
-    doczips = {d.release_id: d for d in DocZip.objects.filter(
-        release__project_id__in=project_ids)} if project_ids else {}
+    releases, files, doczips = _stage_rows(list(projects))
     index_names = {ix.id: ix.fullname for ix in candidates}
     all_files = {f.id: f for release_files in files.values() for f in release_files}
     extra = registry.extra_links(
