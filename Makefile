@@ -69,8 +69,8 @@ serve: init
 # pyproject.toml; the same checks run in pre-commit (.pre-commit-config.yaml)
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/ruff format --check .
 
 test: install browser-deps deploy-deps lint
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
