@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -14,17 +14,13 @@ from .distribution.redact import redact_text
 from .distribution.versions import sorted_versions
 from .errors import BadGateway, Gone, NotFound
 from .kinds import kind_for, kind_page
-from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile
+from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
 from .resolution import project_candidates
+from .simple.data import KindPage
 from .storage import blob_storage, doc_key
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from django.contrib.auth.models import User
-
-    from .models import UserProfile
-    from .simple.data import KindPage
 
 
 def user_get(username: str) -> User:
@@ -199,8 +195,10 @@ def _add_version(result: dict[str, dict], version: str, data: dict) -> None:
         first.setdefault("+shadowing", []).append(data)
 
 
-def _stage_rows(project_ids: list[int]) -> tuple[dict[int, list[Release]],
-                                                 dict[int, list[ReleaseFile]], dict[int, DocZip]]:
+_StageRows = tuple[dict[int, list[Release]], dict[int, list[ReleaseFile]], dict[int, DocZip]]
+
+
+def _stage_rows(project_ids: list[int]) -> _StageRows:
     """The releases (by index id), their files (by release id) and doc zips
     (by release id) of the stage projects ``project_ids``."""
     releases: dict[int, list[Release]] = defaultdict(list)
@@ -242,9 +240,9 @@ def project_versions(index: Index, project: str, base_url: str, *,
                 _add_version(result, version, data)
             continue
         for release in releases.get(ix.id, []):
-            _add_version(result, release.version, version_data(
-                release, files[release.id], ix, base_url, doczip=doczips.get(release.id),
-                extra_links=extra))
+            data = version_data(release, files[release.id], ix, base_url,
+                                doczip=doczips.get(release.id), extra_links=extra)
+            _add_version(result, release.version, data)
     if not found:
         if error is not None:
             raise error
