@@ -16,7 +16,7 @@ export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
 
-.PHONY: install install-runtime lock browser-deps deploy-deps serve init test test-postgres test-cluster test-devpi-client test-fast bench bench-smoke clean
+.PHONY: install install-runtime lock lint browser-deps deploy-deps serve init test test-postgres test-cluster test-devpi-client test-fast bench bench-smoke clean
 
 $(RUNTIME_STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,7 +65,14 @@ init: install-runtime
 serve: init
 	$(VENV)/bin/gunicorn -c devpi_django/gunicorn_conf.py devpi_django.wsgi
 
-test: install browser-deps deploy-deps
+# ruff (lint and format) and mypy with the Django plugin, as configured in
+# pyproject.toml; the same checks run in pre-commit (.pre-commit-config.yaml)
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/ruff format --check .
+
+test: install browser-deps deploy-deps lint
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 # devpi-client 7.3's own suite (150 tests that talk to a server) against a fresh server on a

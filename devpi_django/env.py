@@ -11,11 +11,16 @@ import os
 import secrets
 import time
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@overload
+def _get(name: str) -> str | None: ...
+@overload
+def _get(name: str, default: str) -> str: ...
 def _get(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":

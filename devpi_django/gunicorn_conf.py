@@ -18,7 +18,7 @@ worker_class = "gthread"
 threads = env.WEB_THREADS
 keepalive = 5
 timeout = 300  # a worker whose main loop stops beating this long is restarted
-accesslog = "-"
+accesslog: str | None = "-"
 errorlog = "-"
 # X-Forwarded-Proto and friends only from DEVPI_TRUSTED_PROXIES (as indexes.proxies)
 forwarded_allow_ips = ",".join(env.TRUSTED_PROXIES)

@@ -1,6 +1,7 @@
 """Django settings. Deploy-time values come from ``devpi_django.env`` only."""
 
 import ipaddress
+from typing import Any
 
 import dj_database_url
 
@@ -92,7 +93,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # plug in with DEVPI_AUTHENTICATION_BACKENDS
 AUTHENTICATION_BACKENDS = env.AUTHENTICATION_BACKENDS
 
-AUTH_PASSWORD_VALIDATORS = []  # devpi's API accepts any password, even ""
+AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []  # devpi's API accepts any password, even ""
 
 # New passwords use the first: argon2id with devpi-server's parameters, so
 # exported hashes work on a devpi-server again and imported ones are kept as
@@ -154,7 +155,7 @@ STORAGES = {
 }
 
 if env.REDIS_URL:
-    _shared_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    _shared_cache: dict[str, Any] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                      "LOCATION": env.REDIS_URL}
     # "throttle": failed-login counters (indexes.throttle); without Redis
     # they live in the database, shared by every worker and server
@@ -218,7 +219,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # the web UI's forms: behind a proxy the browser's Origin is the outside URL
 CSRF_TRUSTED_ORIGINS = [env.OUTSIDE_URL] if env.OUTSIDE_URL else []
 
-DEVPI = {
+DEVPI: dict[str, Any] = {
     "OUTSIDE_URL": env.OUTSIDE_URL,
     "ROOT_PASSWORD": env.ROOT_PASSWORD,
     "RESTRICT_MODIFY": env.RESTRICT_MODIFY,

@@ -17,12 +17,20 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from .distribution.redact import MASK, redact_text
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.http import HttpRequest
+
+    from .models import AuditEvent
 
 ACTIONS = (
     "user.create", "user.modify", "user.delete",
@@ -48,7 +56,7 @@ class AuditContext:
     actor: str | None = None
     via: str = ""
     address: str = ""
-    request: object = None
+    request: HttpRequest | None = None
 
     def who(self) -> tuple[str, str]:
         if self.request is None:
@@ -65,7 +73,7 @@ _current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar(
     "devpi_audit_context", default=None)
 
 
-def _request_actor(request):
+def _request_actor(request: HttpRequest) -> User | None:
     """The JSON API's user (headers) when the view looked at it, else the
     web UI's session user."""
     if hasattr(request, "_devpi_user"):
@@ -76,22 +84,22 @@ def _request_actor(request):
     return None
 
 
-def request_address(request) -> str:
+def request_address(request: HttpRequest) -> str:
     return (request.META.get("REMOTE_ADDR") or "")[:64]
 
 
-def context_enter(context: AuditContext):
+def context_enter(context: AuditContext) -> contextvars.Token[AuditContext | None]:
     """Make ``context`` current; returns what ``context_exit`` needs (the
     per-request middleware uses these two: cheaper than the ``with``)."""
     return _current.set(context)
 
 
-def context_exit(token) -> None:
+def context_exit(token: contextvars.Token[AuditContext | None]) -> None:
     _current.reset(token)
 
 
 @contextlib.contextmanager
-def audit_context(context: AuditContext):
+def audit_context(context: AuditContext) -> Iterator[AuditContext]:
     token = _current.set(context)
     try:
         yield context
@@ -103,7 +111,7 @@ def current_context() -> AuditContext:
     return _current.get() or AuditContext()
 
 
-def _clip(value):
+def _clip(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_DETAIL_TEXT:
         return value[:MAX_DETAIL_TEXT] + "..."
     return value
@@ -115,7 +123,7 @@ def mask_url(url: str) -> str:
     return redact_text(url)
 
 
-def mask_secrets(value, key: str = ""):
+def mask_secrets(value: Any, key: str = "") -> Any:
     """A copy of ``value`` (a config, a detail) with no secret left in it."""
     if isinstance(value, dict):
         return {k: mask_secrets(v, str(k)) for k, v in value.items()}
@@ -138,7 +146,7 @@ def config_changes(old: dict, new: dict) -> dict:
 
 
 def audit_record(action: str, *, target: str = "", index: str = "", detail: dict | None = None,
-                 actor: str | None = None, via: str | None = None):
+                 actor: str | None = None, via: str | None = None) -> AuditEvent:
     """Append one event. ``actor``/``via`` override the context's (a login
     failure names who tried). Call it inside the change's transaction."""
     from .models import AuditEvent
@@ -158,7 +166,8 @@ def audit_record(action: str, *, target: str = "", index: str = "", detail: dict
         detail=mask_secrets(detail or {}))
 
 
-def record_project_status(*, index: str, project: str, old: dict | None, new: dict):
+def record_project_status(*, index: str, project: str, old: dict | None,
+                          new: dict) -> AuditEvent:
     """``project.status`` (PEP 792): for the project status service to call
     inside its transaction. ``old``/``new``: ``{"status", "reason"}``."""
     return audit_record("project.status", target=f"{index}/{project}", index=index,
@@ -192,7 +201,7 @@ class AuditPage:
     has_next: bool
 
 
-def _positive(value, name: str, default: int, most: int) -> int:
+def _positive(value: Any, name: str, default: int, most: int) -> int:
     from .errors import Invalid
 
     if value in (None, ""):
@@ -207,13 +216,13 @@ def _positive(value, name: str, default: int, most: int) -> int:
 
 
 def audit_events(*, index: str | None = None, action: str | None = None,
-                 user: str | None = None, page=None, size=None) -> AuditPage:
+                 user: str | None = None, page: Any = None, size: Any = None) -> AuditPage:
     """Events, newest first, optionally of one index, action or actor."""
     from .errors import Invalid
     from .models import AuditEvent
 
-    page = _positive(page, "page", 1, MAX_PAGE)
-    size = _positive(size, "size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    page_number = _positive(page, "page", 1, MAX_PAGE)
+    page_size = _positive(size, "size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     events = AuditEvent.objects.all()
     if index is not None:
         events = events.filter(index=index)
@@ -223,12 +232,13 @@ def audit_events(*, index: str | None = None, action: str | None = None,
         events = events.filter(action=action)
     if user:
         events = events.filter(actor=user[:150])
-    start = (page - 1) * size
-    rows = list(events.order_by("-id")[start:start + size + 1])
-    return AuditPage(events=rows[:size], page=page, size=size, has_next=len(rows) > size)
+    start = (page_number - 1) * page_size
+    rows = list(events.order_by("-id")[start:start + page_size + 1])
+    return AuditPage(events=rows[:page_size], page=page_number, size=page_size,
+                     has_next=len(rows) > page_size)
 
 
-def event_json(event) -> dict:
+def event_json(event: AuditEvent) -> dict:
     return {
         "id": event.pk,
         "when": event.when.isoformat(timespec="seconds"),

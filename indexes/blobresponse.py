@@ -13,8 +13,10 @@ files), with the zero-copy paths a deployment can choose
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header, http_date
 
@@ -81,18 +83,20 @@ def bytes_response(request, data: bytes, *, content_type: str, sha256: str) -> H
 
 
 def blob_response(request, *, sha256: str, size: int, filename: str, last_modified,
-                  blob_sha256: str | None = None) -> HttpResponse:
+                  blob_sha256: str | None = None) -> HttpResponseBase:
     """Serve the blob of ``blob_sha256`` (default ``sha256``) as ``filename``."""
     etag = f'"{sha256}"'
     mode = settings.DEVPI["FILE_SERVING"]
     key_sha = blob_sha256 or sha256
+    response: HttpResponseBase
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:
         response = HttpResponseNotModified()
     elif request.method == "HEAD":
         response = HttpResponse(b"", content_type=content_type_for(filename))
         response["Content-Length"] = str(size)
     elif mode == "redirect":
-        return redirect(blob_storage().url(blob_key(key_sha), expire=PRESIGNED_SECONDS))
+        storage: Any = blob_storage()  # S3Storage: its url() takes expire
+        return redirect(storage.url(blob_key(key_sha), expire=PRESIGNED_SECONDS))
     elif mode == "x-accel-redirect":
         response = HttpResponse(b"", content_type=content_type_for(filename))
         response["X-Accel-Redirect"] = f"{settings.DEVPI['X_ACCEL_PREFIX']}/{blob_key(key_sha)}"

@@ -8,7 +8,8 @@ return the full new config, or raise ``Invalid`` with devpi's messages.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from . import outbound
 from .distribution.names import normalize_name, split_index_name
@@ -172,7 +173,8 @@ def apply_operations(current: dict[str, Any], operations: Iterable[Any]) -> dict
     config = {k: (list(v) if isinstance(v, list) else v) for k, v in current.items()}
     for item in operations:
         if not isinstance(item, str) or "=" not in item:
-            raise Invalid(f"invalid operation {item!r}, expected key=value, key+=value or key-=value")
+            raise Invalid(f"invalid operation {item!r}, expected key=value, key+=value "
+                          "or key-=value")
         key, _, value = item.partition("=")
         if key.endswith("+"):
             key = key[:-1]

@@ -4,6 +4,8 @@ the same code path as the JSON API and ``manage.py devpi``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from .config import MIRROR_KEYS, STAGE_KEYS
@@ -80,12 +82,13 @@ class IndexConfigForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 
     # the keys shown, in page order; which keys an index type has is config's to say
-    STAGE_FIELDS = [k for k in ("title", "description", "bases", "volatile", "acl_read",
+    STAGE_FIELDS: list[str] = [k for k in ("title", "description", "bases", "volatile", "acl_read",
                                 "acl_upload",
                                 "acl_toxresult_upload", "mirror_whitelist",
                                 "mirror_whitelist_inheritance") if k in STAGE_KEYS]
-    MIRROR_FIELDS = [k for k in ("title", "description", "mirror_url", "mirror_cache_expiry",
-                                 "volatile", "acl_read") if k in MIRROR_KEYS]
+    MIRROR_FIELDS: list[str] = [k for k in ("title", "description", "mirror_url",
+                                            "mirror_cache_expiry", "volatile", "acl_read")
+                                if k in MIRROR_KEYS]
 
     @classmethod
     def initial_from(cls, config: dict) -> dict:
@@ -127,15 +130,13 @@ class IndexCreateForm(IndexConfigForm):
         defaults), and any key of the other type changed from its initial
         value, which ``indexes.config`` then refuses as the API would."""
         own = self.fields_for(index_type)
-        data = {}
+        data: dict[str, Any] = {}
         for key in self.STAGE_FIELDS + [k for k in self.MIRROR_FIELDS
                                         if k not in self.STAGE_FIELDS]:
             value = self.cleaned_data.get(key)
             if key == "volatile":
                 data[key] = bool(value)
-            elif key in own and value not in ("", None):
-                data[key] = value
-            elif key not in own and value not in ("", None) and value != self.initial.get(key):
+            elif value not in ("", None) and (key in own or value != self.initial.get(key)):
                 data[key] = value
         if index_type == "mirror":
             data["type"] = "mirror"

@@ -62,7 +62,7 @@ class DevpiSaltedSHA256PasswordHasher(BasePasswordHasher):
         return base64.b64encode(secrets.token_bytes(16)).decode("ascii")
 
     def encode(self, password: str, salt: str) -> str:
-        self._check_encode_args(password, salt)
+        self._check_encode_args(password, salt)  # type: ignore[attr-defined]  # not in the stubs
         if "$" in salt:
             raise ValueError("salt must not contain '$'")
         digest = hashlib.sha256(salt.encode("ascii") + password.encode("utf-8")).hexdigest()

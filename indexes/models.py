@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -19,7 +21,7 @@ class UserProfile(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.user.username
 
 
@@ -47,7 +49,7 @@ class Index(models.Model):
         ordering = ["owner__username", "name"]
         verbose_name_plural = "indexes"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.fullname
 
     @property
@@ -74,10 +76,11 @@ class Project(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["index", "name"], name="project_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["index", "name"], name="project_unique_name")]
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.index_id}:{self.name}"
 
 
@@ -91,7 +94,7 @@ class Release(models.Model):
     yanked_reason = models.TextField(blank=True, default="")
     # the long description as safe HTML, rendered once when the metadata is
     # stored (indexes.readme.description_store); None: not rendered yet
-    description_html = models.TextField(null=True, blank=True, default=None)
+    description_html = models.TextField(null=True, blank=True, default=None)  # noqa: DJ001
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -99,7 +102,7 @@ class Release(models.Model):
         constraints = [models.UniqueConstraint(fields=["project", "version"],
                                                name="release_unique_version")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.project.name}-{self.version}"
 
 
@@ -217,7 +220,7 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.owner.username}:{self.public_id}"
 
 
@@ -236,15 +239,15 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.when:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("audit events are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs) -> None:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("audit events are append-only (retention: indexes.audit.audit_prune)")
 
 
@@ -269,5 +272,5 @@ class ProjectStatus(models.Model):
         ordering = ["index_id", "name"]
         verbose_name_plural = "project statuses"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.index_id}:{self.name}={self.status}"

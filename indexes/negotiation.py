@@ -75,4 +75,4 @@ def choose(accept: str | None, offers: tuple[str, ...]) -> str | None:
 
 def prefers_json(accept: str | None) -> bool:
     """devpi's test for an API client: errors then come as JSON."""
-    return bool(accept) and "application/json" in accept
+    return bool(accept and "application/json" in accept)

@@ -12,10 +12,18 @@ the managing rights (users, indexes, tokens, deletions): ``_full`` below.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from .config import ANONYMOUS, AUTHENTICATED
 from .tokens import api_token_of, token_allows
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from .models import Index
 
 
 class _Server:
@@ -32,8 +40,11 @@ class _Server:
 
 SERVER = _Server()
 
+# what a write service's ``actor`` may be: a user (None when anonymous) or SERVER
+Actor = "User | None | _Server"
 
-def who(actor) -> str | None:
+
+def who(actor: Actor) -> str | None:
     """The name a refusal shows for ``actor`` (None when anonymous)."""
     return getattr(actor, "username", None)
 
@@ -42,7 +53,7 @@ def restrict_modify() -> list[str] | None:
     return settings.DEVPI["RESTRICT_MODIFY"]
 
 
-def principals(user) -> set[str]:
+def principals(user: User | None) -> set[str]:
     result = {ANONYMOUS}
     if user is not None:
         result.add(AUTHENTICATED)
@@ -59,15 +70,15 @@ def _group_forms(name: str) -> tuple[str, str]:
     return f":{name}:", f":{name}"
 
 
-def _group_names(user) -> list[str]:
+def _group_names(user: User) -> list[str]:
     cached = getattr(user, "_devpi_group_names", None)
     if cached is None:
         cached = list(user.groups.values_list("name", flat=True)) if user.pk else []
-        user._devpi_group_names = cached
+        user._devpi_group_names = cached  # type: ignore[attr-defined]  # per-request memo
     return cached
 
 
-def _is(user, names) -> bool:
+def _is(user: User | None, names: Collection[str]) -> bool:
     if user is None:
         return False
     if user.username in names:
@@ -76,7 +87,7 @@ def _is(user, names) -> bool:
         if names else False
 
 
-def _full(user):
+def _full(user: User | None) -> User | None:
     """The user, unless it acts through an API token (then None: a token
     never manages anything)."""
     return None if api_token_of(user) is not None else user
@@ -89,50 +100,50 @@ def _modifiers(owner_name: str | None) -> list[str]:
     return ["root"] + ([owner_name] if owner_name else [])
 
 
-def may_create_user(user) -> bool:
+def may_create_user(user: User | None) -> bool:
     user = _full(user)
     restricted = restrict_modify()
     return restricted is None or _is(user, restricted)
 
 
-def may_modify_user(user, target_name: str, *, password_only: bool = False) -> bool:
+def may_modify_user(user: User | None, target_name: str, *, password_only: bool = False) -> bool:
     user = _full(user)
     if password_only and user is not None and user.username == target_name:
         return True
     return _is(user, _modifiers(target_name))
 
 
-def may_delete_user(user, target_name: str) -> bool:
+def may_delete_user(user: User | None, target_name: str) -> bool:
     user = _full(user)
     if target_name == "root":
         return False
     restricted = restrict_modify()
     if restricted is not None:
-        return _is(user, restricted) and user.username != target_name
+        return user is not None and _is(user, restricted) and user.username != target_name
     return _is(user, ["root", target_name])
 
 
-def may_create_index(user, owner_name: str) -> bool:
+def may_create_index(user: User | None, owner_name: str) -> bool:
     return _is(_full(user), _modifiers(owner_name))
 
 
-def may_modify_index(user, index) -> bool:
+def may_modify_index(user: User | None, index: Index) -> bool:
     return _is(_full(user), _modifiers(index.owner.username))
 
 
-def may_upload(user, index) -> bool:
+def may_upload(user: User | None, index: Index) -> bool:
     if index.is_mirror or not token_allows(user, index, "upload"):
         return False
     return bool(principals(user) & set(index.config.get("acl_upload", [])))
 
 
-def may_upload_toxresult(user, index) -> bool:
+def may_upload_toxresult(user: User | None, index: Index) -> bool:
     if index.is_mirror or not token_allows(user, index, "toxresult"):
         return False
     return bool(principals(user) & set(index.config.get("acl_toxresult_upload", [ANONYMOUS])))
 
 
-def may_delete_entries(user, index) -> bool:
+def may_delete_entries(user: User | None, index: Index) -> bool:
     """Removing projects, versions and files: acl_upload, the owner, root."""
     user = _full(user)
     if user is None:
@@ -141,26 +152,26 @@ def may_delete_entries(user, index) -> bool:
     return bool(principals(user) & allowed)
 
 
-def may_see_index_secrets(user, index) -> bool:
+def may_see_index_secrets(user: User | None, index: Index) -> bool:
     """Credentials in an index's config (``mirror_url``): its owner and root."""
     if user is None:
         return False
     return user.username == "root" or user.is_superuser or user.pk == index.owner_id
 
 
-def may_manage_tokens(user, owner_name: str) -> bool:
+def may_manage_tokens(user: User | None, owner_name: str) -> bool:
     """Listing and revoking a user's API tokens: the user or root, never
     through a token. Creating one: the user alone (``may_create_token``)."""
     user = _full(user)
     return user is not None and (user.username == owner_name or _is_root(user))
 
 
-def may_create_token(user, owner_name: str) -> bool:
+def may_create_token(user: User | None, owner_name: str) -> bool:
     user = _full(user)
     return user is not None and user.username == owner_name
 
 
-def may_read_audit(user, index=None) -> bool:
+def may_read_audit(user: User | None, index: Index | None = None) -> bool:
     """The whole audit trail: root; an index's: its owner and root."""
     user = _full(user)
     if user is None:
@@ -168,18 +179,18 @@ def may_read_audit(user, index=None) -> bool:
     return _is_root(user) or (index is not None and user.username == index.owner.username)
 
 
-def _is_root(user) -> bool:
+def _is_root(user: User) -> bool:
     return user.username == "root" or bool(getattr(user, "is_superuser", False))
 
 
 # -- reading: acl_read ----------------------------------------------------------
 
-def is_root(user) -> bool:
+def is_root(user: User | None) -> bool:
     return user is not None and (user.username == "root" or bool(getattr(user, "is_superuser",
                                                                            False)))
 
 
-def _may_read_one(user, index) -> bool:
+def _may_read_one(user: User | None, index: Index) -> bool:
     """``user`` is among the readers of ``index`` itself (not its bases)."""
     acl = index.config.get("acl_read")
     if acl is None or ANONYMOUS in acl:  # absent: everyone, as devpi
@@ -193,13 +204,13 @@ def _may_read_one(user, index) -> bool:
     return any(f":{name}:" in acl for name in _group_names(user))
 
 
-def is_public(order) -> bool:
+def is_public(order: Iterable[Index]) -> bool:
     """Everyone reads every index of ``order`` (responses may be cached by
     shared caches)."""
     return all(_may_read_one(None, ix) for ix in order)
 
 
-def may_read(user, index, order=None) -> bool:
+def may_read(user: User | None, index: Index, order: list[Index] | None = None) -> bool:
     """THE read check: may ``user`` (the acting identity, None when anonymous)
     read ``index``? Every read path calls this one function.
 
@@ -222,19 +233,19 @@ def may_read(user, index, order=None) -> bool:
     return all(_may_read_one(user, ix) for ix in order)
 
 
-def readable_indexes(user, all_indexes) -> list:
+def readable_indexes(user: User | None, all_indexes: Iterable[Index]) -> list[Index]:
     """Those of ``all_indexes`` (every index, loaded once, owners selected)
     that ``user`` may read, with their orders resolved in memory: for
     listings and search, which must not name what ``user`` cannot read."""
     from .resolution import resolution_order
 
-    all_indexes = list(all_indexes)
+    indexes = list(all_indexes)
     if not any(ix.config.get("acl_read") is not None
-               and ANONYMOUS not in ix.config["acl_read"] for ix in all_indexes):
-        return all_indexes
-    by_name = {ix.fullname: ix for ix in all_indexes}
+               and ANONYMOUS not in ix.config["acl_read"] for ix in indexes):
+        return indexes
+    by_name = {ix.fullname: ix for ix in indexes}
 
-    def lookup(names):
+    def lookup(names: list[str]) -> dict[str, Index]:
         return {name: by_name[name] for name in names if name in by_name}
 
-    return [ix for ix in all_indexes if may_read(user, ix, resolution_order(ix, lookup))]
+    return [ix for ix in indexes if may_read(user, ix, resolution_order(ix, lookup))]

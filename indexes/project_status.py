@@ -20,12 +20,17 @@ quarantines costs no query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .distribution.filenames import InvalidFilename, parse_filename
 from .distribution.names import normalize_name
 from .errors import Forbidden
 from .models import ProjectStatus
+
+if TYPE_CHECKING:
+    from .models import Index
 
 STATUSES = ("active", "archived", "deprecated", "quarantined")
 REFUSES_UPLOADS = ("archived", "quarantined")
@@ -39,7 +44,8 @@ class Status:
     index: str = ""  # "user/index" that set it
 
 
-def statuses_along(order, name: str, serial: int | None = None) -> dict[int, Status]:
+def statuses_along(order: Sequence[Index], name: str,
+                   serial: int | None = None) -> dict[int, Status]:
     """{index id: Status} of ``name`` on the indexes of ``order``: from this
     process's table while ``serial`` stands, else one query."""
     names = {ix.id: ix.fullname for ix in order}
@@ -53,7 +59,8 @@ def statuses_along(order, name: str, serial: int | None = None) -> dict[int, Sta
             for index_id, status, reason in rows}
 
 
-def effective(order, statuses: dict[int, Status], contributing: set[int]) -> Status | None:
+def effective(order: Sequence[Index], statuses: dict[int, Status],
+              contributing: set[int]) -> Status | None:
     """The status ``order[0]`` shows for a project. Pure.
 
     A quarantine on any index of the order wins; else the first status set
@@ -70,7 +77,8 @@ def effective(order, statuses: dict[int, Status], contributing: set[int]) -> Sta
     return None
 
 
-def status_of(index, name: str, order=None, serial: int | None = None) -> Status | None:
+def status_of(index: Index, name: str, order: list[Index] | None = None,
+              serial: int | None = None) -> Status | None:
     """The effective status of ``name`` on ``index`` (its own and its bases')."""
     from .resolution import project_candidates, resolution_order
 
@@ -82,7 +90,7 @@ def status_of(index, name: str, order=None, serial: int | None = None) -> Status
     return effective(order, statuses, {ix.id for ix in candidates})
 
 
-def check_upload(index, name: str) -> None:
+def check_upload(index: Index, name: str) -> None:
     """Refuse uploads (and pushes) of an archived or quarantined project."""
     row = ProjectStatus.objects.filter(index=index, name=normalize_name(name),
                                        status__in=REFUSES_UPLOADS).first()
@@ -95,14 +103,16 @@ def check_upload(index, name: str) -> None:
 
 # serial -> ({(index id, name): (status, reason)}, {index id: quarantined names});
 # statuses are set by hand, so the table stays small
-_TABLE: dict[str, tuple[int, dict, dict[int, set[str]]]] = {}
+# {(index id, project name): (status, reason)}
+_StatusTable = dict[tuple[int, str], tuple[str, str]]
+_TABLE: dict[str, tuple[int, _StatusTable, dict[int, set[str]]]] = {}
 
 
-def _load(serial: int) -> tuple[dict, dict[int, set[str]]]:
+def _load(serial: int) -> tuple[_StatusTable, dict[int, set[str]]]:
     hit = _TABLE.get("all")
     if hit is not None and hit[0] == serial:
         return hit[1], hit[2]
-    table: dict = {}
+    table: _StatusTable = {}
     quarantined: dict[int, set[str]] = {}
     for index_id, name, status, reason in ProjectStatus.objects.values_list(
             "index_id", "name", "status", "reason"):
@@ -113,7 +123,7 @@ def _load(serial: int) -> tuple[dict, dict[int, set[str]]]:
     return table, quarantined
 
 
-def _table(serial: int) -> dict:
+def _table(serial: int) -> _StatusTable:
     return _load(serial)[0]
 
 
@@ -137,7 +147,7 @@ def file_projects(filename: str) -> set[str]:
         return {normalize_name("-".join(parts[:n])) for n in range(1, max(len(parts), 2))}
 
 
-def check_file(order, path: str, serial: int) -> None:
+def check_file(order: Sequence[Index], path: str, serial: int) -> None:
     """Refuse a ``+f`` path of a project quarantined along ``order``."""
     quarantined = quarantined_names(serial)
     if not quarantined:

@@ -26,7 +26,7 @@ import readme_renderer.txt
 def _parse_content_type(content_type: str) -> tuple[str, dict[str, str]]:
     message = Message()
     message["Content-Type"] = content_type or "text/x-rst"
-    params = {k.lower(): v for k, v in message.get_params()[1:]}
+    params = {k.lower(): v for k, v in (message.get_params() or [])[1:]}
     return message.get_content_type(), params
 
 
@@ -40,7 +40,7 @@ def render_description(text: str, content_type: str = "", *,
     if max_bytes is not None and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         shown = text.encode("utf-8", "surrogatepass")[:max_bytes].decode("utf-8", "ignore")
         return (f"<p><em>The description is longer than {max_bytes} bytes: its start is "
-                f"shown as plain text.</em></p>" + readme_renderer.txt.render(shown))
+                f"shown as plain text.</em></p>" + (readme_renderer.txt.render(shown) or ""))
     kind, params = _parse_content_type(content_type)
     if kind == "text/markdown":
         html = readme_renderer.markdown.render(text, variant=params.get("variant", "GFM"))
@@ -50,7 +50,7 @@ def render_description(text: str, content_type: str = "", *,
         html = readme_renderer.rst.render(text, stream=io.StringIO())
     if html is None:
         html = readme_renderer.txt.render(text)
-    return html
+    return html or ""
 
 
 def description_of(metadata: dict) -> str:

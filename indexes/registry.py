@@ -20,7 +20,8 @@ may call ``ready()`` more than once in tests).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -37,14 +38,14 @@ if TYPE_CHECKING:
     StatusSummaries = Callable[..., dict[int, list]]
     StatusLines = Callable[[ReleaseFile], list[str]]
 
-_file_post_handlers: dict[str, "FilePostHandler"] = {}
-_file_servers: dict[str, "FileServer"] = {}
-_link_providers: dict[str, "LinkProvider"] = {}
-_push_hooks: dict[str, "PushHook"] = {}
-_status_providers: dict[str, tuple["StatusSummaries", "StatusLines"]] = {}
+_file_post_handlers: dict[str, FilePostHandler] = {}
+_file_servers: dict[str, FileServer] = {}
+_link_providers: dict[str, LinkProvider] = {}
+_push_hooks: dict[str, PushHook] = {}
+_status_providers: dict[str, tuple[StatusSummaries, StatusLines]] = {}
 
 
-def register_file_post_handler(name: str, handler: "FilePostHandler") -> None:
+def register_file_post_handler(name: str, handler: FilePostHandler) -> None:
     """The handler of ``POST`` to a release file's URL. Only one may be
     registered: a POST means one thing."""
     others = set(_file_post_handlers) - {name}
@@ -53,20 +54,20 @@ def register_file_post_handler(name: str, handler: "FilePostHandler") -> None:
     _file_post_handlers[name] = handler
 
 
-def register_file_server(name: str, server: "FileServer") -> None:
+def register_file_server(name: str, server: FileServer) -> None:
     _file_servers[name] = server
 
 
-def register_link_provider(name: str, provider: "LinkProvider") -> None:
+def register_link_provider(name: str, provider: LinkProvider) -> None:
     _link_providers[name] = provider
 
 
-def register_push_hook(name: str, hook: "PushHook") -> None:
+def register_push_hook(name: str, hook: PushHook) -> None:
     _push_hooks[name] = hook
 
 
-def register_status_provider(name: str, summaries: "StatusSummaries",
-                             lines: "StatusLines") -> None:
+def register_status_provider(name: str, summaries: StatusSummaries,
+                             lines: StatusLines) -> None:
     _status_providers[name] = (summaries, lines)
 
 
@@ -79,7 +80,7 @@ def unregister(name: str) -> None:
 
 # -- used by the index core -----------------------------------------------------
 
-def file_post_handler() -> "FilePostHandler | None":
+def file_post_handler() -> FilePostHandler | None:
     return next(iter(_file_post_handlers.values()), None)
 
 
@@ -92,7 +93,7 @@ def serve_other_file(request, index, path: str):
     return None
 
 
-def extra_links(hrefs: dict[int, str], files: dict[int, "ReleaseFile"],
+def extra_links(hrefs: dict[int, str], files: dict[int, ReleaseFile],
                 base_url: str) -> dict[int, list[dict]]:
     """Extra ``+links`` per release file id, from every provider."""
     result: dict[int, list[dict]] = {}
@@ -120,6 +121,6 @@ def file_status_summaries(file_ids: list[int]) -> dict[int, list]:
     return result
 
 
-def file_status_lines(file: "ReleaseFile") -> list[str]:
+def file_status_lines(file: ReleaseFile) -> list[str]:
     """``devpi list -t`` lines of a release file, from every provider."""
     return [str(line) for _summaries, lines in _status_providers.values() for line in lines(file)]

@@ -13,6 +13,8 @@ devpi's rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q
 
 from .models import Index, Project
@@ -27,7 +29,8 @@ def _fetch_indexes(names: list[str]) -> dict[str, Index]:
     return {ix.fullname: ix for ix in found}
 
 
-def resolution_order(index: Index, lookup=None) -> list[Index]:
+def resolution_order(index: Index, lookup: Callable[[list[str]], dict[str, Index]] | None = None,
+                     ) -> list[Index]:
     """The indexes ``index`` reads from, in order. One query per base level
     (``lookup(names) -> {fullname: Index}`` replaces the queries, e.g. with a
     dict of every index already loaded); missing bases are skipped, cycles
@@ -50,13 +53,13 @@ def resolution_order(index: Index, lookup=None) -> list[Index]:
         found = fetch(next_names)
         level = []
         for name in next_names:
-            ix = found.get(name)
-            if ix is None:
+            base_ix = found.get(name)
+            if base_ix is None:
                 continue
-            if ix.is_mirror:
-                mirrors.append(ix)
+            if base_ix.is_mirror:
+                mirrors.append(base_ix)
             else:
-                level.append(ix)
+                level.append(base_ix)
     if index.is_mirror:
         return order
     return order + mirrors

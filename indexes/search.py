@@ -17,12 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import reduce
-from operator import or_
+from operator import add, or_
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import (Case, Exists, F, FloatField, OuterRef, Q, Subquery, Value,
-                              When)
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
@@ -71,7 +71,7 @@ def _name_score(query: str, terms: list[str]):
     for term in terms:
         parts.append(Case(When(name__contains=normalize_name(term), then=Value(20.0)),
                           default=Value(0.0), output_field=FloatField()))
-    return reduce(lambda a, b: a + b, parts)
+    return reduce(add, parts)
 
 
 def _text_match_and_score(query: str, terms: list[str]):
@@ -91,7 +91,7 @@ def _text_match_and_score(query: str, terms: list[str]):
         return match, Coalesce(rank, Value(0.0), output_field=FloatField()) * Value(50.0)
     summary_hits = [Exists(releases.filter(metadata__summary__icontains=term)) for term in terms]
     match = reduce(or_, [Q(hit) for hit in summary_hits])
-    score = reduce(lambda a, b: a + b, [
+    score = reduce(add, [
         Case(When(hit, then=Value(5.0)), default=Value(0.0), output_field=FloatField())
         for hit in summary_hits])
     return match, score
@@ -127,7 +127,7 @@ def project_search(*, query: str, page: int | str = 1, per_page: int = PER_PAGE,
         .values("id", "name", "display_name", "score", "index__owner__username",
                 "index__name")
     )
-    result = Paginator(projects, per_page).get_page(page)
+    result: Page[Any] = Paginator(projects, per_page).get_page(page)
     rows = list(result.object_list)
     latest = latest_releases([row["id"] for row in rows])
     result.object_list = [

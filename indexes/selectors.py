@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timezone
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 
@@ -16,14 +16,16 @@ from .distribution.versions import sorted_versions
 from .errors import BadGateway, Forbidden, Gone, NotFound
 from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile
 from .kinds import kind_for, kind_page
+from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
 from .resolution import project_candidates
+from .simple.data import KindPage
 from .storage import blob_storage, doc_key
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractUser
+    from django.contrib.auth.models import User
 
 
-def user_get(username: str) -> AbstractUser:
+def user_get(username: str) -> User:
     user = get_user_model().objects.filter(username=username).select_related(
         "devpi_profile").first()
     if user is None:
@@ -44,13 +46,13 @@ def index_get_by_fullname(fullname: str) -> Index:
     return index_get(user, name)
 
 
-def _iso(dt) -> str | None:
+def _iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def index_config(index: Index, *, viewer=None) -> dict:
+def index_config(index: Index, *, viewer: User | None = None) -> dict:
     """devpi's indexconfig. Credentials in ``mirror_url`` are masked unless
     ``viewer`` is the owner or root."""
     config = {"type": index.type, **index.config}
@@ -59,7 +61,7 @@ def index_config(index: Index, *, viewer=None) -> dict:
     return config
 
 
-def user_public_keys(user, profile) -> dict:
+def user_public_keys(user: User, profile: UserProfile | None) -> dict:
     """devpi's public user keys: email, title, description, custom_data."""
     data: dict = {}
     if user.email:
@@ -76,8 +78,8 @@ def user_public_keys(user, profile) -> dict:
 EVERYTHING = object()  # a reader who sees every index (the server's own commands)
 
 
-def user_config(user, indexes: list[Index] | None = None, *, viewer=None,
-                reader=EVERYTHING) -> dict:
+def user_config(user: User, indexes: list[Index] | None = None, *, viewer: User | None = None,
+                reader: Any = EVERYTHING) -> dict:
     """devpi's userconfig. ``reader``: the identity the listing is for; its
     ``indexes`` hold only the indexes ``reader`` may read
     (``permissions.may_read``), so a listing never names a private index.
@@ -99,7 +101,7 @@ def user_config(user, indexes: list[Index] | None = None, *, viewer=None,
     return data
 
 
-def users_configs(reader=EVERYTHING, *, viewer=None) -> dict[str, dict]:
+def users_configs(reader: Any = EVERYTHING, *, viewer: User | None = None) -> dict[str, dict]:
     """Every user's userconfig; with ``reader``, only the indexes it may read."""
     users = list(get_user_model().objects.filter(is_active=True).select_related(
         "devpi_profile").order_by("username"))
@@ -169,7 +171,7 @@ def version_data(release: Release, files: list[ReleaseFile], index: Index,
     return data
 
 
-def _mirror_version_data(project: str, page, base_url: str) -> dict[str, dict]:
+def _mirror_version_data(project: str, page: KindPage, base_url: str) -> dict[str, dict]:
     result: dict[str, dict] = {}
     for f in page.files:
         if not f.version:
@@ -177,7 +179,7 @@ def _mirror_version_data(project: str, page, base_url: str) -> dict[str, dict]:
         data = result.setdefault(f.version, {"name": project, "version": f.version,
                                              "+links": []})
         href = f.path if f.is_absolute else f"{base_url}/{f.path}"
-        link = {"rel": "releasefile", "href": href}
+        link: dict[str, Any] = {"rel": "releasefile", "href": href}
         if f.sha256:
             link.update(hash_spec=f"sha256={f.sha256}", hashes={"sha256": f.sha256})
         data["+links"].append(link)
@@ -195,6 +197,24 @@ def _add_version(result: dict[str, dict], version: str, data: dict) -> None:
         first.setdefault("+shadowing", []).append(data)
 
 
+_StageRows = tuple[dict[int, list[Release]], dict[int, list[ReleaseFile]], dict[int, DocZip]]
+
+
+def _stage_rows(project_ids: list[int]) -> _StageRows:
+    """The releases (by index id), their files (by release id) and doc zips
+    (by release id) of the stage projects ``project_ids``."""
+    releases: dict[int, list[Release]] = defaultdict(list)
+    for release in (Release.objects.filter(project_id__in=project_ids).select_related("project")
+                    .defer("description_html")):
+        releases[release.project.index_id].append(release)
+    files: dict[int, list[ReleaseFile]] = defaultdict(list)
+    for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
+        files[f.release_id].append(f)
+    doczips = {d.release_id: d for d in DocZip.objects.filter(
+        release__project_id__in=project_ids)} if project_ids else {}
+    return releases, files, doczips
+
+
 def project_versions(index: Index, project: str, base_url: str, *,
                      ignore_bases: bool = False) -> dict[str, dict]:
     """devpi's projectconfig: {version: versiondata}; the first index along
@@ -202,16 +222,7 @@ def project_versions(index: Index, project: str, base_url: str, *,
     are its ``+shadowing`` list."""
     name = normalize_name(project)
     candidates, projects = project_candidates(index, name, ignore_bases=ignore_bases)
-    project_ids = list(projects)
-    releases = defaultdict(list)
-    for release in (Release.objects.filter(project_id__in=project_ids).select_related("project")
-                    .defer("description_html")):
-        releases[release.project.index_id].append(release)
-    files = defaultdict(list)
-    for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
-        files[f.release_id].append(f)
-    doczips = {d.release_id: d for d in DocZip.objects.filter(
-        release__project_id__in=project_ids)} if project_ids else {}
+    releases, files, doczips = _stage_rows(list(projects))
     index_names = {ix.id: ix.fullname for ix in candidates}
     all_files = {f.id: f for release_files in files.values() for f in release_files}
     extra = registry.extra_links(
@@ -231,9 +242,9 @@ def project_versions(index: Index, project: str, base_url: str, *,
                 _add_version(result, version, data)
             continue
         for release in releases.get(ix.id, []):
-            _add_version(result, release.version, version_data(
-                release, files[release.id], ix, base_url, doczip=doczips.get(release.id),
-                extra_links=extra))
+            data = version_data(release, files[release.id], ix, base_url,
+                                doczip=doczips.get(release.id), extra_links=extra)
+            _add_version(result, release.version, data)
     if not found:
         if error is not None:
             raise error
@@ -300,13 +311,13 @@ def doczip_for_docs(index: Index, project: str, version: str, *,
         if version == "stable":
             raise NotFound("No stable documentation available.")
         raise NotFound("No documentation available.")
-    doczip = doczips.get(version)
-    if doczip is None:
+    found = doczips.get(version)
+    if found is None:
         raise NotFound("No documentation available.")
-    return doczip
+    return found
 
 
-def mirror_statuses(reader=EVERYTHING, *, viewer=None) -> dict[str, dict]:
+def mirror_statuses(reader: Any = EVERYTHING, *, viewer: User | None = None) -> dict[str, dict]:
     """/+status figures of every mirror index (that ``reader`` may read),
     from its kind; credentials in its upstream URL and last error masked
     unless ``viewer`` is the owner or root."""

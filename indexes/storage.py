@@ -13,14 +13,14 @@ import tempfile
 from typing import BinaryIO
 
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 
 
 def blob_key(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
-def blob_storage():
+def blob_storage() -> Storage:
     return storages["blobs"]
 
 
@@ -31,10 +31,10 @@ class AtomicFileSystemStorage(FileSystemStorage):
     so an existing name is replaced instead of renamed.
     """
 
-    def get_available_name(self, name, max_length=None):
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return name
 
-    def _save(self, name, content):
+    def _save(self, name: str, content: File) -> str:
         full_path = self.path(name)
         directory = os.path.dirname(full_path)
         os.makedirs(directory, exist_ok=True)
@@ -67,7 +67,7 @@ def blob_put(fileobj: BinaryIO, sha256: str) -> str:
     return key
 
 
-def blob_open(sha256: str):
+def blob_open(sha256: str) -> File:
     return blob_storage().open(blob_key(sha256), "rb")
 
 

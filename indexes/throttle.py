@@ -23,7 +23,8 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import caches
@@ -31,6 +32,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from .errors import TooManyRequests
+
+if TYPE_CHECKING:
+    from django.core.cache.backends.base import BaseCache
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class CacheStore:
 
     prefix = "devpi-login-failures:"
 
-    def __init__(self, cache):
+    def __init__(self, cache: BaseCache) -> None:
         self.cache = cache
 
     def get(self, key: str) -> tuple[int, int]:
@@ -100,7 +104,7 @@ class DatabaseStore:
         from .models import LoginFailure
 
         row = LoginFailure.objects.filter(key=key).values("count", "expires").first()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if row is None or row["expires"] <= now:
             return 0, 0
         return row["count"], max(1, math.ceil((row["expires"] - now).total_seconds()))
@@ -108,7 +112,7 @@ class DatabaseStore:
     def add(self, key: str) -> None:
         from .models import LoginFailure
 
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for _attempt in range(3):
             try:
                 with transaction.atomic():
@@ -128,7 +132,7 @@ class DatabaseStore:
         LoginFailure.objects.filter(key=key).delete()
 
 
-def store():
+def store() -> CacheStore | DatabaseStore:
     if "throttle" in settings.CACHES:
         return CacheStore(caches["throttle"])
     return DatabaseStore()

@@ -20,8 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from .models import ApiToken, Index
 
 PREFIX = "devpi_"
 TOKEN_USERNAME = "__token__"
@@ -43,7 +49,7 @@ def looks_like_token(secret: str) -> bool:
     return secret.startswith(PREFIX) and len(secret) <= MAX_TOKEN_LENGTH
 
 
-def api_token_user(username: str, secret: str):
+def api_token_user(username: str, secret: str) -> User | None:
     """The owner of a valid (not revoked, not expired) token, with the token
     attached (``api_token_of``), or None."""
     from .models import ApiToken
@@ -59,16 +65,16 @@ def api_token_user(username: str, secret: str):
     user = token.owner
     if not user.is_active or username not in (user.username, TOKEN_USERNAME):
         return None
-    user.devpi_api_token = token
+    user.devpi_api_token = token  # type: ignore[attr-defined]  # read by api_token_of
     return user
 
 
-def api_token_of(identity):
+def api_token_of(identity: User | None) -> ApiToken | None:
     """The API token a request's user authenticated with, or None."""
     return getattr(identity, "devpi_api_token", None)
 
 
-def token_allows(identity, index, scope: str) -> bool:
+def token_allows(identity: User | None, index: Index, scope: str) -> bool:
     """Whether the token behind ``identity`` (if any) covers ``scope`` on
     ``index``. True for identities that are not tokens (passwords, login
     tokens, sessions): their rights are the owner's alone. The one scope
@@ -81,7 +87,7 @@ def token_allows(identity, index, scope: str) -> bool:
     return token.indexes is None or index.fullname in token.indexes
 
 
-def via_of(identity) -> str:
+def via_of(identity: User | None) -> str:
     """How ``identity`` authenticated, for the audit trail."""
     token = api_token_of(identity)
     if token is not None:

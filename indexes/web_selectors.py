@@ -64,7 +64,7 @@ def index_projects(index: Index, *, page: int | str | None = 1,
     """A page of the index's own projects by name (``ProjectRow``)."""
     projects = Project.objects.filter(index=index).order_by("name").values(
         "id", "name", "display_name")
-    result = Paginator(projects, per_page).get_page(page)
+    result: Page[Any] = Paginator(projects, per_page).get_page(page)
     rows = list(result.object_list)
     latest = latest_releases([row["id"] for row in rows])
     empty = LatestRelease("", "", False)
@@ -149,16 +149,16 @@ def version_files(data: dict, source: str) -> list[FileRow]:
             filename__in={key[1] for key in wanted}, sha256__in={key[2] for key in wanted},
         ).select_related("index__owner").defer("core_metadata", "log")
         for f in files:
-            row = wanted.get((f.index.fullname, f.filename, f.sha256))
-            if row is None:
+            match = wanted.get((f.index.fullname, f.filename, f.sha256))
+            if match is None:
                 continue
-            row.size = f.size
-            row.packagetype = f.packagetype
-            row.pyversion = f.pyversion
-            row.requires_python = f.requires_python
-            row.uploaded_at = f.uploaded_at
-            row.uploader = f.uploader
-            row.file_id = f.id
+            match.size = f.size
+            match.packagetype = f.packagetype
+            match.pyversion = f.pyversion
+            match.requires_python = f.requires_python
+            match.uploaded_at = f.uploaded_at
+            match.uploader = f.uploader
+            match.file_id = f.id
     return rows
 
 
@@ -176,7 +176,8 @@ def attach_toxresults(rows: list[FileRow]) -> None:
         log.exception("tox results could not be read")
         return
     for row in rows:
-        row.toxresults = list(by_file.get(row.file_id, []))
+        if row.file_id is not None:
+            row.toxresults = list(by_file.get(row.file_id, []))
 
 
 # -- mirror status -------------------------------------------------------------

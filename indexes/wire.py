@@ -85,7 +85,8 @@ def server_state():
         cursor.execute(f"SELECT uuid, serial FROM {ServerState._meta.db_table} WHERE id = 1")
         row = cursor.fetchone()
     if row is None:
-        state, _ = ServerState.objects.get_or_create(pk=1, defaults={"uuid": uuid_module.uuid4().hex})
+        state, _ = ServerState.objects.get_or_create(
+            pk=1, defaults={"uuid": uuid_module.uuid4().hex})
         return state.uuid, state.serial
     return row[0], row[1]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import refresh, services
+from . import refresh, services, upstream
 
 
 class MirrorKind:
@@ -29,3 +29,6 @@ class MirrorKind:
 
     def prefetch(self, index, requirement):
         return services.mirror_prefetch(index, [requirement]).get(requirement.strip(), [])
+
+    def default_upstream(self, own_urls: list[str]) -> str:
+        return upstream.default_mirror_url(own_urls)

@@ -84,7 +84,7 @@ def mirrors() -> dict:
                                                   or last_error_at > last_contact)
         report[index.fullname] = {
             "last_contact": last_contact.isoformat() if last_contact else None,
-            "last_error": state.last_error if failing else None,
+            "last_error": state.last_error if state and failing else None,
             "upstream_failing": failing,
         }
     return report

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def start_moto(log: Path) -> Moto:
             time.sleep(0.2)
 
 
-def create_database() -> tuple[str, callable]:
+def create_database() -> tuple[str, Callable[[], None]]:
     return create_postgres_database(POSTGRES_ADMIN, f"dd_cluster_{uuid.uuid4().hex[:10]}")
 
 
@@ -115,7 +116,8 @@ class Cluster:
 
     def bucket_keys(self) -> set[str]:
         client = self.moto.client()
-        keys, token = set(), None
+        keys: set[str] = set()
+        token = None
         while True:
             kwargs = {"Bucket": self.bucket, **({"ContinuationToken": token} if token else {})}
             page = client.list_objects_v2(**kwargs)

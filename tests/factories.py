@@ -55,9 +55,9 @@ def make_wheel(directory: Path, name: str, version: str, *, requires_python: str
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for arcname, data in files.items():
             # a fixed timestamp: the same arguments always give the same bytes
-            info = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, data)
+            entry = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(entry, data)
     return path
 
 

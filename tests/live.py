@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def client_env(home: Path, **extra) -> dict[str, str]:
     return env
 
 
-def _database_for_server() -> tuple[str | None, callable]:
+def _database_for_server() -> tuple[str | None, Callable[[], None]]:
     """A fresh database when the suite runs on PostgreSQL; SQLite otherwise."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -64,7 +65,8 @@ def _database_for_server() -> tuple[str | None, callable]:
     return create_postgres_database(url, f"devpi_live_{uuid.uuid4().hex[:12]}")
 
 
-def create_postgres_database(server_url: str, name: str) -> tuple[str, callable]:
+def create_postgres_database(server_url: str,
+                             name: str) -> tuple[str, Callable[[], None]]:
     """A new database ``name`` on the PostgreSQL server of ``server_url``
     (any database URL of it): its URL, and a function that drops it."""
     import psycopg
@@ -151,7 +153,8 @@ def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float =
             process.wait()
 
 
-def start_server(workers: int = 2, extra_env: dict | None = None) -> tuple[LiveServer, callable]:
+def start_server(workers: int = 2,
+                 extra_env: dict | None = None) -> tuple[LiveServer, Callable[[], None]]:
     data_dir = Path(tempfile.mkdtemp(prefix="devpi-live-"))
     port = free_port()
     database_url, drop_database = _database_for_server()

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from .cluster import kill_server, start_cluster
 from .clientvenv import DEVPI_CLIENT_REQUIREMENTS, client_venv
+from .cluster import kill_server, start_cluster
 from .factories import make_wheel
 from .live import client_env
 from .upstream import Fault, start_upstream
@@ -165,8 +165,8 @@ def test_devpi_client_through_nginx(cluster, tmp_path, unique):
     wheel = make_wheel(dist, f"dcl-{unique}", "1.0")
     assert "file_upload of" in devpi("upload", "--from-dir", str(dist))
     listed = devpi("list", f"dcl-{unique}").split()
-    assert listed == [f"{c.url}/{user}/dev/+f/{sha256(wheel.read_bytes())[:3]}/"
-                      f"{sha256(wheel.read_bytes())[3:16]}/{wheel.name}"]
+    assert listed == [(f"{c.url}/{user}/dev/+f/{sha256(wheel.read_bytes())[:3]}/"
+                       f"{sha256(wheel.read_bytes())[3:16]}/{wheel.name}")]
     assert fetch(listed[0]) == wheel.read_bytes()
     assert blob_key(sha256(wheel.read_bytes())) in c.bucket_keys()
 
@@ -243,7 +243,7 @@ def test_app_server_killed_during_uploads_and_downloads(cluster, tmp_path, uniqu
     # ten uploads of 1-2 MB wheels and ten downloads, at once; the kill lands
     # while they are under way
     wheels = [make_wheel(tmp_path / "up", f"crash{n}-{unique}", "1.0",
-                         payload="X = %r\n" % os.urandom(600_000 + n * 50_000).hex())
+                         payload=f"X = {os.urandom(600_000 + n * 50_000).hex()!r}\n")
               for n in range(10)]
     go = threading.Event()
 
@@ -285,7 +285,7 @@ def test_app_server_killed_during_uploads_and_downloads(cluster, tmp_path, uniqu
         assert fetch(file_url(c.url, f"{user}/dev", wheel.name, digest)) == wheel.read_bytes()
     # no partial file visible: whatever the index lists (also of the uploads
     # whose answer was lost in the crash) has exactly the bytes its hash says
-    for wheel, status in uploads:
+    for wheel, _status in uploads:
         project = wheel.name.split("-")[0]
         for filename, digest in simple_links(f"{c.url}/{user}/dev/+simple/{project}/").items():
             assert filename == wheel.name

@@ -40,7 +40,7 @@ def pins(name: str) -> dict[str, str]:
             continue
         req = Requirement(line)
         (spec,) = req.specifier
-        found[canonicalize_name(req.name)] = spec.version
+        found[str(canonicalize_name(req.name))] = spec.version
     return found
 
 

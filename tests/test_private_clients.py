@@ -13,7 +13,7 @@ import sys
 
 import pytest
 import requests
-from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple, ProjectStatus
+from pypi_simple import ACCEPT_JSON_ONLY, ProjectStatus, PyPISimple
 
 from .clients import pip_download, run
 from .factories import make_wheel

@@ -129,7 +129,8 @@ def test_descriptions_rendered_once_and_capped(live_server_proc, unique, tmp_pat
     user = f"desc{unique}"
     server.create_user(user)
     server.create_index(user, "dev")
-    description = "Title\n=====\n\n" + "*emphasis* and ``code`` and `link <http://x/>`_\n\n" * 180_000
+    description = ("Title\n=====\n\n"
+                   + "*emphasis* and ``code`` and `link <http://x/>`_\n\n" * 180_000)
     assert len(description) > 8 * 1024 * 1024
     wheel = make_wheel(tmp_path, "descpkg", "1.0")
     started = time.monotonic()

@@ -43,6 +43,7 @@ class Upstream:
 
     @property
     def url(self) -> str:
+        assert self.server is not None, "started"
         return f"http://127.0.0.1:{self.server.server_address[1]}/simple/"
 
     def add(self, name: str, version: str, **kwargs) -> Path:

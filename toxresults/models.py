@@ -53,5 +53,5 @@ class ToxEnvResult(models.Model):
     class Meta:
         ordering = ["envname"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.envname}: {self.get_status_display()}"

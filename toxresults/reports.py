@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from indexes.distribution import jsondepth
 
@@ -74,7 +75,7 @@ class ReportSummary:
     envs: list[EnvSummary]
 
 
-def _string(value, where: str, *, required: bool = True, limit: int | None = MAX_NAME) -> str:
+def _string(value: Any, where: str, *, required: bool = True, limit: int | None = MAX_NAME) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str):
@@ -86,7 +87,7 @@ def _string(value, where: str, *, required: bool = True, limit: int | None = MAX
     return value
 
 
-def _retcode_failed(value, where: str) -> bool:
+def _retcode_failed(value: Any, where: str) -> bool:
     if value is None:
         return False
     if isinstance(value, bool) or not isinstance(value, (int, str)):
@@ -142,7 +143,7 @@ def _python_version(env: dict, where: str) -> str:
     return ""
 
 
-def _env(name: str, env, where: str) -> EnvSummary:
+def _env(name: str, env: Any, where: str) -> EnvSummary:
     _string(name, f"testenv name {name!r}")
     if not isinstance(env, dict):
         raise InvalidReport(f"{where} must be an object")
@@ -157,7 +158,7 @@ def _env(name: str, env, where: str) -> EnvSummary:
                       setup=_step(env, "setup", where), tests=_step(env, "test", where))
 
 
-def check_report(data) -> ReportSummary:
+def check_report(data: Any) -> ReportSummary:
     """Summarise a decoded report, or ``InvalidReport`` saying what is wrong.
 
     As devpi, any JSON object is a tox result (devpi stores what it is given);

@@ -4,14 +4,19 @@ lines and as rows for the web UI."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from indexes.distribution.hashpath import parse_hash_path
 from indexes.models import Index, ReleaseFile
 
 from . import reports
 from .models import ToxEnvResult, ToxResult
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 CHUNK = 500
 STATUS_CLASS = {reports.PASSED: "passed", reports.TESTS_FAILED: "failed",
@@ -28,7 +33,7 @@ def toxresult_by_path(index: Index, hash_path: str) -> ToxResult | None:
         file__sha256__startswith=parsed.prefix).select_related("file").first()
 
 
-def _chunks(ids: list[int]):
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
 
@@ -55,7 +60,7 @@ def toxresult_links(hrefs: dict[int, str], files: dict[int, ReleaseFile],
     return dict(result)
 
 
-def _newest_envs(results) -> list[tuple[ToxResult, ToxEnvResult]]:
+def _newest_envs(results: Iterable[ToxResult]) -> list[tuple[ToxResult, ToxEnvResult]]:
     """Newest report first; of each (host, platform, env) only the newest,
     as devpi-client's ``iter_toxresults``."""
     seen: set[tuple[str, str, str]] = set()
@@ -70,7 +75,7 @@ def _newest_envs(results) -> list[tuple[ToxResult, ToxEnvResult]]:
     return picked
 
 
-def _results_newest_first(file_ids: list[int]):
+def _results_newest_first(file_ids: list[int]) -> QuerySet[ToxResult]:
     return ToxResult.objects.filter(file_id__in=file_ids).defer("report").prefetch_related(
         "envs").order_by("-id")
 
@@ -83,7 +88,7 @@ def toxresult_lines(file: ReleaseFile) -> list[str]:
     (host, platform, env)."""
     lines: list[str] = []
     for result, env in _newest_envs(_results_newest_first([file.pk])):
-        prefix = "%-10s %-7s %-10s" % (result.host, result.platform, env.envname)
+        prefix = f"{result.host:<10} {result.platform:<7} {env.envname:<10}"
         if env.setup == reports.NONE:
             lines.append(f"{prefix} no setup was performed")
         elif env.setup == reports.FAILED:

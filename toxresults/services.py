@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +19,9 @@ from indexes.wire import serial_bump
 
 from .models import ToxEnvResult, ToxResult
 from .reports import InvalidReport, ReportSummary, parse_report
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ATTEMPTS = 5
 
@@ -34,7 +38,7 @@ def _envs(result: ToxResult, summary: ReportSummary) -> None:
         for env in summary.envs])
 
 
-def toxresult_store(*, file: ReleaseFile, body: bytes, user,
+def toxresult_store(*, file: ReleaseFile, body: bytes, user: User | None,
                     posted_at: datetime | None = None) -> ToxResult:
     """Check and store a tox report for ``file``, named as devpi names it
     (``<file>.toxresult-<YYYYmmddHHMMSS>-<n>``, ``n`` counting the file's
@@ -69,7 +73,8 @@ def toxresult_store(*, file: ReleaseFile, body: bytes, user,
     raise Conflict(f"tox results for {file.filename} are being posted concurrently, try again")
 
 
-def toxresults_copy(*, source_file: ReleaseFile, target_file: ReleaseFile, user) -> list[list]:
+def toxresults_copy(*, source_file: ReleaseFile, target_file: ReleaseFile,
+                    user: User | None) -> list[list]:
     """Copy ``source_file``'s tox results to ``target_file`` (a push hook:
     runs inside the push transaction). Names, reports and their history are
     kept; a ``push`` entry is added to each log. Returns actionlog lines."""

@@ -3,18 +3,17 @@
 Pure functions over a seekable binary file object; no Django.
 
 Every archive is hostile until inspected, and inspection is bounded
-(``ArchiveLimits``): a zip's central directory is checked from its end
-record before ``zipfile`` reads it (``zipdirectory``); only the metadata
-member is inflated, and at most ``max_metadata_bytes`` of it; a tar is read
-header by header through a guard that caps the members, the header bytes per
-member and the bytes inflated, and never goes backwards. No ``testzip()``:
-the archive's other members are not inflated at all.
+(``ArchiveLimits``, in ``limits``): a zip's central directory is checked from
+its end record before ``zipfile`` reads it (``zipdirectory``); only the
+metadata member is inflated, and at most ``max_metadata_bytes`` of it; a tar
+is read header by header through a guard that caps the members, the header
+bytes per member and the bytes inflated, and never goes backwards
+(``tarstream``). No ``testzip()``: the archive's other members are not
+inflated at all.
 """
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import lzma
 import struct
@@ -27,47 +26,16 @@ from email.parser import BytesParser
 from typing import BinaryIO, cast
 
 from .filenames import DistFilename, versions_equal
+from .limits import DEFAULT_LIMITS, ArchiveLimits, InvalidArchive
+from .limits import MAX_MEMBERS as MAX_MEMBERS  # the devpi command reads it from here
 from .names import normalize_name
-from .zipdirectory import MAX_DIRECTORY_BYTES, ZipDirectoryTooLarge, check_zip_directory
-
-# A wheel's METADATA or an sdist's PKG-INFO: stored for PEP 658 and parsed.
-MAX_METADATA_BYTES = 10 * 1024 * 1024
-# Entries of a zip or members of a tar (DEVPI_ARCHIVE_MAX_MEMBERS); a zip's
-# directory costs about half a KiB of memory per entry when opened.
-MAX_MEMBERS = 100_000
-# A tar is inflated to find PKG-INFO and to see that it is whole: at most
-# max(MIN_INFLATED_BYTES, MAX_INFLATE_RATIO * its compressed size).
-MIN_INFLATED_BYTES = 256 * 1024 * 1024
-MAX_INFLATE_RATIO = 32
-# Header bytes read for one tar member (its pax and GNU long-name headers).
-MAX_TAR_HEADER_BYTES = 1024 * 1024
-# The global pax headers of a tar, in total.
-MAX_TAR_GLOBAL_PAX_BYTES = 64 * 1024
-READ_CHUNK = 64 * 1024
+from .tarstream import TarReader
+from .zipdirectory import ZipDirectoryTooLarge, check_zip_directory
 
 # What zipfile and the decompressors raise on damaged input.
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
               struct.error, zlib.error, lzma.LZMAError, NotImplementedError, KeyError)
 TAR_ERRORS = (tarfile.TarError, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError)
-
-
-class InvalidArchive(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class ArchiveLimits:
-    max_members: int = MAX_MEMBERS
-    max_metadata_bytes: int = MAX_METADATA_BYTES
-    max_directory_bytes: int = MAX_DIRECTORY_BYTES
-    min_inflated_bytes: int = MIN_INFLATED_BYTES
-    max_inflate_ratio: int = MAX_INFLATE_RATIO
-
-    def max_inflated(self, compressed_size: int) -> int:
-        return max(self.min_inflated_bytes, self.max_inflate_ratio * compressed_size)
-
-
-DEFAULT_LIMITS = ArchiveLimits()
 
 
 @dataclass(frozen=True)
@@ -95,7 +63,7 @@ def parse_core_metadata(data: bytes) -> dict[str, list[str] | str]:
     """Core metadata (RFC 822 style) -> {lowercase field: value or [values]}."""
     msg = BytesParser().parsebytes(data, headersonly=False)
     result: dict[str, list[str] | str] = {}
-    for key in set(k.lower() for k in msg.keys()):
+    for key in {k.lower() for k in msg}:  # a Message iterates over its field names
         values = [str(v) for v in msg.get_all(key, [])]
         result[key] = values if len(values) > 1 else values[0]
     return result
@@ -109,13 +77,6 @@ def _check_name_version(meta: dict, dist: DistFilename, where: str) -> None:
         raise InvalidArchive(f"{where} names project {name!r}, the filename {dist.project!r}")
     if not versions_equal(version, dist.version):
         raise InvalidArchive(f"{where} has version {version!r}, the filename {dist.version!r}")
-
-
-def _size(fileobj: BinaryIO) -> int:
-    fileobj.seek(0, 2)
-    size = fileobj.tell()
-    fileobj.seek(0)
-    return size
 
 
 def is_zip_name(filename: str) -> bool:
@@ -159,7 +120,7 @@ def core_metadata_of(fileobj: BinaryIO, filename: str,
                     if _is_metadata_member(lower, info.filename):
                         return _read_zip_member(zf, info, limits, f"{filename} {info.filename}")
             return None
-        with _TarReader(fileobj, filename, limits) as reader:
+        with TarReader(fileobj, filename, limits) as reader:
             for member in reader.members():
                 if (member.isfile() and member.name.count("/") == 1
                         and member.name.endswith("/PKG-INFO")):
@@ -269,131 +230,11 @@ def _inspect_zip(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits) -
         _check_name_version(parse_core_metadata(data), dist, f"{dist.filename} PKG-INFO")
 
 
-# -- tar ------------------------------------------------------------------------------
-
-def _decompressed(fileobj: BinaryIO) -> BinaryIO:
-    """The tar stream inside a .tar.gz/.tar.bz2/.tar.xz, or the file itself."""
-    fileobj.seek(0)
-    magic = fileobj.read(6)
-    fileobj.seek(0)
-    if magic[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=fileobj, mode="rb")
-    if magic[:3] == b"BZh":
-        return bz2.BZ2File(fileobj)
-    if magic == b"\xfd7zXZ\x00":
-        return lzma.LZMAFile(fileobj)
-    return fileobj
-
-
-class _GuardedStream:
-    """What ``tarfile`` reads through: forward only, at most ``max_inflated``
-    bytes in all, and at most ``budget`` bytes read (headers) until the
-    budget is set again."""
-
-    def __init__(self, raw: BinaryIO, filename: str, max_inflated: int):
-        self.raw, self.filename, self.max_inflated = raw, filename, max_inflated
-        self.position = 0
-        self.budget = MAX_TAR_HEADER_BYTES
-
-    def _reach(self, position: int) -> None:
-        if position > self.max_inflated:
-            raise InvalidArchive(f"{self.filename} inflates to more than the limit of "
-                                 f"{self.max_inflated} bytes")
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0 or size > self.budget:
-            raise InvalidArchive(f"{self.filename} has a tar header larger than the limit of "
-                                 f"{MAX_TAR_HEADER_BYTES} bytes")
-        self._reach(self.position + size)
-        data = self.raw.read(size)
-        self.budget -= len(data)
-        self.position += len(data)
-        return data
-
-    def seek(self, position: int, whence: int = 0) -> int:
-        if whence != 0:
-            raise InvalidArchive(f"{self.filename}: unexpected seek in a tar archive")
-        if position < self.position:
-            raise InvalidArchive(f"{self.filename} has a tar member with a negative size")
-        self._reach(position)
-        self.position = self.raw.seek(position)
-        return self.position
-
-    def tell(self) -> int:
-        return self.position
-
-
-class _TarReader:
-    """A tar's members one at a time, within ``limits``, without keeping them."""
-
-    def __init__(self, fileobj: BinaryIO, filename: str, limits: ArchiveLimits):
-        self.fileobj, self.filename, self.limits = fileobj, filename, limits
-        self.raw = _decompressed(fileobj)
-        self.stream = _GuardedStream(self.raw, filename, limits.max_inflated(_size(fileobj)))
-        self.tar: tarfile.TarFile | None = None
-
-    def __enter__(self) -> "_TarReader":
-        try:
-            self.tar = tarfile.open(fileobj=self.stream, mode="r:")
-        except RecursionError:
-            raise InvalidArchive(f"{self.filename} has too deeply chained tar headers") from None
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        if self.tar is not None:
-            self.tar.close()
-        if self.raw is not self.fileobj:
-            self.raw.close()  # the decompressor; the file itself stays open
-
-    def members(self) -> Iterator[tarfile.TarInfo]:
-        tar = self.tar
-        count = 0
-        while True:
-            self.stream.budget = MAX_TAR_HEADER_BYTES
-            try:
-                member = tar.next()
-            except RecursionError:
-                raise InvalidArchive(f"{self.filename} has too deeply chained tar headers") \
-                    from None
-            if member is None:
-                return
-            count += 1
-            if count > self.limits.max_members:
-                raise InvalidArchive(f"{self.filename} has more than the limit of "
-                                     f"{self.limits.max_members} members")
-            tar.members.clear()  # nothing is kept: memory stays flat
-            if sum(len(k) + len(v) for k, v in tar.pax_headers.items()) > \
-                    MAX_TAR_GLOBAL_PAX_BYTES:
-                raise InvalidArchive(f"{self.filename} has global pax headers larger than the "
-                                     f"limit of {MAX_TAR_GLOBAL_PAX_BYTES} bytes")
-            yield member
-
-    def read(self, member: tarfile.TarInfo, what: str) -> bytes:
-        """At most ``max_metadata_bytes`` of a regular member's data."""
-        limit = self.limits.max_metadata_bytes
-        if member.size > limit:
-            raise InvalidArchive(f"{what} is larger than the limit of {limit} bytes")
-        self.stream.budget = limit + READ_CHUNK
-        extracted = self.tar.extractfile(member)
-        if extracted is None:
-            return b""
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = extracted.read(READ_CHUNK)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > limit:
-            raise InvalidArchive(f"{what} is larger than the limit of {limit} bytes")
-        return b"".join(chunks)
-
-
 def _inspect_tar(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits) -> None:
     """Every member header is read (a truncated or damaged tar is refused);
     member data is skipped, except a top-level PKG-INFO's."""
     try:
-        with _TarReader(fileobj, dist.filename, limits) as reader:
+        with TarReader(fileobj, dist.filename, limits) as reader:
             members = 0
             pkg_info: bytes | None = None  # the last top-level one, as tar extraction would
             for member in reader.members():

@@ -23,8 +23,12 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .zipdirectory import MAX_DIRECTORY_BYTES, ZipDirectoryError, ZipDirectoryTooLarge, \
-    check_zip_directory
+from .zipdirectory import (
+    MAX_DIRECTORY_BYTES,
+    ZipDirectoryError,
+    ZipDirectoryTooLarge,
+    check_zip_directory,
+)
 
 DRIVE = re.compile(r"^[A-Za-z]:")
 COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
@@ -61,8 +65,8 @@ def member_path(name: str) -> str:
     return "/".join(parts)
 
 
-def check_doczip(fileobj: BinaryIO, *, max_files: int, max_bytes: int) -> list[DocMember]:
-    """The file entries to unpack, in zip order, or ``InvalidDocZip``."""
+def _zip_entries(fileobj: BinaryIO, max_files: int) -> list[zipfile.ZipInfo]:
+    """The zip's entries, its directory checked before ``zipfile`` reads it."""
     try:
         check_zip_directory(fileobj, max_entries=max_files, max_bytes=MAX_DIRECTORY_BYTES)
     except ZipDirectoryTooLarge as exc:
@@ -80,21 +84,33 @@ def check_doczip(fileobj: BinaryIO, *, max_files: int, max_bytes: int) -> list[D
     if len(infos) > max_files:
         raise InvalidDocZip(f"documentation zip has {len(infos)} entries, more than the limit "
                             f"of {max_files}")
+    return infos
+
+
+def _entry_kind(info: zipfile.ZipInfo) -> int:
+    """The entry's file type bits; symbolic links, encrypted entries and
+    unknown compressions refused."""
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if kind == stat.S_IFLNK:
+        raise InvalidDocZip(f"documentation zip entry {info.filename!r} is a symbolic link")
+    if info.flag_bits & 0x1:
+        raise InvalidDocZip(f"documentation zip entry {info.filename!r} is encrypted")
+    if info.compress_type not in COMPRESSIONS:
+        raise InvalidDocZip(f"documentation zip entry {info.filename!r} has an unsupported "
+                            f"compression method ({info.compress_type})")
+    return kind
+
+
+def check_doczip(fileobj: BinaryIO, *, max_files: int, max_bytes: int) -> list[DocMember]:
+    """The file entries to unpack, in zip order, or ``InvalidDocZip``."""
+    infos = _zip_entries(fileobj, max_files)
     members: list[DocMember] = []
     files: set[str] = set()
     directories: set[str] = set()
     total = 0
     for info in infos:
         path = member_path(info.filename)
-        mode = info.external_attr >> 16
-        kind = stat.S_IFMT(mode)
-        if kind == stat.S_IFLNK:
-            raise InvalidDocZip(f"documentation zip entry {info.filename!r} is a symbolic link")
-        if info.flag_bits & 0x1:
-            raise InvalidDocZip(f"documentation zip entry {info.filename!r} is encrypted")
-        if info.compress_type not in COMPRESSIONS:
-            raise InvalidDocZip(f"documentation zip entry {info.filename!r} has an unsupported "
-                                f"compression method ({info.compress_type})")
+        kind = _entry_kind(info)
         if info.is_dir() or kind == stat.S_IFDIR:
             if path:
                 directories.add(path)

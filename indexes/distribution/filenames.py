@@ -70,7 +70,8 @@ def parse_filename(filename: str, version_hint: str | None = None) -> DistFilena
     if lower.endswith((".tar.gz", ".zip")) and not _looks_like_bdist_dumb(filename):
         try:
             name, version = parse_sdist_filename(filename)
-            return DistFilename(filename, "sdist", name, _spelled_version(filename, version), "source")
+            return DistFilename(filename, "sdist", name, _spelled_version(filename, version),
+                                "source")
         except (InvalidSdistFilename, InvalidVersion):
             pass  # an old name packaging refuses: the legacy rules below decide
     return _parse_legacy(filename, version_hint)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from itertools import compress
+from typing import Any
 
 MAX_DEPTH = 400
 _CONTAINERS = frozenset((list, dict))
@@ -24,7 +25,7 @@ class TooDeep(ValueError):
     pass
 
 
-def nesting_depth(data, *, stop_after: int | None = None) -> int:
+def nesting_depth(data: Any, *, stop_after: int | None = None) -> int:
     """Levels of arrays and objects in parsed JSON, counted breadth first;
     counting stops once ``stop_after`` is passed."""
     level = [data] if type(data) in _CONTAINERS else []
@@ -33,7 +34,7 @@ def nesting_depth(data, *, stop_after: int | None = None) -> int:
         depth += 1
         if stop_after is not None and depth > stop_after:
             break
-        below = []
+        below: list[Any] = []
         for item in level:
             values = item.values() if type(item) is dict else item
             # the containers among the values, selected at C speed
@@ -42,7 +43,7 @@ def nesting_depth(data, *, stop_after: int | None = None) -> int:
     return depth
 
 
-def loads(body: bytes | str, *, max_depth: int = MAX_DEPTH):
+def loads(body: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     """``json.loads`` that raises ``TooDeep`` (a ``ValueError``) beyond
     ``max_depth`` levels of arrays and objects."""
     try:

@@ -3,6 +3,8 @@ first; versions that ``packaging`` cannot parse sort below all others."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from packaging.version import InvalidVersion, Version
 
 
@@ -24,7 +26,7 @@ def is_stable(version: str) -> bool:
         return False
 
 
-def sorted_versions(versions, *, stable: bool = False) -> list[str]:
+def sorted_versions(versions: Iterable[str], *, stable: bool = False) -> list[str]:
     """Newest first; ``stable`` leaves out pre-releases and dev releases."""
     result = sorted(versions, key=version_key, reverse=True)
     if stable:

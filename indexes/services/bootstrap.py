@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -20,7 +21,8 @@ class BootstrapResult:
     mirror_url: str | None
 
 
-def server_initialise(*, root_password: str | None, mirror_url_resolver) -> BootstrapResult:
+def server_initialise(*, root_password: str | None,
+                      mirror_url_resolver: Callable[[], str]) -> BootstrapResult:
     User = get_user_model()
     generated = None
     with transaction.atomic():

@@ -17,15 +17,14 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-
-from ..audit import audit_record
 from django.utils import timezone
 
+from ..audit import audit_record
 from ..distribution.archives import compute_digests
 from ..distribution.doczip import READ_ERRORS, DocMember, InvalidDocZip, check_doczip
 from ..distribution.hashpath import file_path
@@ -37,6 +36,9 @@ from ..storage import blob_put, blob_storage, doc_key, doc_marker_key
 from ..wire import serial_bump
 from .files import log_entry, overwrite_log
 from .uploads import UploadForm, _release_for, check_size, upload_permission_check
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DEFAULT_MAX_FILES = 10_000
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -91,7 +93,8 @@ def _doc_name_and_version(index: Index, form: UploadForm) -> tuple[str, str, boo
     return name, ordered[0], False
 
 
-def _open_zip(content: BinaryIO, members: list[DocMember]):
+def _open_zip(content: BinaryIO, members: list[DocMember],
+              ) -> contextlib.AbstractContextManager[zipfile.ZipFile | None]:
     """The zip to unpack ``members`` from; an empty file (no members) is not
     opened at all."""
     return zipfile.ZipFile(content) if members else contextlib.nullcontext(None)
@@ -109,6 +112,7 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
     try:
         with _open_zip(content, members) as archive:
             for member in members:
+                assert archive is not None  # opened: there are members
                 key = doc_key(sha256, member.path)
                 with archive.open(member.info) as source, \
                         tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
@@ -126,7 +130,8 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
         storage.save(doc_marker_key(sha256), File(marker, name=doc_marker_key(sha256)))
 
 
-def doczip_upload(*, index: Index, user, form: UploadForm, content: BinaryIO) -> DocUploadResult:
+def doczip_upload(*, index: Index, user: User | None, form: UploadForm,
+                  content: BinaryIO) -> DocUploadResult:
     """``:action=doc_upload``, as ``user`` (``upload_permission_check``)."""
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")

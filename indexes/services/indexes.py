@@ -5,6 +5,8 @@ acts for itself."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import IntegrityError, transaction
 
 from .. import permissions
@@ -13,11 +15,14 @@ from ..config import apply_operations, build_config, default_config
 from ..distribution.names import is_valid_user_or_index_name
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index
-from ..permissions import SERVER, who
+from ..permissions import SERVER, Actor, who
 from ..wire import serial_bump
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _bases_lookup(name: str):
+
+def _bases_lookup(name: str) -> list[str] | None:
     user, _, index = name.partition("/")
     row = Index.objects.filter(owner__username=user, name=index).values_list(
         "config", "type").first()
@@ -27,22 +32,22 @@ def _bases_lookup(name: str):
     return list(config.get("bases", []))
 
 
-def check_index_create(*, actor, owner_name: str, name: str) -> None:
+def check_index_create(*, actor: Actor, owner_name: str, name: str) -> None:
     if actor is not SERVER and not permissions.may_create_index(actor, owner_name):
         raise Forbidden(f"user {who(actor)!r} may not create index {owner_name}/{name}")
 
 
-def check_index_modify(*, actor, index: Index) -> None:
+def check_index_modify(*, actor: Actor, index: Index) -> None:
     if actor is not SERVER and not permissions.may_modify_index(actor, index):
         raise Forbidden(f"user {who(actor)!r} may not modify index {index.fullname}")
 
 
-def check_index_delete(*, actor, index: Index) -> None:
+def check_index_delete(*, actor: Actor, index: Index) -> None:
     if actor is not SERVER and not permissions.may_modify_index(actor, index):
         raise Forbidden(f"user {who(actor)!r} may not delete index {index.fullname}")
 
 
-def index_create(*, owner, name: str, data: dict, actor=SERVER) -> Index:
+def index_create(*, owner: User, name: str, data: dict, actor: Actor = SERVER) -> Index:
     check_index_create(actor=actor, owner_name=owner.username, name=name)
     if not is_valid_user_or_index_name(name):
         raise Invalid(f"indexname '{name}' contains characters that are not allowed")
@@ -67,7 +72,7 @@ def index_create(*, owner, name: str, data: dict, actor=SERVER) -> Index:
     return index
 
 
-def index_modify(*, index: Index, data, actor=SERVER) -> Index:
+def index_modify(*, index: Index, data: Any, actor: Actor = SERVER) -> Index:
     """``data``: a dict merged over the config, or a list of ``k=v``,
     ``k+=v``, ``k-=v``, ``k-=`` operations (devpi-client's key/value
     parsing); a dropped key goes back to its default."""

@@ -3,6 +3,8 @@ the JSON API, the web UI and ``manage.py devpi project-status``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 
 from .. import permissions
@@ -13,8 +15,11 @@ from ..models import Index, ProjectStatus
 from ..project_status import MAX_REASON, STATUSES
 from ..wire import serial_bump
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def may_set_status(user, index: Index) -> bool:
+
+def may_set_status(user: User | None, index: Index) -> bool:
     """The index owner or root; on a mirror index root only."""
     if user is None:
         return False
@@ -23,7 +28,7 @@ def may_set_status(user, index: Index) -> bool:
     return permissions.is_root(user) or index.owner_id == user.pk
 
 
-def check_request(data) -> tuple[str, str]:
+def check_request(data: Any) -> tuple[str, str]:
     """``{"status": ..., "reason": ...}`` -> (status, reason), or ``Invalid``."""
     if not isinstance(data, dict):
         raise Invalid('expected a JSON object {"status": "...", "reason": "..."}')
@@ -46,7 +51,8 @@ def check_request(data) -> tuple[str, str]:
     return status, reason.strip()
 
 
-def project_status_set(*, index: Index, project: str, data, user) -> ProjectStatus:
+def project_status_set(*, index: Index, project: str, data: Any,
+                       user: User | None) -> ProjectStatus:
     """Validate and store the status of ``project`` on ``index`` (any valid
     project name: a mirror's project need not be cached, and a name may be
     quarantined before it is ever uploaded). Bumps the index's generation,

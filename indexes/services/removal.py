@@ -12,6 +12,8 @@ may not remove (``check_removal``); without one the server acts for itself
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 
 from .. import permissions
@@ -24,7 +26,7 @@ from ..permissions import SERVER, who
 from ..wire import serial_bump
 
 
-def _tombstones(index: Index, files) -> None:
+def _tombstones(index: Index, files: Iterable[ReleaseFile]) -> None:
     RemovedFile.objects.bulk_create(
         [RemovedFile(index=index, filename=f.filename, sha256=f.sha256) for f in files])
 

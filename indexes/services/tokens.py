@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,8 +18,11 @@ from .. import permissions
 from ..audit import audit_record
 from ..errors import Forbidden, Invalid, NotFound
 from ..models import ApiToken, Index
-from ..permissions import SERVER, who
+from ..permissions import SERVER, Actor, who
 from ..tokens import SCOPES, token_generate, token_hash
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TOKEN_KEYS = ("description", "indexes", "scopes", "expires")
 MAX_DESCRIPTION = 200
@@ -35,7 +39,7 @@ class TokenRequest:
     expires: int | None
 
 
-def token_request(data) -> TokenRequest:
+def token_request(data: Any) -> TokenRequest:
     """Validate a token request (JSON body, form or command arguments)."""
     if not isinstance(data, dict):
         raise Invalid("token request must be a JSON object")
@@ -103,17 +107,17 @@ def token_summary(token: ApiToken) -> dict:
     }
 
 
-def check_token_create(*, actor, owner_name: str) -> None:
+def check_token_create(*, actor: Actor, owner_name: str) -> None:
     if actor is not SERVER and not permissions.may_create_token(actor, owner_name):
         raise Forbidden(f"user {who(actor)!r} may not create tokens for {owner_name!r}")
 
 
-def check_token_manage(*, actor, owner_name: str) -> None:
+def check_token_manage(*, actor: Actor, owner_name: str) -> None:
     if actor is not SERVER and not permissions.may_manage_tokens(actor, owner_name):
         raise Forbidden(f"user {who(actor)!r} may not manage the tokens of {owner_name!r}")
 
 
-def api_token_create(*, owner, data, actor=SERVER) -> tuple[ApiToken, str]:
+def api_token_create(*, owner: User, data: Any, actor: Actor = SERVER) -> tuple[ApiToken, str]:
     """A new token of ``owner``: (the row, the secret). The secret is
     returned here only and never stored."""
     check_token_create(actor=actor, owner_name=owner.username)
@@ -137,12 +141,12 @@ def api_token_create(*, owner, data, actor=SERVER) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def api_tokens_list(*, owner, actor=SERVER) -> list[dict]:
+def api_tokens_list(*, owner: User, actor: Actor = SERVER) -> list[dict]:
     check_token_manage(actor=actor, owner_name=owner.username)
     return [token_summary(t) for t in ApiToken.objects.filter(owner=owner).select_related("owner")]
 
 
-def api_token_get(*, owner, token_id: str) -> ApiToken:
+def api_token_get(*, owner: User, token_id: str) -> ApiToken:
     token = ApiToken.objects.select_related("owner").filter(
         owner=owner, public_id=str(token_id)[:32]).first()
     if token is None:
@@ -150,7 +154,7 @@ def api_token_get(*, owner, token_id: str) -> ApiToken:
     return token
 
 
-def api_token_revoke(*, owner, token_id: str, actor=SERVER) -> ApiToken:
+def api_token_revoke(*, owner: User, token_id: str, actor: Actor = SERVER) -> ApiToken:
     """Revoke a token; revoking it again changes nothing."""
     check_token_manage(actor=actor, owner_name=owner.username)
     with transaction.atomic():

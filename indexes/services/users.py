@@ -16,11 +16,11 @@ from ..audit import audit_record
 from ..distribution.names import is_valid_user_or_index_name, name_skeleton
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index, UserProfile
-from ..permissions import SERVER, who
+from ..permissions import SERVER, Actor, who
 from ..wire import serial_bump
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractUser
+    from django.contrib.auth.models import User
 
 USER_KEYS = ("password", "email", "title", "description", "custom_data")
 
@@ -28,7 +28,8 @@ USER_KEYS = ("password", "email", "title", "description", "custom_data")
 def _check_keys(data: dict) -> dict:
     if not isinstance(data, dict):
         raise Invalid("user config must be a JSON object")
-    data = {k: v for k, v in data.items() if k not in ("username", "indexes", "created", "modified")}
+    data = {k: v for k, v in data.items()
+            if k not in ("username", "indexes", "created", "modified")}
     unknown = sorted(set(data) - set(USER_KEYS))
     if unknown:
         raise Invalid("Unknown keys in user config: " + ", ".join(unknown))
@@ -38,7 +39,7 @@ def _check_keys(data: dict) -> dict:
     return data
 
 
-def _snapshot(user, profile: UserProfile) -> dict:
+def _snapshot(user: User, profile: UserProfile) -> dict:
     return {"email": user.email or "", "title": profile.title, "description": profile.description,
             "custom_data": profile.custom_data}
 
@@ -54,7 +55,7 @@ def _detail(old: dict, new: dict, data: dict) -> dict:
     return detail
 
 
-def _apply(user, profile: UserProfile, data: dict) -> None:
+def _apply(user: User, profile: UserProfile, data: dict) -> None:
     if data.get("password") is not None:
         user.set_password(data["password"])
     if "email" in data:
@@ -66,7 +67,7 @@ def _apply(user, profile: UserProfile, data: dict) -> None:
         profile.custom_data = data["custom_data"]
 
 
-def _refuse_look_alike(User, username: str) -> None:
+def _refuse_look_alike(User: type[User], username: str) -> None:
     """A new user name may not look like an existing one (``rооt`` with
     Cyrillic o's next to ``root``): same confusable skeleton, refused."""
     skeleton = name_skeleton(username)
@@ -75,12 +76,12 @@ def _refuse_look_alike(User, username: str) -> None:
             raise Conflict(f"username {username!r} looks like the existing user {other!r}")
 
 
-def check_user_create(*, actor) -> None:
+def check_user_create(*, actor: Actor) -> None:
     if actor is not SERVER and not permissions.may_create_user(actor):
         raise Forbidden(f"user {who(actor)!r} may not create users")
 
 
-def check_user_modify(*, actor, username: str, data: dict) -> None:
+def check_user_modify(*, actor: Actor, username: str, data: dict) -> None:
     """Changing only one's own password is allowed even where other changes
     are restricted (``DEVPI_RESTRICT_MODIFY``)."""
     password_only = isinstance(data, dict) and set(data) == {"password"}
@@ -89,13 +90,13 @@ def check_user_modify(*, actor, username: str, data: dict) -> None:
         raise Forbidden(f"user {who(actor)!r} may not modify user {username!r}")
 
 
-def check_user_delete(*, actor, username: str) -> None:
+def check_user_delete(*, actor: Actor, username: str) -> None:
     if actor is not SERVER and not permissions.may_delete_user(actor, username):
         raise Forbidden(f"user {who(actor)!r} may not delete user {username!r}")
 
 
 def user_create(*, username: str, data: dict, superuser: bool = False,
-                actor=SERVER) -> AbstractUser:
+                actor: Actor = SERVER) -> User:
     check_user_create(actor=actor)
     if not is_valid_user_or_index_name(username):
         raise Invalid(f"username '{username}' will not be accepted as username: it contains "
@@ -123,7 +124,7 @@ def user_create(*, username: str, data: dict, superuser: bool = False,
     return user
 
 
-def user_modify(*, user, data: dict, actor=SERVER) -> bool:
+def user_modify(*, user: User, data: dict, actor: Actor = SERVER) -> bool:
     """Returns True when the password changed."""
     check_user_modify(actor=actor, username=user.username, data=data)
     data = _check_keys(data)
@@ -140,7 +141,7 @@ def user_modify(*, user, data: dict, actor=SERVER) -> bool:
     return data.get("password") is not None
 
 
-def user_delete(*, user, actor=SERVER) -> None:
+def user_delete(*, user: User, actor: Actor = SERVER) -> None:
     check_user_delete(actor=actor, username=user.username)
     if user.username == "root":
         raise Forbidden("root user cannot be deleted")

@@ -10,7 +10,7 @@ from ..models import Release
 from ..wire import serial_bump
 
 
-def release_yank(*, release: Release, yanked) -> Release:
+def release_yank(*, release: Release, yanked: str | bool | None) -> Release:
     """``yanked``: a reason string (may be empty) or True to yank, False to un-yank."""
     if yanked is False or yanked is None:
         release.yanked, release.yanked_reason = False, ""

@@ -75,7 +75,7 @@ def build_zip(members, compression) -> bytes:
         for name, data in members:
             try:
                 zf.writestr(name or "empty", data)
-            except Exception:  # noqa: BLE001 - a name zipfile cannot write: the builder's limit
+            except Exception:  # a name zipfile cannot write: the builder's limit
                 zf.writestr("fallback", data)
     return buffer.getvalue()
 
@@ -88,7 +88,7 @@ TAR_TYPES = [tarfile.REGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE,
 def build_tar(members, fmt, types, compression) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=fmt) as tf:
-        for (name, data), kind in zip(members, types):
+        for (name, data), kind in zip(members, types, strict=False):
             info = tarfile.TarInfo(name or "empty")
             info.type = kind
             if kind in (tarfile.SYMTYPE, tarfile.LNKTYPE):
@@ -96,7 +96,7 @@ def build_tar(members, fmt, types, compression) -> bytes:
             info.size = len(data) if kind in (tarfile.REGTYPE, tarfile.CONTTYPE) else 0
             try:
                 tf.addfile(info, io.BytesIO(data) if info.size else None)
-            except Exception:  # noqa: BLE001 - a header tarfile cannot write: skip it
+            except Exception:  # a header tarfile cannot write: skip it
                 continue
     data = raw.getvalue()
     if compression == "gz":

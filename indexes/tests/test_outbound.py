@@ -21,7 +21,7 @@ LOCAL = ["127.0.0.1", "localhost", "::1"]
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.server.hits.append(self.path)
         route = self.server.routes.get(self.path, (200, b"ok", {}))
         status, body, headers = route

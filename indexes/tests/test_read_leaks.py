@@ -20,8 +20,18 @@ from indexes.models import Index, ReleaseFile
 from tests.factories import make_wheel
 from toxresults.tests.conftest import report_bytes
 
-from .conftest import (JSON, PIP_ACCEPT, SIMPLE_JSON, basic, create_user, mirror_cache_project,
-                       mirror_index, mirror_link, stage, upload)
+from .conftest import (
+    JSON,
+    PIP_ACCEPT,
+    SIMPLE_JSON,
+    basic,
+    create_user,
+    mirror_cache_project,
+    mirror_index,
+    mirror_link,
+    stage,
+    upload,
+)
 from .test_docs import make_zip
 
 SUMMARY = "Widget for the zqxj internal use only"
@@ -124,7 +134,7 @@ def fill(fmt: str, params: tuple[str, ...], values: dict):
         pairs = [(u,) for u in ("alice", "bob")]
     for owner_index, combo in itertools.product(pairs, itertools.product(
             *[values[n] for n in names])):
-        kwargs = dict(zip(names, combo))
+        kwargs = dict(zip(names, combo, strict=True))
         if len(owner_index) == 2:
             kwargs.update(user=owner_index[0], index=owner_index[1])
         elif owner_index:

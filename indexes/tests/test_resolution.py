@@ -1,7 +1,7 @@
 """Resolution: the order an index reads its bases in, and which indexes
 along it show a project (mirrors last, the dependency-confusion guard)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -16,7 +16,6 @@ from indexes.resolution import (
 )
 
 from .conftest import SIMPLE_JSON, create_user, mirror_index, stage
-
 
 # -- visible_indexes: pure, table-driven -----------------------------------------------------
 
@@ -152,7 +151,7 @@ def add_release(index, project, version, filename):
     release = Release.objects.create(project=row, version=version)
     ReleaseFile.objects.create(release=release, index=index, filename=filename,
                                sha256=f"{index.id:04d}".ljust(64, "0"), size=1,
-                               uploaded_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+                               uploaded_at=datetime(2024, 1, 1, tzinfo=UTC))
     return row
 
 
@@ -181,7 +180,7 @@ def fill(index, count, prefix="filler"):
          for n in range(count)])
     releases = Release.objects.bulk_create(
         [Release(project=p, version="1.0") for p in projects])
-    when = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    when = datetime(2024, 1, 1, tzinfo=UTC)
     ReleaseFile.objects.bulk_create(
         [ReleaseFile(release=r, index=index, filename=f"{r.project.name}-1.0.tar.gz",
                      sha256=f"{r.id:064x}", size=10, uploaded_at=when) for r in releases])
@@ -244,7 +243,7 @@ def test_simple_page_queries_grow_by_at_most_one_per_base_level(users, client):
     add_release(levels[0], "target", "1.0", "target-1.0.tar.gz")
     counts = [page_queries(client, f"/alice/level{depth}/+simple/target/")
               for depth in range(4)]
-    for shallower, deeper in zip(counts, counts[1:]):
+    for shallower, deeper in zip(counts, counts[1:], strict=False):
         assert deeper - shallower <= 1, counts
     assert counts[-1] - counts[0] <= 3, counts
     # the five of a warm process, and the PEP 792 status table, read once per

@@ -24,8 +24,16 @@ from ..services import removal, users, yank
 from ..tokens import api_token_of, api_token_user, looks_like_token, via_of
 from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, request_state, server_state
 from . import push, simple, upload, web
-from .common import (force_requested, is_installer, outside_url, read_identity, read_json,
-                     read_json_object, readable_index, require)
+from .common import (
+    force_requested,
+    is_installer,
+    outside_url,
+    read_identity,
+    read_json,
+    read_json_object,
+    readable_index,
+    require,
+)
 
 FEATURES = ["push-no-docs", "push-only-docs", "push-register-project",
             "server-keyvalue-parsing"]
@@ -109,7 +117,7 @@ def _token_login(username: str, secret: str):
     audit_record("login.success", target=account.username, actor=account.username,
                  via=via_of(account))
     expiration = LOGIN_EXPIRATION
-    if token.expires is not None:
+    if token is not None and token.expires is not None:
         expiration = max(1, int((token.expires - timezone.now()).total_seconds()))
     return api_response(200, "login successful", type="proxyauth",
                         result={"password": secret, "expiration": expiration})
@@ -247,7 +255,8 @@ def _project_redirect(request, project: str):
     normalized = normalize_name(project)
     if normalized != project:
         path = request.path_info
-        new_path = path[: path.rindex(project)] + normalized + path[path.rindex(project) + len(project):]
+        start = path.rindex(project)
+        new_path = path[:start] + normalized + path[start + len(project):]
         query = request.META.get("QUERY_STRING")
         return redirect(request.build_absolute_uri(new_path + (f"?{query}" if query else "")))
     return None

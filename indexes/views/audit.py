@@ -19,6 +19,13 @@ from ..wire import api_response
 from .web import session_user
 
 
+def _page_url(request, number: int) -> str:
+    """This URL with its query, at page ``number``."""
+    params = {k: v for k, v in request.GET.items() if k != "page"}
+    params["page"] = number
+    return f"{request.path}?{urlencode(params)}"
+
+
 def _serve(request, *, user=None, index=None):
     if request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed(f"method {request.method} not allowed here")
@@ -46,17 +53,11 @@ def _serve(request, *, user=None, index=None):
     if wants_html:
         for event in events:
             event["detail_text"] = json.dumps(event["detail"], indent=1, sort_keys=True)
-    next_url = None
-    if page.has_next:
-        params = {k: v for k, v in query.items() if k != "page"}
-        params["page"] = page.page + 1
-        next_url = f"{request.path}?{urlencode(params)}"
+    next_url = _page_url(request, page.page + 1) if page.has_next else None
     if wants_html:
         return render(request, "indexes/audit.html", {
             "index": index, "events": events, "page": page, "next_url": next_url,
-            "prev_url": (f"{request.path}?" + urlencode(
-                {**{k: v for k, v in query.items() if k != "page"}, "page": page.page - 1})
-                if page.page > 1 else None),
+            "prev_url": _page_url(request, page.page - 1) if page.page > 1 else None,
             "actions": ACTIONS, "action": query.get("action", ""),
             "user_filter": query.get("user", ""),
         })

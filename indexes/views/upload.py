@@ -22,7 +22,7 @@ FORM_OVERHEAD = 1024 * 1024
 
 
 def _form(post) -> UploadForm:
-    return UploadForm({key: post.getlist(key) for key in post.keys()})
+    return UploadForm({key: post.getlist(key) for key in post})
 
 
 def upload(request, index) -> HttpResponse:
@@ -54,9 +54,9 @@ def upload(request, index) -> HttpResponse:
     if content is None:
         raise Invalid("content file field not found")
     if action == "doc_upload":
-        result = doczip_upload(index=index, user=user, form=form, content=content.file)
+        doc_result = doczip_upload(index=index, user=user, form=form, content=content.file)
         response = HttpResponse("")
-        if not result.created:
+        if not doc_result.created:
             response.reason_phrase = "Upload of identical file to non volatile index."
         return response
     result = release_file_upload(index=index, user=user, form=form, filename=content.name,

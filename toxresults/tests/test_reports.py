@@ -88,10 +88,10 @@ def test_python_version_from_version_info_when_version_is_missing():
      "retcode must be an integer or null"),
     (b'{"host": "h", "platform": "p", "testenvs": {"py": {"test": [{"retcode": true}]}}}',
      "retcode must be an integer or null"),
-    (b'{"host": "h", "platform": "p", "testenvs": {"py": {"setup": [{"retcode": 0, '
-     b'"command": [1]}]}}}', "command must be a list of strings"),
-    (b'{"host": "h", "platform": "p", "testenvs": {"py": {"test": [{"retcode": 0, '
-     b'"output": 5}]}}}', "output must be a string"),
+    ((b'{"host": "h", "platform": "p", "testenvs": {"py": {"setup": [{"retcode": 0, '
+      b'"command": [1]}]}}}'), "command must be a list of strings"),
+    ((b'{"host": "h", "platform": "p", "testenvs": {"py": {"test": [{"retcode": 0, '
+      b'"output": 5}]}}}'), "output must be a string"),
     (b'{"host": "h", "platform": "p", "testenvs": {"py": {"python": "3.11"}}}',
      "python must be an object"),
     (b'{"host": "h", "platform": "p", "testenvs": {"py": {"python": {"version": 3}}}}',

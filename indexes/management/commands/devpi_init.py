@@ -1,11 +1,11 @@
 """Create the root user and the root/pypi mirror when they are missing."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from devpi_django import env
+from indexes.kinds import kind_named
 from indexes.services.bootstrap import server_initialise
-from mirror.upstream import default_mirror_url
 
 
 class Command(BaseCommand):
@@ -18,9 +18,17 @@ class Command(BaseCommand):
                f"http://localhost:{env.PORT}"]
         if settings.DEVPI["OUTSIDE_URL"]:
             own.append(settings.DEVPI["OUTSIDE_URL"])
-        result = server_initialise(
-            root_password=settings.DEVPI["ROOT_PASSWORD"],
-            mirror_url_resolver=lambda: default_mirror_url(own))
+
+        def mirror_url() -> str:
+            # the mirror app registers the "mirror" kind (indexes never imports mirror)
+            kind = kind_named("mirror")
+            if kind is None:
+                raise CommandError("no index kind 'mirror' is registered: is the mirror app "
+                                   "in INSTALLED_APPS?")
+            return kind.default_upstream(own)
+
+        result = server_initialise(root_password=settings.DEVPI["ROOT_PASSWORD"],
+                                   mirror_url_resolver=mirror_url)
         if result.root_created:
             if result.root_password is not None:
                 self.stdout.write(f"created user root with password: {result.root_password}")
