@@ -159,7 +159,7 @@ def child(args) -> None:
         marker = ctypes.CDLL(args.marker)
     results = {}
     for name, path, accept in requests:
-        for _ in range(3):  # the first builds the cached page; then warm
+        for _ in range(5):  # the first builds the cached page; then warm
             status, body = _request(application, path, accept)
             assert status.startswith("200"), (name, status)
         entry = {"bytes": len(body)}
@@ -179,7 +179,7 @@ def child(args) -> None:
             out = io.StringIO()
             stats = pstats.Stats(profile, stream=out)
             entry["calls"] = stats.total_calls / args.requests
-            stats.sort_stats("tottime").print_stats(args.cprofile)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.cprofile)
             entry["profile"] = out.getvalue()
         if marker is not None:
             marker.marker_start()
