@@ -22,6 +22,7 @@ query counts are reported. Takes well under a minute.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import os
@@ -133,6 +134,13 @@ def child(args) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devpi_django.settings")
     pages = Path(args.data) / "pages"
     if args.child == "django":
+        if args.without:
+            import django
+            from django.conf import settings
+
+            django.setup()
+            settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE
+                                   if m.rsplit(".", 1)[1] not in args.without]
         from devpi_django.wsgi import application
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -182,10 +190,15 @@ def child(args) -> None:
             stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.cprofile)
             entry["profile"] = out.getvalue()
         if marker is not None:
+            # no collection of the cyclic garbage in the window: it would
+            # land in one page's count or another's by chance
+            gc.collect()
+            gc.disable()
             marker.marker_start()
             for _ in range(args.requests):
                 _request(application, path, accept)
             marker.marker_stop()
+            gc.enable()
         results[name] = entry
     print(json.dumps(results))
 
@@ -204,9 +217,11 @@ def _build_marker(data: Path) -> str | None:
 
 
 def _run(target: str, data: Path, env: dict, *, requests: int, fill: bool = False,
-         cprofile: int = 0, marker: str | None = None) -> dict:
+         cprofile: int = 0, marker: str | None = None, without=()) -> dict:
     cmd = [sys.executable, "-m", "bench.profile_pages", "--child", target, "--data", str(data),
            "--requests", str(requests)]
+    for name in without:
+        cmd += ["--without", name]
     if fill:
         cmd.append("--fill")
     if cprofile:
@@ -243,6 +258,9 @@ def main(argv=None) -> int:
                         help="also print cProfile's top N functions (by own time) per page")
     parser.add_argument("--no-callgrind", action="store_true", help="skip instruction counts")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--without", action="append", default=[], metavar="CLASS",
+                        help="leave this middleware class out of devpi-django's MIDDLEWARE "
+                             "(repeatable; to see what one costs)")
     parser.add_argument("--child", choices=("django", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
@@ -266,14 +284,14 @@ def main(argv=None) -> int:
         for target in ("django", "bare"):
             if args.cprofile:
                 for name, entry in _run(target, data, env, requests=args.requests,
-                                        cprofile=args.cprofile).items():
+                                        cprofile=args.cprofile, without=args.without).items():
                     print(f"== {target}: {name}: {entry['calls']:.0f} calls a request"
                           + (f", {entry['queries']} queries" if "queries" in entry else ""))
                     print(entry["profile"])
                     table.setdefault(name, {})[target] = entry
             if marker:
                 for name, entry in _run(target, data, env, requests=args.requests,
-                                        marker=marker).items():
+                                        marker=marker, without=args.without).items():
                     table.setdefault(name, {}).setdefault(target, {}).update(entry)
             elif not args.cprofile:
                 for name, entry in _run(target, data, env, requests=1).items():
