@@ -134,6 +134,10 @@ def child(args) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devpi_django.settings")
     pages = Path(args.data) / "pages"
     if args.child == "django":
+        # Prometheus counts in files, as under gunicorn (gunicorn_conf.py)
+        from ops.multiproc import enable_multiprocess
+
+        enable_multiprocess(Path(args.data) / "metrics")
         if args.without:
             import django
             from django.conf import settings

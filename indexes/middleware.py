@@ -10,11 +10,53 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 
+from devpi_django import __version__
+
 from .audit import ANONYMOUS, AuditContext, audit_record, context_enter, context_exit
 from .errors import DevpiError
-from .wire import add_server_headers, error_response, request_state, server_state
+from .wire import (API_VERSION, DEVPI_SERVER_COMPAT_VERSION, add_server_headers, error_response,
+                   request_state, server_state)
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+UNHEADED_PREFIXES = ("/+static/", "/+admin/", "/+health/", "/+metrics")
+
+
+def header_entries(*pairs: tuple[str, str]) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """``(name, value)`` pairs made ready for ``set_headers``, checked once
+    (ASCII, one line) as Django checks every header it is given."""
+    for name, value in pairs:
+        if not (name.isascii() and value.isascii()) or "\n" in value or "\r" in value:
+            raise ValueError(f"header {name!r} is not plain ASCII on one line")
+    return tuple((name.lower(), (name, value)) for name, value in pairs)
+
+
+def set_headers(response, entries) -> None:
+    """Set headers prepared by ``header_entries`` (or known to be plain ASCII
+    on one line). Django's ``response[name] = value`` encodes and checks both
+    on every call: for the constant headers of every reply, that work is done
+    once, at start-up, and the entries go straight into the response's
+    header store."""
+    store = getattr(response.headers, "_store", None)
+    if store is None:  # not Django's ResponseHeaders: the ordinary way
+        for _key, (name, value) in entries:
+            response[name] = value
+    else:
+        store.update(entries)
+
+
+SERVER_HEADERS = header_entries(("X-Devpi-Api-Version", API_VERSION),
+                                ("X-Devpi-Server-Version", DEVPI_SERVER_COMPAT_VERSION),
+                                ("X-Devpi-Django-Version", __version__))
+
+
+def _add_server_headers(response, uuid: str, serial: int) -> None:
+    """``wire.add_server_headers``, with the constant three prepared."""
+    if not (uuid.isascii() and uuid.isalnum()):
+        add_server_headers(response, uuid, serial)
+        return
+    set_headers(response, SERVER_HEADERS)
+    set_headers(response, (("x-devpi-uuid", ("X-Devpi-Uuid", uuid)),
+                           ("x-devpi-serial", ("X-Devpi-Serial", str(int(serial))))))
 
 
 class DevpiHeadersMiddleware:
@@ -30,12 +72,12 @@ class DevpiHeadersMiddleware:
         finally:
             context_exit(context)
         # health and metrics answer even when the database does not
-        if not request.path.startswith(("/+static/", "/+admin/", "/+health/", "/+metrics")):
+        if not request.path.startswith(UNHEADED_PREFIXES):
             if request.method in READ_METHODS:
                 uuid, serial = request_state(request)
             else:  # a write changed the serial after the view read it
                 uuid, serial = server_state()
-            add_server_headers(response, uuid, serial)
+            _add_server_headers(response, uuid, serial)
         if getattr(request, "_devpi_private", False):
             # a reply from an index that not everyone may read (acl_read)
             patch_cache_control(response, private=True)
@@ -66,6 +108,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+CSP_HEADER = header_entries(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -73,7 +118,7 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            set_headers(response, CSP_HEADER)
         return response
 def presented_username(request) -> tuple[str, str] | None:
     """(user name, kind) of the credentials a request carried, if any."""
