@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.http.response import ResponseHeaders
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import SimpleLazyObject, empty
 
@@ -42,6 +43,37 @@ def set_headers(response, entries) -> None:
             response[name] = value
     else:
         store.update(entries)
+
+
+class _QuickHeaders(ResponseHeaders):
+    """Django's response headers, quicker for what a cached page's reply
+    meets on its way out through the middlewares (security headers,
+    X-Frame-Options, request id): a plain ASCII one-line ``str`` name and
+    value are stored as they are, which is all Django's check would do with
+    them (anything else goes through that check); a missing header is looked
+    up without raising and catching a ``KeyError``."""
+
+    def __setitem__(self, key, value):
+        if (type(key) is str and type(value) is str and key.isascii() and value.isascii()
+                and "\n" not in value and "\r" not in value
+                and "\n" not in key and "\r" not in key):
+            self._store[key.lower()] = (key, value)
+        else:
+            super().__setitem__(key, value)
+
+    def __contains__(self, key):
+        return key.lower() in self._store
+
+    def get(self, key, default=None):
+        entry = self._store.get(key.lower())
+        return default if entry is None else entry[1]
+
+
+def quick_headers(response):
+    """Give ``response`` (a Django response just made) the quicker headers."""
+    if type(response.headers) is ResponseHeaders:
+        response.headers.__class__ = _QuickHeaders
+    return response
 
 
 SERVER_HEADERS = header_entries(("X-Devpi-Api-Version", API_VERSION),
