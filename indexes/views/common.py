@@ -94,13 +94,11 @@ def require_read(request, index, order=None) -> None:
     for a logged-in user without the right."""
     if order is None:
         order = resolution_order(index)
-    if permissions.is_public(order):
-        # everyone reads (``may_read`` is true for any identity): no
-        # credentials need checking, so an installer's password or token
-        # costs nothing on a public page
-        return
-    # what follows is private: never kept by a shared cache (middleware)
-    request._devpi_private = True
+    if not permissions.is_public(order):
+        # what follows is private: never kept by a shared cache (middleware)
+        request._devpi_private = True
+    # credentials sent are checked even where they are not needed (a wrong
+    # password counts as a failed login); without any, this costs nothing
     user = request_user(request)
     if permissions.may_read(user, index, order):
         return
