@@ -94,13 +94,16 @@ def require_read(request, index, order=None) -> None:
     for a logged-in user without the right."""
     if order is None:
         order = resolution_order(index)
-    if not permissions.is_public(order):
+    public = permissions.is_public(order)
+    if not public:
         # what follows is private: never kept by a shared cache (middleware)
         request._devpi_private = True
     # credentials sent are checked even where they are not needed (a wrong
     # password counts as a failed login); without any, this costs nothing
     user = request_user(request)
-    if permissions.may_read(user, index, order):
+    # a public order is readable by every identity (``may_read`` says so
+    # without asking more)
+    if public or permissions.may_read(user, index, order):
         return
     if user is None:
         reader = read_identity(request)
