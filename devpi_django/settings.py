@@ -41,10 +41,12 @@ MIDDLEWARE = [
     "indexes.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session and message middlewares, with both made on first use:
+    # nothing is built for installers, which never send a cookie
+    "indexes.middleware.LazySessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "indexes.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -163,8 +165,9 @@ if env.REDIS_URL:
               "throttle": _shared_cache}
 else:
     CACHES = {
-        # simple pages: per process (keys carry generations, so never stale)
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        # simple pages: per process (keys carry generations, so never stale),
+        # kept as objects, not pickled (indexes/simple/memory.py)
+        "default": {"BACKEND": "indexes.simple.memory.PageMemoryCache",
                     "OPTIONS": {"MAX_ENTRIES": 5000}},
         # verified credentials: shared by the workers of this machine, so a
         # password is checked with the slow hasher once, not once per worker

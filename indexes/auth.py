@@ -172,9 +172,15 @@ def authenticate(headers, *, request=None) -> object | None:
 
 
 def request_user(request):
-    """The devpi user of an HTTP request (headers only; cached on the request)."""
+    """The devpi user of an HTTP request (headers only; cached on the request).
+    A request with neither header is anonymous without building
+    ``request.headers`` (most installer requests)."""
     try:
         return request._devpi_user
     except AttributeError:
-        request._devpi_user = authenticate(request.headers, request=request)
+        meta = request.META
+        if "HTTP_X_DEVPI_AUTH" in meta or "HTTP_AUTHORIZATION" in meta:
+            request._devpi_user = authenticate(request.headers, request=request)
+        else:
+            request._devpi_user = None
         return request._devpi_user

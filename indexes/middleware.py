@@ -3,13 +3,92 @@ the audit context of each request."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.http.response import ResponseHeaders
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
+
+from devpi_django import __version__
 
 from .audit import ANONYMOUS, AuditContext, audit_record, context_enter, context_exit
 from .errors import DevpiError
-from .wire import add_server_headers, error_response, request_state, server_state
+from .wire import (API_VERSION, DEVPI_SERVER_COMPAT_VERSION, add_server_headers, error_response,
+                   request_state, server_state)
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+UNHEADED_PREFIXES = ("/+static/", "/+admin/", "/+health/", "/+metrics")
+
+
+def header_entries(*pairs: tuple[str, str]) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """``(name, value)`` pairs made ready for ``set_headers``, checked once
+    (ASCII, one line) as Django checks every header it is given."""
+    for name, value in pairs:
+        if not (name.isascii() and value.isascii()) or "\n" in value or "\r" in value:
+            raise ValueError(f"header {name!r} is not plain ASCII on one line")
+    return tuple((name.lower(), (name, value)) for name, value in pairs)
+
+
+def set_headers(response, entries) -> None:
+    """Set headers prepared by ``header_entries`` (or known to be plain ASCII
+    on one line). Django's ``response[name] = value`` encodes and checks both
+    on every call: for the constant headers of every reply, that work is done
+    once, at start-up, and the entries go straight into the response's
+    header store."""
+    store = getattr(response.headers, "_store", None)
+    if store is None:  # not Django's ResponseHeaders: the ordinary way
+        for _key, (name, value) in entries:
+            response[name] = value
+    else:
+        store.update(entries)
+
+
+class _QuickHeaders(ResponseHeaders):
+    """Django's response headers, quicker for what a cached page's reply
+    meets on its way out through the middlewares (security headers,
+    X-Frame-Options, request id): a plain ASCII one-line ``str`` name and
+    value are stored as they are, which is all Django's check would do with
+    them (anything else goes through that check); a missing header is looked
+    up without raising and catching a ``KeyError``."""
+
+    def __setitem__(self, key, value):
+        if (type(key) is str and type(value) is str and key.isascii() and value.isascii()
+                and "\n" not in value and "\r" not in value
+                and "\n" not in key and "\r" not in key):
+            self._store[key.lower()] = (key, value)
+        else:
+            super().__setitem__(key, value)
+
+    def __contains__(self, key):
+        return key.lower() in self._store
+
+    def get(self, key, default=None):
+        entry = self._store.get(key.lower())
+        return default if entry is None else entry[1]
+
+
+def quick_headers(response):
+    """Give ``response`` (a Django response just made) the quicker headers."""
+    if type(response.headers) is ResponseHeaders:
+        response.headers.__class__ = _QuickHeaders
+    return response
+
+
+SERVER_HEADERS = header_entries(("X-Devpi-Api-Version", API_VERSION),
+                                ("X-Devpi-Server-Version", DEVPI_SERVER_COMPAT_VERSION),
+                                ("X-Devpi-Django-Version", __version__))
+
+
+def _add_server_headers(response, uuid: str, serial: int) -> None:
+    """``wire.add_server_headers``, with the constant three prepared."""
+    if not (uuid.isascii() and uuid.isalnum()):
+        add_server_headers(response, uuid, serial)
+        return
+    set_headers(response, SERVER_HEADERS)
+    set_headers(response, (("x-devpi-uuid", ("X-Devpi-Uuid", uuid)),
+                           ("x-devpi-serial", ("X-Devpi-Serial", str(int(serial))))))
 
 
 class DevpiHeadersMiddleware:
@@ -25,12 +104,12 @@ class DevpiHeadersMiddleware:
         finally:
             context_exit(context)
         # health and metrics answer even when the database does not
-        if not request.path.startswith(("/+static/", "/+admin/", "/+health/", "/+metrics")):
+        if not request.path.startswith(UNHEADED_PREFIXES):
             if request.method in READ_METHODS:
                 uuid, serial = request_state(request)
             else:  # a write changed the serial after the view read it
                 uuid, serial = server_state()
-            add_server_headers(response, uuid, serial)
+            _add_server_headers(response, uuid, serial)
         if getattr(request, "_devpi_private", False):
             # a reply from an index that not everyone may read (acl_read)
             patch_cache_control(response, private=True)
@@ -61,6 +140,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+CSP_HEADER = header_entries(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -68,7 +150,7 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            set_headers(response, CSP_HEADER)
         return response
 def presented_username(request) -> tuple[str, str] | None:
     """(user name, kind) of the credentials a request carried, if any."""
@@ -102,3 +184,40 @@ def record_credential_failure(request) -> None:
     username, kind = presented
     audit_record("login.failure", target=username, actor=ANONYMOUS, via=kind,
                  detail={"method": request.method, "path": request.path[:300]})
+
+
+# -- sessions and messages, made when first used ----------------------------
+#
+# Installers (simple pages, files) send no cookie and never look at a session
+# or at messages; Django's own middlewares build both on every request. These
+# two build them on first use, and skip their response work when nothing used
+# them, which is exactly what Django's would have done: with no session cookie
+# sent and the session never touched, SessionMiddleware neither saves,
+# deletes nor varies; untouched message storage has nothing to store.
+
+def _untouched(value) -> bool:
+    return type(value) is SimpleLazyObject and value._wrapped is empty
+
+
+class LazySessionMiddleware(SessionMiddleware):
+    def process_request(self, request):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            super().process_request(request)
+        else:
+            store = self.SessionStore
+            request.session = SimpleLazyObject(lambda: store(None))
+
+    def process_response(self, request, response):
+        if _untouched(request.__dict__.get("session")):
+            return response
+        return super().process_response(request, response)
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        if _untouched(request.__dict__.get("_messages")):
+            return response
+        return super().process_response(request, response)

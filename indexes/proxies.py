@@ -39,13 +39,21 @@ def _parse(address: str):
         return None
 
 
-def is_trusted_proxy(address: str | None) -> bool:
-    ip = _parse(address or "")
+@lru_cache(maxsize=1024)
+def _trusted(address: str, entries: tuple[str, ...]) -> bool:
+    ip = _parse(address)
     if ip is None:
         return False
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return any(ip in network for network in _networks(tuple(settings.DEVPI["TRUSTED_PROXIES"])))
+    return any(ip in network for network in _networks(entries))
+
+
+def is_trusted_proxy(address: str | None) -> bool:
+    """Whether ``address`` is in ``DEVPI_TRUSTED_PROXIES``. Asked on every
+    request with the peer's address: the answer is kept per (address,
+    setting), so a request costs a dict lookup, not an address parse."""
+    return _trusted(address or "", tuple(settings.DEVPI["TRUSTED_PROXIES"]))
 
 
 def forwarded_client(peer: str, forwarded_for: str) -> str:

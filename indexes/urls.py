@@ -7,6 +7,20 @@ from .views import api, audit, docs, files, simple, tokens, web
 NAME = r"[^/+][^/]*"
 
 urlpatterns = [
+    # first: what installers ask for most (simple pages, files), so the
+    # resolver tries few patterns on the hot path. Every pattern below has
+    # a "+" segment or a NAME where these have "+simple", "+f" or "+e":
+    # none of them could match the same path.
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/?$", simple.simple_index,
+            name="simple-index"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/refresh$",
+            simple.simple_refresh, name="simple-refresh"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/?$",
+            simple.simple_project, name="simple-project"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+f/(?P<path>.+)$", files.serve,
+            name="file"),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+e/(?P<path>.+)$", files.serve_external,
+            name="external-file"),
     path("", api.root, name="root"),
     path("+api", api.apiconfig, name="api"),
     path("+login", api.login, name="login"),
@@ -29,16 +43,6 @@ urlpatterns = [
             name="index-delete"),
     re_path(rf"^(?P<user>{NAME})/\+api$", api.apiconfig),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+api$", api.apiconfig),
-    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/?$", simple.simple_index,
-            name="simple-index"),
-    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/refresh$",
-            simple.simple_refresh, name="simple-refresh"),
-    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/?$",
-            simple.simple_project, name="simple-project"),
-    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+f/(?P<path>.+)$", files.serve,
-            name="file"),
-    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+e/(?P<path>.+)$", files.serve_external,
-            name="external-file"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)"
             r"/\+doc/(?P<relpath>.*)$", docs.doc_serve, name="doc"),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)"

@@ -74,19 +74,25 @@ def error_response(request, error: DevpiError) -> HttpResponse:
 
 # -- server identity and serial -------------------------------------------
 
+_STATE_SQL: str | None = None  # server_state()'s statement, made on first use
+
 def server_state():
     """(uuid, serial) of this server; the row is created on first use.
 
     On every request, so one plain SQL statement rather than an ORM query
-    (whose compilation costs more than the query itself)."""
-    from .models import ServerState
+    (whose compilation costs more than the query itself), made once."""
+    global _STATE_SQL
+    if _STATE_SQL is None:
+        from .models import ServerState
 
+        _STATE_SQL = f"SELECT uuid, serial FROM {ServerState._meta.db_table} WHERE id = 1"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT uuid, serial FROM {ServerState._meta.db_table} WHERE id = 1")
+        cursor.execute(_STATE_SQL)
         row = cursor.fetchone()
     if row is None:
-        state, _ = ServerState.objects.get_or_create(
-            pk=1, defaults={"uuid": uuid_module.uuid4().hex})
+        from .models import ServerState
+
+        state, _ = ServerState.objects.get_or_create(pk=1, defaults={"uuid": uuid_module.uuid4().hex})
         return state.uuid, state.serial
     return row[0], row[1]
 

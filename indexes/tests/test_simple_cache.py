@@ -136,3 +136,26 @@ def test_push_shows_on_the_target_and_its_children(client, alice, tmp_path):
     assert log[0][:2] == [200, "register"]
     assert filenames(client, "/alice/stable/+simple/pkg/") == [old.name, wheel.name]
     assert filenames(client, "/alice/child/+simple/pkg/") == [old.name, wheel.name]
+
+
+@pytest.mark.parametrize("accept", [None, JSON], ids=["html", "json"])
+def test_a_cached_public_page_costs_one_query(client, alice, tmp_path, accept,
+                                              django_assert_num_queries):
+    """The hot path of the benchmark (bench/README.md, "Profile of the cached
+    page path"): once a page is cached, a request for it reads the server's
+    serial (the cache check, and the X-Devpi-Serial header) and nothing else:
+    no session, user, index, project or permission query, also for a 304."""
+    base = index_create(owner=alice, name="base", data={})
+    dev = index_create(owner=alice, name="dev", data={"bases": "alice/base"})
+    upload(base, alice, make_wheel(tmp_path / "1", "pkg", "1.0"), "pkg", "1.0")
+    upload(dev, alice, make_wheel(tmp_path / "2", "pkg", "2.0"), "pkg", "2.0")
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    for url in ("/alice/dev/+simple/pkg/", "/alice/dev/+simple/"):
+        first = client.get(url, **headers)  # builds the page and the cached order
+        assert first.status_code == 200, first.content
+        with django_assert_num_queries(1):
+            cached = client.get(url, **headers)
+        assert cached.status_code == 200 and cached.content == first.content
+        with django_assert_num_queries(1):
+            again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"], **headers)
+        assert again.status_code == 304

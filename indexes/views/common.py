@@ -6,9 +6,12 @@ import re
 
 from django.conf import settings
 
+from .. import permissions
 from ..auth import request_user
 from ..distribution import jsondepth
 from ..errors import Forbidden, Invalid, TooLarge, Unauthorized
+from ..resolution import index_and_order, resolution_order
+from ..wire import request_state
 
 INSTALLER_USER_AGENT = re.compile(r"([^ ]* )*(distribute|setuptools|pip|pex|uv)/")
 
@@ -89,17 +92,18 @@ def require_read(request, index, order=None) -> None:
     ``permissions.may_read`` allows it: 401 with a Basic challenge when
     anonymous (pip and uv then use netrc, keyring or URL credentials), 403
     for a logged-in user without the right."""
-    from .. import permissions
-
     if order is None:
-        from ..resolution import resolution_order
-
         order = resolution_order(index)
-    if not permissions.is_public(order):
+    public = permissions.is_public(order)
+    if not public:
         # what follows is private: never kept by a shared cache (middleware)
         request._devpi_private = True
+    # credentials sent are checked even where they are not needed (a wrong
+    # password counts as a failed login); without any, this costs nothing
     user = request_user(request)
-    if permissions.may_read(user, index, order):
+    # a public order is readable by every identity (``may_read`` says so
+    # without asking more)
+    if public or permissions.may_read(user, index, order):
         return
     if user is None:
         reader = read_identity(request)
@@ -114,9 +118,6 @@ def require_read(request, index, order=None) -> None:
 def readable_index(request, user: str, index: str):
     """``(index, order)`` of ``user/index`` from the per-process order cache,
     after the read check: no query beyond the serial a request reads anyway."""
-    from ..resolution import index_and_order
-    from ..wire import request_state
-
     ix, order = index_and_order(user, index, request_state(request)[1])
     require_read(request, ix, order)
     return ix, order
@@ -131,6 +132,4 @@ def root_prefix(request) -> str:
 def force_requested(request, index) -> bool:
     """``?force``: deletes on a non-volatile index, for its owner or root only
     (devpi-client's ``remove -f``)."""
-    from .. import permissions
-
     return "force" in request.GET and permissions.may_modify_index(request_user(request), index)

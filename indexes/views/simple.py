@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import selectors
 from ..distribution.names import normalize_name
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
+from ..middleware import header_entries, quick_headers, set_headers
 from ..negotiation import HTML, SIMPLE_HTML, SIMPLE_JSON, choose
 from ..resolution import resolution_order
 from ..wire import request_state
@@ -35,18 +35,24 @@ def _accepts_gzip(request) -> bool:
     return "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
 
 
+# what every page reply varies on (a new response has no Vary yet)
+VARY = header_entries(("Vary", "Accept, Accept-Encoding"))
+
+
 def _respond(request, page: cache.CachedPage) -> HttpResponse:
     if request.META.get("HTTP_IF_NONE_MATCH") == page.etag:
-        response = HttpResponseNotModified()
+        response = quick_headers(HttpResponseNotModified())
     elif page.gzipped is not None and _accepts_gzip(request):
-        response = HttpResponse(page.gzipped, content_type=page.content_type)
+        response = quick_headers(HttpResponse(page.gzipped, content_type=page.content_type))
         response["Content-Encoding"] = "gzip"
     else:
-        response = HttpResponse(page.body, content_type=page.content_type)
-    response["ETag"] = page.etag
-    for key, value in page.headers:
-        response[key] = value
-    patch_vary_headers(response, ("Accept", "Accept-Encoding"))
+        response = quick_headers(HttpResponse(page.body, content_type=page.content_type))
+    # the ETag (a quoted hex digest) and the page's own headers (constants of
+    # this module) are plain ASCII on one line
+    set_headers(response, (("etag", ("ETag", page.etag)),))
+    if page.headers:
+        set_headers(response, [(key.lower(), (key, value)) for key, value in page.headers])
+    set_headers(response, VARY)
     return response
 
 
@@ -54,9 +60,9 @@ def _not_modified_early(request, key: str) -> HttpResponse | None:
     """A 304 without touching the page: the key says it has not changed."""
     etag = cache.etag_for(key)
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:
-        response = HttpResponseNotModified()
-        response["ETag"] = etag
-        patch_vary_headers(response, ("Accept", "Accept-Encoding"))
+        response = quick_headers(HttpResponseNotModified())
+        set_headers(response, (("etag", ("ETag", etag)),))
+        set_headers(response, VARY)
         return response
     return None
 
