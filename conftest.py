@@ -44,8 +44,10 @@ def blob_dir(settings, tmp_path):
     location = tmp_path / "files"
     settings.STORAGES = {
         **settings.STORAGES,
-        "blobs": {"BACKEND": "indexes.storage.AtomicFileSystemStorage",
-                  "OPTIONS": {"location": str(location)}},
+        "blobs": {
+            "BACKEND": "indexes.storage.AtomicFileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
     }
     storages._storages = {}
     yield location

@@ -20,12 +20,14 @@ from .servers import LOCAL_ENV
 
 def run_client(cmd: list, env: dict, what: str, timeout: float = 900) -> float:
     started = time.monotonic()
-    proc = subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [str(c) for c in cmd], env=env, capture_output=True, text=True, timeout=timeout
+    )
     elapsed = time.monotonic() - started
     if proc.returncode != 0:
-        raise ClientError(f"{what} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n"
-                          f"{proc.stderr[-3000:]}")
+        raise ClientError(
+            f"{what} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return elapsed
 
 
@@ -35,8 +37,25 @@ def pip_download(workdir: Path, args: list, names: list[str], what: str) -> floa
     dest = workdir / "pip-dest"
     shutil.rmtree(dest, ignore_errors=True)
     env = client_env(home, **LOCAL_ENV)
-    seconds = run_client([sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
-                          "--progress-bar", "off", "-q", "-d", dest, *args, *names], env, what)
+    seconds = run_client(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-cache-dir",
+            "--progress-bar",
+            "off",
+            "-q",
+            "-d",
+            dest,
+            *args,
+            *names,
+        ],
+        env,
+        what,
+    )
     got = sorted(p.name for p in dest.iterdir()) if dest.exists() else []
     if len(got) != len(names):
         raise ClientError(f"{what}: expected {len(names)} files, got {got}")
@@ -45,13 +64,30 @@ def pip_download(workdir: Path, args: list, names: list[str], what: str) -> floa
 
 def twine_upload(workdir: Path, url: str, files: list[Path]) -> float:
     env = client_env(workdir / "twine-home", **LOCAL_ENV)
-    return run_client([sys.executable, "-m", "twine", "upload", "--non-interactive",
-                       "--disable-progress-bar", "--repository-url", url, "-u", USER,
-                       "-p", PASSWORD, *files], env, f"twine upload to {url}")
+    return run_client(
+        [
+            sys.executable,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            url,
+            "-u",
+            USER,
+            "-p",
+            PASSWORD,
+            *files,
+        ],
+        env,
+        f"twine upload to {url}",
+    )
 
 
-def check_page(url: str, accept: str | None, expect_files: int | None = None,
-               expect_names: int | None = None) -> bytes:
+def check_page(
+    url: str, accept: str | None, expect_files: int | None = None, expect_names: int | None = None
+) -> bytes:
     """One request before the load: 200, the right content type and content."""
     headers = {"Accept": accept} if accept else {}
     r = requests.get(url, headers=headers, timeout=120)
@@ -89,25 +125,51 @@ def uv_install(workdir: Path, index_url: str, names: list[str], what: str) -> fl
     target = workdir / "uv-target"
     shutil.rmtree(target, ignore_errors=True)
     env = client_env(home, **LOCAL_ENV)
-    seconds = run_client([VENV_BIN / "uv", "pip", "install", "--no-config", "--no-cache",
-                          "--no-deps", "--quiet", "--python", sys.executable, "--target", target,
-                          "--index-url", index_url, *names], env, what)
+    seconds = run_client(
+        [
+            VENV_BIN / "uv",
+            "pip",
+            "install",
+            "--no-config",
+            "--no-cache",
+            "--no-deps",
+            "--quiet",
+            "--python",
+            sys.executable,
+            "--target",
+            target,
+            "--index-url",
+            index_url,
+            *names,
+        ],
+        env,
+        what,
+    )
     got = {p.name.split("-")[0] for p in target.glob("*.dist-info")} if target.exists() else set()
     if len(got) != len(names):
         raise ClientError(f"{what}: expected {len(names)} installed, got {sorted(got)}")
     return seconds
 
 
-def pip_concurrent(workdir: Path, index_url: str, names: list[str], clients: int,
-                   what: str) -> tuple[float, list[str]]:
+def pip_concurrent(
+    workdir: Path, index_url: str, names: list[str], clients: int, what: str
+) -> tuple[float, list[str]]:
     """``clients`` pip downloads of ``names`` started at once, each in its
     own process and directory: the seconds until the last one finished, and
     what each failed client said (a failure is reported, not fatal: a server
     that drops a client under load has that noted next to its figure)."""
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
-        runs = [pool.submit(pip_download, workdir / f"client-{n}", ["-i", index_url], names,
-                            f"{what} (client {n})") for n in range(clients)]
+        runs = [
+            pool.submit(
+                pip_download,
+                workdir / f"client-{n}",
+                ["-i", index_url],
+                names,
+                f"{what} (client {n})",
+            )
+            for n in range(clients)
+        ]
         failures = []
         for run in runs:
             try:

@@ -13,6 +13,7 @@ USER, PASSWORD = "user", "secret"
 PAGE_PROJECT = "bench-page"
 JSON = load.JSON_ACCEPT
 
+
 class ClientError(RuntimeError):
     """pip, twine or another client failed."""
 
@@ -42,11 +43,27 @@ class Sizes:
 
 
 FULL = Sizes()
-SMOKE = Sizes(page_dev_files=3, page_stable_files=2, list_projects=20, twine_wheels=4,
-              pip_packages=2, mirror_packages=2, uv_packages=2,
-              concurrent_clients=2, concurrent_packages=2, load_seconds=1, load_rounds=1, warmup_seconds=0,
-              pip_repeats=1, big_projects=200, big_files=2000, small_projects=20,
-              small_files=200, cold_pages=3, list_repeats=3)
+SMOKE = Sizes(
+    page_dev_files=3,
+    page_stable_files=2,
+    list_projects=20,
+    twine_wheels=4,
+    pip_packages=2,
+    mirror_packages=2,
+    uv_packages=2,
+    concurrent_clients=2,
+    concurrent_packages=2,
+    load_seconds=1,
+    load_rounds=1,
+    warmup_seconds=0,
+    pip_repeats=1,
+    big_projects=200,
+    big_files=2000,
+    small_projects=20,
+    small_files=200,
+    cold_pages=3,
+    list_repeats=3,
+)
 
 
 def say(message: str) -> None:

@@ -23,8 +23,11 @@ from .servers import ROOT_PASSWORD, StartError, nginx_binary
 
 def ensure_tools(log) -> None:
     """wrk and nginx from Debian's packages, installed only when missing."""
-    missing = [pkg for pkg, present in (("wrk", load.wrk_binary()), ("nginx", nginx_binary()))
-               if not present]
+    missing = [
+        pkg
+        for pkg, present in (("wrk", load.wrk_binary()), ("nginx", nginx_binary()))
+        if not present
+    ]
     if not missing:
         return
     say(f"installing {' '.join(missing)} (apt-get)")
@@ -42,21 +45,35 @@ def ensure_tools(log) -> None:
 def machine_facts() -> dict:
     cpu = ""
     try:
-        cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
-                    if ln.startswith("model name")), "")
+        cpu = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in open("/proc/cpuinfo")
+                if ln.startswith("model name")
+            ),
+            "",
+        )
     except OSError:
         pass
     free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout
     mem = next((ln.split()[1] for ln in free.splitlines() if ln.startswith("Mem:")), "?")
-    version = re.search(r'__version__ = "([^"]+)"',
-                        (REPO / "devpi_django" / "__init__.py").read_text())
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                            capture_output=True, text=True).stdout.strip()  # read-only
-    return {"date": dt.date.today().isoformat(), "nproc": os.cpu_count(), "memory": mem,
-            "commit": commit or "?",
-            "loadavg_at_start": round(os.getloadavg()[0], 2),
-            "cpu": cpu, "kernel": platform.release(), "python": platform.python_version(),
-            "devpi_django": version.group(1) if version else "?"}
+    version = re.search(
+        r'__version__ = "([^"]+)"', (REPO / "devpi_django" / "__init__.py").read_text()
+    )
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()  # read-only
+    return {
+        "date": dt.date.today().isoformat(),
+        "nproc": os.cpu_count(),
+        "memory": mem,
+        "commit": commit or "?",
+        "loadavg_at_start": round(os.getloadavg()[0], 2),
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "devpi_django": version.group(1) if version else "?",
+    }
 
 
 def make_data(root: Path, sizes: Sizes) -> dict:
@@ -64,8 +81,9 @@ def make_data(root: Path, sizes: Sizes) -> dict:
     data: dict[str, list] = {}
 
     def wheels(group, names_versions):
-        data[group] = [(make_wheel(root / group / f"{n}-{v}", n, v), n, v)
-                       for n, v in names_versions]
+        data[group] = [
+            (make_wheel(root / group / f"{n}-{v}", n, v), n, v) for n, v in names_versions
+        ]
 
     wheels("stable", [(PAGE_PROJECT, f"0.{i}") for i in range(sizes.page_stable_files)])
     wheels("dev", [(PAGE_PROJECT, f"1.{i}") for i in range(sizes.page_dev_files)])

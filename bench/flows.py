@@ -30,15 +30,26 @@ def measure_pip(run: Run, data: dict) -> None:
     for column, server in run.servers.items():
         index = ["-i", f"{server.url}/{USER}/dev/+simple/"]
         say(f"pip download of {len(names)} from {column}'s stage")
-        run.put("pip_stage_cold", column,
-                pip_download(run.work, index, names, f"pip download from {column}"))
-        warm = [pip_download(run.work, index, names, f"pip download from {column}")
-                for _ in range(s.pip_repeats)]
+        run.put(
+            "pip_stage_cold",
+            column,
+            pip_download(run.work, index, names, f"pip download from {column}"),
+        )
+        warm = [
+            pip_download(run.work, index, names, f"pip download from {column}")
+            for _ in range(s.pip_repeats)
+        ]
         run.put("pip_stage_warm", column, statistics.median(warm))
     say("pip from a local folder (the floor)")
-    floor = [pip_download(run.work, ["--no-index", "--find-links", run.work / "wheels" /
-                                     "floor"], names, "pip download --find-links")
-             for _ in range(s.pip_repeats)]
+    floor = [
+        pip_download(
+            run.work,
+            ["--no-index", "--find-links", run.work / "wheels" / "floor"],
+            names,
+            "pip download --find-links",
+        )
+        for _ in range(s.pip_repeats)
+    ]
     run.put("pip_floor", "ours", statistics.median(floor))
     run.results["pip_floor"]["note"] = "one figure, client only"
 
@@ -51,13 +62,19 @@ def measure_uv(run: Run, data: dict, mirror_names: list[str]) -> None:
     for column, server in run.servers.items():
         url = f"{server.url}/{USER}/dev/+simple/"
         say(f"uv pip install of {len(names)} from {column}'s stage")
-        warm = [uv_install(run.work, url, names, f"uv from {column}")
-                for _ in range(s.pip_repeats)]
+        warm = [uv_install(run.work, url, names, f"uv from {column}") for _ in range(s.pip_repeats)]
         run.put("uv_stage_warm", column, statistics.median(warm))
         say(f"uv pip install of {len(mirror_names)} through {column}'s cold mirror")
-        run.put("uv_mirror_cold", column,
-                uv_install(run.work, f"{server.url}/root/pypi/+simple/", mirror_names,
-                           f"uv via {column}'s mirror"))
+        run.put(
+            "uv_mirror_cold",
+            column,
+            uv_install(
+                run.work,
+                f"{server.url}/root/pypi/+simple/",
+                mirror_names,
+                f"uv via {column}'s mirror",
+            ),
+        )
 
 
 def measure_mirror(run: Run, names: list[str]) -> None:
@@ -65,10 +82,15 @@ def measure_mirror(run: Run, names: list[str]) -> None:
     for column, server in run.servers.items():
         index = ["-i", f"{server.url}/root/pypi/+simple/"]
         say(f"pip download of {len(names)} through {column}'s mirror")
-        run.put("mirror_cold", column,
-                pip_download(run.work, index, names, f"pip via {column}'s mirror"))
-        warm = [pip_download(run.work, index, names, f"pip via {column}'s mirror")
-                for _ in range(s.pip_repeats)]
+        run.put(
+            "mirror_cold",
+            column,
+            pip_download(run.work, index, names, f"pip via {column}'s mirror"),
+        )
+        warm = [
+            pip_download(run.work, index, names, f"pip via {column}'s mirror")
+            for _ in range(s.pip_repeats)
+        ]
         run.put("mirror_warm", column, statistics.median(warm))
 
 
@@ -80,8 +102,12 @@ def measure_concurrent(run: Run, names: list[str]) -> None:
     for column, server in run.servers.items():
         say(f"{clients} pip clients at once through {column}'s cold mirror")
         seconds, failures = pip_concurrent(
-            run.work / f"concurrent-{column}", f"{server.url}/root/pypi/+simple/", names,
-            clients, f"{clients} clients via {column}'s mirror")
+            run.work / f"concurrent-{column}",
+            f"{server.url}/root/pypi/+simple/",
+            names,
+            clients,
+            f"{clients} clients via {column}'s mirror",
+        )
         run.put("mirror_concurrent_cold", column, seconds)
         if failures:
             say(f"  {len(failures)} of {clients} clients failed on {column}: {failures[0]}")

@@ -39,8 +39,15 @@ from .data import ensure_tools, fill, machine_facts, make_data
 from .output import render, update_readme
 from .procmem import TreeMemory, disk_usage_mib
 from .servers import (
-    StartError, Started, install_devpi_server, manage, nginx_binary, start_bare_django,
-    start_devpi_django, start_devpi_server, start_nginx,
+    Started,
+    StartError,
+    install_devpi_server,
+    manage,
+    nginx_binary,
+    start_bare_django,
+    start_devpi_django,
+    start_devpi_server,
+    start_nginx,
 )
 
 
@@ -53,8 +60,10 @@ class Run:
         self.work = self.out / "run"
         self.results: dict[str, dict] = {key: {} for key in report.ROW_KEYS}
         self.facts = machine_facts()
-        self.facts["load"] = (f"{sizes.connections} connections, {sizes.load_rounds} round(s) "
-                              f"of {sizes.load_seconds:g} s per figure, medians")
+        self.facts["load"] = (
+            f"{sizes.connections} connections, {sizes.load_rounds} round(s) "
+            f"of {sizes.load_seconds:g} s per figure, medians"
+        )
         self.started = Started()
         self.servers: dict[str, object] = {}  # "ours" / "devpi" -> server
         self.memory: dict[str, TreeMemory] = {}
@@ -62,8 +71,9 @@ class Run:
     def put(self, key: str, column: str, value) -> None:
         self.results[key][column] = value
 
-    def load_rounds(self, what: str, targets: list[tuple[str, str]], accept: str | None
-                    ) -> dict[str, tuple[float, float, float]]:
+    def load_rounds(
+        self, what: str, targets: list[tuple[str, str]], accept: str | None
+    ) -> dict[str, tuple[float, float, float]]:
         """Load on each (column, url) in turn, round after round, so that
         whatever else the machine does hits every target alike; per column
         the medians over the rounds of req/s, p50 and p99 (ms)."""
@@ -71,15 +81,28 @@ class Run:
         runs: dict[str, list[load.LoadResult]] = {column: [] for column, _url in targets}
         if s.warmup_seconds:
             for _column, url in targets:
-                load.measure(url, accept=accept, connections=s.connections,
-                             seconds=s.warmup_seconds, warmup=0, allow_fallback=self.smoke)
+                load.measure(
+                    url,
+                    accept=accept,
+                    connections=s.connections,
+                    seconds=s.warmup_seconds,
+                    warmup=0,
+                    allow_fallback=self.smoke,
+                )
         for number in range(s.load_rounds):
-            say(f"load: {what}, round {number + 1} of {s.load_rounds}: "
-                f"{', '.join(c for c, _u in targets)}")
+            say(
+                f"load: {what}, round {number + 1} of {s.load_rounds}: "
+                f"{', '.join(c for c, _u in targets)}"
+            )
             for column, url in targets:
-                result = load.measure(url, accept=accept, connections=s.connections,
-                                      seconds=s.load_seconds, warmup=0,
-                                      allow_fallback=self.smoke)
+                result = load.measure(
+                    url,
+                    accept=accept,
+                    connections=s.connections,
+                    seconds=s.load_seconds,
+                    warmup=0,
+                    allow_fallback=self.smoke,
+                )
                 runs[column].append(result)
                 self.facts.setdefault("load_tool", result.tool)
                 if result.errors:
@@ -89,9 +112,11 @@ class Run:
         figures = {}
         for column, results in runs.items():
             rounds[f"{what}/{column}"] = [round(r.rps) for r in results]
-            figures[column] = (statistics.median(r.rps for r in results),
-                               statistics.median(r.p50_ms for r in results),
-                               statistics.median(r.p99_ms for r in results))
+            figures[column] = (
+                statistics.median(r.rps for r in results),
+                statistics.median(r.p50_ms for r in results),
+                statistics.median(r.p99_ms for r in results),
+            )
         return figures
 
     def execute(self) -> int:
@@ -104,14 +129,20 @@ class Run:
             if not self.smoke:
                 ensure_tools(setup_log)
                 say(f"installing the current devpi-server into {self.out / 'devpi-venv'}")
-                self.facts["devpi_server"] = install_devpi_server(self.out / "devpi-venv",
-                                                                  setup_log)
+                self.facts["devpi_server"] = install_devpi_server(
+                    self.out / "devpi-venv", setup_log
+                )
             self.measure_all()
         except StartError as exc:
             say(f"a server could not be started: {exc}")
             return 2
-        except (ClientError, ApiError, load.LoadError, subprocess.TimeoutExpired,
-                requests.RequestException) as exc:
+        except (
+            ClientError,
+            ApiError,
+            load.LoadError,
+            subprocess.TimeoutExpired,
+            requests.RequestException,
+        ) as exc:
             say(f"a client failed: {exc}")
             traceback.print_exc()
             return 3
@@ -134,8 +165,7 @@ class Run:
         self.start_servers(upstream.url)
         for column, server in self.servers.items():
             say(f"filling {column} through the devpi API")
-            seconds = fill(DevpiApi(server.url), data,
-                           upstream.url if column == "devpi" else None)
+            seconds = fill(DevpiApi(server.url), data, upstream.url if column == "devpi" else None)
             uploads = sum(len(data[group]) for group in ("stable", "dl", "dev", "many"))
             self.put("fill", column, uploads / seconds)
             say(f"  filled in {seconds:.1f} s")
@@ -180,9 +210,12 @@ class Run:
         pages.mkdir()
         for key, path, accept, filename in variants:
             for column, server in self.servers.items():
-                body = check_page(server.url + path, accept,
-                                  expect_files=page_files if key.startswith("page") else None,
-                                  expect_names=s.list_projects if key.startswith("list") else None)
+                body = check_page(
+                    server.url + path,
+                    accept,
+                    expect_files=page_files if key.startswith("page") else None,
+                    expect_names=s.list_projects if key.startswith("list") else None,
+                )
                 if column == "ours":
                     (pages / filename).write_bytes(body)
                     self.facts[f"{key}_bytes"] = len(body)
@@ -211,24 +244,39 @@ class Run:
             say(f"twine upload of {len(files)} wheels to {column}")
             seconds = twine_upload(self.work, f"{server.url}/{USER}/upload/", files)
             self.put("twine", column, len(files) / seconds)
+
     def measure_scale(self, ours) -> None:
         s = self.sizes
-        say(f"scale: devpi_bench_data {s.small_projects}/{s.small_files} and "
-            f"{s.big_projects}/{s.big_files} (devpi-django only)")
+        say(
+            f"scale: devpi_bench_data {s.small_projects}/{s.small_files} and "
+            f"{s.big_projects}/{s.big_files} (devpi-django only)"
+        )
         with open(self.work / "bench-data.log", "w") as log:
             started = time.monotonic()
-            for projects, files, index in ((s.small_projects, s.small_files, f"{USER}/small"),
-                                           (s.big_projects, s.big_files, f"{USER}/big")):
-                proc = manage(ours, "devpi_bench_data", "--projects", str(projects), "--files",
-                              str(files), "--index", index, log=log)
+            for projects, files, index in (
+                (s.small_projects, s.small_files, f"{USER}/small"),
+                (s.big_projects, s.big_files, f"{USER}/big"),
+            ):
+                proc = manage(
+                    ours,
+                    "devpi_bench_data",
+                    "--projects",
+                    str(projects),
+                    "--files",
+                    str(files),
+                    "--index",
+                    index,
+                    log=log,
+                )
                 if proc.returncode != 0:
                     raise ClientError(f"devpi_bench_data failed, see {log.name}")
                 if index.endswith("/big"):
                     self.put("scale_fill", "ours", time.monotonic() - started)
                 started = time.monotonic()
         if (s.big_projects, s.big_files) != (FULL.big_projects, FULL.big_files):
-            self.results["scale_fill"]["note"] = (f"here {s.big_projects:,} projects / "
-                                                  f"{s.big_files:,} files")
+            self.results["scale_fill"]["note"] = (
+                f"here {s.big_projects:,} projects / {s.big_files:,} files"
+            )
         files_per_project = s.big_files // s.big_projects
         targets = []
         for label, projects in (("small", s.small_projects), ("big", s.big_projects)):
@@ -237,22 +285,32 @@ class Run:
             targets.append((label, url))
         for label, (_rps, p50, _p99) in self.load_rounds("scale_page", targets, None).items():
             self.put(f"scale_page_{label}_p50", "ours", p50)
-        for label, index, projects in (("small", "small", s.small_projects),
-                                       ("big", "big", s.big_projects)):
+        for label, index, projects in (
+            ("small", "small", s.small_projects),
+            ("big", "big", s.big_projects),
+        ):
             # pages nobody asked for yet: computed from the database
             step = max(1, projects // s.cold_pages)
-            cold = [timed_get(f"{ours.url}/{USER}/{index}/+simple/bench-{i:06d}/")
-                    for i in range(1, projects, step)][: s.cold_pages]
+            cold = [
+                timed_get(f"{ours.url}/{USER}/{index}/+simple/bench-{i:06d}/")
+                for i in range(1, projects, step)
+            ][: s.cold_pages]
             self.put(f"scale_page_{label}_cold", "ours", statistics.median(cold))
         self.facts["scale_files_per_project"] = files_per_project
         url = f"{ours.url}/{USER}/big/+simple/"
         say("scale: index list of the big index")
         self.put("scale_list_cold", "ours", timed_get(url))
-        self.put("scale_list_warm", "ours",
-                 statistics.median(timed_get(url) for _ in range(s.list_repeats)))
+        self.put(
+            "scale_list_warm",
+            "ours",
+            statistics.median(timed_get(url) for _ in range(s.list_repeats)),
+        )
         timed_get(url, JSON)
-        self.put("scale_list_json_warm", "ours",
-                 statistics.median(timed_get(url, JSON) for _ in range(s.list_repeats)))
+        self.put(
+            "scale_list_json_warm",
+            "ours",
+            statistics.median(timed_get(url, JSON) for _ in range(s.list_repeats)),
+        )
         body = check_page(url, JSON, expect_names=s.big_projects)
         self.facts["scale_list_json_bytes"] = len(body)
 
@@ -264,8 +322,9 @@ class Run:
         text = render(self.results, self.facts, kind)
         print(text)
         (self.out / "results.md").write_text(text + "\n")
-        (self.out / "results.json").write_text(json.dumps(
-            {"facts": self.facts, "results": self.results}, indent=2, default=str) + "\n")
+        (self.out / "results.json").write_text(
+            json.dumps({"facts": self.facts, "results": self.results}, indent=2, default=str) + "\n"
+        )
         if self.args.update_readme and kind == "full":
             update_readme(text)
 
@@ -279,22 +338,41 @@ class _Sampler:
     def stop(self) -> None:
         self.memory.stop()
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true",
-                        help="tiny data, 1 s of load, devpi-django only (the test suite's run)")
-    parser.add_argument("--tiny", action="store_true",
-                        help="the smoke run's tiny data, but both servers and the full set-up "
-                             "(a quick check of the whole harness)")
-    parser.add_argument("--scale", action=argparse.BooleanOptionalAction, default=False,
-                        help="also run the scale step (100,000 projects, 1,000,000 files; "
-                             "tiny numbers with --smoke)")
-    parser.add_argument("--out", default=str(REPO / "build" / "bench"),
-                        help="where the venv, data and results go (default build/bench)")
-    parser.add_argument("--update-readme", action="store_true",
-                        help="write the results table into bench/README.md")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="seconds of load per figure (default 10; 1 with --smoke)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny data, 1 s of load, devpi-django only (the test suite's run)",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="the smoke run's tiny data, but both servers and the full set-up "
+        "(a quick check of the whole harness)",
+    )
+    parser.add_argument(
+        "--scale",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also run the scale step (100,000 projects, 1,000,000 files; "
+        "tiny numbers with --smoke)",
+    )
+    parser.add_argument(
+        "--out",
+        default=str(REPO / "build" / "bench"),
+        help="where the venv, data and results go (default build/bench)",
+    )
+    parser.add_argument(
+        "--update-readme", action="store_true", help="write the results table into bench/README.md"
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="seconds of load per figure (default 10; 1 with --smoke)",
+    )
     args = parser.parse_args(argv)
     sizes = SMOKE if args.smoke or args.tiny else FULL
     if args.seconds:

@@ -41,31 +41,53 @@ def wrk_binary() -> str | None:
     return shutil.which("wrk")
 
 
-def run_wrk(url: str, *, accept: str | None, connections: int, seconds: float,
-            threads: int | None = None) -> LoadResult:
+def run_wrk(
+    url: str, *, accept: str | None, connections: int, seconds: float, threads: int | None = None
+) -> LoadResult:
     threads = threads or max(1, min(connections, os.cpu_count() or 1))
     env = dict(os.environ, BENCH_ACCEPT=accept or "")
-    cmd = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-           "--timeout", "10s", "-s", str(LUA), url]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                          timeout=seconds + 60)
+    cmd = [
+        wrk_binary(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_WRK ")), None)
     if proc.returncode != 0 or line is None:
         raise LoadError(f"wrk failed ({proc.returncode}) on {url}:\n{proc.stdout}\n{proc.stderr}")
-    data = json.loads(line[len("BENCH_WRK "):])
+    data = json.loads(line[len("BENCH_WRK ") :])
     duration = data["duration_us"] / 1e6
-    errors = (data["connect_errors"] + data["read_errors"] + data["write_errors"]
-              + data["status_errors"] + data["timeouts"])
+    errors = (
+        data["connect_errors"]
+        + data["read_errors"]
+        + data["write_errors"]
+        + data["status_errors"]
+        + data["timeouts"]
+    )
     if data["status_errors"] or data["requests"] == 0:
-        raise LoadError(f"wrk on {url}: {data['status_errors']} non-2xx/3xx answers out of "
-                        f"{data['requests']}")
-    return LoadResult(rps=data["requests"] / duration, p50_ms=data["p50_us"] / 1000,
-                      p99_ms=data["p99_us"] / 1000, requests=data["requests"], errors=errors,
-                      tool="wrk", seconds=duration)
+        raise LoadError(
+            f"wrk on {url}: {data['status_errors']} non-2xx/3xx answers out of {data['requests']}"
+        )
+    return LoadResult(
+        rps=data["requests"] / duration,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        requests=data["requests"],
+        errors=errors,
+        tool="wrk",
+        seconds=duration,
+    )
 
 
-def run_python_loop(url: str, *, accept: str | None, connections: int, seconds: float
-                    ) -> LoadResult:
+def run_python_loop(
+    url: str, *, accept: str | None, connections: int, seconds: float
+) -> LoadResult:
     """The smoke-mode fallback: ``connections`` threads, a new connection per
     request (as gunicorn's sync workers close them anyway)."""
     parts = urlsplit(url)
@@ -107,13 +129,26 @@ def run_python_loop(url: str, *, accept: str | None, connections: int, seconds: 
         raise LoadError(f"python load loop on {url}: {failures[0]} failed of {len(latencies)}")
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return LoadResult(rps=len(latencies) / elapsed, p50_ms=statistics.median(latencies) * 1000,
-                      p99_ms=p99 * 1000, requests=len(latencies), errors=0, tool="python",
-                      seconds=elapsed)
+    return LoadResult(
+        rps=len(latencies) / elapsed,
+        p50_ms=statistics.median(latencies) * 1000,
+        p99_ms=p99 * 1000,
+        requests=len(latencies),
+        errors=0,
+        tool="python",
+        seconds=elapsed,
+    )
 
 
-def measure(url: str, *, accept: str | None, connections: int, seconds: float,
-            warmup: float, allow_fallback: bool) -> LoadResult:
+def measure(
+    url: str,
+    *,
+    accept: str | None,
+    connections: int,
+    seconds: float,
+    warmup: float,
+    allow_fallback: bool,
+) -> LoadResult:
     if wrk_binary() is None:
         if not allow_fallback:
             raise LoadError("wrk is not installed")

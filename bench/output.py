@@ -21,9 +21,12 @@ def render(results: dict, facts: dict, kind: str = "full") -> str:
         f"Machine: {facts['nproc']} cores ({facts['cpu'] or 'unknown CPU'}), "
         f"{facts['memory']} RAM, Linux {facts['kernel']}, Python {facts['python']}; "
         f"devpi-django {facts['devpi_django']} (commit {facts.get('commit', '?')}), "
-        + (f"devpi-server {facts['devpi_server']}; " if facts.get("devpi_server")
-           else "devpi-server not run; ") +
-        f"load: {facts.get('load_tool', '?')}, {facts.get('load', '')}; run took "
+        + (
+            f"devpi-server {facts['devpi_server']}; "
+            if facts.get("devpi_server")
+            else "devpi-server not run; "
+        )
+        + f"load: {facts.get('load_tool', '?')}, {facts.get('load', '')}; run took "
         f"{facts.get('seconds', '?')} s; 1-minute load average "
         f"{facts.get('loadavg_at_start', '?')} before, {facts.get('loadavg_at_end', '?')} after.",
         "",

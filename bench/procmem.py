@@ -92,7 +92,7 @@ class TreeMemory:
         while not self._stop.wait(self.interval):
             self.sample()
 
-    def start(self) -> "TreeMemory":
+    def start(self) -> TreeMemory:
         self.sample()
         self._thread.start()
         return self

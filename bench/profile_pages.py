@@ -37,11 +37,14 @@ REPO = Path(__file__).resolve().parent.parent
 FIGURES = [
     # (name, devpi-django path, Accept header, bare page file)
     ("project page, HTML", "/user/dev/+simple/bench-page/", None, "project.html"),
-    ("project page, JSON", "/user/dev/+simple/bench-page/",
-     "application/vnd.pypi.simple.v1+json", "project.json"),
+    (
+        "project page, JSON",
+        "/user/dev/+simple/bench-page/",
+        "application/vnd.pypi.simple.v1+json",
+        "project.json",
+    ),
     ("index list, HTML", "/user/many/+simple/", None, "list.html"),
-    ("index list, JSON", "/user/many/+simple/", "application/vnd.pypi.simple.v1+json",
-     "list.json"),
+    ("index list, JSON", "/user/many/+simple/", "application/vnd.pypi.simple.v1+json", "list.json"),
 ]
 
 MARKER_C = r"""
@@ -53,14 +56,27 @@ void marker_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS; }
 
 # -- in the child process ----------------------------------------------------
 
+
 def _environ(path: str, accept: str | None) -> dict:
     environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1", "REMOTE_PORT": "50000", "HTTP_HOST": "127.0.0.1:8000",
-        "HTTP_USER_AGENT": "wrk", "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": "http", "wsgi.version": (1, 0), "wsgi.multithread": True,
-        "wsgi.multiprocess": True, "wsgi.run_once": False,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "50000",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "HTTP_USER_AGENT": "wrk",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
     }
     if accept:
         environ["HTTP_ACCEPT"] = accept
@@ -109,18 +125,28 @@ def _fill() -> None:
     now = timezone.now()
 
     def add(index, name: str, versions: list[str]) -> None:
-        project, _ = Project.objects.get_or_create(index=index, name=name,
-                                                   defaults={"display_name": name})
+        project, _ = Project.objects.get_or_create(
+            index=index, name=name, defaults={"display_name": name}
+        )
         dist = name.replace("-", "_")
         for version in versions:
             release = Release.objects.create(
-                project=project, version=version,
-                metadata={**_release_metadata(name, version), "name": name, "version": version})
+                project=project,
+                version=version,
+                metadata={**_release_metadata(name, version), "name": name, "version": version},
+            )
             ReleaseFile.objects.create(
-                release=release, index=index, filename=f"{dist}-{version}-py3-none-any.whl",
+                release=release,
+                index=index,
+                filename=f"{dist}-{version}-py3-none-any.whl",
                 sha256=hashlib.sha256(f"{name}-{version}".encode()).hexdigest(),
-                size=len(BLOB), packagetype="bdist_wheel", pyversion="py3", uploaded_at=now,
-                uploader="user", requires_python=">=3.8")
+                size=len(BLOB),
+                packagetype="bdist_wheel",
+                pyversion="py3",
+                uploaded_at=now,
+                uploader="user",
+                requires_python=">=3.8",
+            )
 
     with transaction.atomic():
         add(stable, "bench-page", [f"0.{i}" for i in range(10)])
@@ -146,11 +172,13 @@ def child(args) -> None:
             from django.conf import settings
 
             django.setup()
-            settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE
-                                   if m.rsplit(".", 1)[1] not in args.without]
-        from devpi_django.wsgi import application
+            settings.MIDDLEWARE = [
+                m for m in settings.MIDDLEWARE if m.rsplit(".", 1)[1] not in args.without
+            ]
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
+
+        from devpi_django.wsgi import application
 
         if args.fill:
             _fill()
@@ -212,21 +240,43 @@ def child(args) -> None:
 
 # -- in the parent -----------------------------------------------------------
 
+
 def _build_marker(data: Path) -> str | None:
     if shutil.which("valgrind") is None or shutil.which("cc") is None:
         return None
     source = data / "marker.c"
     source.write_text(MARKER_C)
     library = data / "marker.so"
-    done = subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["cc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)],
+        capture_output=True,
+        text=True,
+    )
     return str(library) if done.returncode == 0 else None
 
 
-def _run(target: str, data: Path, env: dict, *, requests: int, fill: bool = False,
-         cprofile: int = 0, marker: str | None = None, without=()) -> dict:
-    cmd = [sys.executable, "-m", "bench.profile_pages", "--child", target, "--data", str(data),
-           "--requests", str(requests)]
+def _run(
+    target: str,
+    data: Path,
+    env: dict,
+    *,
+    requests: int,
+    fill: bool = False,
+    cprofile: int = 0,
+    marker: str | None = None,
+    without=(),
+) -> dict:
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.profile_pages",
+        "--child",
+        target,
+        "--data",
+        str(data),
+        "--requests",
+        str(requests),
+    ]
     for name in without:
         cmd += ["--without", name]
     if fill:
@@ -235,8 +285,17 @@ def _run(target: str, data: Path, env: dict, *, requests: int, fill: bool = Fals
         cmd += ["--cprofile", str(cprofile)]
     out_file = data / f"callgrind.{target}"
     if marker:
-        cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--quiet",
-               f"--callgrind-out-file={out_file}.%p"] + cmd + ["--marker", marker]
+        cmd = (
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                "--quiet",
+                f"--callgrind-out-file={out_file}.%p",
+            ]
+            + cmd
+            + ["--marker", marker]
+        )
     done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{target} child failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -245,8 +304,9 @@ def _run(target: str, data: Path, env: dict, *, requests: int, fill: bool = Fals
     results = json.loads(done.stdout.strip().splitlines()[-1])
     if marker:
         # one dump per figure, in order (marker_stop), numbered .1, .2, ...
-        dumps = sorted(data.glob(f"callgrind.{target}.*.*"),
-                       key=lambda p: int(p.name.rsplit(".", 1)[1]))
+        dumps = sorted(
+            data.glob(f"callgrind.{target}.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1])
+        )
         for (name, entry), dump in zip(results.items(), dumps):
             for line in dump.read_text().splitlines():
                 if line.startswith("totals:"):
@@ -259,15 +319,26 @@ def _run(target: str, data: Path, env: dict, *, requests: int, fill: bool = Fals
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=50,
-                        help="measured requests per page (default 50)")
-    parser.add_argument("--cprofile", type=int, default=0, metavar="N",
-                        help="also print cProfile's top N functions (by own time) per page")
+    parser.add_argument(
+        "--requests", type=int, default=50, help="measured requests per page (default 50)"
+    )
+    parser.add_argument(
+        "--cprofile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print cProfile's top N functions (by own time) per page",
+    )
     parser.add_argument("--no-callgrind", action="store_true", help="skip instruction counts")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    parser.add_argument("--without", action="append", default=[], metavar="CLASS",
-                        help="leave this middleware class out of devpi-django's MIDDLEWARE "
-                             "(repeatable; to see what one costs)")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="CLASS",
+        help="leave this middleware class out of devpi-django's MIDDLEWARE "
+        "(repeatable; to see what one costs)",
+    )
     parser.add_argument("--child", choices=("django", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
@@ -278,40 +349,62 @@ def main(argv=None) -> int:
         return 0
 
     data = Path(tempfile.mkdtemp(prefix="devpi-profile-"))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DEVPI_", "DATABASE_URL", "REDIS_URL", "CELERY_"))}
-    env.update({"DEVPI_DATA_DIR": str(data / "server"), "DEVPI_ROOT_PASSWORD": "root",
-                "DEVPI_MIRROR_URL": "http://127.0.0.1:9/simple/",
-                "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1",
-                "DJANGO_SETTINGS_MODULE": "devpi_django.settings", "PYTHONHASHSEED": "0"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DEVPI_", "DATABASE_URL", "REDIS_URL", "CELERY_"))
+    }
+    env.update(
+        {
+            "DEVPI_DATA_DIR": str(data / "server"),
+            "DEVPI_ROOT_PASSWORD": "root",
+            "DEVPI_MIRROR_URL": "http://127.0.0.1:9/simple/",
+            "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1",
+            "DJANGO_SETTINGS_MODULE": "devpi_django.settings",
+            "PYTHONHASHSEED": "0",
+        }
+    )
     try:
         _run("django", data, env, requests=1, fill=True)
         marker = None if args.no_callgrind else _build_marker(data)
         table = {}
         for target in ("django", "bare"):
             if args.cprofile:
-                for name, entry in _run(target, data, env, requests=args.requests,
-                                        cprofile=args.cprofile, without=args.without).items():
-                    print(f"== {target}: {name}: {entry['calls']:.0f} calls a request"
-                          + (f", {entry['queries']} queries" if "queries" in entry else ""))
+                for name, entry in _run(
+                    target,
+                    data,
+                    env,
+                    requests=args.requests,
+                    cprofile=args.cprofile,
+                    without=args.without,
+                ).items():
+                    print(
+                        f"== {target}: {name}: {entry['calls']:.0f} calls a request"
+                        + (f", {entry['queries']} queries" if "queries" in entry else "")
+                    )
                     print(entry["profile"])
                     table.setdefault(name, {})[target] = entry
             if marker:
-                for name, entry in _run(target, data, env, requests=args.requests,
-                                        marker=marker, without=args.without).items():
+                for name, entry in _run(
+                    target, data, env, requests=args.requests, marker=marker, without=args.without
+                ).items():
                     table.setdefault(name, {}).setdefault(target, {}).update(entry)
             elif not args.cprofile:
                 for name, entry in _run(target, data, env, requests=1).items():
                     table.setdefault(name, {}).setdefault(target, {}).update(entry)
-        print("| page | bytes | queries | devpi-django instr./request | bare instr./request "
-              "| bare/devpi-django |")
+        print(
+            "| page | bytes | queries | devpi-django instr./request | bare instr./request "
+            "| bare/devpi-django |"
+        )
         print("|---|---|---|---|---|---|")
         for name, row in table.items():
             dj, bare = row.get("django", {}), row.get("bare", {})
             di, bi = dj.get("instructions"), bare.get("instructions")
-            print(f"| {name} | {dj.get('bytes', '')} | {dj.get('queries', '')} | "
-                  f"{f'{di:,.0f}' if di else '-'} | {f'{bi:,.0f}' if bi else '-'} | "
-                  f"{f'{bi / di:.2f}' if di and bi else '-'} |")
+            print(
+                f"| {name} | {dj.get('bytes', '')} | {dj.get('queries', '')} | "
+                f"{f'{di:,.0f}' if di else '-'} | {f'{bi:,.0f}' if bi else '-'} | "
+                f"{f'{bi / di:.2f}' if di and bi else '-'} |"
+            )
     finally:
         if args.keep:
             print(f"data kept in {data}", file=sys.stderr)

@@ -7,8 +7,8 @@ measured) and ``note``. Targets are reported, never asserted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 OURS, DEVPI = "devpi-django", "devpi-server"
 
@@ -58,6 +58,7 @@ def _ratio_at_least(factor: float) -> Callable:
             return None
         ratio = ours / devpi
         return (ratio >= factor, "" if ratio >= factor else f"{ratio:.1f}x < {factor:g}x")
+
     return check
 
 
@@ -71,12 +72,14 @@ def _no_more_than_devpi(figures: dict, results: dict):
 def _at_most_devpi(factor: float) -> Callable:
     """Issue 15's bar: at 0.9x devpi-server's speed or better, that is at
     most 1/0.9 of its time."""
+
     def check(figures: dict, results: dict):
         ours, devpi = figures.get("ours"), figures.get("devpi")
         if ours is None or not devpi:
             return None
         ratio = ours / devpi
         return (ratio <= factor, "" if ratio <= factor else f"{ratio:.2f}x devpi-server")
+
     return check
 
 
@@ -95,6 +98,7 @@ def _within_small(small_key: str) -> Callable:
             return None
         ratio = ours / small
         return (ratio <= 1.5, "" if ratio <= 1.5 else f"{ratio:.2f}x the 100-project index")
+
     return check
 
 
@@ -104,6 +108,7 @@ def _under_ms(limit: float) -> Callable:
         if ours is None:
             return None
         return (ours < limit, "" if ours < limit else f"{ours:.0f} ms >= {limit:g} ms")
+
     return check
 
 
@@ -118,6 +123,7 @@ def _both(*checks: Callable) -> Callable:
         if not judged:
             return None
         return (all(met for met, _why in judged), "; ".join(why for met, why in judged if why))
+
     return check
 
 
@@ -138,43 +144,127 @@ ROWS: list[Row] = [
     *_load_rows("list_html", "index list (2,000 projects), HTML"),
     *_load_rows("list_json", "index list (2,000 projects), PEP 691 JSON"),
     Row("fill", "fill: 2,090 uploads with a login token, 4 at a time", "files/s", True),
-    Row("twine", "twine upload of 200 wheels, password", "files/s", True,
-        ">= 10x devpi-server", _ratio_at_least(10)),
-    Row("pip_stage_cold", "pip download 30 from stage, first run", "s", False,
-        CLIENT_TARGET, _at_most_devpi(CLIENT_FACTOR)),
-    Row("pip_stage_warm", "pip download 30 from stage, warm", "s", False,
-        f"{CLIENT_TARGET}, <= 1.3x local-folder floor", _both(_at_most_devpi(CLIENT_FACTOR),
-                                                            _within_floor)),
+    Row(
+        "twine",
+        "twine upload of 200 wheels, password",
+        "files/s",
+        True,
+        ">= 10x devpi-server",
+        _ratio_at_least(10),
+    ),
+    Row(
+        "pip_stage_cold",
+        "pip download 30 from stage, first run",
+        "s",
+        False,
+        CLIENT_TARGET,
+        _at_most_devpi(CLIENT_FACTOR),
+    ),
+    Row(
+        "pip_stage_warm",
+        "pip download 30 from stage, warm",
+        "s",
+        False,
+        f"{CLIENT_TARGET}, <= 1.3x local-folder floor",
+        _both(_at_most_devpi(CLIENT_FACTOR), _within_floor),
+    ),
     Row("pip_floor", "pip from a local folder (floor)", "s", False),
-    Row("mirror_cold", "pip download 30 via mirror, uncached", "s", False,
-        CLIENT_TARGET, _at_most_devpi(CLIENT_FACTOR)),
-    Row("mirror_warm", "pip download 30 via mirror, cached", "s", False,
-        CLIENT_TARGET, _at_most_devpi(CLIENT_FACTOR)),
-    Row("uv_stage_warm", "uv pip install 30 from stage, warm", "s", False,
-        CLIENT_TARGET, _at_most_devpi(CLIENT_FACTOR)),
+    Row(
+        "mirror_cold",
+        "pip download 30 via mirror, uncached",
+        "s",
+        False,
+        CLIENT_TARGET,
+        _at_most_devpi(CLIENT_FACTOR),
+    ),
+    Row(
+        "mirror_warm",
+        "pip download 30 via mirror, cached",
+        "s",
+        False,
+        CLIENT_TARGET,
+        _at_most_devpi(CLIENT_FACTOR),
+    ),
+    Row(
+        "uv_stage_warm",
+        "uv pip install 30 from stage, warm",
+        "s",
+        False,
+        CLIENT_TARGET,
+        _at_most_devpi(CLIENT_FACTOR),
+    ),
     Row("uv_mirror_cold", "uv pip install 30 via mirror, uncached", "s", False),
-    Row("mirror_concurrent_cold", "8 pip clients at once via mirror, uncached (30 each)", "s",
-        False, CLIENT_TARGET, _at_most_devpi(CLIENT_FACTOR)),
-    Row("mem_peak", "peak memory, all processes (sum of VmHWM)", "MiB", False,
-        "<= 0.6x devpi-server", _at_most_devpi(0.6)),
-    Row("mem_rss", "peak memory while serving (sampled sum of RSS)", "MiB", False,
-        "<= devpi-server", _no_more_than_devpi),
+    Row(
+        "mirror_concurrent_cold",
+        "8 pip clients at once via mirror, uncached (30 each)",
+        "s",
+        False,
+        CLIENT_TARGET,
+        _at_most_devpi(CLIENT_FACTOR),
+    ),
+    Row(
+        "mem_peak",
+        "peak memory, all processes (sum of VmHWM)",
+        "MiB",
+        False,
+        "<= 0.6x devpi-server",
+        _at_most_devpi(0.6),
+    ),
+    Row(
+        "mem_rss",
+        "peak memory while serving (sampled sum of RSS)",
+        "MiB",
+        False,
+        "<= devpi-server",
+        _no_more_than_devpi,
+    ),
     Row("mem_pss", "memory after the run (sum of PSS)", "MiB", False),
     Row("disk", "data size on disk", "MiB", False),
     Row("scale_fill", "scale: devpi_bench_data, 100k projects / 1M files", "s", False),
     Row("scale_page_small_p50", "scale: project page on 100-project index, p50", "ms", False),
-    Row("scale_page_big_p50", "scale: project page on 100k-project index, p50", "ms", False,
-        "<= 1.5x 100-project index", _within_small("scale_page_small_p50")),
-    Row("scale_page_small_cold", "scale: 20 uncached pages, 100-project index, median", "ms",
-        False),
-    Row("scale_page_big_cold", "scale: 20 uncached pages, 100k-project index, median", "ms",
-        False, "<= 1.5x 100-project index", _within_small("scale_page_small_cold")),
-    Row("scale_list_cold", "scale: index list of 100k names, HTML, first request", "ms", False,
-        "< 300 ms", _under_ms(300)),
-    Row("scale_list_warm", "scale: index list of 100k names, HTML, median of 12", "ms", False,
-        "< 300 ms", _under_ms(300)),
-    Row("scale_list_json_warm", "scale: index list of 100k names, JSON, median of 12", "ms",
-        False, "< 300 ms", _under_ms(300)),
+    Row(
+        "scale_page_big_p50",
+        "scale: project page on 100k-project index, p50",
+        "ms",
+        False,
+        "<= 1.5x 100-project index",
+        _within_small("scale_page_small_p50"),
+    ),
+    Row(
+        "scale_page_small_cold", "scale: 20 uncached pages, 100-project index, median", "ms", False
+    ),
+    Row(
+        "scale_page_big_cold",
+        "scale: 20 uncached pages, 100k-project index, median",
+        "ms",
+        False,
+        "<= 1.5x 100-project index",
+        _within_small("scale_page_small_cold"),
+    ),
+    Row(
+        "scale_list_cold",
+        "scale: index list of 100k names, HTML, first request",
+        "ms",
+        False,
+        "< 300 ms",
+        _under_ms(300),
+    ),
+    Row(
+        "scale_list_warm",
+        "scale: index list of 100k names, HTML, median of 12",
+        "ms",
+        False,
+        "< 300 ms",
+        _under_ms(300),
+    ),
+    Row(
+        "scale_list_json_warm",
+        "scale: index list of 100k names, JSON, median of 12",
+        "ms",
+        False,
+        "< 300 ms",
+        _under_ms(300),
+    ),
 ]
 
 ROW_KEYS = [row.key for row in ROWS]
@@ -207,16 +297,33 @@ def verdict(row: Row, results: dict) -> str:
 
 def table(results: dict) -> str:
     """A Markdown table (also readable in a terminal)."""
-    header = ["figure", "unit", OURS, DEVPI, "ratio django/server", "bare Django", "nginx",
-              "target", "verdict"]
+    header = [
+        "figure",
+        "unit",
+        OURS,
+        DEVPI,
+        "ratio django/server",
+        "bare Django",
+        "nginx",
+        "target",
+        "verdict",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in ROWS:
         figures = results.get(row.key) or {}
         ours, devpi = figures.get("ours"), figures.get("devpi")
         ratio = f"{ours / devpi:.2f}" if ours is not None and devpi else "—"
-        cells = [row.label, row.unit, fmt(ours, row.unit), fmt(devpi, row.unit), ratio,
-                 fmt(figures.get("bare"), row.unit), fmt(figures.get("nginx"), row.unit),
-                 row.target or "—", verdict(row, results) or "—"]
+        cells = [
+            row.label,
+            row.unit,
+            fmt(ours, row.unit),
+            fmt(devpi, row.unit),
+            ratio,
+            fmt(figures.get("bare"), row.unit),
+            fmt(figures.get("nginx"), row.unit),
+            row.target or "—",
+            verdict(row, results) or "—",
+        ]
         note = figures.get("note")
         if note:
             cells[0] += f" ({note})"
@@ -232,5 +339,5 @@ def summary(results: dict) -> tuple[list[str], list[str]]:
         if text == "met":
             met.append(row.label)
         elif text.startswith("MISSED"):
-            missed.append(f"{row.label}: {text[len('MISSED: '):]}")
+            missed.append(f"{row.label}: {text[len('MISSED: ') :]}")
     return met, missed

@@ -18,9 +18,12 @@ import requests
 from tests.live import REPO, VENV_BIN, free_port, start_server
 
 ROOT_PASSWORD = "root-secret"
-LOCAL_ENV = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-             # the benchmark's upstream is on loopback: let the egress guard reach it
-             "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1"}
+LOCAL_ENV = {
+    "NO_PROXY": "127.0.0.1,localhost",
+    "no_proxy": "127.0.0.1,localhost",
+    # the benchmark's upstream is on loopback: let the egress guard reach it
+    "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1",
+}
 
 
 class StartError(RuntimeError):
@@ -28,16 +31,20 @@ class StartError(RuntimeError):
 
 
 def _clean_env(**extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DEVPI_", "PIP_INDEX", "DATABASE_URL"))
-           and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DEVPI_", "PIP_INDEX", "DATABASE_URL"))
+        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+    }
     env.update(LOCAL_ENV)
     env.update(extra)
     return env
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, what: str,
-                  timeout: float = 90, ok=(200,)) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen, log: Path, what: str, timeout: float = 90, ok=(200,)
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -66,19 +73,34 @@ def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
 
 # -- devpi-server ---------------------------------------------------------
 
+
 def install_devpi_server(venv: Path, log) -> str:
     """A venv with the current devpi-server release from the package
     registry (pip's ordinary configuration); its version."""
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run(["python3", "-m", "venv", str(venv)], check=True, stdout=log, stderr=log)
-    proc = subprocess.run([str(python), "-m", "pip", "install", "--upgrade", "--quiet",
-                           "--disable-pip-version-check", "devpi-server"],
-                          stdout=log, stderr=log)
+    proc = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--upgrade",
+            "--quiet",
+            "--disable-pip-version-check",
+            "devpi-server",
+        ],
+        stdout=log,
+        stderr=log,
+    )
     if proc.returncode != 0:
-        raise StartError(f"pip install devpi-server failed (exit {proc.returncode}), see {log.name}")
-    out = subprocess.run([str(venv / "bin" / "devpi-server"), "--version"],
-                         capture_output=True, text=True)
+        raise StartError(
+            f"pip install devpi-server failed (exit {proc.returncode}), see {log.name}"
+        )
+    out = subprocess.run(
+        [str(venv / "bin" / "devpi-server"), "--version"], capture_output=True, text=True
+    )
     if out.returncode != 0:
         raise StartError(f"devpi-server --version failed: {out.stderr}")
     return out.stdout.strip().splitlines()[-1]
@@ -115,17 +137,38 @@ def start_devpi_server(venv: Path, workdir: Path) -> DevpiServer:
     env = _clean_env(HOME=str(home))
     log_path = workdir / "devpi-server.log"
     with open(log_path, "ab") as log:
-        proc = subprocess.run([str(venv / "bin" / "devpi-init"), "--serverdir", str(serverdir),
-                               "--no-root-pypi", "--root-passwd", ROOT_PASSWORD],
-                              env=env, stdout=log, stderr=log)
+        proc = subprocess.run(
+            [
+                str(venv / "bin" / "devpi-init"),
+                "--serverdir",
+                str(serverdir),
+                "--no-root-pypi",
+                "--root-passwd",
+                ROOT_PASSWORD,
+            ],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
     if proc.returncode != 0:
         raise StartError(f"devpi-init failed (exit {proc.returncode}), see {log_path}")
     port = free_port()
     log = open(log_path, "ab")
     process = subprocess.Popen(
-        [str(venv / "bin" / "devpi-server"), "--host", "127.0.0.1", "--port", str(port),
-         "--serverdir", str(serverdir)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+        [
+            str(venv / "bin" / "devpi-server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--serverdir",
+            str(serverdir),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=workdir,
+    )
     log.close()
     server = DevpiServer(f"http://127.0.0.1:{port}", serverdir, process, log_path)
     wait_until_up(f"{server.url}/+api", process, log_path, "devpi-server")
@@ -133,6 +176,7 @@ def start_devpi_server(venv: Path, workdir: Path) -> DevpiServer:
 
 
 # -- devpi-django ---------------------------------------------------------
+
 
 @dataclass
 class OurServer:
@@ -163,8 +207,9 @@ def start_devpi_django(mirror_url: str, workers: int = 4) -> OurServer:
     """gunicorn with DEVPI_WEB_CONCURRENCY workers (the documented default 4);
     root/pypi's upstream is the local upstream index."""
     try:
-        live, cleanup = start_server(workers=workers,
-                                     extra_env={"DEVPI_MIRROR_URL": mirror_url, **LOCAL_ENV})
+        live, cleanup = start_server(
+            workers=workers, extra_env={"DEVPI_MIRROR_URL": mirror_url, **LOCAL_ENV}
+        )
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         raise StartError(f"devpi-django did not start: {exc}") from exc
     return OurServer(live, cleanup)
@@ -172,12 +217,18 @@ def start_devpi_django(mirror_url: str, workers: int = 4) -> OurServer:
 
 def manage(server: OurServer, *args: str, log=None) -> subprocess.CompletedProcess:
     """``manage.py`` on the running server's database and data dir."""
-    return subprocess.run([sys.executable, str(REPO / "manage.py"), *args], env=server.env,
-                          cwd=REPO, stdout=log or subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=log is None)
+    return subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), *args],
+        env=server.env,
+        cwd=REPO,
+        stdout=log or subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=log is None,
+    )
 
 
 # -- the limits: bare Django view, nginx ----------------------------------
+
 
 @dataclass
 class SimpleProcess:
@@ -195,14 +246,28 @@ class SimpleProcess:
 
 def start_bare_django(pages: Path, workdir: Path, workers: int = 4) -> SimpleProcess:
     port = free_port()
-    env = _clean_env(DEVPI_HOST="127.0.0.1", DEVPI_PORT=str(port),
-                     DEVPI_WEB_CONCURRENCY=str(workers), DEVPI_DATA_DIR=str(workdir / "bare-data"),
-                     DJANGO_SETTINGS_MODULE="bench.bare_app", BENCH_BARE_PAGES=str(pages))
+    env = _clean_env(
+        DEVPI_HOST="127.0.0.1",
+        DEVPI_PORT=str(port),
+        DEVPI_WEB_CONCURRENCY=str(workers),
+        DEVPI_DATA_DIR=str(workdir / "bare-data"),
+        DJANGO_SETTINGS_MODULE="bench.bare_app",
+        BENCH_BARE_PAGES=str(pages),
+    )
     log_path = workdir / "bare-django.log"
     log = open(log_path, "ab")
     process = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-c", str(REPO / "devpi_django" / "gunicorn_conf.py"),
-         "bench.bare_app:application"], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-c",
+            str(REPO / "devpi_django" / "gunicorn_conf.py"),
+            "bench.bare_app:application",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     log.close()
     first = sorted(p.name for p in pages.iterdir())[0]
     server = SimpleProcess(f"http://127.0.0.1:{port}", process, log_path)
@@ -242,7 +307,8 @@ http {{
 
 def nginx_binary() -> str | None:
     return shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
 
 
 def start_nginx(pages: Path, workdir: Path) -> SimpleProcess:
@@ -258,8 +324,12 @@ def start_nginx(pages: Path, workdir: Path) -> SimpleProcess:
     conf.write_text(NGINX_CONF.format(user=user, prefix=prefix, port=port, root=pages))
     log_path = prefix / "nginx.log"
     log = open(log_path, "ab")
-    process = subprocess.Popen([binary, "-p", str(prefix), "-c", str(conf), "-e", "stderr"],
-                               stdout=log, stderr=subprocess.STDOUT, cwd=prefix)
+    process = subprocess.Popen(
+        [binary, "-p", str(prefix), "-c", str(conf), "-e", "stderr"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=prefix,
+    )
     log.close()
     first = sorted(p.name for p in pages.iterdir())[0]
     server = SimpleProcess(f"http://127.0.0.1:{port}", process, log_path)

@@ -21,8 +21,9 @@ from indexes.models import Index
 from indexes.selectors import index_get
 
 STATE_FILENAME = "devpi-use.json"
-NO_INDEX = ("no current index: choose one with 'manage.py devpi use USER/NAME' "
-            "or pass --index USER/NAME")
+NO_INDEX = (
+    "no current index: choose one with 'manage.py devpi use USER/NAME' or pass --index USER/NAME"
+)
 
 
 def state_path() -> Path:

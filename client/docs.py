@@ -20,14 +20,17 @@ from indexes.distribution.names import normalize_name
 from indexes.errors import Invalid
 from indexes.services.docs import DocUploadResult, doczip_upload
 from indexes.services.uploads import UploadForm
+
 from .specs import version_key
 
 DOC_DIRS = ("doc", "docs", "source")
 DOCZIP = re.compile(r"^(?P<name>.+?)(-(?P<version>[^-]+))?\.doc\.zip$", re.IGNORECASE)
-METADATA_SCRIPT = ("import json, sys\n"
-                   "from build.util import project_wheel_metadata\n"
-                   "m = project_wheel_metadata(sys.argv[1], isolated=False)\n"
-                   "print(json.dumps([m['Name'], m['Version']]))\n")
+METADATA_SCRIPT = (
+    "import json, sys\n"
+    "from build.util import project_wheel_metadata\n"
+    "m = project_wheel_metadata(sys.argv[1], isolated=False)\n"
+    "print(json.dumps([m['Name'], m['Version']]))\n"
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,10 @@ def find_doc_source(project_dir: Path, build_dir: Path) -> DocSource:
             return DocSource(docs, build_dir)
         if (docs / "source" / "conf.py").is_file():
             return DocSource(docs / "source", build_dir)
-    raise Invalid(f"no Sphinx docs in {project_dir}: no conf.py in "
-                  + ", ".join(f"{d}/ or {d}/source/" for d in DOC_DIRS))
+    raise Invalid(
+        f"no Sphinx docs in {project_dir}: no conf.py in "
+        + ", ".join(f"{d}/ or {d}/source/" for d in DOC_DIRS)
+    )
 
 
 def find_sphinx_build() -> str | None:
@@ -96,8 +101,7 @@ def zip_tree(directory: Path, target: Path) -> Path:
     return target
 
 
-def upload_doczip(*, index, user, path: Path, name: str, version: str | None
-                  ) -> DocUploadResult:
+def upload_doczip(*, index, user, path: Path, name: str, version: str | None) -> DocUploadResult:
     fields = {"name": [name], ":action": ["doc_upload"]}
     if version:
         fields["version"] = [version]

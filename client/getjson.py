@@ -23,8 +23,9 @@ def resolve_path(path_or_url: str, current_index: str | None) -> tuple[list[str]
     return segments, parse_qs(parts.query, keep_blank_values=True)
 
 
-def getjson(path_or_url: str, *, current_index: str | None, base_url: str,
-            reader=selectors.EVERYTHING) -> dict:
+def getjson(
+    path_or_url: str, *, current_index: str | None, base_url: str, reader=selectors.EVERYTHING
+) -> dict:
     """``reader``: who acts (``--as``); what it may not read is left out of
     listings and refused (``selectors.index_readable``), as over HTTP."""
     segments, query = resolve_path(path_or_url, current_index)
@@ -33,17 +34,19 @@ def getjson(path_or_url: str, *, current_index: str | None, base_url: str,
     if not segments:
         return {"type": "list:userconfig", "result": selectors.users_configs(reader)}
     if len(segments) == 1:
-        return {"type": "userconfig",
-                "result": selectors.user_config(selectors.user_get(segments[0]),
-                                                reader=reader)}
+        return {
+            "type": "userconfig",
+            "result": selectors.user_config(selectors.user_get(segments[0]), reader=reader),
+        }
     index = selectors.index_readable(selectors.index_get(segments[0], segments[1]), reader)
     if len(segments) == 2:
         result = selectors.index_config(index)
         if "no_projects" not in query:
             result["projects"] = selectors.index_project_names(index)
         return {"type": "indexconfig", "result": result}
-    versions = selectors.project_versions(index, segments[2], base_url,
-                                          ignore_bases="ignore_bases" in query)
+    versions = selectors.project_versions(
+        index, segments[2], base_url, ignore_bases="ignore_bases" in query
+    )
     if len(segments) == 3:
         return {"type": "projectconfig", "result": versions}
     if segments[3] not in versions:

@@ -25,8 +25,7 @@ def keyvalue_dict(items: list[str]) -> dict[str, str]:
     return result
 
 
-def split_name_and_keyvalues(name: str | None, items: list[str]
-                             ) -> tuple[str | None, list[str]]:
+def split_name_and_keyvalues(name: str | None, items: list[str]) -> tuple[str | None, list[str]]:
     """devpi-client's rule: a first positional argument with ``=`` in it is a
     key=value item, not a name."""
     items = list(items)

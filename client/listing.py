@@ -11,6 +11,7 @@ from indexes.errors import NotFound
 from indexes.kinds import kind_page
 from indexes.models import Index, ReleaseFile
 from indexes.resolution import project_candidates
+
 from .specs import Spec, newest_first
 
 SHOWN_VERSIONS = 3  # devpi-client shows the newest three unless --all
@@ -24,33 +25,48 @@ class ListedFile:
     file: ReleaseFile | None  # None for a mirror's file
 
 
-def project_files(index: Index, spec: Spec, base_url: str, *,
-                  ignore_bases: bool = False) -> list[tuple[str, list[ListedFile]]]:
+def project_files(
+    index: Index, spec: Spec, base_url: str, *, ignore_bases: bool = False
+) -> list[tuple[str, list[ListedFile]]]:
     """[(version, files)] of the versions matching ``spec``, newest first."""
     name = spec.project
     candidates, projects = project_candidates(index, name, ignore_bases=ignore_bases)
     by_index = {p.index_id: p.id for p in projects.values()}
     rows: dict[int, list[ReleaseFile]] = {}
-    for f in (ReleaseFile.objects.filter(release__project_id__in=list(projects))
-              .select_related("release").defer("core_metadata").order_by("filename")):
+    for f in (
+        ReleaseFile.objects.filter(release__project_id__in=list(projects))
+        .select_related("release")
+        .defer("core_metadata")
+        .order_by("filename")
+    ):
         rows.setdefault(f.release.project_id, []).append(f)
     found = bool(projects)
     error = None
     per_version: dict[str, list[ListedFile]] = {}
     for ix in candidates:
         if ix.id in by_index:
-            listed = [ListedFile(f.release.version, ix.fullname,
-                                 f"{base_url}/{ix.fullname}/+f/{f.hash_path}", f)
-                      for f in rows.get(by_index[ix.id], [])]
+            listed = [
+                ListedFile(
+                    f.release.version, ix.fullname, f"{base_url}/{ix.fullname}/+f/{f.hash_path}", f
+                )
+                for f in rows.get(by_index[ix.id], [])
+            ]
         else:
             page, failure = kind_page(ix, name)
             error = error or failure
             if page is None:
                 continue
             found = True
-            listed = [ListedFile(f.version, ix.fullname,
-                                 f.path if f.is_absolute else f"{base_url}/{f.path}", None)
-                      for f in sorted(page.files, key=lambda f: f.filename) if f.version]
+            listed = [
+                ListedFile(
+                    f.version,
+                    ix.fullname,
+                    f.path if f.is_absolute else f"{base_url}/{f.path}",
+                    None,
+                )
+                for f in sorted(page.files, key=lambda f: f.filename)
+                if f.version
+            ]
         for item in listed:
             per_version.setdefault(item.version, []).append(item)
     if not found:

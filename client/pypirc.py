@@ -39,8 +39,10 @@ def read_repository(path: Path, name: str) -> Repository:
         raise Invalid(f"section [{name}] of {path} has no username")
     password = section.get("password")
     if password is None:
-        raise Invalid(f"section [{name}] of {path} has no password (this command does not "
-                      "prompt for one)")
+        raise Invalid(
+            f"section [{name}] of {path} has no password (this command does not prompt for one)"
+        )
     url = section.get("repository", "").strip()
-    return Repository(url=url or DEFAULT_REPOSITORY, username=username, password=password,
-                      default_url=not url)
+    return Repository(
+        url=url or DEFAULT_REPOSITORY, username=username, password=password, default_url=not url
+    )

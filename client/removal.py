@@ -4,14 +4,15 @@ who may."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlsplit
 
 from indexes.errors import Invalid
 from indexes.models import Index, Release, ReleaseFile
 from indexes.selectors import index_get, release_file_by_path
 from indexes.services import removal
+
 from .specs import Spec, version_key
 
 
@@ -26,31 +27,41 @@ class RemovalPlan:
 def plan_release_removal(index: Index, spec: Spec, base_url: str) -> RemovalPlan:
     """The versions of ``spec`` on ``index`` itself, oldest first (as devpi-client
     shows them), each with its files' URLs."""
-    releases = {r.version: r for r in Release.objects.filter(
-        project__index=index, project__name=spec.project)}
+    releases = {
+        r.version: r
+        for r in Release.objects.filter(project__index=index, project__name=spec.project)
+    }
     files: dict[int, list[str]] = {}
     for f in ReleaseFile.objects.filter(release__in=list(releases.values())).order_by("filename"):
         files.setdefault(f.release_id, []).append(f"{base_url}/{index.fullname}/+f/{f.hash_path}")
-    versions = [(v, files.get(releases[v].id, []))
-                for v in sorted(releases, key=version_key) if spec.matches(v)]
-    return RemovalPlan(index=index, project=spec.project, whole_project=not spec.has_versions,
-                       versions=[(v, urls) for v, urls in versions if urls])
+    versions = [
+        (v, files.get(releases[v].id, []))
+        for v in sorted(releases, key=version_key)
+        if spec.matches(v)
+    ]
+    return RemovalPlan(
+        index=index,
+        project=spec.project,
+        whole_project=not spec.has_versions,
+        versions=[(v, urls) for v, urls in versions if urls],
+    )
 
 
-def remove_releases(plan: RemovalPlan, *, force: bool, actor,
-                    progress: Callable[[str], None] = lambda line: None) -> None:
+def remove_releases(
+    plan: RemovalPlan, *, force: bool, actor, progress: Callable[[str], None] = lambda line: None
+) -> None:
     """Remove what ``plan`` names as ``actor`` (``services.removal`` refuses
     what that user may not remove)."""
     if plan.whole_project:
         for version, _urls in plan.versions:
             progress(f"deleting release {version} of {plan.project}")
-        removal.project_delete(index=plan.index, project=plan.project, force=force,
-                               actor=actor)
+        removal.project_delete(index=plan.index, project=plan.project, force=force, actor=actor)
         return
     for version, _urls in plan.versions:
         progress(f"deleting release {version} of {plan.project}")
-        removal.release_delete(index=plan.index, project=plan.project, version=version,
-                               force=force, actor=actor)
+        removal.release_delete(
+            index=plan.index, project=plan.project, version=version, force=force, actor=actor
+        )
 
 
 def file_for_url(url: str) -> tuple[Index, ReleaseFile]:
@@ -62,4 +73,3 @@ def file_for_url(url: str) -> tuple[Index, ReleaseFile]:
         raise Invalid(f"{url} is not a release file URL (.../USER/NAME/+f/...)")
     index = index_get(parts[-2], parts[-1])
     return index, release_file_by_path(index, hash_path)
-

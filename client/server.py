@@ -10,7 +10,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from django.conf import settings
 
 from devpi_django import env
-
 from indexes.auth import token_create
 
 

@@ -10,7 +10,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from indexes.distribution.names import is_valid_project_name, normalize_name
-from indexes.distribution.versions import version_key  # noqa: F401 (the verbs import it from here)
+from indexes.distribution.versions import version_key
 from indexes.errors import Invalid
 
 
@@ -48,11 +48,11 @@ def parse_spec(text: str) -> Spec:
     try:
         req = Requirement(text)
     except InvalidRequirement:
-        raise Invalid(f"invalid release specification {text!r}, expected NAME or "
-                      "NAME==VERSION") from None
+        raise Invalid(
+            f"invalid release specification {text!r}, expected NAME or NAME==VERSION"
+        ) from None
     if req.url or req.marker or req.extras:
-        raise Invalid(f"invalid release specification {text!r}, expected NAME or "
-                      "NAME==VERSION")
+        raise Invalid(f"invalid release specification {text!r}, expected NAME or NAME==VERSION")
     return Spec(req.name, req.specifier)
 
 

@@ -21,9 +21,13 @@ import requests
 from indexes.distribution.archives import MAX_MEMBERS
 from indexes.distribution.names import normalize_name
 from indexes.distribution.zipdirectory import (
-    MAX_DIRECTORY_BYTES, ZipDirectoryError, ZipDirectoryTooLarge, check_zip_directory,
+    MAX_DIRECTORY_BYTES,
+    ZipDirectoryError,
+    ZipDirectoryTooLarge,
+    check_zip_directory,
 )
 from indexes.errors import BadGateway, Invalid, NotFound
+
 from .specs import Spec, newest_first
 
 TIMEOUT = 120
@@ -73,8 +77,12 @@ class Http:
         return dest
 
     def post_json(self, url: str, body: bytes) -> requests.Response:
-        return self._request("POST", url, data=body, headers={
-            "Content-Type": "application/json", "Accept": "application/json"})
+        return self._request(
+            "POST",
+            url,
+            data=body,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
 
 
 def message_of(r: requests.Response) -> str:
@@ -90,8 +98,11 @@ def matching_release(http: Http, index_url: str, spec: Spec) -> tuple[str, list[
     versions = data.get("result") or {}
     for version in newest_first(versions):
         if spec.matches(version):
-            links = [Link(link["href"]) for link in versions[version].get("+links", [])
-                     if link.get("rel") == "releasefile"]
+            links = [
+                Link(link["href"])
+                for link in versions[version].get("+links", [])
+                if link.get("rel") == "releasefile"
+            ]
             if links:
                 return version, links
     raise NotFound(f"could not find/receive links for {spec.name}{spec.specifier}")
@@ -113,8 +124,9 @@ def select_links(links: list[Link], select: str | None) -> tuple[list[Link], lis
             elif name.endswith("py2.py3-none-any.whl"):
                 wheels.append(link)
             else:
-                warnings.append(f"only universal wheels are tested without --select, "
-                                f"skipping {name}")
+                warnings.append(
+                    f"only universal wheels are tested without --select, skipping {name}"
+                )
     if not sdists:
         raise Invalid("need at least one sdist distribution (its tox configuration is used)")
     if pattern is not None:
@@ -127,8 +139,9 @@ def _safe_member(name: str) -> bool:
     return not path.is_absolute() and ".." not in path.parts
 
 
-def unpack(archive: Path, dest: Path, *, max_members: int = MAX_MEMBERS,
-           max_bytes: int = MAX_UNPACK_BYTES) -> Path:
+def unpack(
+    archive: Path, dest: Path, *, max_members: int = MAX_MEMBERS, max_bytes: int = MAX_UNPACK_BYTES
+) -> Path:
     """Unpack an sdist (or wheel) fetched from the index, within bounds: at
     most ``max_members`` entries and ``max_bytes`` unpacked (declared sizes,
     which zipfile and tarfile never exceed), safe paths only."""
@@ -139,8 +152,7 @@ def unpack(archive: Path, dest: Path, *, max_members: int = MAX_MEMBERS,
         if name.endswith((".zip", ".whl")):
             with open(archive, "rb") as fh:
                 try:
-                    check_zip_directory(fh, max_entries=max_members,
-                                        max_bytes=MAX_DIRECTORY_BYTES)
+                    check_zip_directory(fh, max_entries=max_members, max_bytes=MAX_DIRECTORY_BYTES)
                 except ZipDirectoryTooLarge as exc:
                     raise Invalid(f"cannot unpack {archive.name}: {exc}") from None
             with zipfile.ZipFile(archive) as zf:
@@ -157,8 +169,10 @@ def unpack(archive: Path, dest: Path, *, max_members: int = MAX_MEMBERS,
                 for count, member in enumerate(tf, start=1):
                     total += max(member.size, 0)
                     if count > max_members:
-                        raise Invalid(f"cannot unpack {archive.name}: more than the limit of "
-                                      f"{max_members} members")
+                        raise Invalid(
+                            f"cannot unpack {archive.name}: more than the limit of "
+                            f"{max_members} members"
+                        )
                     if total > max_bytes:
                         raise Invalid(too_large)
                     tf.extract(member, dest, filter="data")
@@ -189,8 +203,7 @@ def _has_section(path: Path, section: str) -> bool:
     return parser.has_section(section)
 
 
-def tox_config(package: Path, *, explicit: str | None = None,
-               fallback: str | None = None) -> Path:
+def tox_config(package: Path, *, explicit: str | None = None, fallback: str | None = None) -> Path:
     """tox.ini, pyproject.toml with [tool.tox], setup.cfg with [tox:tox], else
     the fallback (a path, or a name inside the package)."""
     if explicit:
@@ -224,10 +237,25 @@ def find_tox() -> str | None:
     return shutil.which("tox")
 
 
-def tox_command(tox: str, *, installpkg: Path, report: Path, config: Path,
-                envname: str | None = None, extra: list[str] | None = None) -> list[str]:
-    cmd = [tox, "--installpkg", str(installpkg), "--recreate", "--result-json", str(report),
-           "-c", str(config)]
+def tox_command(
+    tox: str,
+    *,
+    installpkg: Path,
+    report: Path,
+    config: Path,
+    envname: str | None = None,
+    extra: list[str] | None = None,
+) -> list[str]:
+    cmd = [
+        tox,
+        "--installpkg",
+        str(installpkg),
+        "--recreate",
+        "--result-json",
+        str(report),
+        "-c",
+        str(config),
+    ]
     if envname:
         cmd.extend(["-e", envname])
     cmd.extend(extra or [])

@@ -16,13 +16,17 @@ from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.distribution.names import normalize_name
 from indexes.errors import Invalid
 from indexes.services.uploads import UploadForm, UploadResult, archive_limits, release_file_upload
+
 from .specs import version_key
 
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".egg")
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 # core metadata fields whose upload form name is not simply lower_case
-FIELD_NAMES = {"classifier": "classifiers", "project-url": "project_urls",
-               "provides-extra": "provides_extra"}
+FIELD_NAMES = {
+    "classifier": "classifiers",
+    "project-url": "project_urls",
+    "provides-extra": "provides_extra",
+}
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,11 @@ def _metadata_bytes(path: Path) -> bytes | None:
 
 
 # packaging.metadata's RawMetadata keys whose upload form name differs
-RAW_TO_FORM = {"platforms": "platform", "supported_platforms": "supported_platform",
-               "license_files": "license_file"}
+RAW_TO_FORM = {
+    "platforms": "platform",
+    "supported_platforms": "supported_platform",
+    "license_files": "license_file",
+}
 
 
 def metadata_form(data: bytes) -> dict[str, list[str]]:
@@ -129,8 +136,9 @@ def only_latest(archives: list[Archive]) -> list[Archive]:
 
 def upload_archive(*, index, user, archive: Archive) -> UploadResult:
     with open(archive.path, "rb") as fh:
-        return release_file_upload(index=index, user=user, form=archive.form,
-                                   filename=archive.path.name, content=fh)
+        return release_file_upload(
+            index=index, user=user, form=archive.form, filename=archive.path.name, content=fh
+        )
 
 
 def find_project_dir(start: Path) -> Path:
@@ -138,12 +146,20 @@ def find_project_dir(start: Path) -> Path:
     for directory in [start, *start.parents]:
         if any((directory / name).is_file() for name in PROJECT_FILES):
             return directory
-    raise Invalid(f"no pyproject.toml, setup.py or setup.cfg in {start} or its parents: "
-                  "nothing to build (pass release files, or --from-dir DIR)")
+    raise Invalid(
+        f"no pyproject.toml, setup.py or setup.cfg in {start} or its parents: "
+        "nothing to build (pass release files, or --from-dir DIR)"
+    )
 
 
-def build_command(project_dir: Path, outdir: Path, *, python: str | None = None,
-                  sdist: bool = False, wheel: bool = False) -> list[str]:
+def build_command(
+    project_dir: Path,
+    outdir: Path,
+    *,
+    python: str | None = None,
+    sdist: bool = False,
+    wheel: bool = False,
+) -> list[str]:
     cmd = [python or sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir)]
     if sdist:
         cmd.append("--sdist")

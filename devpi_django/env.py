@@ -95,7 +95,8 @@ TRUSTED_PROXIES = _list("DEVPI_TRUSTED_PROXIES") or ["127.0.0.1", "::1"]
 HTTPS = _bool("DEVPI_HTTPS")
 HSTS_SECONDS = _int("DEVPI_HSTS_SECONDS", 31536000)
 AUTHENTICATION_BACKENDS = _list("DEVPI_AUTHENTICATION_BACKENDS") or [
-    "indexes.backends.CachedModelBackend"]
+    "indexes.backends.CachedModelBackend"
+]
 DESCRIPTION_MAX_RENDER_BYTES = _int("DEVPI_DESCRIPTION_MAX_RENDER_BYTES", 512 * 1024)
 METRICS_ALLOWED = _list("DEVPI_METRICS_ALLOWED") or ["127.0.0.0/8", "::1/128"]
 METRICS_DIR = Path(_get("DEVPI_METRICS_DIR", str(DATA_DIR / "metrics"))).resolve()
@@ -145,7 +146,8 @@ def _read_secret_key_file(path: Path) -> str:
     if mode & 0o077:
         raise SystemExit(
             f"{path} may be read by other users (mode {mode:04o}): "
-            f"run `chmod 600 {path}`, or set DEVPI_SECRET_KEY")
+            f"run `chmod 600 {path}`, or set DEVPI_SECRET_KEY"
+        )
     key = path.read_text().strip()
     if not key:
         # another process may be between creating and writing it
@@ -157,5 +159,6 @@ def _read_secret_key_file(path: Path) -> str:
         else:
             raise SystemExit(
                 f"{path} is empty: remove it to have a new key generated "
-                f"(this logs everybody out), or set DEVPI_SECRET_KEY")
+                f"(this logs everybody out), or set DEVPI_SECRET_KEY"
+            )
     return key

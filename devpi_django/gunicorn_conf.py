@@ -37,8 +37,9 @@ if env.LOG_FORMAT == "json":
 
     accesslog = None
     logconfig_dict = logging_config("json", env.LOG_LEVEL)
-    logconfig_dict["loggers"].update({"gunicorn.error": {"level": "INFO"},
-                                      "gunicorn.access": {"level": "INFO"}})
+    logconfig_dict["loggers"].update(
+        {"gunicorn.error": {"level": "INFO"}, "gunicorn.access": {"level": "INFO"}}
+    )
 
 
 def child_exit(server, worker):

@@ -15,8 +15,15 @@ from tqdm import tqdm
 class Progress:
     """Counts work items; ``line`` prints a message without tearing the bar."""
 
-    def __init__(self, desc: str, *, unit: str = "file", out: TextIO | None = None,
-                 err: TextIO | None = None, force: bool | None = None):
+    def __init__(
+        self,
+        desc: str,
+        *,
+        unit: str = "file",
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        force: bool | None = None,
+    ):
         self.desc = desc
         self.unit = unit
         self.out = out or sys.stdout
@@ -34,8 +41,15 @@ class Progress:
         self.started = time.monotonic()
         if self.enabled and self.bar is None:
             columns, lines = _size(self.err)
-            self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=self.err,
-                            ncols=columns, nrows=lines, leave=False)
+            self.bar = tqdm(
+                total=total,
+                desc=self.desc,
+                unit=self.unit,
+                file=self.err,
+                ncols=columns,
+                nrows=lines,
+                leave=False,
+            )
 
     def advance(self, n: int = 1) -> None:
         self.done += n

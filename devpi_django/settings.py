@@ -157,23 +157,28 @@ STORAGES = {
 }
 
 if env.REDIS_URL:
-    _shared_cache: dict[str, Any] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                     "LOCATION": env.REDIS_URL}
+    _shared_cache: dict[str, Any] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.REDIS_URL,
+    }
     # "throttle": failed-login counters (indexes.throttle); without Redis
     # they live in the database, shared by every worker and server
-    CACHES = {"default": _shared_cache, "credentials": _shared_cache,
-              "throttle": _shared_cache}
+    CACHES = {"default": _shared_cache, "credentials": _shared_cache, "throttle": _shared_cache}
 else:
     CACHES = {
         # simple pages: per process (keys carry generations, so never stale),
         # kept as objects, not pickled (indexes/simple/memory.py)
-        "default": {"BACKEND": "indexes.simple.memory.PageMemoryCache",
-                    "OPTIONS": {"MAX_ENTRIES": 5000}},
+        "default": {
+            "BACKEND": "indexes.simple.memory.PageMemoryCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
         # verified credentials: shared by the workers of this machine, so a
         # password is checked with the slow hasher once, not once per worker
-        "credentials": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                        "LOCATION": str(DATA_DIR / "cache" / "credentials"),
-                        "OPTIONS": {"MAX_ENTRIES": 10000}},
+        "credentials": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "credentials"),
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        },
     }
 
 # Uploads: files over 2.5 MB are spooled to a temporary file by Django.
@@ -187,8 +192,7 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 # beat runs as its own process (docs/deploy.md, "Periodic tasks")
 CELERY_BEAT_SCHEDULE = {
-    "mirror-leases-cleanup": {"task": "mirror.tasks.mirror_leases_cleanup",
-                              "schedule": 600.0},
+    "mirror-leases-cleanup": {"task": "mirror.tasks.mirror_leases_cleanup", "schedule": 600.0},
 }
 if env.MIRROR_LIST_REFRESH_SECONDS > 0:  # opt-in, off by default
     CELERY_BEAT_SCHEDULE["mirror-project-lists"] = {
@@ -255,8 +259,9 @@ DEVPI_LOG_FORMAT = env.LOG_FORMAT
 LOGGING = logging_config(env.LOG_FORMAT, env.LOG_LEVEL)
 
 try:
-    DEVPI_METRICS_ALLOWED = [ipaddress.ip_network(cidr, strict=False)
-                             for cidr in env.METRICS_ALLOWED]
+    DEVPI_METRICS_ALLOWED = [
+        ipaddress.ip_network(cidr, strict=False) for cidr in env.METRICS_ALLOWED
+    ]
 except ValueError as exc:
     raise SystemExit(f"DEVPI_METRICS_ALLOWED: {exc}") from None
 DEVPI_REDIS_URL = env.REDIS_URL

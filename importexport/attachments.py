@@ -9,9 +9,10 @@ files as skipped and an export has none of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Callable, Iterable, Protocol
+from typing import BinaryIO, Protocol
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ is checked as an upload is, stored, unpacked, and recorded."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from indexes.errors import Conflict
 from indexes.models import DocZip
@@ -24,16 +24,27 @@ class DocZipAttachments:
         members = check_doczip_content(item.content)
         blob_put(item.content, item.sha256)
         doc_tree_unpack(item.content, members, item.sha256)
-        _row, created = doczip_store(index=item.index, release=item.release,
-                                     sha256=item.sha256, size=item.size,
-                                     uploaded_at=item.uploaded_at, log=item.log,
-                                     uploader=mapping.log_who(item.log)[:150])
+        _row, created = doczip_store(
+            index=item.index,
+            release=item.release,
+            sha256=item.sha256,
+            size=item.size,
+            uploaded_at=item.uploaded_at,
+            log=item.log,
+            uploader=mapping.log_who(item.log)[:150],
+        )
         return created
 
     def export_files(self, index) -> Iterable[AttachmentOut]:
-        for doczip in DocZip.objects.filter(index=index).select_related(
-                "release__project").order_by("id"):
-            yield AttachmentOut(release=doczip.release, release_file=None,
-                                filename=doczip.filename, sha256=doczip.sha256, log=doczip.log,
-                                uploaded_at=doczip.uploaded_at,
-                                open=lambda sha256=doczip.sha256: blob_open(sha256))
+        for doczip in (
+            DocZip.objects.filter(index=index).select_related("release__project").order_by("id")
+        ):
+            yield AttachmentOut(
+                release=doczip.release,
+                release_file=None,
+                filename=doczip.filename,
+                sha256=doczip.sha256,
+                log=doczip.log,
+                uploaded_at=doczip.uploaded_at,
+                open=lambda sha256=doczip.sha256: blob_open(sha256),
+            )

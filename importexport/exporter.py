@@ -9,7 +9,7 @@ devpi-server can verify them (argon2); other users are listed in the report.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 
@@ -42,14 +42,18 @@ def devpi_export(path, *, progress: Progress | None = None, counter=None) -> Exp
     empty. Raises ``ImportExportError`` (a one-line message) when it cannot
     write there; files it cannot read are listed in the report's ``skipped``."""
     progress = progress or (lambda line: None)
-    writer = ExportWriter(path, devpi_server_version=DEVPI_SERVER_COMPAT_VERSION,
-                          extra={"devpi_django": __version__})
+    writer = ExportWriter(
+        path, devpi_server_version=DEVPI_SERVER_COMPAT_VERSION, extra={"devpi_django": __version__}
+    )
     report = ExportReport(path=str(path))
     progress(f"creating {path}")
     _export_users(writer, report, progress)
     if counter is not None:  # devpi_django.progress.Progress: release files
-        counter.start(ReleaseFile.objects.filter(
-            index__owner__is_active=True).exclude(index__type=Index.MIRROR).count())
+        counter.start(
+            ReleaseFile.objects.filter(index__owner__is_active=True)
+            .exclude(index__type=Index.MIRROR)
+            .count()
+        )
     for index in Index.objects.select_related("owner").order_by("owner__username", "name"):
         if not index.owner.is_active:
             report.skip(f"index {index.fullname}", "its owner is inactive here")
@@ -80,34 +84,61 @@ def _export_users(writer: ExportWriter, report: ExportReport, progress: Progress
         progress(f"user {user.username}")
 
 
-def _export_index(writer: ExportWriter, report: ExportReport, progress: Progress,
-                  index: Index, counter=None) -> None:
+def _export_index(
+    writer: ExportWriter, report: ExportReport, progress: Progress, index: Index, counter=None
+) -> None:
     name = index.fullname
-    writer.index(name, mapping.index_config_to_devpi(index.type, index.config),
-                 with_data=not index.is_mirror)
+    writer.index(
+        name, mapping.index_config_to_devpi(index.type, index.config), with_data=not index.is_mirror
+    )
     report.exported["indexes"] += 1
     if index.is_mirror:
         progress(f"index {name} (mirror: config only)")
         return
-    releases = list(Release.objects.filter(project__index=index).select_related("project")
-                    .order_by("project__name", "id"))
+    releases = list(
+        Release.objects.filter(project__index=index)
+        .select_related("project")
+        .order_by("project__name", "id")
+    )
     for release in releases:
         project = release.project
-        writer.version(name, project.name, release.version, mapping.release_to_devpi(
-            display_name=project.display_name, version=release.version,
-            metadata=release.metadata, yanked=release.yanked,
-            yanked_reason=release.yanked_reason))
+        writer.version(
+            name,
+            project.name,
+            release.version,
+            mapping.release_to_devpi(
+                display_name=project.display_name,
+                version=release.version,
+                metadata=release.metadata,
+                yanked=release.yanked,
+                yanked_reason=release.yanked_reason,
+            ),
+        )
         report.exported["releases"] += 1
     report.exported["projects"] += len({r.project_id for r in releases})
     exported_files: set[int] = set()
-    files = ReleaseFile.objects.filter(index=index).select_related("release__project").defer(
-        "core_metadata").order_by("release__project__name", "release_id", "filename")
+    files = (
+        ReleaseFile.objects.filter(index=index)
+        .select_related("release__project")
+        .defer("core_metadata")
+        .order_by("release__project__name", "release_id", "filename")
+    )
     for f in files:
         project = f.release.project.name
         relpath = releasefile_relpath(name, project, f.release.version, f.filename)
-        if _copy(writer, report, name, relpath, f.sha256, lambda f=f: blob_open(f.sha256),
-                 type=RELEASEFILE, project=project, version=f.release.version,
-                 last_modified=mapping.http_date(f.uploaded_at), log=f.log):
+        if _copy(
+            writer,
+            report,
+            name,
+            relpath,
+            f.sha256,
+            lambda f=f: blob_open(f.sha256),
+            type=RELEASEFILE,
+            project=project,
+            version=f.release.version,
+            last_modified=mapping.http_date(f.uploaded_at),
+            log=f.log,
+        ):
             exported_files.add(f.id)
             report.exported["release files"] += 1
         if counter is not None:
@@ -119,36 +150,60 @@ def _export_index(writer: ExportWriter, report: ExportReport, progress: Progress
 def _export_attachments(writer, report, index: Index, exported_files: set[int]) -> None:
     name = index.fullname
     handler = attachment_handler(TOXRESULT)
-    for item in (handler.export_files(index) if handler else ()):
+    for item in handler.export_files(index) if handler else ():
         release_file = item.release_file
         project = item.release.project.name
         if release_file is None or release_file.id not in exported_files:
             report.skip(f"{name}: {item.filename}", "the file it is for was not exported")
             continue
-        if _copy(writer, report, name, toxresult_relpath(name, project, release_file.sha256,
-                                                         item.filename),
-                 item.sha256, item.open, type=TOXRESULT, project=project,
-                 version=item.release.version, last_modified=mapping.http_date(item.uploaded_at),
-                 log=item.log,
-                 for_entrypath=entrypath(name, release_file.sha256, release_file.filename)):
+        if _copy(
+            writer,
+            report,
+            name,
+            toxresult_relpath(name, project, release_file.sha256, item.filename),
+            item.sha256,
+            item.open,
+            type=TOXRESULT,
+            project=project,
+            version=item.release.version,
+            last_modified=mapping.http_date(item.uploaded_at),
+            log=item.log,
+            for_entrypath=entrypath(name, release_file.sha256, release_file.filename),
+        ):
             report.exported["tox results"] += 1
     handler = attachment_handler(DOCZIP)
     newest: dict[int, object] = {}
-    for item in (handler.export_files(index) if handler else ()):
+    for item in handler.export_files(index) if handler else ():
         current = newest.get(item.release.id)
         if current is None or item.uploaded_at >= current.uploaded_at:
             newest[item.release.id] = item  # devpi keeps one doc zip per version
     for item in newest.values():
         project = item.release.project.name
-        if _copy(writer, report, name, doczip_relpath(name, project, item.release.version),
-                 item.sha256, item.open, type=DOCZIP, project=project,
-                 version=item.release.version, last_modified=mapping.http_date(item.uploaded_at),
-                 log=item.log):
+        if _copy(
+            writer,
+            report,
+            name,
+            doczip_relpath(name, project, item.release.version),
+            item.sha256,
+            item.open,
+            type=DOCZIP,
+            project=project,
+            version=item.release.version,
+            last_modified=mapping.http_date(item.uploaded_at),
+            log=item.log,
+        ):
             report.exported["doc zips"] += 1
 
 
-def _copy(writer: ExportWriter, report: ExportReport, index: str, relpath: str, sha256: str,
-          opener, **desc) -> bool:
+def _copy(
+    writer: ExportWriter,
+    report: ExportReport,
+    index: str,
+    relpath: str,
+    sha256: str,
+    opener,
+    **desc,
+) -> bool:
     try:
         with opener() as content:
             writer.file(index, relpath=relpath, content=content, sha256=sha256, **desc)
@@ -156,7 +211,7 @@ def _copy(writer: ExportWriter, report: ExportReport, index: str, relpath: str, 
         raise
     except ImportExportError as exc:
         reason = exc.message
-    except Exception as exc:  # noqa: BLE001 - a broken blob must not end the export
+    except Exception as exc:
         reason = f"cannot read its stored bytes: {type(exc).__name__}: {exc}"
     else:
         return True

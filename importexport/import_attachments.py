@@ -29,7 +29,8 @@ def attachment_import(run: ImportRun, dump, index, project, releases, desc: File
     release_file = None
     if desc.type == TOXRESULT:
         release_file = ReleaseFile.objects.filter(
-            index=index, release=release, filename=desc.for_basename or "").first()
+            index=index, release=release, filename=desc.for_basename or ""
+        ).first()
         if release_file is None:
             run.report.skip(what, f"the file it is for ({desc.for_basename}) is not here")
             return
@@ -39,10 +40,19 @@ def attachment_import(run: ImportRun, dump, index, project, releases, desc: File
     sha256, size, path = checked
     log = desc.log if desc.log is not None else [mapping.import_log_entry(dump.name)]
     with open(path, "rb") as f:
-        item = AttachmentIn(index=index, release=release, release_file=release_file,
-                            filename=desc.basename, sha256=sha256, size=size, content=f,
-                            log=log, uploaded_at=mapping.parse_http_date(desc.last_modified)
-                            or mapping.log_time(log) or timezone.now())
+        item = AttachmentIn(
+            index=index,
+            release=release,
+            release_file=release_file,
+            filename=desc.basename,
+            sha256=sha256,
+            size=size,
+            content=f,
+            log=log,
+            uploaded_at=mapping.parse_http_date(desc.last_modified)
+            or mapping.log_time(log)
+            or timezone.now(),
+        )
         try:
             created = handler.import_file(item)
         except DevpiError as exc:

@@ -51,16 +51,25 @@ def index_data_import(run: ImportRun, dump: IndexDump, index: Index) -> None:
     names = list(dump.projects) + [p for p in by_project if p not in dump.projects]
     before = (sum(run.report.created.values()), sum(run.report.unchanged.values()))
     for name in names:
-        _project_import(run, dump, index, name, dump.projects.get(name, {}),
-                        by_project.get(name, []))
+        _project_import(
+            run, dump, index, name, dump.projects.get(name, {}), by_project.get(name, [])
+        )
     created = sum(run.report.created.values()) - before[0]
     unchanged = sum(run.report.unchanged.values()) - before[1]
-    run.progress(f"index {dump.name}: {len(names)} projects, {created} objects created, "
-                 f"{unchanged} already there")
+    run.progress(
+        f"index {dump.name}: {len(names)} projects, {created} objects created, "
+        f"{unchanged} already there"
+    )
 
 
-def _project_import(run: ImportRun, dump: IndexDump, index: Index, name: str,
-                    versions: dict[str, dict], descs: list[FileDesc]) -> None:
+def _project_import(
+    run: ImportRun,
+    dump: IndexDump,
+    index: Index,
+    name: str,
+    versions: dict[str, dict],
+    descs: list[FileDesc],
+) -> None:
     report = run.report
     releasefiles = [d for d in descs if d.type == RELEASEFILE]
     attached = [d for d in descs if d.type in (TOXRESULT, DOCZIP)]
@@ -72,7 +81,8 @@ def _project_import(run: ImportRun, dump: IndexDump, index: Index, name: str,
     before = sum(report.created.values())
     with transaction.atomic():
         project, created = Project.objects.get_or_create(
-            index=index, name=name, defaults={"display_name": display})
+            index=index, name=name, defaults={"display_name": display}
+        )
         (report.created if created else report.unchanged)["projects"] += 1
         releases = {r.version: r for r in Release.objects.filter(project=project)}
         for version, versiondata in versions.items():
@@ -88,41 +98,59 @@ def _project_import(run: ImportRun, dump: IndexDump, index: Index, name: str,
 
 
 def _release(run: ImportRun, dump, project, releases, version, versiondata) -> Release:
-    data = mapping.release_from_devpi(versiondata, project=project.display_name,
-                                      version=version)
+    data = mapping.release_from_devpi(versiondata, project=project.display_name, version=version)
     release = releases.get(version)
     if release is None:
-        release = Release.objects.create(project=project, version=version,
-                                         metadata=data.metadata, yanked=data.yanked,
-                                         yanked_reason=data.yanked_reason)
+        release = Release.objects.create(
+            project=project,
+            version=version,
+            metadata=data.metadata,
+            yanked=data.yanked,
+            yanked_reason=data.yanked_reason,
+        )
         description_schedule(release)
         releases[version] = release
         run.report.created["releases"] += 1
         return release
     run.report.unchanged["releases"] += 1
     if (release.metadata, release.yanked, release.yanked_reason) != (
-            data.metadata, data.yanked, data.yanked_reason):
-        run.report.kept.append(Skipped(f"{dump.name}: {project.name} {version}",
-                                       "release metadata differs"))
+        data.metadata,
+        data.yanked,
+        data.yanked_reason,
+    ):
+        run.report.kept.append(
+            Skipped(f"{dump.name}: {project.name} {version}", "release metadata differs")
+        )
     return release
 
 
 def _release_for_file(run: ImportRun, dump, project, releases, desc) -> Release:
     version = desc.version
-    if version not in releases and version and "_" in version \
-            and version.replace("_", "-") in releases:
+    if (
+        version not in releases
+        and version
+        and "_" in version
+        and version.replace("_", "-") in releases
+    ):
         version = version.replace("_", "-")  # as devpi-import guesses
     release = releases.get(version)
     if release is None:
-        run.report.notes.append(f"{dump.name}: {desc.basename}: no metadata for version "
-                                f"{version} in the export; registered name and version")
-        release = _release(run, dump, project, releases, version,
-                           {"name": project.display_name, "version": version})
+        run.report.notes.append(
+            f"{dump.name}: {desc.basename}: no metadata for version "
+            f"{version} in the export; registered name and version"
+        )
+        release = _release(
+            run,
+            dump,
+            project,
+            releases,
+            version,
+            {"name": project.display_name, "version": version},
+        )
     return release
 
 
-def _verify(run: ImportRun, dump: IndexDump, index: Index,
-            desc: FileDesc) -> _VerifiedFile | None:
+def _verify(run: ImportRun, dump: IndexDump, index: Index, desc: FileDesc) -> _VerifiedFile | None:
     """Hash-check a release file and store its blob; None: skipped or
     already here."""
     what = f"{dump.name}: {desc.basename}"
@@ -135,13 +163,18 @@ def _verify(run: ImportRun, dump: IndexDump, index: Index,
         run.report.skip(what, "the export gives no version for it")
         return None
     recorded = desc.hashes.get("sha256")
-    existing = ReleaseFile.objects.filter(index=index, filename=desc.basename).only(
-        "sha256").first()
+    existing = (
+        ReleaseFile.objects.filter(index=index, filename=desc.basename).only("sha256").first()
+    )
     if existing is not None and recorded and existing.sha256 == recorded:
         run.report.unchanged["release files"] += 1
         return None
-    if recorded and RemovedFile.objects.filter(index=index, filename=desc.basename,
-                                               sha256=recorded).exists():
+    if (
+        recorded
+        and RemovedFile.objects.filter(
+            index=index, filename=desc.basename, sha256=recorded
+        ).exists()
+    ):
         run.report.skip(what, "it was removed here after an earlier import")
         return None
     checked = member_check(run, dump, desc)
@@ -152,14 +185,19 @@ def _verify(run: ImportRun, dump: IndexDump, index: Index,
         if existing.sha256 == sha256:
             run.report.unchanged["release files"] += 1
         else:
-            run.report.kept.append(Skipped(what, "a file with other content has this "
-                                                 "name here"))
+            run.report.kept.append(Skipped(what, "a file with other content has this name here"))
         return None
     return _VerifiedFile(desc, path, sha256, size)
 
 
-def _release_file(run: ImportRun, dump: IndexDump, index: Index, project: Project,
-                  releases: dict[str, Release], item: _VerifiedFile) -> None:
+def _release_file(
+    run: ImportRun,
+    dump: IndexDump,
+    index: Index,
+    project: Project,
+    releases: dict[str, Release],
+    item: _VerifiedFile,
+) -> None:
     desc = item.desc
     release = _release_for_file(run, dump, project, releases, desc)
     dist, core_metadata = _inspect(run, dump, item, release.version)
@@ -168,25 +206,39 @@ def _release_file(run: ImportRun, dump: IndexDump, index: Index, project: Projec
         value = parse_core_metadata(core_metadata).get("requires-python", "")
         requires_python = value if isinstance(value, str) else ""
     log = desc.log if desc.log is not None else [mapping.import_log_entry(dump.name)]
-    facts = FileFacts(filename=desc.basename, sha256=item.sha256, size=item.size,
-                      packagetype=dist.packagetype if dist else "",
-                      pyversion=dist.pyversion if dist else "",
-                      requires_python=str(requires_python), core_metadata=core_metadata)
-    release_file_create(index=index, release=release, facts=facts, history=log, entry=None,
-                        uploaded_at=(mapping.parse_http_date(desc.last_modified)
-                                     or mapping.log_time(log) or timezone.now()),
-                        uploader=mapping.log_who(log))
+    facts = FileFacts(
+        filename=desc.basename,
+        sha256=item.sha256,
+        size=item.size,
+        packagetype=dist.packagetype if dist else "",
+        pyversion=dist.pyversion if dist else "",
+        requires_python=str(requires_python),
+        core_metadata=core_metadata,
+    )
+    release_file_create(
+        index=index,
+        release=release,
+        facts=facts,
+        history=log,
+        entry=None,
+        uploaded_at=(
+            mapping.parse_http_date(desc.last_modified) or mapping.log_time(log) or timezone.now()
+        ),
+        uploader=mapping.log_who(log),
+    )
     run.report.created["release files"] += 1
     run.progress(f"{dump.name}: {desc.basename}: imported")
 
 
-def _inspect(run: ImportRun, dump, item: _VerifiedFile, version: str
-             ) -> tuple[DistFilename | None, bytes | None]:
+def _inspect(
+    run: ImportRun, dump, item: _VerifiedFile, version: str
+) -> tuple[DistFilename | None, bytes | None]:
     try:
         dist = parse_filename(item.desc.basename, version_hint=version)
     except InvalidFilename as exc:
-        run.report.notes.append(f"{dump.name}: {item.desc.basename}: {exc}; imported "
-                                "without a package type")
+        run.report.notes.append(
+            f"{dump.name}: {item.desc.basename}: {exc}; imported without a package type"
+        )
         return None, None
     if dist.packagetype != "bdist_wheel":
         return dist, None
@@ -194,8 +246,9 @@ def _inspect(run: ImportRun, dump, item: _VerifiedFile, version: str
         try:
             return dist, inspect_archive(f, dist, archive_limits())
         except InvalidArchive as exc:
-            run.report.notes.append(f"{dump.name}: {item.desc.basename}: {exc}; imported "
-                                    "without core metadata")
+            run.report.notes.append(
+                f"{dump.name}: {item.desc.basename}: {exc}; imported without core metadata"
+            )
             return dist, None
 
 

@@ -4,9 +4,9 @@ every file of the export passes before anything is stored from it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from indexes.models import Index
 from indexes.storage import blob_put
@@ -29,8 +29,9 @@ class ImportRun:
     counter: object | None = None  # devpi_django.progress.Progress: files of the stage indexes
 
 
-def member_check(run: ImportRun, dump: IndexDump, desc: FileDesc, *,
-                 store: bool = True) -> tuple[str, int, Path] | None:
+def member_check(
+    run: ImportRun, dump: IndexDump, desc: FileDesc, *, store: bool = True
+) -> tuple[str, int, Path] | None:
     """(sha256, size, path) of a file whose recorded hashes match (and,
     with ``store``, whose blob is stored); None (reported) otherwise."""
     what = desc.relpath

@@ -53,26 +53,37 @@ def _password_value(run: ImportRun, name: str, password: mapping.PasswordMapping
 
 def _user_create(run: ImportRun, name, fields, password, userconfig) -> None:
     with transaction.atomic():
-        user = get_user_model()(username=name, email=fields["email"],
-                                is_superuser=name == "root", is_staff=name == "root")
+        user = get_user_model()(
+            username=name,
+            email=fields["email"],
+            is_superuser=name == "root",
+            is_staff=name == "root",
+        )
         encoded = _password_value(run, name, password)
         if encoded is None:
             user.set_unusable_password()
         else:
             user.password = encoded
         user.save()
-        UserProfile.objects.create(user=user, title=fields["title"],
-                                   description=fields["description"],
-                                   custom_data=fields["custom_data"])
+        UserProfile.objects.create(
+            user=user,
+            title=fields["title"],
+            description=fields["description"],
+            custom_data=fields["custom_data"],
+        )
         UserProfile.objects.filter(user=user).update(
             created=mapping.parse_iso(userconfig.get("created")) or timezone.now(),
-            modified=mapping.parse_iso(userconfig.get("modified")))
+            modified=mapping.parse_iso(userconfig.get("modified")),
+        )
         serial_bump()
 
 
 def _user_differences(run: ImportRun, user, profile, fields, password) -> list[str]:
-    differences = [key for key in ("title", "description", "custom_data")
-                   if getattr(profile, key) != fields[key]]
+    differences = [
+        key
+        for key in ("title", "description", "custom_data")
+        if getattr(profile, key) != fields[key]
+    ]
     if user.email != fields["email"]:
         differences.insert(0, "email")
     here = user.password if user.has_usable_password() else None

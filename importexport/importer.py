@@ -36,8 +36,9 @@ def devpi_import(path, *, progress: Progress | None = None, counter=None) -> Imp
     """
     progress = progress or (lambda line: None)
     tree = read_export(path)
-    report = ImportReport(path=str(path), dumpversion=tree.dumpversion,
-                          source_version=tree.devpi_server)
+    report = ImportReport(
+        path=str(path), dumpversion=tree.dumpversion, source_version=tree.devpi_server
+    )
     _header(tree, progress)
     fresh = _server_is_fresh()
     run = ImportRun(tree, report, progress, fresh)
@@ -56,8 +57,10 @@ def devpi_import(path, *, progress: Progress | None = None, counter=None) -> Imp
 def _header(tree: ExportTree, progress: Progress) -> None:
     source = f"devpi-server {tree.devpi_server}" if tree.devpi_server else "devpi-server"
     files = sum(len(d.files) for d in tree.indexes.values())
-    progress(f"reading {tree.path}: {source} export, dumpversion {tree.dumpversion}, "
-             f"{len(tree.users)} users, {len(tree.indexes)} indexes, {files} files")
+    progress(
+        f"reading {tree.path}: {source} export, dumpversion {tree.dumpversion}, "
+        f"{len(tree.users)} users, {len(tree.indexes)} indexes, {files} files"
+    )
 
 
 def _server_is_fresh() -> bool:
@@ -73,8 +76,9 @@ def _creation_order(indexes: dict[str, IndexDump]) -> list[IndexDump]:
     pending = dict(indexes)
     order: list[IndexDump] = []
     while pending:
-        ready = [d for d in pending.values()
-                 if not any(b in pending and b != d.name for b in d.bases)]
+        ready = [
+            d for d in pending.values() if not any(b in pending and b != d.name for b in d.bases)
+        ]
         if not ready:  # a cycle: devpi refuses it too; the bases are checked later
             ready = list(pending.values())[:1]
         for dump in ready:

@@ -115,6 +115,7 @@ class ExportTree:
 
 # -- paths ------------------------------------------------------------------
 
+
 def entrypath(index: str, sha256: str, filename: str) -> str:
     """devpi's path of a stored file: ``user/index/+f/<h[:3]>/<h[3:16]>/<file>``."""
     return f"{index}/+f/{sha256[:3]}/{sha256[3:16]}/{filename}"
@@ -133,6 +134,7 @@ def doczip_relpath(index: str, project: str, version: str) -> str:
 
 
 # -- hashes -----------------------------------------------------------------
+
 
 def parse_hash_spec(spec: str) -> tuple[str, str] | None:
     """``"sha256=ab12..."`` -> ``("sha256", "ab12...")``; None if unusable."""
@@ -187,6 +189,9 @@ def check_file(fileobj, expected: dict[str, str], chunk_size: int = 1024 * 1024)
         for h in algorithms.values():
             h.update(chunk)
     actual = {name: h.hexdigest() for name, h in algorithms.items()}
-    errors = [f"{name} mismatch, got {actual[name]}, expected {value}"
-              for name, value in sorted(expected.items()) if actual[name] != value]
+    errors = [
+        f"{name} mismatch, got {actual[name]}, expected {value}"
+        for name, value in sorted(expected.items())
+        if actual[name] != value
+    ]
     return FileCheck(actual["sha256"], size, "; ".join(errors) or None, tuple(sorted(expected)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -50,8 +50,7 @@ def password_from_devpi(userconfig: dict) -> PasswordMapping:
 
 
 def _legacy(salt: str, digest: str) -> PasswordMapping:
-    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest.lower()) \
-            or "$" in salt:
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest.lower()) or "$" in salt:
         return PasswordMapping(None, "malformed salted sha256 password hash")
     return PasswordMapping(f"{LEGACY_PREFIX}${salt}${digest.lower()}", None)
 
@@ -64,7 +63,7 @@ def unknown_password_hash() -> str:
     from indexes.hashers import DevpiArgon2PasswordHasher
 
     hasher = DevpiArgon2PasswordHasher()
-    return hasher.encode(secrets.token_urlsafe(32), hasher.salt())[len(ARGON2_PREFIX):]
+    return hasher.encode(secrets.token_urlsafe(32), hasher.salt())[len(ARGON2_PREFIX) :]
 
 
 def password_to_devpi(encoded: str) -> tuple[dict[str, str], str | None]:
@@ -76,18 +75,21 @@ def password_to_devpi(encoded: str) -> tuple[dict[str, str], str | None]:
         return {"pwhash": unknown_password_hash()}, "has no usable password"
     algorithm = encoded.split("$", 1)[0]
     if algorithm == ARGON2_PREFIX and encoded.startswith(ARGON2_PREFIX + "$argon2"):
-        return {"pwhash": encoded[len(ARGON2_PREFIX):]}, None
+        return {"pwhash": encoded[len(ARGON2_PREFIX) :]}, None
     return {"pwhash": unknown_password_hash()}, (
         f"password hash scheme {algorithm!r} cannot be verified by devpi-server "
-        "(it verifies argon2 only)")
+        "(it verifies argon2 only)"
+    )
 
 
 # -- users ------------------------------------------------------------------
 
 USER_PROFILE_KEYS = ("email", "title", "description", "custom_data")
 # keys of devpi's userconfig that are not profile data
-USER_KNOWN_KEYS = frozenset(USER_PROFILE_KEYS + (
-    "username", "pwhash", "pwsalt", "password", "created", "modified", "indexes"))
+USER_KNOWN_KEYS = frozenset(
+    USER_PROFILE_KEYS
+    + ("username", "pwhash", "pwsalt", "password", "created", "modified", "indexes")
+)
 
 
 def user_fields_from_devpi(userconfig: dict) -> tuple[dict[str, Any], list[str]]:
@@ -107,6 +109,7 @@ def _text(value) -> str:
 
 
 # -- index configs ----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SkippedKey:
@@ -152,6 +155,7 @@ def index_config_to_devpi(index_type: str, config: dict) -> dict[str, Any]:
 
 # -- release metadata -------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ReleaseData:
     name: str
@@ -163,19 +167,31 @@ class ReleaseData:
 
 def release_from_devpi(versiondata: dict, *, project: str, version: str) -> ReleaseData:
     """devpi's versiondata (metadata keys; no ``+`` keys in a dump)."""
-    metadata = {k: v for k, v in versiondata.items()
-                if not k.startswith("+") and k not in (":action", "yanked")}
-    name = metadata.get("name") if isinstance(metadata.get("name"), str) and metadata.get(
-        "name") else project
+    metadata = {
+        k: v
+        for k, v in versiondata.items()
+        if not k.startswith("+") and k not in (":action", "yanked")
+    }
+    name = (
+        metadata.get("name")
+        if isinstance(metadata.get("name"), str) and metadata.get("name")
+        else project
+    )
     metadata["name"] = name
     metadata["version"] = version
     yanked = versiondata.get("yanked")
-    return ReleaseData(name=name, version=version, metadata=metadata, yanked=bool(yanked),
-                       yanked_reason=yanked if isinstance(yanked, str) else "")
+    return ReleaseData(
+        name=name,
+        version=version,
+        metadata=metadata,
+        yanked=bool(yanked),
+        yanked_reason=yanked if isinstance(yanked, str) else "",
+    )
 
 
-def release_to_devpi(*, display_name: str, version: str, metadata: dict, yanked: bool,
-                     yanked_reason: str) -> dict[str, Any]:
+def release_to_devpi(
+    *, display_name: str, version: str, metadata: dict, yanked: bool, yanked_reason: str
+) -> dict[str, Any]:
     data = {k: v for k, v in metadata.items() if not k.startswith("+")}
     if not data.get("name"):
         data["name"] = display_name
@@ -187,6 +203,7 @@ def release_to_devpi(*, display_name: str, version: str, metadata: dict, yanked:
 
 # -- timestamps -------------------------------------------------------------
 
+
 def parse_http_date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -196,11 +213,11 @@ def parse_http_date(value: str | None) -> datetime | None:
         return None
     if parsed is None:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def http_date(value: datetime) -> str:
-    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(value.astimezone(UTC), usegmt=True)
 
 
 def parse_iso(value: str | None) -> datetime | None:
@@ -210,13 +227,13 @@ def parse_iso(value: str | None) -> datetime | None:
         parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
         return None
-    return parsed.replace(tzinfo=timezone.utc)
+    return parsed.replace(tzinfo=UTC)
 
 
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def log_time(log: list | None, what: str = "upload") -> datetime | None:
@@ -225,8 +242,9 @@ def log_time(log: list | None, what: str = "upload") -> datetime | None:
         when = entry.get("when") if isinstance(entry, dict) else None
         if entry.get("what") == what and isinstance(when, list) and len(when) == 6:
             try:
-                return datetime.fromtimestamp(calendar.timegm(tuple(int(x) for x in when)
-                                                              + (0, 0, 0)), timezone.utc)
+                return datetime.fromtimestamp(
+                    calendar.timegm(tuple(int(x) for x in when) + (0, 0, 0)), UTC
+                )
             except (TypeError, ValueError, OverflowError):
                 return None
     return None

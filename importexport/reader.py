@@ -43,19 +43,23 @@ def read_export(path) -> ExportTree:
         raise NotAnExport(f"{path} is not a devpi export: {DATAINDEX} has no dumpversion")
     dumpversion = str(data["dumpversion"])
     if dumpversion not in READABLE_DUMPVERSIONS:
-        raise NotAnExport(f"{path}: unsupported dumpversion {dumpversion!r} (readable: "
-                          f"{', '.join(READABLE_DUMPVERSIONS)})")
+        raise NotAnExport(
+            f"{path}: unsupported dumpversion {dumpversion!r} (readable: "
+            f"{', '.join(READABLE_DUMPVERSIONS)})"
+        )
     users, indexes = data.get("users"), data.get("indexes")
     if not isinstance(users, dict) or not isinstance(indexes, dict):
-        raise NotAnExport(f"{path} is not a devpi export: {DATAINDEX} needs 'users' and "
-                          "'indexes' objects")
+        raise NotAnExport(
+            f"{path} is not a devpi export: {DATAINDEX} needs 'users' and 'indexes' objects"
+        )
     for name, config in users.items():
         if not isinstance(config, dict):
             raise NotAnExport(f"{DATAINDEX}: user {name!r} is not an object")
     return ExportTree(
         path=path,
         dumpversion=dumpversion,
-        devpi_server=data.get("devpi_server") if isinstance(data.get("devpi_server"), str)
+        devpi_server=data.get("devpi_server")
+        if isinstance(data.get("devpi_server"), str)
         else None,
         users=users,
         indexes={name: _index(name, raw, dumpversion) for name, raw in indexes.items()},
@@ -85,17 +89,22 @@ def _projects(index: str, projects: dict) -> dict[str, dict[str, dict]]:
     as devpi-import does."""
     result: dict[str, dict[str, dict]] = {}
     for name, versions in projects.items():
-        if not isinstance(versions, dict) or not all(isinstance(v, dict)
-                                                     for v in versions.values()):
+        if not isinstance(versions, dict) or not all(
+            isinstance(v, dict) for v in versions.values()
+        ):
             raise NotAnExport(f"{DATAINDEX}: {index}: project {name!r} is malformed")
         result.setdefault(normalize_name(name), {}).update(
-            {str(version): dict(data) for version, data in versions.items()})
+            {str(version): dict(data) for version, data in versions.items()}
+        )
     return result
 
 
 def _filedesc(index: str, item, dumpversion: str) -> FileDesc:
-    if not isinstance(item, dict) or not isinstance(item.get("relpath"), str) \
-            or not isinstance(item.get("projectname"), str):
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("relpath"), str)
+        or not isinstance(item.get("projectname"), str)
+    ):
         raise NotAnExport(f"{DATAINDEX}: {index}: malformed file entry {item!r}")
     mapping = item.get("entrymapping") or {}
     if not isinstance(mapping, dict):
@@ -114,11 +123,13 @@ def _filedesc(index: str, item, dumpversion: str) -> FileDesc:
         relpath=relpath,
         version=str(version) if version is not None else None,
         hashes=recorded_hashes(mapping),
-        last_modified=mapping.get("last_modified") if isinstance(
-            mapping.get("last_modified"), str) else None,
+        last_modified=mapping.get("last_modified")
+        if isinstance(mapping.get("last_modified"), str)
+        else None,
         log=log if isinstance(log, list) else None,
-        for_entrypath=item.get("for_entrypath") if isinstance(
-            item.get("for_entrypath"), str) else None,
+        for_entrypath=item.get("for_entrypath")
+        if isinstance(item.get("for_entrypath"), str)
+        else None,
     )
 
 

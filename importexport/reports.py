@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-KINDS = ("users", "indexes", "projects", "releases", "release files", "tox results",
-         "doc zips")
+KINDS = ("users", "indexes", "projects", "releases", "release files", "tox results", "doc zips")
 
 
 @dataclass(frozen=True)
@@ -43,17 +42,24 @@ class ImportReport:
         source = f"devpi-server {self.source_version}, " if self.source_version else ""
         lines = [f"import of {self.path} ({source}dumpversion {self.dumpversion}):"]
         for kind in KINDS:
-            parts = [f"{counter[kind]} {label}" for counter, label in (
-                (self.created, "created"), (self.updated, "updated"),
-                (self.unchanged, "already there")) if counter[kind]]
+            parts = [
+                f"{counter[kind]} {label}"
+                for counter, label in (
+                    (self.created, "created"),
+                    (self.updated, "updated"),
+                    (self.unchanged, "already there"),
+                )
+                if counter[kind]
+            ]
             if parts:
                 lines.append(f"  {kind}: " + ", ".join(parts))
         if not self.changed:
             lines.append("  nothing changed: everything in the export was already here")
         _section(lines, "skipped", self.skipped)
         _section(lines, "kept as they are here (they differ from the export)", self.kept)
-        _section(lines, "users who need a new password (set_unusable_password)",
-                 self.password_resets)
+        _section(
+            lines, "users who need a new password (set_unusable_password)", self.password_resets
+        )
         lines.extend(f"  note: {note}" for note in self.notes)
         return lines
 
@@ -75,9 +81,11 @@ class ExportReport:
             if self.exported[kind]:
                 lines.append(f"  {kind}: {self.exported[kind]}")
         _section(lines, "skipped", self.skipped)
-        _section(lines, "users exported with a random password (set theirs with devpi-passwd "
-                        "USER)",
-                 self.password_resets)
+        _section(
+            lines,
+            "users exported with a random password (set theirs with devpi-passwd USER)",
+            self.password_resets,
+        )
         lines.extend(f"  note: {note}" for note in self.notes)
         return lines
 

@@ -56,9 +56,20 @@ class ExportWriter:
         projects = self.data["indexes"][index]["projects"]
         projects.setdefault(project, {})[version] = versiondata
 
-    def file(self, index: str, *, type: str, project: str, version: str, relpath: str,
-             content: BinaryIO, sha256: str, last_modified: str, log: list | None,
-             for_entrypath: str | None = None) -> None:
+    def file(
+        self,
+        index: str,
+        *,
+        type: str,
+        project: str,
+        version: str,
+        relpath: str,
+        content: BinaryIO,
+        sha256: str,
+        last_modified: str,
+        log: list | None,
+        for_entrypath: str | None = None,
+    ) -> None:
         """Copy ``content`` to ``relpath`` and describe it. Raises
         ``ImportExportError`` (leaving nothing behind) when the bytes do not
         hash to ``sha256``."""
@@ -79,14 +90,14 @@ class ExportWriter:
                         out.write(chunk)
                     except OSError as exc:
                         raise ExportWriteError(
-                            f"cannot write {target}: {exc.strerror or exc}") from None
+                            f"cannot write {target}: {exc.strerror or exc}"
+                        ) from None
         except BaseException:
             target.unlink(missing_ok=True)
             raise
         if digest.hexdigest() != sha256:
             target.unlink()
-            raise ImportExportError(f"sha256 mismatch, got {digest.hexdigest()}, expected "
-                                    f"{sha256}")
+            raise ImportExportError(f"sha256 mismatch, got {digest.hexdigest()}, expected {sha256}")
         desc: dict = {
             "type": type,
             "projectname": project,

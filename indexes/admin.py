@@ -8,8 +8,20 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from .adminlogin import ThrottledAdminAuthenticationForm
-from .models import (ApiToken, AuditEvent, DocZip, Index, LoginFailure, Project, ProjectStatus,
-                     Release, ReleaseFile, RemovedFile, ServerState, UserProfile)
+from .models import (
+    ApiToken,
+    AuditEvent,
+    DocZip,
+    Index,
+    LoginFailure,
+    Project,
+    ProjectStatus,
+    Release,
+    ReleaseFile,
+    RemovedFile,
+    ServerState,
+    UserProfile,
+)
 from .services import indexes as index_services
 from .services import removal
 
@@ -36,13 +48,28 @@ class UserProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Index)
 class IndexAdmin(admin.ModelAdmin):
-    list_display = ("fullname", "type", "volatile_flag", "bases_text", "generation", "modified",
-                    "web_link")
+    list_display = (
+        "fullname",
+        "type",
+        "volatile_flag",
+        "bases_text",
+        "generation",
+        "modified",
+        "web_link",
+    )
     list_filter = ("type", "created", "modified")
     search_fields = ("name", "owner__username", "config__title")
     list_select_related = ("owner",)
-    readonly_fields = ("owner", "name", "type", "config", "generation", "created", "modified",
-                       "web_link")
+    readonly_fields = (
+        "owner",
+        "name",
+        "type",
+        "config",
+        "generation",
+        "created",
+        "modified",
+        "web_link",
+    )
     ordering = ("owner__username", "name")
 
     def has_add_permission(self, request) -> bool:
@@ -62,8 +89,12 @@ class IndexAdmin(admin.ModelAdmin):
 
     @admin.display(description="web page")
     def web_link(self, obj) -> str:
-        return format_html('<a href="/{}">/{}</a> (<a href="/{}/+edit">edit</a>)',
-                           obj.fullname, obj.fullname, obj.fullname)
+        return format_html(
+            '<a href="/{}">/{}</a> (<a href="/{}/+edit">edit</a>)',
+            obj.fullname,
+            obj.fullname,
+            obj.fullname,
+        )
 
     def delete_model(self, request, obj) -> None:
         index_services.index_delete(index=obj, force=True)
@@ -93,8 +124,12 @@ class ProjectAdmin(ReadOnlyAdmin):
 class ReleaseAdmin(ReadOnlyAdmin):
     list_display = ("project_name", "version", "index_name", "yanked", "created")
     list_filter = ("yanked", "created")
-    search_fields = ("project__name", "version", "project__index__name",
-                     "project__index__owner__username")
+    search_fields = (
+        "project__name",
+        "version",
+        "project__index__name",
+        "project__index__owner__username",
+    )
     list_select_related = ("project__index__owner",)
     raw_id_fields = ("project",)
 
@@ -107,8 +142,9 @@ class ReleaseAdmin(ReadOnlyAdmin):
         return obj.project.index.fullname
 
     def delete_model(self, request, obj) -> None:
-        removal.release_delete(index=obj.project.index, project=obj.project.name,
-                               version=obj.version, force=True)
+        removal.release_delete(
+            index=obj.project.index, project=obj.project.name, version=obj.version, force=True
+        )
 
     def delete_queryset(self, request, queryset) -> None:
         for obj in queryset.select_related("project__index__owner"):
@@ -191,14 +227,30 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     """Tokens, read-only (no secret is stored; revoke through the API, the
     web UI or ``manage.py devpi token revoke``)."""
 
-    list_display = ("public_id", "owner", "description", "scopes", "indexes", "created",
-                    "expires", "revoked")
+    list_display = (
+        "public_id",
+        "owner",
+        "description",
+        "scopes",
+        "indexes",
+        "created",
+        "expires",
+        "revoked",
+    )
     list_filter = ("created", "revoked")
     search_fields = ("public_id", "owner__username", "description")
     list_select_related = ("owner",)
     exclude = ("key_hash",)
-    readonly_fields = ("public_id", "owner", "description", "scopes", "indexes", "created",
-                       "expires", "revoked")
+    readonly_fields = (
+        "public_id",
+        "owner",
+        "description",
+        "scopes",
+        "indexes",
+        "created",
+        "expires",
+        "revoked",
+    )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -33,12 +33,23 @@ if TYPE_CHECKING:
     from .models import AuditEvent
 
 ACTIONS = (
-    "user.create", "user.modify", "user.delete",
-    "index.create", "index.modify", "index.delete",
-    "file.upload", "release.push", "release.remove", "release.yank",
-    "toxresult.upload", "doc.upload", "project.status",
-    "token.create", "token.revoke",
-    "login.failure", "login.success",
+    "user.create",
+    "user.modify",
+    "user.delete",
+    "index.create",
+    "index.modify",
+    "index.delete",
+    "file.upload",
+    "release.push",
+    "release.remove",
+    "release.yank",
+    "toxresult.upload",
+    "doc.upload",
+    "project.status",
+    "token.create",
+    "token.revoke",
+    "login.failure",
+    "login.success",
 )
 ANONYMOUS = ":ANONYMOUS:"
 SYSTEM = ":SYSTEM:"
@@ -70,7 +81,8 @@ class AuditContext:
 
 
 _current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar(
-    "devpi_audit_context", default=None)
+    "devpi_audit_context", default=None
+)
 
 
 def _request_actor(request: HttpRequest) -> User | None:
@@ -141,12 +153,21 @@ def config_changes(old: dict, new: dict) -> dict:
     secrets masked."""
     keys = sorted(set(old) | set(new))
     changed = [k for k in keys if old.get(k) != new.get(k)]
-    return {"old": mask_secrets({k: old[k] for k in changed if k in old}),
-            "new": mask_secrets({k: new[k] for k in changed if k in new})}
+    return {
+        "old": mask_secrets({k: old[k] for k in changed if k in old}),
+        "new": mask_secrets({k: new[k] for k in changed if k in new}),
+    }
 
 
-def audit_record(action: str, *, target: str = "", index: str = "", detail: dict | None = None,
-                 actor: str | None = None, via: str | None = None) -> AuditEvent:
+def audit_record(
+    action: str,
+    *,
+    target: str = "",
+    index: str = "",
+    detail: dict | None = None,
+    actor: str | None = None,
+    via: str | None = None,
+) -> AuditEvent:
     """Append one event. ``actor``/``via`` override the context's (a login
     failure names who tried). Call it inside the change's transaction."""
     from .models import AuditEvent
@@ -161,17 +182,26 @@ def audit_record(action: str, *, target: str = "", index: str = "", detail: dict
     if not address and context.request is not None:
         address = request_address(context.request)
     return AuditEvent.objects.create(
-        when=timezone.now(), actor=who[:150], via=how[:64], address=address,
-        action=action, index=index[:301], target=target[:MAX_TARGET],
-        detail=mask_secrets(detail or {}))
+        when=timezone.now(),
+        actor=who[:150],
+        via=how[:64],
+        address=address,
+        action=action,
+        index=index[:301],
+        target=target[:MAX_TARGET],
+        detail=mask_secrets(detail or {}),
+    )
 
 
-def record_project_status(*, index: str, project: str, old: dict | None,
-                          new: dict) -> AuditEvent:
+def record_project_status(*, index: str, project: str, old: dict | None, new: dict) -> AuditEvent:
     """``project.status`` (PEP 792): for the project status service to call
     inside its transaction. ``old``/``new``: ``{"status", "reason"}``."""
-    return audit_record("project.status", target=f"{index}/{project}", index=index,
-                        detail={"old": old or {}, "new": new})
+    return audit_record(
+        "project.status",
+        target=f"{index}/{project}",
+        index=index,
+        detail={"old": old or {}, "new": new},
+    )
 
 
 def audit_prune(days: int | None) -> int:
@@ -215,8 +245,14 @@ def _positive(value: Any, name: str, default: int, most: int) -> int:
     return number
 
 
-def audit_events(*, index: str | None = None, action: str | None = None,
-                 user: str | None = None, page: Any = None, size: Any = None) -> AuditPage:
+def audit_events(
+    *,
+    index: str | None = None,
+    action: str | None = None,
+    user: str | None = None,
+    page: Any = None,
+    size: Any = None,
+) -> AuditPage:
     """Events, newest first, optionally of one index, action or actor."""
     from .errors import Invalid
     from .models import AuditEvent
@@ -233,9 +269,10 @@ def audit_events(*, index: str | None = None, action: str | None = None,
     if user:
         events = events.filter(actor=user[:150])
     start = (page_number - 1) * page_size
-    rows = list(events.order_by("-id")[start:start + page_size + 1])
-    return AuditPage(events=rows[:page_size], page=page_number, size=page_size,
-                     has_next=len(rows) > page_size)
+    rows = list(events.order_by("-id")[start : start + page_size + 1])
+    return AuditPage(
+        events=rows[:page_size], page=page_number, size=page_size, has_next=len(rows) > page_size
+    )
 
 
 def event_json(event: AuditEvent) -> dict:

@@ -42,8 +42,9 @@ def _signer() -> signing.TimestampSigner:
 
 def _password_fingerprint(user) -> str:
     """Changes whenever the user's password changes: tokens die with it."""
-    return hmac.new(settings.SECRET_KEY.encode(), (user.password or "").encode(),
-                    hashlib.sha256).hexdigest()[:16]
+    return hmac.new(
+        settings.SECRET_KEY.encode(), (user.password or "").encode(), hashlib.sha256
+    ).hexdigest()[:16]
 
 
 def token_create(user) -> str:
@@ -56,7 +57,8 @@ def token_user(username: str, token: str):
         return None
     try:
         name, fingerprint = _signer().unsign_object(
-            token, max_age=settings.DEVPI["LOGIN_EXPIRATION"])
+            token, max_age=settings.DEVPI["LOGIN_EXPIRATION"]
+        )
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if name != username:
@@ -81,10 +83,14 @@ def _is_signed_token(secret: str) -> bool:
 def password_check(user, password: str) -> bool:
     if not user.password or not user.has_usable_password():
         return False
-    key = "devpi-cred:" + hmac.new(
-        settings.SECRET_KEY.encode(),
-        f"{user.username}\0{user.password}\0{password}".encode(),
-        hashlib.sha256).hexdigest()
+    key = (
+        "devpi-cred:"
+        + hmac.new(
+            settings.SECRET_KEY.encode(),
+            f"{user.username}\0{user.password}\0{password}".encode(),
+            hashlib.sha256,
+        ).hexdigest()
+    )
     cache = caches["credentials"]
     if cache.get(key):
         return True
@@ -94,8 +100,9 @@ def password_check(user, password: str) -> bool:
     return False
 
 
-def check_password_credentials(request, username: str, password: str, *,
-                               address: str | None = None):
+def check_password_credentials(
+    request, username: str, password: str, *, address: str | None = None
+):
     """The user a user name and password belong to, or None; through
     Django's ``authenticate()``, throttled. ``TooManyRequests`` when the user
     name or the client's address has too many recent failures."""

@@ -37,8 +37,16 @@ CONTENT_TYPES = {
 }
 DEFAULT_TYPE = "application/octet-stream"
 # types a browser would render or run: replaced by DEFAULT_TYPE on downloads
-_ACTIVE_TYPES = ("text/html", "application/xhtml", "image/svg", "text/xml", "application/xml",
-                 "text/javascript", "application/javascript", "multipart/")
+_ACTIVE_TYPES = (
+    "text/html",
+    "application/xhtml",
+    "image/svg",
+    "text/xml",
+    "application/xml",
+    "text/javascript",
+    "application/javascript",
+    "multipart/",
+)
 PRESIGNED_SECONDS = 300
 
 
@@ -74,16 +82,16 @@ def bytes_response(request, data: bytes, *, content_type: str, sha256: str) -> H
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(data if request.method == "GET" else b"",
-                                content_type=content_type)
+        response = HttpResponse(data if request.method == "GET" else b"", content_type=content_type)
         response["Content-Length"] = str(len(data))
     response["ETag"] = etag
     response["Cache-Control"] = IMMUTABLE
     return response
 
 
-def blob_response(request, *, sha256: str, size: int, filename: str, last_modified,
-                  blob_sha256: str | None = None) -> HttpResponseBase:
+def blob_response(
+    request, *, sha256: str, size: int, filename: str, last_modified, blob_sha256: str | None = None
+) -> HttpResponseBase:
     """Serve the blob of ``blob_sha256`` (default ``sha256``) as ``filename``."""
     etag = f'"{sha256}"'
     mode = settings.DEVPI["FILE_SERVING"]
@@ -105,8 +113,9 @@ def blob_response(request, *, sha256: str, size: int, filename: str, last_modifi
         response["X-Sendfile"] = blob_local_path(key_sha) or ""
     else:
         # filename: browsers save the download under it, not under the blob's name
-        response = FileResponse(blob_open(key_sha), content_type=content_type_for(filename),
-                                filename=filename)
+        response = FileResponse(
+            blob_open(key_sha), content_type=content_type_for(filename), filename=filename
+        )
         response["Content-Length"] = str(size)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())

@@ -20,12 +20,19 @@ AUTHENTICATED = ":AUTHENTICATED:"
 
 COMMON_KEYS = ("volatile", "title", "description", "custom_data", "acl_read")
 STAGE_KEYS = COMMON_KEYS + (
-    "bases", "acl_upload", "acl_toxresult_upload",
-    "mirror_whitelist", "mirror_whitelist_inheritance",
+    "bases",
+    "acl_upload",
+    "acl_toxresult_upload",
+    "mirror_whitelist",
+    "mirror_whitelist_inheritance",
 )
 MIRROR_KEYS = COMMON_KEYS + (
-    "mirror_url", "mirror_cache_expiry", "mirror_no_project_list",
-    "mirror_use_external_urls", "mirror_ignore_serial_header", "mirror_web_url_fmt",
+    "mirror_url",
+    "mirror_cache_expiry",
+    "mirror_no_project_list",
+    "mirror_use_external_urls",
+    "mirror_ignore_serial_header",
+    "mirror_web_url_fmt",
 )
 KEYS = {"stage": STAGE_KEYS, "mirror": MIRROR_KEYS}
 LIST_KEYS = ("bases", "acl_upload", "acl_toxresult_upload", "mirror_whitelist", "acl_read")
@@ -94,20 +101,28 @@ def to_read_acl(value: Any) -> list[str]:
     owner and root. Malformed entries are refused, naming each."""
     from .distribution.names import is_valid_user_or_index_name
 
-    size = len(value) if isinstance(value, (list, tuple)) else (
-        value.count(",") + 1 if isinstance(value, str) else 0)
+    size = (
+        len(value)
+        if isinstance(value, (list, tuple))
+        else (value.count(",") + 1 if isinstance(value, str) else 0)
+    )
     if size > 4 * MAX_ACL_ENTRIES:  # refused before any work on a huge value
         raise Invalid(f"'acl_read' may have at most {MAX_ACL_ENTRIES} entries")
     names = to_acl(value)
     if len(names) > MAX_ACL_ENTRIES:
         raise Invalid(f"'acl_read' may have at most {MAX_ACL_ENTRIES} entries")
-    bad = [name for name in names
-           if name not in (ANONYMOUS, AUTHENTICATED)
-           and not _GROUP.fullmatch(name)
-           and (name.startswith(":") or not is_valid_user_or_index_name(name))]
+    bad = [
+        name
+        for name in names
+        if name not in (ANONYMOUS, AUTHENTICATED)
+        and not _GROUP.fullmatch(name)
+        and (name.startswith(":") or not is_valid_user_or_index_name(name))
+    ]
     if bad:
-        raise Invalid("'acl_read' entries must be user names, :group: names, "
-                      f":ANONYMOUS: or :AUTHENTICATED:, not {', '.join(map(repr, bad[:5]))}")
+        raise Invalid(
+            "'acl_read' entries must be user names, :group: names, "
+            f":ANONYMOUS: or :AUTHENTICATED:, not {', '.join(map(repr, bad[:5]))}"
+        )
     return names
 
 
@@ -120,8 +135,12 @@ def to_text(key: str, value: Any) -> str:
 
 
 def normalize_value(key: str, value: Any) -> Any:
-    if key in ("volatile", "mirror_no_project_list", "mirror_use_external_urls",
-               "mirror_ignore_serial_header"):
+    if key in (
+        "volatile",
+        "mirror_no_project_list",
+        "mirror_use_external_urls",
+        "mirror_ignore_serial_header",
+    ):
         return to_bool(value)
     if key == "bases":
         return to_list(value)
@@ -139,8 +158,10 @@ def normalize_value(key: str, value: Any) -> Any:
     if key == "mirror_whitelist_inheritance":
         value = to_text(key, value).lower()
         if value not in ("intersection", "union"):
-            raise Invalid(f"Unknown value '{value}' for mirror_whitelist_inheritance, "
-                          "must be 'intersection' or 'union'.")
+            raise Invalid(
+                f"Unknown value '{value}' for mirror_whitelist_inheritance, "
+                "must be 'intersection' or 'union'."
+            )
         return value
     if key == "mirror_url":
         value = to_text(key, value).strip()
@@ -173,8 +194,9 @@ def apply_operations(current: dict[str, Any], operations: Iterable[Any]) -> dict
     config = {k: (list(v) if isinstance(v, list) else v) for k, v in current.items()}
     for item in operations:
         if not isinstance(item, str) or "=" not in item:
-            raise Invalid(f"invalid operation {item!r}, expected key=value, key+=value "
-                          "or key-=value")
+            raise Invalid(
+                f"invalid operation {item!r}, expected key=value, key+=value or key-=value"
+            )
         key, _, value = item.partition("=")
         if key.endswith("+"):
             key = key[:-1]
@@ -225,8 +247,10 @@ def build_config(
     allowed = KEYS[index_type]
     unknown = {k: v for k, v in requested.items() if k not in allowed}
     if unknown:
-        raise Invalid("indexconfig got unexpected keyword arguments: "
-                      + ", ".join(f"{k}={v}" for k, v in sorted(unknown.items())))
+        raise Invalid(
+            "indexconfig got unexpected keyword arguments: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(unknown.items()))
+        )
     config = dict(default_config(index_type, owner) if current is None else current)
     messages = []
     for key, value in requested.items():

@@ -64,6 +64,8 @@ class GatewayTimeout(DevpiError):
 
 class ServiceUnavailable(DevpiError):
     status = 503
+
+
 class TooManyRequests(DevpiError):
     """Throttled (failed logins): 429 with ``Retry-After`` seconds."""
 

@@ -14,9 +14,10 @@ caller falls back to the selectors, which say 404 or 410.
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
-from typing import Any, Hashable
+from datetime import UTC, datetime
+from typing import Any
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
@@ -100,7 +101,7 @@ def as_datetime(value: Any) -> datetime:
     if isinstance(value, str):
         value = parse_datetime(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt_timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value
 
 
@@ -121,13 +122,20 @@ def release_file_facts(index_id: int, hash_path: str, serial: int) -> FileFacts 
             f"SELECT id, filename, sha256, size, uploaded_at, core_metadata_sha256, "
             f"core_metadata IS NOT NULL FROM {table} "
             f"WHERE index_id = %s AND filename = %s AND sha256 LIKE %s ESCAPE '\\' LIMIT 1",
-            [index_id, filename, like_prefix(prefix)])
+            [index_id, filename, like_prefix(prefix)],
+        )
         row = cursor.fetchone()
     if row is None:
         return None
-    facts = FileFacts(id=row[0], filename=row[1], sha256=row[2], size=row[3],
-                      uploaded_at=as_datetime(row[4]), core_metadata_sha256=row[5] or "",
-                      has_metadata=bool(row[6]))
+    facts = FileFacts(
+        id=row[0],
+        filename=row[1],
+        sha256=row[2],
+        size=row[3],
+        uploaded_at=as_datetime(row[4]),
+        core_metadata_sha256=row[5] or "",
+        has_metadata=bool(row[6]),
+    )
     _files.put(serial, key, facts)
     return facts
 
@@ -135,7 +143,8 @@ def release_file_facts(index_id: int, hash_path: str, serial: int) -> FileFacts 
 def core_metadata(file_id: int) -> bytes | None:
     """The stored PEP 658 metadata of a release file (one plain query)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT core_metadata FROM {ReleaseFile._meta.db_table} WHERE id = %s",
-                       [file_id])
+        cursor.execute(
+            f"SELECT core_metadata FROM {ReleaseFile._meta.db_table} WHERE id = %s", [file_id]
+        )
         row = cursor.fetchone()
     return bytes(row[0]) if row is not None and row[0] is not None else None

@@ -30,8 +30,9 @@ class IndexKind(Protocol):
     def serve_file(self, request: HttpRequest, index: Index, path: str) -> HttpResponseBase:
         """An HTTP response for ``+f/<path>`` on this index."""
 
-    def serve_external_file(self, request: HttpRequest, index: Index,
-                            path: str) -> HttpResponseBase:
+    def serve_external_file(
+        self, request: HttpRequest, index: Index, path: str
+    ) -> HttpResponseBase:
         """An HTTP response for ``+e/<path>``: a file whose upstream link
         carries no hash (devpi's URL for those)."""
 

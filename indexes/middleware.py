@@ -15,8 +15,14 @@ from devpi_django import __version__
 
 from .audit import ANONYMOUS, AuditContext, audit_record, context_enter, context_exit
 from .errors import DevpiError
-from .wire import (API_VERSION, DEVPI_SERVER_COMPAT_VERSION, add_server_headers, error_response,
-                   request_state, server_state)
+from .wire import (
+    API_VERSION,
+    DEVPI_SERVER_COMPAT_VERSION,
+    add_server_headers,
+    error_response,
+    request_state,
+    server_state,
+)
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 UNHEADED_PREFIXES = ("/+static/", "/+admin/", "/+health/", "/+metrics")
@@ -54,9 +60,16 @@ class _QuickHeaders(ResponseHeaders):
     up without raising and catching a ``KeyError``."""
 
     def __setitem__(self, key, value):
-        if (type(key) is str and type(value) is str and key.isascii() and value.isascii()
-                and "\n" not in value and "\r" not in value
-                and "\n" not in key and "\r" not in key):
+        if (
+            type(key) is str
+            and type(value) is str
+            and key.isascii()
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+            and "\n" not in key
+            and "\r" not in key
+        ):
             self._store[key.lower()] = (key, value)
         else:
             super().__setitem__(key, value)
@@ -76,9 +89,11 @@ def quick_headers(response):
     return response
 
 
-SERVER_HEADERS = header_entries(("X-Devpi-Api-Version", API_VERSION),
-                                ("X-Devpi-Server-Version", DEVPI_SERVER_COMPAT_VERSION),
-                                ("X-Devpi-Django-Version", __version__))
+SERVER_HEADERS = header_entries(
+    ("X-Devpi-Api-Version", API_VERSION),
+    ("X-Devpi-Server-Version", DEVPI_SERVER_COMPAT_VERSION),
+    ("X-Devpi-Django-Version", __version__),
+)
 
 
 def _add_server_headers(response, uuid: str, serial: int) -> None:
@@ -87,8 +102,13 @@ def _add_server_headers(response, uuid: str, serial: int) -> None:
         add_server_headers(response, uuid, serial)
         return
     set_headers(response, SERVER_HEADERS)
-    set_headers(response, (("x-devpi-uuid", ("X-Devpi-Uuid", uuid)),
-                           ("x-devpi-serial", ("X-Devpi-Serial", str(int(serial))))))
+    set_headers(
+        response,
+        (
+            ("x-devpi-uuid", ("X-Devpi-Uuid", uuid)),
+            ("x-devpi-serial", ("X-Devpi-Serial", str(int(serial)))),
+        ),
+    )
 
 
 class DevpiHeadersMiddleware:
@@ -125,19 +145,21 @@ class DevpiHeadersMiddleware:
 # The web UI needs nothing but its own static files: no inline scripts or
 # styles, no images, fonts or frames from other hosts. Responses that set
 # their own policy (documentation pages: a sandbox) keep it.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "frame-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'self'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
 
 
 CSP_HEADER = header_entries(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
@@ -152,6 +174,8 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             set_headers(response, CSP_HEADER)
         return response
+
+
 def presented_username(request) -> tuple[str, str] | None:
     """(user name, kind) of the credentials a request carried, if any."""
     from .auth import _decode_pair
@@ -182,8 +206,13 @@ def record_credential_failure(request) -> None:
     if presented is None:
         return
     username, kind = presented
-    audit_record("login.failure", target=username, actor=ANONYMOUS, via=kind,
-                 detail={"method": request.method, "path": request.path[:300]})
+    audit_record(
+        "login.failure",
+        target=username,
+        actor=ANONYMOUS,
+        via=kind,
+        detail={"method": request.method, "path": request.path[:300]},
+    )
 
 
 # -- sessions and messages, made when first used ----------------------------
@@ -194,6 +223,7 @@ def record_credential_failure(request) -> None:
 # them, which is exactly what Django's would have done: with no session cookie
 # sent and the session never touched, SessionMiddleware neither saves,
 # deletes nor varies; untouched message storage has nothing to store.
+
 
 def _untouched(value) -> bool:
     return type(value) is SimpleLazyObject and value._wrapped is empty

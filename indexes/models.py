@@ -13,8 +13,9 @@ from .distribution import hashpath
 class UserProfile(models.Model):
     """devpi's user keys that Django's ``User`` has no field for."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="devpi_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devpi_profile"
+    )
     title = models.TextField(blank=True, default="")
     description = models.TextField(blank=True, default="")
     custom_data = models.JSONField(null=True, blank=True)
@@ -33,8 +34,9 @@ class Index(models.Model):
     MIRROR = "mirror"
     TYPES = [(STAGE, "stage"), (MIRROR, "mirror")]
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                              related_name="devpi_indexes")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devpi_indexes"
+    )
     name = models.CharField(max_length=150)
     type = models.CharField(max_length=16, choices=TYPES, default=STAGE)
     config = models.JSONField(default=dict)
@@ -77,7 +79,8 @@ class Project(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["index", "name"], name="project_unique_name")]
+            models.UniqueConstraint(fields=["index", "name"], name="project_unique_name")
+        ]
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -99,8 +102,9 @@ class Release(models.Model):
     modified = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "version"],
-                                               name="release_unique_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="release_unique_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.name}-{self.version}"
@@ -146,8 +150,11 @@ class ReleaseFile(ServedUnderHash, models.Model):
     log = models.JSONField(default=list)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["index", "filename"],
-                                               name="releasefile_unique_filename")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["index", "filename"], name="releasefile_unique_filename"
+            )
+        ]
         ordering = ["filename"]
 
 
@@ -188,8 +195,9 @@ class DocZip(ServedUnderHash, models.Model):
     log = models.JSONField(default=list)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["index", "filename"],
-                                               name="doczip_unique_filename")]
+        constraints = [
+            models.UniqueConstraint(fields=["index", "filename"], name="doczip_unique_filename")
+        ]
 
 
 class LoginFailure(models.Model):
@@ -206,8 +214,9 @@ class ApiToken(models.Model):
     sha256 of the secret is kept: the secret is shown once, at creation."""
 
     public_id = models.CharField(max_length=32, unique=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                              related_name="devpi_tokens")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devpi_tokens"
+    )
     key_hash = models.CharField(max_length=64, unique=True)
     description = models.CharField(max_length=200, blank=True, default="")
     # index full names the token may be used on; null: every index
@@ -267,8 +276,9 @@ class ProjectStatus(models.Model):
     modified_by = models.CharField(max_length=150, blank=True, default="")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["index", "name"],
-                                               name="projectstatus_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["index", "name"], name="projectstatus_unique_name")
+        ]
         ordering = ["index_id", "name"]
         verbose_name_plural = "project statuses"
 

@@ -83,8 +83,11 @@ def _is(user: User | None, names: Collection[str]) -> bool:
         return False
     if user.username in names:
         return True
-    return any(form in names for g in _group_names(user) for form in _group_forms(g)) \
-        if names else False
+    return (
+        any(form in names for g in _group_names(user) for form in _group_forms(g))
+        if names
+        else False
+    )
 
 
 def _full(user: User | None) -> User | None:
@@ -185,9 +188,11 @@ def _is_root(user: User) -> bool:
 
 # -- reading: acl_read ----------------------------------------------------------
 
+
 def is_root(user: User | None) -> bool:
-    return user is not None and (user.username == "root" or bool(getattr(user, "is_superuser",
-                                                                           False)))
+    return user is not None and (
+        user.username == "root" or bool(getattr(user, "is_superuser", False))
+    )
 
 
 def _may_read_one(user: User | None, index: Index) -> bool:
@@ -240,8 +245,10 @@ def readable_indexes(user: User | None, all_indexes: Iterable[Index]) -> list[In
     from .resolution import resolution_order
 
     indexes = list(all_indexes)
-    if not any(ix.config.get("acl_read") is not None
-               and ANONYMOUS not in ix.config["acl_read"] for ix in indexes):
+    if not any(
+        ix.config.get("acl_read") is not None and ANONYMOUS not in ix.config["acl_read"]
+        for ix in indexes
+    ):
         return indexes
     by_name = {ix.fullname: ix for ix in indexes}
 

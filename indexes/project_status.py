@@ -44,23 +44,28 @@ class Status:
     index: str = ""  # "user/index" that set it
 
 
-def statuses_along(order: Sequence[Index], name: str,
-                   serial: int | None = None) -> dict[int, Status]:
+def statuses_along(
+    order: Sequence[Index], name: str, serial: int | None = None
+) -> dict[int, Status]:
     """{index id: Status} of ``name`` on the indexes of ``order``: from this
     process's table while ``serial`` stands, else one query."""
     names = {ix.id: ix.fullname for ix in order}
     if serial is not None:
         table = _table(serial)
-        return {index_id: Status(*table[(index_id, name)], names[index_id])
-                for index_id in names if (index_id, name) in table}
+        return {
+            index_id: Status(*table[(index_id, name)], names[index_id])
+            for index_id in names
+            if (index_id, name) in table
+        }
     rows = ProjectStatus.objects.filter(index_id__in=list(names), name=name).values_list(
-        "index_id", "status", "reason")
-    return {index_id: Status(status, reason, names[index_id])
-            for index_id, status, reason in rows}
+        "index_id", "status", "reason"
+    )
+    return {index_id: Status(status, reason, names[index_id]) for index_id, status, reason in rows}
 
 
-def effective(order: Sequence[Index], statuses: dict[int, Status],
-              contributing: set[int]) -> Status | None:
+def effective(
+    order: Sequence[Index], statuses: dict[int, Status], contributing: set[int]
+) -> Status | None:
     """The status ``order[0]`` shows for a project. Pure.
 
     A quarantine on any index of the order wins; else the first status set
@@ -77,8 +82,9 @@ def effective(order: Sequence[Index], statuses: dict[int, Status],
     return None
 
 
-def status_of(index: Index, name: str, order: list[Index] | None = None,
-              serial: int | None = None) -> Status | None:
+def status_of(
+    index: Index, name: str, order: list[Index] | None = None, serial: int | None = None
+) -> Status | None:
     """The effective status of ``name`` on ``index`` (its own and its bases')."""
     from .resolution import project_candidates, resolution_order
 
@@ -92,11 +98,13 @@ def status_of(index: Index, name: str, order: list[Index] | None = None,
 
 def check_upload(index: Index, name: str) -> None:
     """Refuse uploads (and pushes) of an archived or quarantined project."""
-    row = ProjectStatus.objects.filter(index=index, name=normalize_name(name),
-                                       status__in=REFUSES_UPLOADS).first()
+    row = ProjectStatus.objects.filter(
+        index=index, name=normalize_name(name), status__in=REFUSES_UPLOADS
+    ).first()
     if row is not None:
-        raise Forbidden(f"project {row.name} is {row.status} on {index.fullname}: "
-                        "uploads are refused")
+        raise Forbidden(
+            f"project {row.name} is {row.status} on {index.fullname}: uploads are refused"
+        )
 
 
 # -- quarantined files --------------------------------------------------------------
@@ -115,7 +123,8 @@ def _load(serial: int) -> tuple[_StatusTable, dict[int, set[str]]]:
     table: _StatusTable = {}
     quarantined: dict[int, set[str]] = {}
     for index_id, name, status, reason in ProjectStatus.objects.values_list(
-            "index_id", "name", "status", "reason"):
+        "index_id", "name", "status", "reason"
+    ):
         table[(index_id, name)] = (status, reason)
         if status == "quarantined":
             quarantined.setdefault(index_id, set()).add(name)
@@ -159,5 +168,7 @@ def check_file(order: Sequence[Index], path: str, serial: int) -> None:
         return
     blocked = file_projects(path.rpartition("/")[2]) & names
     if blocked:
-        raise Forbidden(f"project {sorted(blocked)[0]} is quarantined on {order[0].fullname}: "
-                        "its files are not served")
+        raise Forbidden(
+            f"project {sorted(blocked)[0]} is quarantined on {order[0].fullname}: "
+            "its files are not served"
+        )

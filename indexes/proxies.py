@@ -16,8 +16,14 @@ from functools import lru_cache
 
 from django.conf import settings
 
-PROXY_HEADERS = ("HTTP_X_OUTSIDE_URL", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO",
-                 "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_FORWARDED")
+PROXY_HEADERS = (
+    "HTTP_X_OUTSIDE_URL",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_FORWARDED",
+)
 
 
 @lru_cache(maxsize=8)
@@ -27,8 +33,9 @@ def _networks(entries: tuple[str, ...]) -> tuple:
         try:
             networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
         except ValueError:
-            raise ValueError(f"DEVPI_TRUSTED_PROXIES: {entry!r} is not an address or a "
-                             "network (CIDR)") from None
+            raise ValueError(
+                f"DEVPI_TRUSTED_PROXIES: {entry!r} is not an address or a network (CIDR)"
+            ) from None
     return tuple(networks)
 
 

@@ -30,8 +30,7 @@ def _parse_content_type(content_type: str) -> tuple[str, dict[str, str]]:
     return message.get_content_type(), params
 
 
-def render_description(text: str, content_type: str = "", *,
-                       max_bytes: int | None = None) -> str:
+def render_description(text: str, content_type: str = "", *, max_bytes: int | None = None) -> str:
     """HTML for a release's long description; empty for no description. A
     reStructuredText description that does not parse is shown as text, and
     so is the start of one over ``max_bytes``."""
@@ -39,8 +38,10 @@ def render_description(text: str, content_type: str = "", *,
         return ""
     if max_bytes is not None and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         shown = text.encode("utf-8", "surrogatepass")[:max_bytes].decode("utf-8", "ignore")
-        return (f"<p><em>The description is longer than {max_bytes} bytes: its start is "
-                f"shown as plain text.</em></p>" + (readme_renderer.txt.render(shown) or ""))
+        return (
+            f"<p><em>The description is longer than {max_bytes} bytes: its start is "
+            f"shown as plain text.</em></p>" + (readme_renderer.txt.render(shown) or "")
+        )
     kind, params = _parse_content_type(content_type)
     if kind == "text/markdown":
         html = readme_renderer.markdown.render(text, variant=params.get("variant", "GFM"))
@@ -56,9 +57,11 @@ def render_description(text: str, content_type: str = "", *,
 def description_of(metadata: dict) -> str:
     from django.conf import settings
 
-    return render_description(str(metadata.get("description") or ""),
-                              str(metadata.get("description_content_type") or ""),
-                              max_bytes=settings.DEVPI["DESCRIPTION_MAX_RENDER_BYTES"])
+    return render_description(
+        str(metadata.get("description") or ""),
+        str(metadata.get("description_content_type") or ""),
+        max_bytes=settings.DEVPI["DESCRIPTION_MAX_RENDER_BYTES"],
+    )
 
 
 def description_store(release_id: int) -> str | None:

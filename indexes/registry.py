@@ -66,19 +66,24 @@ def register_push_hook(name: str, hook: PushHook) -> None:
     _push_hooks[name] = hook
 
 
-def register_status_provider(name: str, summaries: StatusSummaries,
-                             lines: StatusLines) -> None:
+def register_status_provider(name: str, summaries: StatusSummaries, lines: StatusLines) -> None:
     _status_providers[name] = (summaries, lines)
 
 
 def unregister(name: str) -> None:
     """Remove every registration under ``name`` (tests)."""
-    for table in (_file_post_handlers, _file_servers, _link_providers, _push_hooks,
-                  _status_providers):
+    for table in (
+        _file_post_handlers,
+        _file_servers,
+        _link_providers,
+        _push_hooks,
+        _status_providers,
+    ):
         table.pop(name, None)
 
 
 # -- used by the index core -----------------------------------------------------
+
 
 def file_post_handler() -> FilePostHandler | None:
     return next(iter(_file_post_handlers.values()), None)
@@ -93,8 +98,9 @@ def serve_other_file(request, index, path: str):
     return None
 
 
-def extra_links(hrefs: dict[int, str], files: dict[int, ReleaseFile],
-                base_url: str) -> dict[int, list[dict]]:
+def extra_links(
+    hrefs: dict[int, str], files: dict[int, ReleaseFile], base_url: str
+) -> dict[int, list[dict]]:
     """Extra ``+links`` per release file id, from every provider."""
     result: dict[int, list[dict]] = {}
     if not hrefs:

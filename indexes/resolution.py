@@ -29,8 +29,10 @@ def _fetch_indexes(names: list[str]) -> dict[str, Index]:
     return {ix.fullname: ix for ix in found}
 
 
-def resolution_order(index: Index, lookup: Callable[[list[str]], dict[str, Index]] | None = None,
-                     ) -> list[Index]:
+def resolution_order(
+    index: Index,
+    lookup: Callable[[list[str]], dict[str, Index]] | None = None,
+) -> list[Index]:
     """The indexes ``index`` reads from, in order. One query per base level
     (``lookup(names) -> {fullname: Index}`` replaces the queries, e.g. with a
     dict of every index already loaded); missing bases are skipped, cycles
@@ -97,9 +99,9 @@ def visible_indexes(order: list[Index], has_project: set[int], project: str) -> 
     return result
 
 
-def project_candidates(index: Index, project: str, *, ignore_bases: bool = False,
-                       order: list[Index] | None = None
-                       ) -> tuple[list[Index], dict[int, Project]]:
+def project_candidates(
+    index: Index, project: str, *, ignore_bases: bool = False, order: list[Index] | None = None
+) -> tuple[list[Index], dict[int, Project]]:
     """The indexes that may contribute ``project`` to ``index``, in order, and
     the stage indexes' project rows by id. A mirror is a candidate unless the
     guard hides it; whether it has the project is its kind's to say."""
@@ -112,8 +114,9 @@ def project_candidates(index: Index, project: str, *, ignore_bases: bool = False
     return candidates, {rows[ix.id].id: rows[ix.id] for ix in candidates if ix.id in rows}
 
 
-def project_sources(index: Index, project: str, *, ignore_bases: bool = False
-                    ) -> list[tuple[Index, Project]]:
+def project_sources(
+    index: Index, project: str, *, ignore_bases: bool = False
+) -> list[tuple[Index, Project]]:
     """(index, project row) pairs of the stage indexes contributing ``project``."""
     candidates, projects = project_candidates(index, project, ignore_bases=ignore_bases)
     by_index = {p.index_id: p for p in projects.values()}

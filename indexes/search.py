@@ -65,12 +65,20 @@ def _name_score(query: str, terms: list[str]):
     whole = normalize_name(query.strip())
     parts = [
         Case(When(name=whole, then=Value(100.0)), default=Value(0.0), output_field=FloatField()),
-        Case(When(name__startswith=whole, then=Value(40.0)), default=Value(0.0),
-             output_field=FloatField()),
+        Case(
+            When(name__startswith=whole, then=Value(40.0)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        ),
     ]
     for term in terms:
-        parts.append(Case(When(name__contains=normalize_name(term), then=Value(20.0)),
-                          default=Value(0.0), output_field=FloatField()))
+        parts.append(
+            Case(
+                When(name__contains=normalize_name(term), then=Value(20.0)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        )
     return reduce(add, parts)
 
 
@@ -80,28 +88,39 @@ def _text_match_and_score(query: str, terms: list[str]):
     if _is_postgresql():
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        vector = (SearchVector("project__display_name", weight="A", config="english")
-                  + SearchVector(KT("metadata__summary"), weight="B", config="english"))
+        vector = SearchVector("project__display_name", weight="A", config="english") + SearchVector(
+            KT("metadata__summary"), weight="B", config="english"
+        )
         # any of the words (ranking puts documents with more of them first)
-        search_query = reduce(or_, [SearchQuery(term, search_type="plain", config="english")
-                                    for term in terms])
+        search_query = reduce(
+            or_, [SearchQuery(term, search_type="plain", config="english") for term in terms]
+        )
         match = Q(Exists(releases.annotate(document=vector).filter(document=search_query)))
-        rank = Subquery(releases.annotate(rank=SearchRank(vector, search_query))
-                        .order_by("-rank").values("rank")[:1], output_field=FloatField())
+        rank = Subquery(
+            releases.annotate(rank=SearchRank(vector, search_query))
+            .order_by("-rank")
+            .values("rank")[:1],
+            output_field=FloatField(),
+        )
         return match, Coalesce(rank, Value(0.0), output_field=FloatField()) * Value(50.0)
     summary_hits = [Exists(releases.filter(metadata__summary__icontains=term)) for term in terms]
     match = reduce(or_, [Q(hit) for hit in summary_hits])
-    score = reduce(add, [
-        Case(When(hit, then=Value(5.0)), default=Value(0.0), output_field=FloatField())
-        for hit in summary_hits])
+    score = reduce(
+        add,
+        [
+            Case(When(hit, then=Value(5.0)), default=Value(0.0), output_field=FloatField())
+            for hit in summary_hits
+        ],
+    )
     return match, score
 
 
 ALL_READERS = object()  # no read filter (the server's own commands)
 
 
-def project_search(*, query: str, page: int | str = 1, per_page: int = PER_PAGE,
-                   reader=ALL_READERS) -> Page:
+def project_search(
+    *, query: str, page: int | str = 1, per_page: int = PER_PAGE, reader=ALL_READERS
+) -> Page:
     """A page of ``SearchHit`` (``page.object_list``), best first; ties by
     name, then index. With ``reader`` (the acting identity, None when
     anonymous) only projects of indexes it may read are found
@@ -119,13 +138,11 @@ def project_search(*, query: str, page: int | str = 1, per_page: int = PER_PAGE,
         if len(readable) != len(everything):
             stages = stages.filter(index_id__in=[ix.id for ix in readable if not ix.is_mirror])
     projects = (
-        stages
-        .annotate(name_score=name_score)
+        stages.annotate(name_score=name_score)
         .filter(Q(name_score__gt=0) | text_match)
         .annotate(score=F("name_score") + text_score)
         .order_by("-score", "name", "index__owner__username", "index__name")
-        .values("id", "name", "display_name", "score", "index__owner__username",
-                "index__name")
+        .values("id", "name", "display_name", "score", "index__owner__username", "index__name")
     )
     result: Page[Any] = Paginator(projects, per_page).get_page(page)
     rows = list(result.object_list)

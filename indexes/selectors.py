@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -14,7 +14,6 @@ from .distribution.names import normalize_name
 from .distribution.redact import redact_text
 from .distribution.versions import sorted_versions
 from .errors import BadGateway, Forbidden, Gone, NotFound
-from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile
 from .kinds import kind_for, kind_page
 from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
 from .resolution import project_candidates
@@ -26,16 +25,18 @@ if TYPE_CHECKING:
 
 
 def user_get(username: str) -> User:
-    user = get_user_model().objects.filter(username=username).select_related(
-        "devpi_profile").first()
+    user = (
+        get_user_model().objects.filter(username=username).select_related("devpi_profile").first()
+    )
     if user is None:
         raise NotFound(f"user {username!r} does not exist")
     return user
 
 
 def index_get(username: str, name: str) -> Index:
-    index = Index.objects.filter(owner__username=username, name=name).select_related(
-        "owner").first()
+    index = (
+        Index.objects.filter(owner__username=username, name=name).select_related("owner").first()
+    )
     if index is None:
         raise NotFound(f"The stage {username}/{name} could not be found.")
     return index
@@ -78,8 +79,13 @@ def user_public_keys(user: User, profile: UserProfile | None) -> dict:
 EVERYTHING = object()  # a reader who sees every index (the server's own commands)
 
 
-def user_config(user: User, indexes: list[Index] | None = None, *, viewer: User | None = None,
-                reader: Any = EVERYTHING) -> dict:
+def user_config(
+    user: User,
+    indexes: list[Index] | None = None,
+    *,
+    viewer: User | None = None,
+    reader: Any = EVERYTHING,
+) -> dict:
     """devpi's userconfig. ``reader``: the identity the listing is for; its
     ``indexes`` hold only the indexes ``reader`` may read
     (``permissions.may_read``), so a listing never names a private index.
@@ -94,8 +100,12 @@ def user_config(user: User, indexes: list[Index] | None = None, *, viewer: User 
     if indexes is None:
         indexes = list(Index.objects.filter(owner=user).select_related("owner"))
         if reader is not EVERYTHING:
-            readable = {ix.id for ix in permissions.readable_indexes(
-                reader, Index.objects.select_related("owner"))}
+            readable = {
+                ix.id
+                for ix in permissions.readable_indexes(
+                    reader, Index.objects.select_related("owner")
+                )
+            }
             indexes = [ix for ix in indexes if ix.id in readable]
     data["indexes"] = {ix.name: index_config(ix, viewer=viewer) for ix in indexes}
     return data
@@ -103,8 +113,12 @@ def user_config(user: User, indexes: list[Index] | None = None, *, viewer: User 
 
 def users_configs(reader: Any = EVERYTHING, *, viewer: User | None = None) -> dict[str, dict]:
     """Every user's userconfig; with ``reader``, only the indexes it may read."""
-    users = list(get_user_model().objects.filter(is_active=True).select_related(
-        "devpi_profile").order_by("username"))
+    users = list(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .select_related("devpi_profile")
+        .order_by("username")
+    )
     by_owner = defaultdict(list)
     indexes = list(Index.objects.select_related("owner").order_by("name"))
     if reader is not EVERYTHING:
@@ -147,9 +161,15 @@ def _doczip_link(base_url: str, doczip: DocZip, index: Index) -> dict:
     }
 
 
-def version_data(release: Release, files: list[ReleaseFile], index: Index,
-                 base_url: str, *, doczip: DocZip | None = None,
-                 extra_links: dict[int, list[dict]] | None = None) -> dict:
+def version_data(
+    release: Release,
+    files: list[ReleaseFile],
+    index: Index,
+    base_url: str,
+    *,
+    doczip: DocZip | None = None,
+    extra_links: dict[int, list[dict]] | None = None,
+) -> dict:
     """devpi's versiondata: the metadata and ``+links``: release files, the
     links other apps attach to them (``indexes.registry``: tox results), the
     doczip."""
@@ -162,7 +182,9 @@ def version_data(release: Release, files: list[ReleaseFile], index: Index,
     if extra_links is None:
         extra_links = registry.extra_links(
             {f.id: file_href(base_url, f, index.fullname) for f in files},
-            {f.id: f for f in files}, base_url)
+            {f.id: f for f in files},
+            base_url,
+        )
     for f in files:
         links.extend(extra_links.get(f.id, []))
     if doczip is not None:
@@ -176,8 +198,7 @@ def _mirror_version_data(project: str, page: KindPage, base_url: str) -> dict[st
     for f in page.files:
         if not f.version:
             continue
-        data = result.setdefault(f.version, {"name": project, "version": f.version,
-                                             "+links": []})
+        data = result.setdefault(f.version, {"name": project, "version": f.version, "+links": []})
         href = f.path if f.is_absolute else f"{base_url}/{f.path}"
         link: dict[str, Any] = {"rel": "releasefile", "href": href}
         if f.sha256:
@@ -204,19 +225,26 @@ def _stage_rows(project_ids: list[int]) -> _StageRows:
     """The releases (by index id), their files (by release id) and doc zips
     (by release id) of the stage projects ``project_ids``."""
     releases: dict[int, list[Release]] = defaultdict(list)
-    for release in (Release.objects.filter(project_id__in=project_ids).select_related("project")
-                    .defer("description_html")):
+    for release in (
+        Release.objects.filter(project_id__in=project_ids)
+        .select_related("project")
+        .defer("description_html")
+    ):
         releases[release.project.index_id].append(release)
     files: dict[int, list[ReleaseFile]] = defaultdict(list)
     for f in ReleaseFile.objects.filter(release__project_id__in=project_ids).defer("core_metadata"):
         files[f.release_id].append(f)
-    doczips = {d.release_id: d for d in DocZip.objects.filter(
-        release__project_id__in=project_ids)} if project_ids else {}
+    doczips = (
+        {d.release_id: d for d in DocZip.objects.filter(release__project_id__in=project_ids)}
+        if project_ids
+        else {}
+    )
     return releases, files, doczips
 
 
-def project_versions(index: Index, project: str, base_url: str, *,
-                     ignore_bases: bool = False) -> dict[str, dict]:
+def project_versions(
+    index: Index, project: str, base_url: str, *, ignore_bases: bool = False
+) -> dict[str, dict]:
     """devpi's projectconfig: {version: versiondata}; the first index along
     the resolution order that has a version provides it, the others' copies
     are its ``+shadowing`` list."""
@@ -226,8 +254,14 @@ def project_versions(index: Index, project: str, base_url: str, *,
     index_names = {ix.id: ix.fullname for ix in candidates}
     all_files = {f.id: f for release_files in files.values() for f in release_files}
     extra = registry.extra_links(
-        {f.id: file_href(base_url, f, index_names[f.index_id]) for f in all_files.values()
-         if f.index_id in index_names}, all_files, base_url)
+        {
+            f.id: file_href(base_url, f, index_names[f.index_id])
+            for f in all_files.values()
+            if f.index_id in index_names
+        },
+        all_files,
+        base_url,
+    )
     result: dict[str, dict] = {}
     found = bool(projects)
     error: BadGateway | None = None
@@ -242,8 +276,14 @@ def project_versions(index: Index, project: str, base_url: str, *,
                 _add_version(result, version, data)
             continue
         for release in releases.get(ix.id, []):
-            data = version_data(release, files[release.id], ix, base_url,
-                                doczip=doczips.get(release.id), extra_links=extra)
+            data = version_data(
+                release,
+                files[release.id],
+                ix,
+                base_url,
+                doczip=doczips.get(release.id),
+                extra_links=extra,
+            )
             _add_version(result, release.version, data)
     if not found:
         if error is not None:
@@ -257,11 +297,18 @@ def project_versions(index: Index, project: str, base_url: str, *,
 
 
 def release_get(index: Index, project: str, version: str) -> Release:
-    release = Release.objects.filter(project__index=index, project__name=normalize_name(project),
-                                     version=version).select_related("project").first()
+    release = (
+        Release.objects.filter(
+            project__index=index, project__name=normalize_name(project), version=version
+        )
+        .select_related("project")
+        .first()
+    )
     if release is None:
-        raise NotFound(f"The version {version} of project {project} does not exist on "
-                       f"stage {index.fullname!r}.")
+        raise NotFound(
+            f"The version {version} of project {project} does not exist on "
+            f"stage {index.fullname!r}."
+        )
     return release
 
 
@@ -284,23 +331,29 @@ def doczip_by_path(index: Index, hash_path: str) -> DocZip | None:
     parsed = parse_hash_path(hash_path)
     if parsed is None:
         return None
-    return DocZip.objects.filter(index=index, filename=parsed.filename,
-                                 sha256__startswith=parsed.prefix).first()
+    return DocZip.objects.filter(
+        index=index, filename=parsed.filename, sha256__startswith=parsed.prefix
+    ).first()
 
 
 DOC_ALIASES = ("latest", "stable")
 
 
-def doczip_for_docs(index: Index, project: str, version: str, *,
-                    with_file: str | None = "index.html") -> DocZip:
+def doczip_for_docs(
+    index: Index, project: str, version: str, *, with_file: str | None = "index.html"
+) -> DocZip:
     """The doczip whose pages ``/<index>/<project>/<version>/+doc/`` shows, as
     devpi-web: a version of this index (not its bases), or ``latest`` (the
     newest version with documentation) or ``stable`` (the newest such that
     is not a pre-release). With ``with_file``, an alias only picks a version
     whose documentation has that file."""
     name = normalize_name(project)
-    doczips = {d.release.version: d for d in DocZip.objects.filter(
-        index=index, release__project__name=name).select_related("release")}
+    doczips = {
+        d.release.version: d
+        for d in DocZip.objects.filter(index=index, release__project__name=name).select_related(
+            "release"
+        )
+    }
     if version in DOC_ALIASES:
         candidates = sorted_versions(doczips, stable=version == "stable")
         storage = blob_storage()
@@ -323,18 +376,22 @@ def mirror_statuses(reader: Any = EVERYTHING, *, viewer: User | None = None) -> 
     unless ``viewer`` is the owner or root."""
     result = {}
     mirrors = list(Index.objects.filter(type=Index.MIRROR).select_related("owner"))
-    if reader is not EVERYTHING and any(ix.config.get("acl_read") is not None
-                                        for ix in mirrors):
-        readable = {ix.id for ix in permissions.readable_indexes(
-            reader, Index.objects.select_related("owner"))}
+    if reader is not EVERYTHING and any(ix.config.get("acl_read") is not None for ix in mirrors):
+        readable = {
+            ix.id
+            for ix in permissions.readable_indexes(reader, Index.objects.select_related("owner"))
+        }
         mirrors = [ix for ix in mirrors if ix.id in readable]
     for index in mirrors:
         kind = kind_for(index)
-        status = kind.status(index) if kind is not None else {
-            "upstream": index.config.get("mirror_url")}
+        status = (
+            kind.status(index) if kind is not None else {"upstream": index.config.get("mirror_url")}
+        )
         if not permissions.may_see_index_secrets(viewer, index):
-            status = {key: redact_text(value) if isinstance(value, str) else value
-                      for key, value in status.items()}
+            status = {
+                key: redact_text(value) if isinstance(value, str) else value
+                for key, value in status.items()
+            }
         result[index.fullname] = status
     return result
 

@@ -85,6 +85,7 @@ def blob_local_path(sha256: str) -> str | None:
 # holds the same zip (pushes) shares one tree. The marker is written after
 # the last file: a tree without it is incomplete and is unpacked again.
 
+
 def doc_prefix(sha256: str) -> str:
     return f"docs/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 

@@ -52,11 +52,17 @@ def counters(username: str, address: str) -> list[Counter]:
     config = settings.DEVPI
     result = []
     if username:
-        result.append(Counter(f"user:{_digest(username)}", config["LOGIN_FAILURE_LIMIT"],
-                              f"user {username!r}"))
+        result.append(
+            Counter(
+                f"user:{_digest(username)}", config["LOGIN_FAILURE_LIMIT"], f"user {username!r}"
+            )
+        )
     if address:
-        result.append(Counter(f"addr:{_digest(address)}",
-                              config["LOGIN_ADDRESS_FAILURE_LIMIT"], "your address"))
+        result.append(
+            Counter(
+                f"addr:{_digest(address)}", config["LOGIN_ADDRESS_FAILURE_LIMIT"], "your address"
+            )
+        )
     return result
 
 
@@ -65,6 +71,7 @@ def _window() -> int:
 
 
 # -- stores: (count, seconds until the window ends) ---------------------------
+
 
 class CacheStore:
     """Redis (or any cache with an atomic ``incr``)."""
@@ -117,11 +124,13 @@ class DatabaseStore:
             try:
                 with transaction.atomic():
                     if LoginFailure.objects.filter(key=key, expires__gt=now).update(
-                            count=F("count") + 1):
+                        count=F("count") + 1
+                    ):
                         return
                     LoginFailure.objects.filter(expires__lte=now).delete()  # old windows
-                    LoginFailure.objects.create(key=key, count=1,
-                                                expires=now + timedelta(seconds=_window()))
+                    LoginFailure.objects.create(
+                        key=key, count=1, expires=now + timedelta(seconds=_window())
+                    )
                     return
             except IntegrityError:  # another worker created it: count on it
                 continue
@@ -140,6 +149,7 @@ def store() -> CacheStore | DatabaseStore:
 
 # -- the interface used by indexes.auth ---------------------------------------
 
+
 def login_allowed(username: str, address: str) -> None:
     """Raise ``TooManyRequests`` when the user name or the address is over
     its limit of failed logins."""
@@ -149,7 +159,8 @@ def login_allowed(username: str, address: str) -> None:
         if count >= counter.limit:
             raise TooManyRequests(
                 f"too many failed logins for {counter.what}: try again in {remaining} seconds",
-                retry_after=remaining)
+                retry_after=remaining,
+            )
 
 
 def login_failed(username: str, address: str) -> None:

@@ -56,8 +56,7 @@ def api_token_user(username: str, secret: str) -> User | None:
 
     if not looks_like_token(secret):
         return None
-    token = (ApiToken.objects.select_related("owner").filter(key_hash=token_hash(secret))
-             .first())
+    token = ApiToken.objects.select_related("owner").filter(key_hash=token_hash(secret)).first()
     if token is None or token.revoked is not None:
         return None
     if token.expires is not None and token.expires <= timezone.now():

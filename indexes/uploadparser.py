@@ -21,7 +21,6 @@ class StrictMultiPartParser(MultiPartParser):
 
 def parse_multipart(request):
     """(POST, FILES, unsafe file names) of a multipart request."""
-    parser = StrictMultiPartParser(request.META, request, request.upload_handlers,
-                                   request.encoding)
+    parser = StrictMultiPartParser(request.META, request, request.upload_handlers, request.encoding)
     post, files = parser.parse()
     return post, files, parser.unsafe_names

@@ -40,15 +40,18 @@ def latest_releases(project_ids: list[int]) -> dict[int, LatestRelease]:
     """Per project id, its highest version (not yanked, if it has any such)
     and that version's summary. One query, without the long descriptions."""
     rows = Release.objects.filter(project_id__in=project_ids).values(
-        "project_id", "version", "yanked", summary=KT("metadata__summary"))
+        "project_id", "version", "yanked", summary=KT("metadata__summary")
+    )
     best: dict[int, tuple] = {}
     for row in rows:
         key = (not row["yanked"], version_key(row["version"]))
         current = best.get(row["project_id"])
         if current is None or key > current[0]:
             best[row["project_id"]] = (key, row)
-    return {pid: LatestRelease(row["version"], row["summary"] or "", row["yanked"])
-            for pid, (_key, row) in best.items()}
+    return {
+        pid: LatestRelease(row["version"], row["summary"] or "", row["yanked"])
+        for pid, (_key, row) in best.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -59,18 +62,24 @@ class ProjectRow:
     summary: str
 
 
-def index_projects(index: Index, *, page: int | str | None = 1,
-                   per_page: int = PROJECTS_PER_PAGE) -> Page:
+def index_projects(
+    index: Index, *, page: int | str | None = 1, per_page: int = PROJECTS_PER_PAGE
+) -> Page:
     """A page of the index's own projects by name (``ProjectRow``)."""
-    projects = Project.objects.filter(index=index).order_by("name").values(
-        "id", "name", "display_name")
+    projects = (
+        Project.objects.filter(index=index).order_by("name").values("id", "name", "display_name")
+    )
     result: Page[Any] = Paginator(projects, per_page).get_page(page)
     rows = list(result.object_list)
     latest = latest_releases([row["id"] for row in rows])
     empty = LatestRelease("", "", False)
     result.object_list = [
-        ProjectRow(row["name"], row["display_name"], latest.get(row["id"], empty).version,
-                   latest.get(row["id"], empty).summary)
+        ProjectRow(
+            row["name"],
+            row["display_name"],
+            latest.get(row["id"], empty).version,
+            latest.get(row["id"], empty).summary,
+        )
         for row in rows
     ]
     return result
@@ -95,8 +104,9 @@ def project_version_rows(index: Index, project: str, versions: dict[str, dict]) 
     index_of_project = {pid: p.index_id for pid, p in projects.items()}
     position = {ix.id: n for n, ix in enumerate(candidates)}
     holders: dict[str, list[Index]] = {}
-    for row in Release.objects.filter(project_id__in=list(projects)).values("project_id",
-                                                                            "version"):
+    for row in Release.objects.filter(project_id__in=list(projects)).values(
+        "project_id", "version"
+    ):
         holders.setdefault(row["version"], []).append(by_id[index_of_project[row["project_id"]]])
     mirror = next((ix for ix in candidates if ix.is_mirror), None)
     result = []
@@ -106,8 +116,11 @@ def project_version_rows(index: Index, project: str, versions: dict[str, dict]) 
             source, others = found[0].fullname, [ix.fullname for ix in found[1:]]
         else:
             source, others = (mirror or index).fullname, []
-        result.append(VersionRow(version, str(data.get("summary") or ""), source,
-                                 bool(data.get("yanked")), others))
+        result.append(
+            VersionRow(
+                version, str(data.get("summary") or ""), source, bool(data.get("yanked")), others
+            )
+        )
     result.sort(key=lambda row: version_key(row.version), reverse=True)
     return result
 
@@ -139,15 +152,24 @@ def version_files(data: dict, source: str) -> list[FileRow]:
         sha256 = (link.get("hashes") or {}).get("sha256", "")
         split = split_file_url(href)
         index_name = split[0] if split else source
-        row = FileRow(filename=href.rsplit("/", 1)[-1].split("#", 1)[0], href=href,
-                      sha256=sha256, index=index_name)
+        row = FileRow(
+            filename=href.rsplit("/", 1)[-1].split("#", 1)[0],
+            href=href,
+            sha256=sha256,
+            index=index_name,
+        )
         rows.append(row)
         if split and sha256:
             wanted[(index_name, row.filename, sha256)] = row
     if wanted:
-        files = ReleaseFile.objects.filter(
-            filename__in={key[1] for key in wanted}, sha256__in={key[2] for key in wanted},
-        ).select_related("index__owner").defer("core_metadata", "log")
+        files = (
+            ReleaseFile.objects.filter(
+                filename__in={key[1] for key in wanted},
+                sha256__in={key[2] for key in wanted},
+            )
+            .select_related("index__owner")
+            .defer("core_metadata", "log")
+        )
         for f in files:
             match = wanted.get((f.index.fullname, f.filename, f.sha256))
             if match is None:
@@ -163,6 +185,7 @@ def version_files(data: dict, source: str) -> list[FileRow]:
 
 
 # -- tox results (the toxresults app; optional) ------------------------------
+
 
 def attach_toxresults(rows: list[FileRow]) -> None:
     """Fill ``FileRow.toxresults`` from the registered status providers (the
@@ -181,6 +204,7 @@ def attach_toxresults(rows: list[FileRow]) -> None:
 
 
 # -- mirror status -------------------------------------------------------------
+
 
 @dataclass
 class MirrorStatusRow:
@@ -203,18 +227,28 @@ def _when(value):
 def mirror_status_rows(mirrors: dict[str, dict]) -> list[MirrorStatusRow]:
     """/+status's ``mirrors`` mapping (already limited to what the reader may
     read) with each mirror index's config."""
-    indexes = {ix.fullname: ix for ix in Index.objects.filter(type=Index.MIRROR)
-               .select_related("owner")}
+    indexes = {
+        ix.fullname: ix for ix in Index.objects.filter(type=Index.MIRROR).select_related("owner")
+    }
     rows = []
     for name in sorted(mirrors):
         status = dict(mirrors.get(name) or {})
         ix = indexes.get(name)
         # the config as index_config shows it: credentials masked (the
         # statuses came from selectors.mirror_statuses, masked already)
-        config = {key: redact_text(value) if isinstance(value, str) else value
-                  for key, value in (ix.config if ix is not None else {}).items()}
-        rows.append(MirrorStatusRow(name, config, status, _when(status.get("last_contact")),
-                                    _when(status.get("last_error_at"))))
+        config = {
+            key: redact_text(value) if isinstance(value, str) else value
+            for key, value in (ix.config if ix is not None else {}).items()
+        }
+        rows.append(
+            MirrorStatusRow(
+                name,
+                config,
+                status,
+                _when(status.get("last_contact")),
+                _when(status.get("last_error_at")),
+            )
+        )
     return rows
 
 
@@ -225,8 +259,14 @@ def version_description_html(index_fullname: str, project: str, version: str) ->
     from .readme import release_description_html
 
     owner, _, name = index_fullname.partition("/")
-    release = (Release.objects.filter(project__index__owner__username=owner,
-                                      project__index__name=name,
-                                      project__name=normalize_name(project), version=version)
-               .only("id", "description_html").first())
+    release = (
+        Release.objects.filter(
+            project__index__owner__username=owner,
+            project__index__name=name,
+            project__name=normalize_name(project),
+            version=version,
+        )
+        .only("id", "description_html")
+        .first()
+    )
     return release_description_html(release) if release is not None else ""

@@ -38,8 +38,14 @@ def json_response(data, status: int = 200, reason: str | None = None) -> HttpRes
     return response
 
 
-def api_response(status: int = 200, message: str | None = None, *, type: str | None = None,
-                 result=None, extra: dict | None = None) -> HttpResponse:
+def api_response(
+    status: int = 200,
+    message: str | None = None,
+    *,
+    type: str | None = None,
+    result=None,
+    extra: dict | None = None,
+) -> HttpResponse:
     """devpi's ``{"type", "result", "message"}`` envelope (``extra``: keys
     beside them, which devpi-client ignores)."""
     data: dict = dict(extra or {})
@@ -61,8 +67,9 @@ def error_response(request, error: DevpiError) -> HttpResponse:
     if error.json or prefers_json(request.META.get("HTTP_ACCEPT")):
         response = json_response({"message": message}, status=status)
     else:
-        response = HttpResponse(f"{status} {message}\n", status=status,
-                                content_type="text/plain; charset=utf-8")
+        response = HttpResponse(
+            f"{status} {message}\n", status=status, content_type="text/plain; charset=utf-8"
+        )
         response.reason_phrase = reason_phrase(message)
     if status == 401:
         response["WWW-Authenticate"] = 'Basic realm="devpi"'
@@ -75,6 +82,7 @@ def error_response(request, error: DevpiError) -> HttpResponse:
 # -- server identity and serial -------------------------------------------
 
 _STATE_SQL: str | None = None  # server_state()'s statement, made on first use
+
 
 def server_state():
     """(uuid, serial) of this server; the row is created on first use.
@@ -92,7 +100,9 @@ def server_state():
     if row is None:
         from .models import ServerState
 
-        state, _ = ServerState.objects.get_or_create(pk=1, defaults={"uuid": uuid_module.uuid4().hex})
+        state, _ = ServerState.objects.get_or_create(
+            pk=1, defaults={"uuid": uuid_module.uuid4().hex}
+        )
         return state.uuid, state.serial
     return row[0], row[1]
 
@@ -115,8 +125,9 @@ def serial_bump(*changed_index_ids: int) -> None:
         generation_bump(*changed_index_ids)
     if not ServerState.objects.filter(pk=1).update(serial=F("serial") + 1):
         with transaction.atomic():
-            ServerState.objects.get_or_create(pk=1, defaults={"uuid": uuid_module.uuid4().hex,
-                                                              "serial": 1})
+            ServerState.objects.get_or_create(
+                pk=1, defaults={"uuid": uuid_module.uuid4().hex, "serial": 1}
+            )
 
 
 def add_server_headers(response, uuid: str, serial: int) -> None:

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from indexes.errors import BadGateway, GatewayTimeout
 from indexes.models import Index
-
 from ops import metrics
 
 from . import upstream

@@ -26,12 +26,20 @@ from indexes.models import Index
 from indexes.services.uploads import archive_limits
 from indexes.storage import blob_open, blob_put
 from indexes.wire import request_state
-
 from ops import metrics
 
 from . import upstream
-from .common import (CHUNK, LEASE_TTL, RETRY_AFTER, MirrorIntegrityError, _cached,
-                     _lease_wait_seconds, _record_contact, _upstream_error, log)
+from .common import (
+    CHUNK,
+    LEASE_TTL,
+    RETRY_AFTER,
+    MirrorIntegrityError,
+    _cached,
+    _lease_wait_seconds,
+    _record_contact,
+    _upstream_error,
+    log,
+)
 from .locks import lease_acquire, lease_release, lease_renew, lease_wait
 from .models import MirrorFile, MirrorProject
 from .pages import external_dir, mirror_project_page
@@ -63,8 +71,11 @@ def _project_of(index: Index, filename: str) -> str | None:
         pass
     parts = filename.split("-")
     candidates = [normalize_name("-".join(parts[:n])) for n in range(1, len(parts))]
-    known = set(MirrorProject.objects.filter(index=index, name__in=candidates)
-                .values_list("name", flat=True))
+    known = set(
+        MirrorProject.objects.filter(index=index, name__in=candidates).values_list(
+            "name", flat=True
+        )
+    )
     for candidate in reversed(candidates):
         if candidate in known:
             return candidate
@@ -105,8 +116,11 @@ def mirror_serve_external(request, index: Index, path: str) -> HttpResponse:
 
     def find(cached):
         for link in cached.links if cached is not None else ():
-            if (link["filename"] == filename and not link["sha256"]
-                    and external_dir(link["url"]) == dirname):
+            if (
+                link["filename"] == filename
+                and not link["sha256"]
+                and external_dir(link["url"]) == dirname
+            ):
                 return link
         return None
 
@@ -127,8 +141,9 @@ def mirror_serve_external(request, index: Index, path: str) -> HttpResponse:
 def _stored_for(index: Index, link: dict) -> MirrorFile | None:
     if link["sha256"]:
         return _stored(index, link["filename"], link["sha256"])
-    return MirrorFile.objects.filter(index=index, filename=link["filename"],
-                                     url=link["url"]).first()
+    return MirrorFile.objects.filter(
+        index=index, filename=link["filename"], url=link["url"]
+    ).first()
 
 
 def _file_lease_key(index: Index, link: dict) -> str:
@@ -137,13 +152,19 @@ def _file_lease_key(index: Index, link: dict) -> str:
 
 
 def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponse:
-    return blob_response(request, sha256=stored.sha256, size=stored.size,
-                         filename=stored.filename, last_modified=stored.stored_at)
+    return blob_response(
+        request,
+        sha256=stored.sha256,
+        size=stored.size,
+        filename=stored.filename,
+        last_modified=stored.stored_at,
+    )
 
 
 def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
-    return MirrorFile.objects.filter(index=index, filename=filename,
-                                     sha256__startswith=sha_prefix).first()
+    return MirrorFile.objects.filter(
+        index=index, filename=filename, sha256__startswith=sha_prefix
+    ).first()
 
 
 def mirror_serve_file(request, index: Index, path: str) -> HttpResponse:
@@ -208,8 +229,11 @@ def _store_metadata(index: Index, project: str, link: dict, body: bytes, url: st
         tmp.write(body)
         blob_put(tmp, link["core_metadata_sha256"])
     stored, _ = MirrorFile.objects.get_or_create(
-        index=index, filename=f"{link['filename']}.metadata", sha256=link["core_metadata_sha256"],
-        defaults={"project": project, "size": len(body), "url": url})
+        index=index,
+        filename=f"{link['filename']}.metadata",
+        sha256=link["core_metadata_sha256"],
+        defaults={"project": project, "size": len(body), "url": url},
+    )
     return stored
 
 
@@ -247,8 +271,10 @@ def _download(request, index: Index, project: str, link: dict):
             return _serve_stored(request, stored)
         token = lease_acquire(key, LEASE_TTL)
         if token is None:
-            raise ServiceUnavailable(f"{filename} is being fetched from upstream, "
-                                     f"try again shortly", retry_after=RETRY_AFTER)
+            raise ServiceUnavailable(
+                f"{filename} is being fetched from upstream, try again shortly",
+                retry_after=RETRY_AFTER,
+            )
     stored = _stored_for(index, link)
     if stored is not None:
         lease_release(key, token)
@@ -287,8 +313,11 @@ def _failed_before(index: Index, project: str, link: dict) -> bool:
     """Whether the last fetch of this file failed its hash (noted on the
     project's cached page until the page is next refreshed)."""
     cached = _cached(index, project)
-    return bool(cached is not None and cached.last_error
-                and cached.last_error == _mismatch_message(link["url"]))
+    return bool(
+        cached is not None
+        and cached.last_error
+        and cached.last_error == _mismatch_message(link["url"])
+    )
 
 
 def _mismatch_message(url: str) -> str:
@@ -331,15 +360,19 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
                 log.error("mirror %s: %s", index.fullname, message)
                 _record_contact(index, message)
                 MirrorProject.objects.filter(index=index, name=project).update(
-                    last_error=message, last_error_at=timezone.now())
+                    last_error=message, last_error_at=timezone.now()
+                )
                 raise MirrorIntegrityError(message)
             tmp.flush()
             blob_put(tmp, actual)
             try:
                 with transaction.atomic():
                     MirrorFile.objects.get_or_create(
-                        index=index, filename=link["filename"], sha256=actual,
-                        defaults={"project": project, "size": size, "url": url})
+                        index=index,
+                        filename=link["filename"],
+                        sha256=actual,
+                        defaults={"project": project, "size": size, "url": url},
+                    )
             except IntegrityError:
                 pass
         if held is not None:

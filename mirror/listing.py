@@ -44,13 +44,17 @@ def mirror_project_names(index: Index) -> tuple[list[str], bool]:
 
 
 def _known_names(index: Index) -> list[str]:
-    return sorted(MirrorProject.objects.filter(index=index, exists=True)
-                  .values_list("name", flat=True))
+    return sorted(
+        MirrorProject.objects.filter(index=index, exists=True).values_list("name", flat=True)
+    )
 
 
 def _list_row(index: Index) -> MirrorProjectList | None:
-    return MirrorProjectList.objects.filter(index=index).only(
-        "names", "fetched_at", "last_attempt", "last_error").first()
+    return (
+        MirrorProjectList.objects.filter(index=index)
+        .only("names", "fetched_at", "last_attempt", "last_error")
+        .first()
+    )
 
 
 def _list_wait(index: Index, started, timeout: float) -> MirrorProjectList | None:
@@ -62,8 +66,7 @@ def _list_wait(index: Index, started, timeout: float) -> MirrorProjectList | Non
         row = _list_row(index)
         if row is not None and row.fetched_at is not None:
             return row
-        attempted = row is not None and row.last_attempt is not None \
-            and row.last_attempt >= started
+        attempted = row is not None and row.last_attempt is not None and row.last_attempt >= started
         if attempted and not lease_held(f"mirror-list:{index.id}"):
             return row  # that attempt is over, and failed
         if time.monotonic() >= deadline:
@@ -112,7 +115,8 @@ def mirror_project_list_refresh(index_id: int) -> int | None:
         MirrorProjectList.objects.filter(pk=row.pk).update(last_attempt=timezone.now())
         try:
             names, etag = upstream.fetch_project_list(
-                index.config["mirror_url"], etag=row.etag if row.fetched_at else "")
+                index.config["mirror_url"], etag=row.etag if row.fetched_at else ""
+            )
         except upstream.UpstreamError as error:
             _record_contact(index, error.message)
             MirrorProjectList.objects.filter(pk=row.pk).update(last_error=error.message)
@@ -123,9 +127,16 @@ def mirror_project_list_refresh(index_id: int) -> int | None:
             MirrorProjectList.objects.filter(pk=row.pk).update(fetched_at=now, last_error="")
             return row.count
         unique = sorted({normalize_name(n) for n in names})
-        MirrorProjectList.objects.update_or_create(index=index, defaults={
-            "names": "\n".join(unique), "count": len(unique), "fetched_at": now, "etag": etag,
-            "last_error": ""})
+        MirrorProjectList.objects.update_or_create(
+            index=index,
+            defaults={
+                "names": "\n".join(unique),
+                "count": len(unique),
+                "fetched_at": now,
+                "etag": etag,
+                "last_error": "",
+            },
+        )
         return len(unique)
     finally:
         lease_release(key, token)

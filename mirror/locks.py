@@ -31,14 +31,16 @@ def lease_acquire(key: str, ttl: float = 120.0) -> str | None:
         return token
     except IntegrityError:
         pass
-    taken = Lease.objects.filter(key=key, expires_at__lt=now).update(owner=token,
-                                                                     expires_at=expires)
+    taken = Lease.objects.filter(key=key, expires_at__lt=now).update(
+        owner=token, expires_at=expires
+    )
     return token if taken else None
 
 
 def lease_renew(key: str, token: str, ttl: float = 120.0) -> None:
     Lease.objects.filter(key=key, owner=token).update(
-        expires_at=timezone.now() + timedelta(seconds=ttl))
+        expires_at=timezone.now() + timedelta(seconds=ttl)
+    )
 
 
 def lease_release(key: str, token: str) -> None:

@@ -24,8 +24,9 @@ class MirrorProject(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["index", "name"],
-                                               name="mirrorproject_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["index", "name"], name="mirrorproject_unique_name")
+        ]
 
     def __str__(self):
         return f"{self.index_id}:{self.name}"
@@ -43,8 +44,11 @@ class MirrorFile(models.Model):
     stored_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["index", "filename", "sha256"],
-                                               name="mirrorfile_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["index", "filename", "sha256"], name="mirrorfile_unique"
+            )
+        ]
 
     def __str__(self):
         return self.filename

@@ -16,12 +16,19 @@ from indexes.errors import GatewayTimeout
 from indexes.models import Index
 from indexes.simple.data import KindPage, SimpleFile
 from indexes.wire import serial_bump
-
 from ops import metrics
 
 from . import refresh, upstream
-from .common import (LEASE_TTL, RETRY_AFTER, _cached, _is_fresh, _lease_wait_seconds,
-                     _record_contact, _upstream_error, log)
+from .common import (
+    LEASE_TTL,
+    RETRY_AFTER,
+    _cached,
+    _is_fresh,
+    _lease_wait_seconds,
+    _record_contact,
+    _upstream_error,
+    log,
+)
 from .locks import lease_acquire, lease_release, lease_wait
 from .models import MirrorProject
 
@@ -47,14 +54,23 @@ def _file_path(index: Index, link: dict) -> str:
 
 
 def _kind_page(index: Index, project: MirrorProject, stale: bool = False) -> KindPage:
-    files = [SimpleFile(
-        filename=link["filename"], path=_file_path(index, link), sha256=link["sha256"],
-        size=link.get("size"), upload_time=link.get("upload_time"),
-        requires_python=link.get("requires_python", ""), yanked=link.get("yanked", False),
-        yanked_reason=link.get("yanked_reason", ""),
-        core_metadata_sha256=link.get("core_metadata_sha256", "") if link["sha256"] else "",
-        version=link.get("version", "")) for link in project.links]
+    files = [
+        SimpleFile(
+            filename=link["filename"],
+            path=_file_path(index, link),
+            sha256=link["sha256"],
+            size=link.get("size"),
+            upload_time=link.get("upload_time"),
+            requires_python=link.get("requires_python", ""),
+            yanked=link.get("yanked", False),
+            yanked_reason=link.get("yanked_reason", ""),
+            core_metadata_sha256=link.get("core_metadata_sha256", "") if link["sha256"] else "",
+            version=link.get("version", ""),
+        )
+        for link in project.links
+    ]
     return KindPage(name=project.name, files=files, versions=list(project.versions), stale=stale)
+
 
 def _as_page(index: Index, project: MirrorProject | None, stale: bool) -> KindPage | None:
     if project is None or not project.exists:
@@ -89,7 +105,8 @@ def mirror_project_page(index: Index, name: str, *, force: bool = False) -> Kind
                 return _as_page(index, cached, stale=True)
             raise GatewayTimeout(
                 f"error timeout waiting for {upstream.project_url(index.config['mirror_url'], name)}",
-                retry_after=RETRY_AFTER)
+                retry_after=RETRY_AFTER,
+            )
     try:
         cached = _cached(index, name)
         if cached is not None and not force and _is_fresh(index, cached.fetched_at):
@@ -105,16 +122,19 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
     config = index.config
     try:
         page = upstream.fetch_project(
-            config["mirror_url"], name,
+            config["mirror_url"],
+            name,
             etag=cached.etag if cached is not None and cached.exists else "",
             last_modified=cached.last_modified if cached is not None and cached.exists else "",
-            ignore_serial=bool(config.get("mirror_ignore_serial_header")))
+            ignore_serial=bool(config.get("mirror_ignore_serial_header")),
+        )
     except upstream.UpstreamError as error:
         log.warning("mirror %s: %s", index.fullname, error.message)
         _record_contact(index, error.message)
         if cached is not None:
             MirrorProject.objects.filter(pk=cached.pk).update(
-                last_error=error.message, last_error_at=timezone.now())
+                last_error=error.message, last_error_at=timezone.now()
+            )
             return _as_page(index, cached, stale=True)
         raise _upstream_error(error) from None
     _record_contact(index)
@@ -128,25 +148,45 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
         # (resilient against upstream mishaps); they are served as stale
         message = f"not found upstream: {upstream.project_url(config['mirror_url'], name)}"
         MirrorProject.objects.filter(pk=cached.pk).update(
-            fetched_at=now, last_error=message, last_error_at=now)
+            fetched_at=now, last_error=message, last_error_at=now
+        )
         return _as_page(index, cached, stale=True)
     if page.status == 404:
-        values = {"exists": False, "links": [], "versions": [], "fetched_at": now, "etag": "",
-                  "last_modified": "", "serial": None, "last_error": ""}
+        values = {
+            "exists": False,
+            "links": [],
+            "versions": [],
+            "fetched_at": now,
+            "etag": "",
+            "last_modified": "",
+            "serial": None,
+            "last_error": "",
+        }
     else:
-        if (cached is not None and cached.exists and cached.serial and page.serial
-                and page.serial < cached.serial):
+        if (
+            cached is not None
+            and cached.exists
+            and cached.serial
+            and page.serial
+            and page.serial < cached.serial
+        ):
             # an older copy than the one we have (a lagging upstream cache)
             MirrorProject.objects.filter(pk=cached.pk).update(fetched_at=now)
             return _as_page(index, cached, stale=False)
         versions = sorted({link["version"] for link in page.links if link["version"]})
-        values = {"exists": True, "links": page.links, "versions": versions, "fetched_at": now,
-                  "etag": page.etag, "last_modified": page.last_modified,
-                  "serial": page.serial, "last_error": ""}
+        values = {
+            "exists": True,
+            "links": page.links,
+            "versions": versions,
+            "fetched_at": now,
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            "serial": page.serial,
+            "last_error": "",
+        }
     changed = cached is None or cached.exists != values["exists"] or cached.links != values["links"]
     with transaction.atomic():
-        project, _ = MirrorProject.objects.update_or_create(index=index, name=name,
-                                                            defaults=values)
+        project, _ = MirrorProject.objects.update_or_create(index=index, name=name, defaults=values)
         if changed:
             serial_bump(index.id)
     return _as_page(index, project, stale=False)
@@ -155,5 +195,6 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
 def mirror_project_invalidate(index: Index, name: str) -> None:
     """Forget the freshness of a cached page: the next request asks upstream."""
     MirrorProject.objects.filter(index=index, name=normalize_name(name)).update(
-        fetched_at=timezone.now() - timedelta(days=3650))
+        fetched_at=timezone.now() - timedelta(days=3650)
+    )
     serial_bump(index.id)

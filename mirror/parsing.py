@@ -8,8 +8,13 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from indexes.distribution.filenames import (LEGACY_SUFFIXES, SDIST_SUFFIXES, InvalidFilename,
-                                            check_plain_filename, parse_filename)
+from indexes.distribution.filenames import (
+    LEGACY_SUFFIXES,
+    SDIST_SUFFIXES,
+    InvalidFilename,
+    check_plain_filename,
+    parse_filename,
+)
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
@@ -25,8 +30,16 @@ def _version_of(filename: str) -> str:
         return ""
 
 
-def _link(filename: str, url: str, sha256: str, requires_python: str, yanked,
-          core_metadata, size=None, upload_time=None) -> dict:
+def _link(
+    filename: str,
+    url: str,
+    sha256: str,
+    requires_python: str,
+    yanked,
+    core_metadata,
+    size=None,
+    upload_time=None,
+) -> dict:
     if yanked is True or yanked == "":
         yanked_flag, reason = True, ""
     elif isinstance(yanked, str):
@@ -37,11 +50,15 @@ def _link(filename: str, url: str, sha256: str, requires_python: str, yanked,
     if isinstance(core_metadata, dict):
         cm_sha256 = str(core_metadata.get("sha256", "")).lower()
     elif isinstance(core_metadata, str) and core_metadata.startswith("sha256="):
-        cm_sha256 = core_metadata[len("sha256="):].lower()
+        cm_sha256 = core_metadata[len("sha256=") :].lower()
     return {
-        "filename": filename, "url": url, "sha256": sha256.lower(),
-        "requires_python": requires_python or "", "yanked": yanked_flag,
-        "yanked_reason": reason, "core_metadata_sha256": cm_sha256,
+        "filename": filename,
+        "url": url,
+        "sha256": sha256.lower(),
+        "requires_python": requires_python or "",
+        "yanked": yanked_flag,
+        "yanked_reason": reason,
+        "core_metadata_sha256": cm_sha256,
         "size": size if isinstance(size, int) else None,
         "upload_time": upload_time if isinstance(upload_time, str) else None,
         "version": _version_of(filename),
@@ -51,8 +68,18 @@ def _link(filename: str, url: str, sha256: str, requires_python: str, yanked,
 # an upstream page is untrusted: hashes must be hex of their algorithm's
 # length, file names distribution file names, URLs http(s), attribute values
 # short and printable (they are escaped when rendered, too)
-HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96,
-                "sha512": 128, "blake2b": 128, "blake2s": 64, "sha3_256": 64, "sha3_512": 128}
+HASH_LENGTHS = {
+    "md5": 32,
+    "sha1": 40,
+    "sha224": 56,
+    "sha256": 64,
+    "sha384": 96,
+    "sha512": 128,
+    "blake2b": 128,
+    "blake2s": 64,
+    "sha3_256": 64,
+    "sha3_512": 128,
+}
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9._+!~-]+")
 MAX_ATTRIBUTE = 1024
@@ -65,8 +92,12 @@ def hash_ok(algorithm: str, value) -> bool:
     characters ever reach a page or a path, and such a file never passes
     verification, so it is never stored or served."""
     length = HASH_LENGTHS.get(str(algorithm).lower())
-    return (length is not None and isinstance(value, str) and 0 < len(value) <= length
-            and _HEX.fullmatch(value) is not None)
+    return (
+        length is not None
+        and isinstance(value, str)
+        and 0 < len(value) <= length
+        and _HEX.fullmatch(value) is not None
+    )
 
 
 def _safe_filename(filename: str) -> bool:
@@ -81,8 +112,10 @@ def _safe_filename(filename: str) -> bool:
         return True
     except InvalidFilename:
         pass
-    return (filename.lower().endswith(SDIST_SUFFIXES + LEGACY_SUFFIXES + (".whl",))
-            and _PLAIN_NAME.fullmatch(filename) is not None)
+    return (
+        filename.lower().endswith(SDIST_SUFFIXES + LEGACY_SUFFIXES + (".whl",))
+        and _PLAIN_NAME.fullmatch(filename) is not None
+    )
 
 
 def _attribute(value) -> str:
@@ -102,8 +135,9 @@ def _checked(link: dict) -> dict | None:
         link["core_metadata_sha256"] = ""
     link["requires_python"] = _attribute(link["requires_python"])
     link["yanked_reason"] = _attribute(link["yanked_reason"])
-    if link["upload_time"] is not None and (len(link["upload_time"]) > 64
-                                            or not link["upload_time"].isprintable()):
+    if link["upload_time"] is not None and (
+        len(link["upload_time"]) > 64 or not link["upload_time"].isprintable()
+    ):
         link["upload_time"] = None
     if link["size"] is not None and link["size"] < 0:
         link["size"] = None
@@ -128,14 +162,23 @@ def parse_project_json(body: bytes, page_url: str) -> list[dict]:
             if not isinstance(filename, str) or not _safe_filename(filename):
                 continue
             if not isinstance(hashes, dict) or not all(
-                    hash_ok(algorithm, value) for algorithm, value in hashes.items()
-                    if str(algorithm).lower() in HASH_LENGTHS):
+                hash_ok(algorithm, value)
+                for algorithm, value in hashes.items()
+                if str(algorithm).lower() in HASH_LENGTHS
+            ):
                 continue
-            links.append(_link(
-                filename, urldefrag(url)[0], str(hashes.get("sha256", "")),
-                item.get("requires-python") or "", item.get("yanked", False),
-                item.get("core-metadata", item.get("dist-info-metadata")),
-                item.get("size"), item.get("upload-time")))
+            links.append(
+                _link(
+                    filename,
+                    urldefrag(url)[0],
+                    str(hashes.get("sha256", "")),
+                    item.get("requires-python") or "",
+                    item.get("yanked", False),
+                    item.get("core-metadata", item.get("dist-info-metadata")),
+                    item.get("size"),
+                    item.get("upload-time"),
+                )
+            )
         return links
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise MalformedPage(f"malformed PEP 691 page: {exc}") from None
@@ -183,7 +226,9 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
             continue
         try:
             url, fragment = urldefrag(urljoin(page_url, href))
-            filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])  # pkg-1%212017.4 -> pkg-1!2017.4
+            filename = unquote(
+                urlsplit(url).path.rsplit("/", 1)[-1]
+            )  # pkg-1%212017.4 -> pkg-1!2017.4
         except ValueError:  # e.g. "Invalid IPv6 URL": not a link we can follow
             continue
         if not _safe_filename(filename):
@@ -196,8 +241,9 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
         if yanked is None:
             yanked = True
         core = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-        links.append(_link(filename, url, sha256, attrs.get("data-requires-python") or "",
-                           yanked, core))
+        links.append(
+            _link(filename, url, sha256, attrs.get("data-requires-python") or "", yanked, core)
+        )
     return links
 
 

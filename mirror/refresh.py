@@ -66,16 +66,20 @@ def refresh_schedule(index_id: int, name: str) -> bool:
             metrics.mirror_refresh("task")
             return True
         except Exception:  # the broker is down: refresh here rather than never
-            log.warning("mirror refresh of %s: broker unavailable, refreshing in a thread", name,
-                        exc_info=True)
+            log.warning(
+                "mirror refresh of %s: broker unavailable, refreshing in a thread",
+                name,
+                exc_info=True,
+            )
     _start_thread(index_id, name, token)
     metrics.mirror_refresh("thread")
     return True
 
 
 def _start_thread(index_id: int, name: str, token: str) -> None:
-    threading.Thread(target=_thread, args=(index_id, name, token), daemon=True,
-                     name=f"mirror-refresh-{name}").start()
+    threading.Thread(
+        target=_thread, args=(index_id, name, token), daemon=True, name=f"mirror-refresh-{name}"
+    ).start()
 
 
 def _thread(index_id: int, name: str, token: str) -> None:
@@ -98,8 +102,7 @@ def refresh_run(index_id: int, name: str, token: str | None = None) -> bool | No
     key = refresh_key(index_id, name)
     succeeded = False
     try:
-        index = Index.objects.select_related("owner").filter(pk=index_id,
-                                                             type=Index.MIRROR).first()
+        index = Index.objects.select_related("owner").filter(pk=index_id, type=Index.MIRROR).first()
         if index is None:
             succeeded = True
             return None

@@ -16,16 +16,24 @@ from indexes.models import Index
 
 from .common import MirrorIntegrityError, _cached, _record_contact
 from .files import mirror_fetch_file, mirror_serve_external, mirror_serve_file
-from .listing import (mirror_project_list_refresh, mirror_project_list_schedule,
-                      mirror_project_names)
+from .listing import mirror_project_list_refresh, mirror_project_list_schedule, mirror_project_names
 from .models import MirrorFile, MirrorProject, MirrorProjectList, MirrorState
 from .pages import external_dir, mirror_project_invalidate, mirror_project_page
 
 __all__ = [
-    "MirrorIntegrityError", "external_dir", "mirror_fetch_file", "mirror_prefetch",
-    "mirror_project_invalidate", "mirror_project_list_refresh", "mirror_project_list_schedule",
-    "mirror_project_names", "mirror_project_page", "mirror_serve_external", "mirror_serve_file",
-    "mirror_status", "_record_contact",
+    "MirrorIntegrityError",
+    "external_dir",
+    "mirror_fetch_file",
+    "mirror_prefetch",
+    "mirror_project_invalidate",
+    "mirror_project_list_refresh",
+    "mirror_project_list_schedule",
+    "mirror_project_names",
+    "mirror_project_page",
+    "mirror_serve_external",
+    "mirror_serve_file",
+    "mirror_status",
+    "_record_contact",
 ]
 
 
@@ -75,6 +83,7 @@ def mirror_prefetch(index: Index, requirements: list[str]) -> dict[str, list[str
 
 # -- status ------------------------------------------------------------------
 
+
 def mirror_status(index: Index) -> dict:
     state = MirrorState.objects.filter(index=index).first()
     files = MirrorFile.objects.filter(index=index).aggregate(n=Count("id"), size=Sum("size"))
@@ -83,12 +92,16 @@ def mirror_status(index: Index) -> dict:
         "upstream": index.config.get("mirror_url"),
         "last_contact": state.last_contact.isoformat() if state and state.last_contact else None,
         "last_error": state.last_error if state and state.last_error else None,
-        "last_error_at": (state.last_error_at.isoformat()
-                          if state and state.last_error_at and state.last_error else None),
+        "last_error_at": (
+            state.last_error_at.isoformat()
+            if state and state.last_error_at and state.last_error
+            else None
+        ),
         "cached_projects": MirrorProject.objects.filter(index=index, exists=True).count(),
         "cached_files": files["n"] or 0,
         "cached_bytes": files["size"] or 0,
         "project_list_size": listing.count if listing and listing.fetched_at else None,
-        "project_list_fetched": (listing.fetched_at.isoformat()
-                                 if listing and listing.fetched_at else None),
+        "project_list_fetched": (
+            listing.fetched_at.isoformat() if listing and listing.fetched_at else None
+        ),
     }

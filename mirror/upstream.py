@@ -22,7 +22,11 @@ def _pip_config_index_url() -> str | None:
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "pip", "config", "get", "global.index-url"],
-            capture_output=True, text=True, timeout=30, check=False)
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     value = proc.stdout.strip()
@@ -32,10 +36,14 @@ def _pip_config_index_url() -> str | None:
 def _pip_default_index_url() -> str:
     """pip's own default index, read from its public ``--help`` text (no
     import of pip's internals; the host is not written here)."""
-    proc = subprocess.run([sys.executable, "-m", "pip", "download", "--help"],
-                          capture_output=True, text=True, timeout=60, check=False)
-    match = re.search(r"--index-url <url>.*?\(default\s+(https?://[^\s)]+)\)", proc.stdout,
-                      re.S)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    match = re.search(r"--index-url <url>.*?\(default\s+(https?://[^\s)]+)\)", proc.stdout, re.S)
     if match is None:
         raise RuntimeError("cannot tell pip's default index: set DEVPI_MIRROR_URL")
     return match.group(1)
@@ -55,8 +63,11 @@ def default_mirror_url(own_urls: list[str] | None = None) -> str:
     if settings.DEVPI["MIRROR_URL"]:
         return settings.DEVPI["MIRROR_URL"]
     for candidate in (env.PIP_INDEX_URL, _pip_config_index_url()):
-        if candidate and candidate.startswith(("http://", "https://")) and not _points_at_self(
-                candidate, own_urls):
+        if (
+            candidate
+            and candidate.startswith(("http://", "https://"))
+            and not _points_at_self(candidate, own_urls)
+        ):
             return candidate
     return _pip_default_index_url()
 
@@ -108,8 +119,10 @@ def max_page_bytes() -> int:
 
 
 def max_file_bytes() -> int:
-    return int(settings.DEVPI.get("MIRROR_MAX_FILE_BYTES")
-               or settings.DEVPI.get("MAX_UPLOAD_BYTES", 1024**3))
+    return int(
+        settings.DEVPI.get("MIRROR_MAX_FILE_BYTES")
+        or settings.DEVPI.get("MAX_UPLOAD_BYTES", 1024**3)
+    )
 
 
 def project_url(mirror_url: str, name: str) -> str:
@@ -130,8 +143,14 @@ def _read_body(response: outbound.Fetch, url: str) -> bytes:
         raise UpstreamError(exc.message, status=exc.status) from None
 
 
-def fetch_project(mirror_url: str, name: str, *, etag: str = "", last_modified: str = "",
-                  ignore_serial: bool = False) -> UpstreamPage:
+def fetch_project(
+    mirror_url: str,
+    name: str,
+    *,
+    etag: str = "",
+    last_modified: str = "",
+    ignore_serial: bool = False,
+) -> UpstreamPage:
     url = project_url(mirror_url, name)
     headers = {"Accept": ACCEPT}
     if etag:
@@ -159,8 +178,13 @@ def fetch_project(mirror_url: str, name: str, *, etag: str = "", last_modified: 
             serial = int(response.headers.get("X-PyPI-Last-Serial", ""))
         except ValueError:
             serial = None
-    return UpstreamPage(200, links, etag=response.headers.get("ETag", ""),
-                        last_modified=response.headers.get("Last-Modified", ""), serial=serial)
+    return UpstreamPage(
+        200,
+        links,
+        etag=response.headers.get("ETag", ""),
+        last_modified=response.headers.get("Last-Modified", ""),
+        serial=serial,
+    )
 
 
 def fetch_project_list(mirror_url: str, *, etag: str = "") -> tuple[list[str] | None, str]:
@@ -188,9 +212,12 @@ def open_file(url: str, *, max_bytes: int | None = None) -> outbound.Fetch:
     """A streaming GET of a file under the transfer deadline and the file
     cap; raises UpstreamError unless 200 (or when the announced length is
     over the cap), before any byte of the body is read."""
-    response = _get(url, {"Accept": "*/*", "Accept-Encoding": "identity"},
-                    seconds=transfer_seconds(),
-                    max_bytes=max_file_bytes() if max_bytes is None else max_bytes)
+    response = _get(
+        url,
+        {"Accept": "*/*", "Accept-Encoding": "identity"},
+        seconds=transfer_seconds(),
+        max_bytes=max_file_bytes() if max_bytes is None else max_bytes,
+    )
     if response.status != 200:
         response.close()
         status = 404 if response.status == 404 else 502

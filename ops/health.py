@@ -38,8 +38,9 @@ def check_database() -> dict:
 def _redis_ping(url: str) -> None:
     import redis
 
-    client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT,
-                                  socket_connect_timeout=REDIS_TIMEOUT, retry=None)
+    client = redis.Redis.from_url(
+        url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT, retry=None
+    )
     try:
         client.ping()
     finally:
@@ -80,8 +81,9 @@ def mirrors() -> dict:
         state = states.get(index.id)
         last_contact = state.last_contact if state else None
         last_error_at = state.last_error_at if state and state.last_error else None
-        failing = last_error_at is not None and (last_contact is None
-                                                  or last_error_at > last_contact)
+        failing = last_error_at is not None and (
+            last_contact is None or last_error_at > last_contact
+        )
         report[index.fullname] = {
             "last_contact": last_contact.isoformat() if last_contact else None,
             "last_error": state.last_error if state and failing else None,
@@ -91,8 +93,11 @@ def mirrors() -> dict:
 
 
 def readiness() -> tuple[bool, dict]:
-    checks = {"database": _timed(check_database), "redis": _timed(check_redis),
-              "storage": _timed(check_storage)}
+    checks = {
+        "database": _timed(check_database),
+        "redis": _timed(check_redis),
+        "storage": _timed(check_storage),
+    }
     ready = all(c["ok"] for c in checks.values())
     body = {"status": "ready" if ready else "unready", "checks": checks}
     if checks["database"]["ok"]:

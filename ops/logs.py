@@ -32,23 +32,36 @@ def json_formatter() -> JsonFormatter:
     return JsonFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user)s %(route)s",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        datefmt="%Y-%m-%dT%H:%M:%S%z")
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
 
 
 def logging_config(log_format: str, level: str = "INFO") -> dict:
     """The ``LOGGING`` setting (also gunicorn's ``logconfig_dict``)."""
-    formatter = ({"()": "ops.logs.json_formatter"} if log_format == "json" else
-                 {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"})
+    formatter = (
+        {"()": "ops.logs.json_formatter"}
+        if log_format == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
         # credentials inside URLs (a mirror_url's) are masked in every record
-        "filters": {"request": {"()": "ops.logs.RequestContextFilter"},
-                    "redact": {"()": "indexes.logfilters.RedactCredentials"}},
+        "filters": {
+            "request": {"()": "ops.logs.RequestContextFilter"},
+            "redact": {"()": "indexes.logfilters.RedactCredentials"},
+        },
         "formatters": {"devpi": formatter},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "devpi",
-                                 "filters": ["request", "redact"]}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "devpi",
+                "filters": ["request", "redact"],
+            }
+        },
         "root": {"handlers": ["console"], "level": "WARNING"},
-        "loggers": {name: {"level": level} for name in
-                    ("devpi_django", "indexes", "mirror", "toxresults", "ops")},
+        "loggers": {
+            name: {"level": level}
+            for name in ("devpi_django", "indexes", "mirror", "toxresults", "ops")
+        },
     }

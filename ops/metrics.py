@@ -16,29 +16,49 @@ from __future__ import annotations
 
 import os
 
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
 from .multiproc import MULTIPROC_ENV
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess)
-
-REQUESTS = Counter("devpi_http_requests", "HTTP requests by route kind, method and status",
-                   ["route", "method", "status"])
-LATENCY = Histogram("devpi_http_request_duration_seconds", "HTTP request latency by route kind",
-                    ["route"], buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-                                        2.5, 5, 10, 30))
-MIRROR_PAGES = Counter("devpi_mirror_pages", "Mirror project pages asked for, by cache result "
-                       "(hit: fresh; stale: expired page served while a refresh is pending or "
-                       "the upstream fails; miss: fetched from upstream while the client waits)",
-                       ["result"])
-MIRROR_FILES = Counter("devpi_mirror_files", "Mirror files asked for, by cache result",
-                       ["result"])
-MIRROR_REFRESHES = Counter("devpi_mirror_refreshes", "Background refreshes of mirror pages, "
-                           "by how they were run (task or thread)", ["via"])
+REQUESTS = Counter(
+    "devpi_http_requests",
+    "HTTP requests by route kind, method and status",
+    ["route", "method", "status"],
+)
+LATENCY = Histogram(
+    "devpi_http_request_duration_seconds",
+    "HTTP request latency by route kind",
+    ["route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+MIRROR_PAGES = Counter(
+    "devpi_mirror_pages",
+    "Mirror project pages asked for, by cache result "
+    "(hit: fresh; stale: expired page served while a refresh is pending or "
+    "the upstream fails; miss: fetched from upstream while the client waits)",
+    ["result"],
+)
+MIRROR_FILES = Counter("devpi_mirror_files", "Mirror files asked for, by cache result", ["result"])
+MIRROR_REFRESHES = Counter(
+    "devpi_mirror_refreshes",
+    "Background refreshes of mirror pages, by how they were run (task or thread)",
+    ["via"],
+)
 UPSTREAM_ERRORS = Counter("devpi_mirror_upstream_errors", "Failed requests to mirror upstreams")
 UPLOADS = Counter("devpi_uploads", "Release files stored by uploads")
 UPLOAD_BYTES = Counter("devpi_upload_bytes", "Bytes of release files stored by uploads")
-TASKS = Counter("devpi_celery_tasks", "Celery tasks by name and state (sent, succeeded, "
-                "failed, retried)", ["task", "state"])
+TASKS = Counter(
+    "devpi_celery_tasks",
+    "Celery tasks by name and state (sent, succeeded, failed, retried)",
+    ["task", "state"],
+)
 
 _request_children: dict = {}
 _latency_children: dict = {}

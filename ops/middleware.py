@@ -31,10 +31,19 @@ class RequestObservabilityMiddleware:
             metrics.observe_request(route, request.method, response.status_code, elapsed)
             response["X-Request-ID"] = request.request_id
             if self.access:
-                access_log.info("%s %s %s", request.method, request.path, response.status_code,
-                                extra={"status": response.status_code, "method": request.method,
-                                       "path": request.path, "duration_ms":
-                                       round(elapsed * 1000, 3), "user_name": user_of(request)})
+                access_log.info(
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    extra={
+                        "status": response.status_code,
+                        "method": request.method,
+                        "path": request.path,
+                        "duration_ms": round(elapsed * 1000, 3),
+                        "user_name": user_of(request),
+                    },
+                )
             return response
         finally:
             current_request.reset(token)

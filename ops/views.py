@@ -50,8 +50,9 @@ def metrics_view(request):
     peer and any ``X-Forwarded-For`` entry) must be in ``DEVPI_METRICS_ALLOWED``."""
     networks = settings.DEVPI_METRICS_ALLOWED
     if not all(address_allowed(a, networks) for a in client_addresses(request)):
-        return HttpResponse("metrics are not available to this address\n", status=403,
-                            content_type="text/plain")
+        return HttpResponse(
+            "metrics are not available to this address\n", status=403, content_type="text/plain"
+        )
     body, content_type = metrics.exposition()
     response = HttpResponse(body, content_type=content_type)
     response["Cache-Control"] = NO_STORE

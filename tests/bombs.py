@@ -18,12 +18,13 @@ CHUNK = b"\0" * (1024 * 1024)
 def _write_zeros(out, total: int) -> None:
     left = total
     while left > 0:
-        out.write(CHUNK[:min(left, len(CHUNK))])
+        out.write(CHUNK[: min(left, len(CHUNK))])
         left -= min(left, len(CHUNK))
 
 
-def zip_with_huge_member(path: Path, member: str, head: bytes, inflated: int,
-                         extra: dict[str, bytes] | None = None) -> Path:
+def zip_with_huge_member(
+    path: Path, member: str, head: bytes, inflated: int, extra: dict[str, bytes] | None = None
+) -> Path:
     """A zip whose ``member`` is ``head`` followed by zeros up to ``inflated``
     bytes (deflated: about a thousandth of that on disk)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -37,22 +38,33 @@ def zip_with_huge_member(path: Path, member: str, head: bytes, inflated: int,
     return path
 
 
-def zip_sdist_pkg_info_bomb(directory: Path, name: str, version: str,
-                            inflated: int = 200 * 1024**2) -> Path:
+def zip_sdist_pkg_info_bomb(
+    directory: Path, name: str, version: str, inflated: int = 200 * 1024**2
+) -> Path:
     base = f"{_dist_name(name)}-{version}"
-    return zip_with_huge_member(Path(directory) / f"{base}.zip", f"{base}/PKG-INFO",
-                                core_metadata(name, version).encode(), inflated,
-                                {f"{base}/setup.py": b"from setuptools import setup\n"})
+    return zip_with_huge_member(
+        Path(directory) / f"{base}.zip",
+        f"{base}/PKG-INFO",
+        core_metadata(name, version).encode(),
+        inflated,
+        {f"{base}/setup.py": b"from setuptools import setup\n"},
+    )
 
 
-def wheel_metadata_bomb(directory: Path, name: str, version: str,
-                        inflated: int = 200 * 1024**2) -> Path:
+def wheel_metadata_bomb(
+    directory: Path, name: str, version: str, inflated: int = 200 * 1024**2
+) -> Path:
     dist = _dist_name(name)
     return zip_with_huge_member(
         Path(directory) / f"{dist}-{version}-py3-none-any.whl",
-        f"{dist}-{version}.dist-info/METADATA", core_metadata(name, version).encode(), inflated,
-        {f"{dist}/__init__.py": b"", f"{dist}-{version}.dist-info/WHEEL":
-         b"Wheel-Version: 1.0\nTag: py3-none-any\n\n"})
+        f"{dist}-{version}.dist-info/METADATA",
+        core_metadata(name, version).encode(),
+        inflated,
+        {
+            f"{dist}/__init__.py": b"",
+            f"{dist}-{version}.dist-info/WHEEL": b"Wheel-Version: 1.0\nTag: py3-none-any\n\n",
+        },
+    )
 
 
 def _tar_header(name: str, size: int) -> bytes:
@@ -62,8 +74,9 @@ def _tar_header(name: str, size: int) -> bytes:
     return info.tobuf(format=tarfile.USTAR_FORMAT)
 
 
-def tar_gz_bomb(directory: Path, name: str, version: str, *, members: int = 2048,
-                member_size: int = 1024**2) -> Path:
+def tar_gz_bomb(
+    directory: Path, name: str, version: str, *, members: int = 2048, member_size: int = 1024**2
+) -> Path:
     """An sdist of ``members`` files of ``member_size`` zeros each, then
     PKG-INFO (last, as some build backends write it). Each file's header and
     zeros are gzip members of their own, concatenated (a valid gzip stream):
@@ -88,29 +101,54 @@ def zip_with_entries(path: Path, entries: int, *, declared: int | None = None) -
     stored file), written directly: zipfile itself would need the memory this
     attacks. ``declared``: the count the end record states (a lie if given)."""
     local_name = b"index.html"
-    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0,
-                        len(local_name), 0) + local_name
+    local = (
+        struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(local_name), 0)
+        + local_name
+    )
     with open(path, "wb") as out:
         out.write(local)
         start = out.tell()
         for i in range(entries):
             name = f"p/{i:07x}.html".encode()
-            out.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0,
-                                  len(name), 0, 0, 0, 0, 0o100644 << 16, 0) + name)
+            out.write(
+                struct.pack(
+                    "<4s6H3L5H2L",
+                    b"PK\x01\x02",
+                    20,
+                    20,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    len(name),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0o100644 << 16,
+                    0,
+                )
+                + name
+            )
         size = out.tell() - start
         count = entries if declared is None else declared
         count = min(count, 0xFFFF)
-        out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, start, 0)
-                  if (declared is not None or entries <= 0xFFFF) else
-                  _zip64_end(entries, size, start))
+        out.write(
+            struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, start, 0)
+            if (declared is not None or entries <= 0xFFFF)
+            else _zip64_end(entries, size, start)
+        )
     return path
 
 
 def _zip64_end(entries: int, size: int, start: int) -> bytes:
     record_at = start + size
-    record = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries,
-                         size, start)
+    record = struct.pack(
+        "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, size, start
+    )
     locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, record_at, 1)
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
-                      0xFFFFFFFF, 0)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
     return record + locator + end

@@ -10,10 +10,12 @@ from pathlib import Path
 PY = sys.executable
 
 
-def run(cmd, env, cwd=None, check: bool = True, timeout: float = 300
-        ) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+def run(
+    cmd, env, cwd=None, check: bool = True, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [str(c) for c in cmd], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -23,15 +25,42 @@ def pip(env, *args, check: bool = True) -> subprocess.CompletedProcess:
     return run([PY, "-m", "pip", *args], env, check=check)
 
 
-def pip_download(env, index_url: str, *reqs: str, dest: Path, check: bool = True
-                 ) -> subprocess.CompletedProcess:
+def pip_download(
+    env, index_url: str, *reqs: str, dest: Path, check: bool = True
+) -> subprocess.CompletedProcess:
     """``pip download --no-deps`` of ``reqs`` from ``index_url`` into ``dest``."""
     return pip(env, "download", "--no-deps", "-d", dest, "-i", index_url, *reqs, check=check)
 
 
-def twine(env, url: str, files, user: str, password: str, check: bool = True, extra=(),
-          timeout: float = 300) -> subprocess.CompletedProcess:
+def twine(
+    env,
+    url: str,
+    files,
+    user: str,
+    password: str,
+    check: bool = True,
+    extra=(),
+    timeout: float = 300,
+) -> subprocess.CompletedProcess:
     """``twine upload`` of ``files`` to the index at ``url``."""
-    return run([PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-                "--repository-url", url, "-u", user, "-p", password, *extra, *files],
-               env, check=check, timeout=timeout)
+    return run(
+        [
+            PY,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            url,
+            "-u",
+            user,
+            "-p",
+            password,
+            *extra,
+            *files,
+        ],
+        env,
+        check=check,
+        timeout=timeout,
+    )

@@ -39,5 +39,15 @@ def client_venv(name: str, requirements: list[str]) -> Path:
 
 def _build(root: Path, bin_dir: Path, requirements: list[str]) -> None:
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(root)], check=True)
-    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", *requirements], check=True)
+    subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *requirements,
+        ],
+        check=True,
+    )

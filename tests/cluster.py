@@ -20,15 +20,27 @@ from pathlib import Path
 
 import requests
 
-from .live import (REPO, ROOT_PASSWORD, VENV_BIN, LiveServer, create_postgres_database,
-                   free_port, start_server, stop_process)
+from .live import (
+    REPO,
+    ROOT_PASSWORD,
+    VENV_BIN,
+    LiveServer,
+    create_postgres_database,
+    free_port,
+    start_server,
+    stop_process,
+)
 from .nginx import Nginx, start_nginx
 from .ownredis import OwnRedis
 
-POSTGRES_ADMIN = os.environ.get("DEVPI_CLUSTER_POSTGRES_URL",
-                                "postgres://postgres@127.0.0.1:5432/postgres")
-S3_KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_DEFAULT_REGION": "us-east-1"}
+POSTGRES_ADMIN = os.environ.get(
+    "DEVPI_CLUSTER_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+S3_KEYS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 LOCAL_UPSTREAMS = "127.0.0.1,localhost,::1"
 
 
@@ -68,14 +80,22 @@ class Moto:
     def client(self):
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
 
 def start_moto(log: Path) -> Moto:
     port = free_port()
-    process = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+    )
     moto = Moto(f"http://127.0.0.1:{port}", process)
     deadline = time.monotonic() + 60
     while True:
@@ -148,12 +168,24 @@ def start_cluster(directory: Path, mode: str) -> Cluster:
         if mode == "x-accel-redirect":
             # nginx fetches objects itself: the bucket lets its address read
             # (docs/deploy.md), everything else still needs credentials
-            moto.client().put_bucket_policy(Bucket=bucket, Policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Sid": "nginx", "Effect": "Allow", "Principal": "*",
-                               "Action": "s3:GetObject",
-                               "Resource": f"arn:aws:s3:::{bucket}/*",
-                               "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.1/32"}}}]}))
+            moto.client().put_bucket_policy(
+                Bucket=bucket,
+                Policy=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "nginx",
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": "s3:GetObject",
+                                "Resource": f"arn:aws:s3:::{bucket}/*",
+                                "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.1/32"}},
+                            }
+                        ],
+                    }
+                ),
+            )
         database_url, drop = create_database()
         cleanups.append(drop)
         env = {
@@ -178,21 +210,40 @@ def start_cluster(directory: Path, mode: str) -> Cluster:
             servers.append(server)
             cleanups.append(cleanup)
         processes = {}
-        for name, args in (("worker", ["worker", "--concurrency", "2", "--without-gossip",
-                                       "--without-mingle"]),
-                           ("beat", ["beat", "--schedule",
-                                     str(directory / "celerybeat-schedule")])):
+        for name, args in (
+            ("worker", ["worker", "--concurrency", "2", "--without-gossip", "--without-mingle"]),
+            ("beat", ["beat", "--schedule", str(directory / "celerybeat-schedule")]),
+        ):
             log = open(directory / f"{name}.log", "wb")
             processes[name] = subprocess.Popen(
                 [str(VENV_BIN / "celery"), "-A", "devpi_django", *args, "-l", "info"],
-                env=servers[0].env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+                env=servers[0].env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             cleanups.append(lambda p=processes[name], log=log: (stop_process(p), log.close()))
-        nginx = start_nginx(directory / "nginx", [s.url.removeprefix("http://") for s in servers],
-                            "/nonexistent", max_body="64m", s3_origin=f"{moto.url}/{bucket}")
+        nginx = start_nginx(
+            directory / "nginx",
+            [s.url.removeprefix("http://") for s in servers],
+            "/nonexistent",
+            max_body="64m",
+            s3_origin=f"{moto.url}/{bucket}",
+        )
         cleanups.append(nginx.stop)
-        return Cluster(mode=mode, directory=directory, nginx=nginx, servers=servers,
-                       worker=processes["worker"], beat=processes["beat"], moto=moto,
-                       bucket=bucket, redis=redis, env=env, _cleanups=cleanups)
+        return Cluster(
+            mode=mode,
+            directory=directory,
+            nginx=nginx,
+            servers=servers,
+            worker=processes["worker"],
+            beat=processes["beat"],
+            moto=moto,
+            bucket=bucket,
+            redis=redis,
+            env=env,
+            _cleanups=cleanups,
+        )
     except BaseException:
         for cleanup in reversed(cleanups):
             try:

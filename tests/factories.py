@@ -18,32 +18,49 @@ def _dist_name(name: str) -> str:
     return canonicalize_name(name).replace("-", "_")
 
 
-def core_metadata(name: str, version: str, *, requires_python: str | None = None,
-                  requires: list[str] | None = None, summary: str = "generated") -> str:
-    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}",
-             f"Summary: {summary}"]
+def core_metadata(
+    name: str,
+    version: str,
+    *,
+    requires_python: str | None = None,
+    requires: list[str] | None = None,
+    summary: str = "generated",
+) -> str:
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", f"Summary: {summary}"]
     if requires_python:
         lines.append(f"Requires-Python: {requires_python}")
     lines.extend(f"Requires-Dist: {r}" for r in requires or [])
     return "\n".join(lines) + "\n\n"
 
 
-def make_wheel(directory: Path, name: str, version: str, *, requires_python: str | None = None,
-               requires: list[str] | None = None, metadata_name: str | None = None,
-               metadata_version: str | None = None, payload: str = "X = 1\n",
-               metadata: str | None = None) -> Path:
+def make_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    requires_python: str | None = None,
+    requires: list[str] | None = None,
+    metadata_name: str | None = None,
+    metadata_version: str | None = None,
+    payload: str = "X = 1\n",
+    metadata: str | None = None,
+) -> Path:
     """A valid pure-Python wheel; ``metadata`` replaces the generated METADATA."""
     dist = _dist_name(name)
     path = Path(directory) / f"{dist}-{version}-py3-none-any.whl"
     info = f"{dist}-{version}.dist-info"
     if metadata is None:
-        metadata = core_metadata(metadata_name or name, metadata_version or version,
-                                 requires_python=requires_python, requires=requires)
+        metadata = core_metadata(
+            metadata_name or name,
+            metadata_version or version,
+            requires_python=requires_python,
+            requires=requires,
+        )
     files = {
         f"{dist}/__init__.py": payload.encode(),
         f"{info}/METADATA": metadata.encode(),
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
-                         b"Tag: py3-none-any\n\n",
+        b"Tag: py3-none-any\n\n",
     }
     record = []
     for arcname, data in files.items():
@@ -61,8 +78,9 @@ def make_wheel(directory: Path, name: str, version: str, *, requires_python: str
     return path
 
 
-def make_sdist(directory: Path, name: str, version: str, *,
-               requires_python: str | None = None) -> Path:
+def make_sdist(
+    directory: Path, name: str, version: str, *, requires_python: str | None = None
+) -> Path:
     dist = _dist_name(name)
     base = f"{dist}-{version}"
     path = Path(directory) / f"{base}.tar.gz"
@@ -70,11 +88,14 @@ def make_sdist(directory: Path, name: str, version: str, *,
     members = {
         f"{base}/PKG-INFO": core_metadata(name, version, requires_python=requires_python),
         f"{base}/setup.py": f"from setuptools import setup\nsetup(name={name!r}, "
-                            f"version={version!r}, packages=[{dist!r}])\n",
+        f"version={version!r}, packages=[{dist!r}])\n",
         f"{base}/{dist}/__init__.py": "X = 1\n",
     }
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, \
-            tarfile.open(fileobj=gz, mode="w") as tf:
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w") as tf,
+    ):
         for arcname, text in members.items():
             data = text.encode()
             info = tarfile.TarInfo(arcname)
@@ -84,8 +105,14 @@ def make_sdist(directory: Path, name: str, version: str, *,
     return path
 
 
-def make_project_tree(directory: Path, name: str, version: str, *,
-                      requires_python: str = ">=3.8", test_body: str | None = None) -> Path:
+def make_project_tree(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    requires_python: str = ">=3.8",
+    test_body: str | None = None,
+) -> Path:
     """A buildable setuptools project (pyproject.toml, src layout)."""
     root = Path(directory) / f"{_dist_name(name)}-{version}-src"
     pkg = root / "src" / _dist_name(name)
@@ -93,7 +120,8 @@ def make_project_tree(directory: Path, name: str, version: str, *,
     (root / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
         f'[project]\nname = "{name}"\nversion = "{version}"\n'
-        f'description = "generated {name}"\nrequires-python = "{requires_python}"\n')
+        f'description = "generated {name}"\nrequires-python = "{requires_python}"\n'
+    )
     (pkg / "__init__.py").write_text(f'VERSION = "{version}"\n')
     if test_body is not None:
         (root / "tests").mkdir(exist_ok=True)

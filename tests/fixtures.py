@@ -20,8 +20,9 @@ def create_user(username: str, password: str = "pw", *, superuser: bool = False)
 
     from indexes.models import UserProfile
 
-    user = get_user_model().objects.create(username=username, is_superuser=superuser,
-                                           is_staff=superuser)
+    user = get_user_model().objects.create(
+        username=username, is_superuser=superuser, is_staff=superuser
+    )
     user.set_password(password)
     user.save()
     UserProfile.objects.create(user=user)

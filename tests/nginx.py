@@ -40,8 +40,11 @@ class Nginx:
     process: subprocess.Popen
 
     def log(self) -> str:
-        return "".join((self.prefix / name).read_text(errors="replace")
-                       for name in ("error.log", "access.log") if (self.prefix / name).exists())
+        return "".join(
+            (self.prefix / name).read_text(errors="replace")
+            for name in ("error.log", "access.log")
+            if (self.prefix / name).exists()
+        )
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -53,24 +56,40 @@ class Nginx:
                 self.process.wait()
 
 
-def start_nginx(prefix: Path, app_servers: list[str], files_dir: Path | str,
-                max_body: str = "1024m", s3_origin: str = "http://127.0.0.1:9/unused") -> Nginx:
+def start_nginx(
+    prefix: Path,
+    app_servers: list[str],
+    files_dir: Path | str,
+    max_body: str = "1024m",
+    s3_origin: str = "http://127.0.0.1:9/unused",
+) -> Nginx:
     prefix.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    (prefix / "site.conf").write_text(render_site(
-        LISTEN=f"127.0.0.1:{port}", SERVER_NAME="localhost",
-        APP_SERVERS=" ".join(f"server {s};" for s in app_servers),
-        FILES_DIR=str(files_dir), MAX_BODY=max_body, S3_ORIGIN=s3_origin))
+    (prefix / "site.conf").write_text(
+        render_site(
+            LISTEN=f"127.0.0.1:{port}",
+            SERVER_NAME="localhost",
+            APP_SERVERS=" ".join(f"server {s};" for s in app_servers),
+            FILES_DIR=str(files_dir),
+            MAX_BODY=max_body,
+            S3_ORIGIN=s3_origin,
+        )
+    )
     shutil.copy(DEPLOY / "nginx" / "nginx.conf", prefix / "nginx.conf")
     directives = "daemon off;"
     if os.getuid() == 0:  # workers must read the tests' 0700 data dirs
         directives += " user root;"
-    check = subprocess.run([NGINX, "-t", "-p", str(prefix), "-c", "nginx.conf", "-e",
-                            "error.log", "-g", directives], capture_output=True, text=True)
+    check = subprocess.run(
+        [NGINX, "-t", "-p", str(prefix), "-c", "nginx.conf", "-e", "error.log", "-g", directives],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([NGINX, "-p", str(prefix), "-c", "nginx.conf", "-e", "error.log",
-                                "-g", directives], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [NGINX, "-p", str(prefix), "-c", "nginx.conf", "-e", "error.log", "-g", directives],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     nginx = Nginx(url=f"http://127.0.0.1:{port}", prefix=prefix, process=process)
     deadline = time.monotonic() + 20
     while True:

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from . import bombs
+from .clients import twine
 from .factories import make_sdist, make_wheel
 from .live import start_server
-from .clients import twine
 
 pytestmark = pytest.mark.live
 
@@ -66,19 +66,25 @@ def peaks(master: int) -> dict[int, int]:
 
 def stored_files(server) -> set[str]:
     root = server.data_dir / "files"
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} \
-        if root.exists() else set()
+    return (
+        {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+        if root.exists()
+        else set()
+    )
 
 
-def post(server, filename: str, data: bytes | Path, name: str, *,
-         action: str = "file_upload") -> requests.Response:
+def post(
+    server, filename: str, data: bytes | Path, name: str, *, action: str = "file_upload"
+) -> requests.Response:
     body = data.read_bytes() if isinstance(data, Path) else data
     auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-    return requests.post(f"{server.url}/{USER}/dev/", timeout=120,
-                         headers={"Authorization": f"Basic {auth}"},
-                         data={":action": action, "name": name, "version": "1.0",
-                               "protocol_version": "1"},
-                         files={"content": (filename, body)})
+    return requests.post(
+        f"{server.url}/{USER}/dev/",
+        timeout=120,
+        headers={"Authorization": f"Basic {auth}"},
+        data={":action": action, "name": name, "version": "1.0", "protocol_version": "1"},
+        files={"content": (filename, body)},
+    )
 
 
 def doc_zip() -> bytes:
@@ -95,8 +101,10 @@ def test_archive_bombs_are_refused_with_bounded_memory(server, tmp_path, clients
     files = [make_wheel(warm, "warm", "1.0"), make_sdist(warm, "warm", "1.0")]
     twine(clients_env, f"{server.url}/{USER}/dev/", files, USER, PASSWORD)
     for _ in range(2):  # both workers, probably
-        assert post(server, "warm-1.0.doc.zip", doc_zip(), "warm",
-                    action="doc_upload").status_code == 200
+        assert (
+            post(server, "warm-1.0.doc.zip", doc_zip(), "warm", action="doc_upload").status_code
+            == 200
+        )
     stored_before = stored_files(server)
     master = server.process.pid
     before = peaks(master)
@@ -104,23 +112,46 @@ def test_archive_bombs_are_refused_with_bounded_memory(server, tmp_path, clients
 
     cases = [
         # a 200 kB zip sdist whose PKG-INFO inflates to 200 MB
-        ("zipbomb", lambda d: bombs.zip_sdist_pkg_info_bomb(d, "zipbomb", "1.0"),
-         "file_upload", "PKG-INFO is larger than the limit of 10485760 bytes"),
+        (
+            "zipbomb",
+            lambda d: bombs.zip_sdist_pkg_info_bomb(d, "zipbomb", "1.0"),
+            "file_upload",
+            "PKG-INFO is larger than the limit of 10485760 bytes",
+        ),
         # a wheel whose METADATA inflates to 200 MB
-        ("wheelbomb", lambda d: bombs.wheel_metadata_bomb(d, "wheelbomb", "1.0"),
-         "file_upload", "METADATA is larger than the limit of 10485760 bytes"),
+        (
+            "wheelbomb",
+            lambda d: bombs.wheel_metadata_bomb(d, "wheelbomb", "1.0"),
+            "file_upload",
+            "METADATA is larger than the limit of 10485760 bytes",
+        ),
         # a 2 MB tar.gz of 2 GiB of zeros, PKG-INFO last
-        ("tarbomb", lambda d: bombs.tar_gz_bomb(d, "tarbomb", "1.0"),
-         "file_upload", "inflates to more than the limit of 268435456 bytes"),
+        (
+            "tarbomb",
+            lambda d: bombs.tar_gz_bomb(d, "tarbomb", "1.0"),
+            "file_upload",
+            "inflates to more than the limit of 268435456 bytes",
+        ),
         # a zip sdist with 400k entries, and one whose end record hides them
-        ("manyentries", lambda d: bombs.zip_with_entries(d / "manyentries-1.0.zip", 400_000),
-         "file_upload", "has 400000 entries, more than the limit of 100000"),
-        ("lyingentries", lambda d: bombs.zip_with_entries(d / "lyingentries-1.0.zip", 400_000,
-                                                          declared=3),
-         "file_upload", "has more than the limit of 100000 entries"),
+        (
+            "manyentries",
+            lambda d: bombs.zip_with_entries(d / "manyentries-1.0.zip", 400_000),
+            "file_upload",
+            "has 400000 entries, more than the limit of 100000",
+        ),
+        (
+            "lyingentries",
+            lambda d: bombs.zip_with_entries(d / "lyingentries-1.0.zip", 400_000, declared=3),
+            "file_upload",
+            "has more than the limit of 100000 entries",
+        ),
         # a documentation zip with 400k entries
-        ("docbomb", lambda d: bombs.zip_with_entries(d / "docbomb-1.0.doc.zip", 400_000),
-         "doc_upload", "documentation zip has 400000 entries, more than the limit of 10000"),
+        (
+            "docbomb",
+            lambda d: bombs.zip_with_entries(d / "docbomb-1.0.doc.zip", 400_000),
+            "doc_upload",
+            "documentation zip has 400000 entries, more than the limit of 10000",
+        ),
     ]
     for name, make, action, message in cases:
         (tmp_path / name).mkdir()

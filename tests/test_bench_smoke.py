@@ -18,9 +18,13 @@ pytestmark = pytest.mark.live
 
 
 def test_bench_smoke_run_has_every_row(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--scale", "--out",
-                           str(tmp_path)], cwd=REPO, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--scale", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     for row in ROWS:
         assert f"| {row.label} " in proc.stdout, row.label

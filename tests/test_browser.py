@@ -45,13 +45,23 @@ A package for the browser tests. **Bold** words, a list:
 
 # -- helpers -----------------------------------------------------------------------
 
-def make_wheel(directory: Path, name: str, version: str, *, summary: str,
-               description: str = "", content_type: str = "text/x-rst") -> Path:
+
+def make_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    summary: str,
+    description: str = "",
+    content_type: str = "text/x-rst",
+) -> Path:
     """A valid wheel whose core metadata carries a long description."""
-    metadata = (f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-                f"Summary: {summary}\nAuthor: Browser Tests\nLicense: MIT\n"
-                f"Project-URL: Source, https://example.com/{name}\n"
-                f"Description-Content-Type: {content_type}\n\n{description}")
+    metadata = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        f"Summary: {summary}\nAuthor: Browser Tests\nLicense: MIT\n"
+        f"Project-URL: Source, https://example.com/{name}\n"
+        f"Description-Content-Type: {content_type}\n\n{description}"
+    )
     return factories.make_wheel(directory, name, version, metadata=metadata)
 
 
@@ -85,15 +95,18 @@ def click_and_wait(driver, element) -> None:
 
 def no_horizontal_scroll(driver) -> bool:
     return driver.execute_script(
-        "return document.documentElement.scrollWidth <= window.innerWidth + 1")
+        "return document.documentElement.scrollWidth <= window.innerWidth + 1"
+    )
 
 
 # -- fixtures ----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     assert CHROMIUM.exists() and CHROMEDRIVER.exists(), (
-        "Debian's chromium and chromium-driver are needed: run `make browser-deps`")
+        "Debian's chromium and chromium-driver are needed: run `make browser-deps`"
+    )
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -102,23 +115,37 @@ def browser(tmp_path_factory):
     downloads = tmp_path_factory.mktemp("downloads")
     options = Options()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--no-default-browser-check",
-                "--disable-default-apps", "--disable-extensions", "--window-size=1280,900",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--window-size=1280,900",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(arg)
     # the console, to see Content-Security-Policy refusals (fresh_session)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    options.add_experimental_option("prefs", {
-        "download.default_directory": str(downloads),
-        "download.prompt_for_download": False,
-        "safebrowsing.enabled": False,
-    })
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(downloads),
+            "download.prompt_for_download": False,
+            "safebrowsing.enabled": False,
+        },
+    )
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.implicitly_wait(5)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior",
-                           {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
     driver.downloads = downloads
     try:
         yield driver
@@ -134,8 +161,11 @@ def fresh_session(browser, live_server_proc):
     browser.get_log("browser")  # start from an empty console
     yield browser
     # every page the test saw works under the site's Content-Security-Policy
-    refused = [entry["message"] for entry in browser.get_log("browser")
-               if "Content Security Policy" in entry["message"]]
+    refused = [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
     assert not refused, refused
 
 
@@ -146,13 +176,19 @@ def published(live_server_proc, unique, tmp_path, clients_env):
     user = f"web{unique}"
     s.create_user(user)
     s.create_index(user, "base", title="Shared base")
-    s.create_index(user, "dev", bases=f"{user}/base", title="Development",
-                   description="Where the team uploads")
+    s.create_index(
+        user, "dev", bases=f"{user}/base", title="Development", description="Where the team uploads"
+    )
     name = f"demo-{unique}"
     old = make_wheel(tmp_path / "dist", name, "0.9", summary="An older demo")
     codeword = f"zebra{unique[::-1]}"  # a summary word that is in no project name
-    wheel = make_wheel(tmp_path / "dist", name, "1.0",
-                       summary=f"A demo package for the web UI, {codeword}", description=README)
+    wheel = make_wheel(
+        tmp_path / "dist",
+        name,
+        "1.0",
+        summary=f"A demo package for the web UI, {codeword}",
+        description=README,
+    )
     for path, index in ((old, "base"), (wheel, "dev")):
         done = twine(clients_env, f"{s.url}/{user}/{index}/", [path], user, "secret")
         assert done.returncode == 0, done.stdout + done.stderr
@@ -171,6 +207,7 @@ def login(driver, server, user: str, password: str) -> None:
 
 # -- scenarios -------------------------------------------------------------------------
 
+
 def test_browse_from_root_to_a_file_download(fresh_session, live_server_proc, published):
     from selenium.webdriver.common.by import By
 
@@ -180,7 +217,8 @@ def test_browse_from_root_to_a_file_download(fresh_session, live_server_proc, pu
     driver.get(s.url + "/")
     assert driver.find_element(By.TAG_NAME, "h1").text == "Users and indexes"
     stylesheet = driver.execute_script(
-        "return getComputedStyle(document.querySelector('.site-header')).backgroundColor")
+        "return getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+    )
     assert stylesheet == "rgb(22, 50, 79)"  # the application's own CSS, served offline
     shot(driver, "01-root")
 
@@ -188,7 +226,8 @@ def test_browse_from_root_to_a_file_download(fresh_session, live_server_proc, pu
     assert driver.current_url == f"{s.url}/{user}/dev"
     assert driver.find_element(By.TAG_NAME, "h1").text.startswith(f"{user}/dev")
     assert driver.find_element(By.LINK_TEXT, f"{user}/base").get_attribute("href") == (
-        f"{s.url}/{user}/base")
+        f"{s.url}/{user}/base"
+    )
     row = driver.find_element(By.CSS_SELECTOR, "table.projects tbody tr")
     assert "1.0" in row.text and "A demo package for the web UI" in row.text
     assert not driver.find_elements(By.LINK_TEXT, "Edit index")  # anonymous
@@ -229,11 +268,19 @@ def test_browse_from_root_to_a_file_download(fresh_session, live_server_proc, pu
 
 
 def tox_report(env: str, retcode: int) -> dict:
-    return {"reportversion": "1", "toxversion": "4.11.0", "platform": "linux",
-            "host": "ci-runner", "testenvs": {env: {
+    return {
+        "reportversion": "1",
+        "toxversion": "4.11.0",
+        "platform": "linux",
+        "host": "ci-runner",
+        "testenvs": {
+            env: {
                 "python": {"version": "3.11.7 (main) [GCC 12.2.0]"},
                 "setup": [{"command": ["pip", "install", "demo"], "output": "", "retcode": 0}],
-                "test": [{"command": ["pytest"], "output": "", "retcode": retcode}]}}}
+                "test": [{"command": ["pytest"], "output": "", "retcode": retcode}],
+            }
+        },
+    }
 
 
 def test_tox_results_on_the_version_page(fresh_session, live_server_proc, published):
@@ -253,8 +300,10 @@ def test_tox_results_on_the_version_page(fresh_session, live_server_proc, publis
     section = driver.find_element(By.CSS_SELECTOR, "section[aria-labelledby=tox-heading]")
     assert section.find_element(By.TAG_NAME, "h3").text == wheel.name
     rows = section.find_elements(By.CSS_SELECTOR, "tbody tr")
-    outcomes = {row.find_element(By.CSS_SELECTOR, "td").text:
-                row.find_element(By.CSS_SELECTOR, ".status") for row in rows}
+    outcomes = {
+        row.find_element(By.CSS_SELECTOR, "td").text: row.find_element(By.CSS_SELECTOR, ".status")
+        for row in rows
+    }
     assert set(outcomes) == {"py311", "py312"}
     assert outcomes["py311"].text == "✔tests passed" or outcomes["py311"].text == "tests passed"
     assert "tests failed" in outcomes["py312"].text
@@ -279,7 +328,9 @@ def test_search(fresh_session, live_server_proc, published):
     hits = driver.find_elements(By.CSS_SELECTOR, "ol.results li.result")
     assert [h.find_element(By.CSS_SELECTOR, "h2 a").text for h in hits] == [name, name]
     assert [h.find_element(By.CSS_SELECTOR, ".result-index").text for h in hits] == [
-        f"on {user}/base", f"on {user}/dev"]
+        f"on {user}/base",
+        f"on {user}/dev",
+    ]
     shot(driver, "06-search")
     # by a word of the summary: only the version that has it
     driver.get(f"{s.url}/+search?query={published['codeword']}")
@@ -291,7 +342,8 @@ def test_search(fresh_session, live_server_proc, published):
 
 
 def test_login_edit_index_and_see_twine_refused_then_accepted(
-        fresh_session, live_server_proc, unique, tmp_path, clients_env):
+    fresh_session, live_server_proc, unique, tmp_path, clients_env
+):
     from selenium.webdriver.common.by import By
 
     driver, s = fresh_session, live_server_proc
@@ -301,8 +353,9 @@ def test_login_edit_index_and_see_twine_refused_then_accepted(
     s.create_index(owner, "lib", "owner-pw")
     s.create_index(owner, "team", "owner-pw")
     lib_wheel = make_wheel(tmp_path / "lib", f"libpkg-{unique}", "2.0", summary="from lib")
-    assert twine(clients_env, f"{s.url}/{owner}/lib/", [lib_wheel], owner,
-                 "owner-pw").returncode == 0
+    assert (
+        twine(clients_env, f"{s.url}/{owner}/lib/", [lib_wheel], owner, "owner-pw").returncode == 0
+    )
     wheel = make_wheel(tmp_path / "team", f"teampkg-{unique}", "1.0", summary="by the uploader")
 
     refused = twine(clients_env, f"{s.url}/{owner}/team/", [wheel], uploader, "uploader-pw")
@@ -385,8 +438,12 @@ def test_create_index_account_settings_status_and_admin(fresh_session, live_serv
     shot(driver, "11-settings")
     click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
     assert "Settings saved." in driver.find_element(By.CSS_SELECTOR, ".messages").text
-    assert requests.post(f"{s.url}/+login", json={"user": user, "password": "second-pw"},
-                         timeout=30).status_code == 200
+    assert (
+        requests.post(
+            f"{s.url}/+login", json={"user": user, "password": "second-pw"}, timeout=30
+        ).status_code
+        == 200
+    )
     assert s.api("GET", f"/{user}").json()["result"]["email"] == f"{user}@example.org"
 
     driver.get(f"{s.url}/+status")
@@ -403,8 +460,9 @@ def test_create_index_account_settings_status_and_admin(fresh_session, live_serv
     shot(driver, "13-admin")
 
 
-def test_api_token_created_used_and_revoked_in_the_browser(fresh_session, live_server_proc,
-                                                           published, tmp_path, clients_env):
+def test_api_token_created_used_and_revoked_in_the_browser(
+    fresh_session, live_server_proc, published, tmp_path, clients_env
+):
     """The settings page makes a token (shown once), twine uploads with it,
     the index's audit page shows the upload, and the revoke button ends it."""
     from selenium.webdriver.common.by import By
@@ -416,8 +474,12 @@ def test_api_token_created_used_and_revoked_in_the_browser(fresh_session, live_s
     driver.find_element(By.ID, "id_description").send_keys("browser CI")
     driver.find_element(By.CSS_SELECTOR, "input[name=scopes][value=upload]").click()
     driver.find_element(By.ID, "id_indexes").send_keys(f"{user}/dev")
-    click_and_wait(driver, driver.find_element(
-        By.CSS_SELECTOR, f"form[action='/{user}/+settings/tokens'] button[type=submit]"))
+    click_and_wait(
+        driver,
+        driver.find_element(
+            By.CSS_SELECTOR, f"form[action='/{user}/+settings/tokens'] button[type=submit]"
+        ),
+    )
     secret = driver.find_element(By.ID, "new-token").text
     assert secret.startswith("devpi_")
     shot(driver, "token-created")

@@ -19,9 +19,10 @@ from .ownredis import OwnRedis
 from .test_observability import scrape, total, wait_for
 from .upstream import Fault, start_upstream
 
-pytestmark = [pytest.mark.live,
-              pytest.mark.skipif(not shutil.which("redis-server"),
-                                 reason="needs the redis-server binary")]
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs the redis-server binary"),
+]
 PY = sys.executable
 
 
@@ -30,14 +31,33 @@ def cluster(tmp_path):
     """Redis (our own), a gunicorn with it as broker, a Celery worker."""
     own = OwnRedis(tmp_path / "redis")
     own.start()
-    server, cleanup = start_server(workers=2, extra_env={
-        "CELERY_BROKER_URL": own.url, "DEVPI_MIRROR_TIMEOUT": "20",
-        "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1"})
+    server, cleanup = start_server(
+        workers=2,
+        extra_env={
+            "CELERY_BROKER_URL": own.url,
+            "DEVPI_MIRROR_TIMEOUT": "20",
+            "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1",
+        },
+    )
     log = open(tmp_path / "worker.log", "wb")
     worker = subprocess.Popen(
-        [str(VENV_BIN / "celery"), "-A", "devpi_django", "worker", "--pool", "solo",
-         "--without-gossip", "--without-mingle", "-l", "info"],
-        env=server.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "devpi_django",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "info",
+        ],
+        env=server.env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         yield server, worker, tmp_path / "worker.log"
     finally:
@@ -48,12 +68,19 @@ def cluster(tmp_path):
 
 
 def manage(server, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, "manage.py", *args], env=server.env, cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [PY, "manage.py", *args],
+        env=server.env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
-def test_expired_page_served_from_cache_and_refreshed_by_a_worker(cluster, tmp_path, unique,
-                                                                  clients_env):
+def test_expired_page_served_from_cache_and_refreshed_by_a_worker(
+    cluster, tmp_path, unique, clients_env
+):
     server, worker, worker_log = cluster
     upstream = start_upstream(tmp_path / "upstream")
     try:
@@ -79,8 +106,11 @@ def test_expired_page_served_from_cache_and_refreshed_by_a_worker(cluster, tmp_p
             assert r.status_code == 200 and "X-Devpi-Stale" in r.headers
             assert first.name in r.text and newer.name not in r.text
         # the worker refreshes: the new release shows up, the marker goes away
-        fresh = wait_for(lambda: (lambda r: r if newer.name in r.text else None)(
-            requests.get(url, timeout=30)), "the worker's refresh", timeout=60)
+        fresh = wait_for(
+            lambda: (lambda r: r if newer.name in r.text else None)(requests.get(url, timeout=30)),
+            "the worker's refresh",
+            timeout=60,
+        )
         assert "X-Devpi-Stale" not in fresh.headers
         assert upstream.hits(page) == 2  # one refresh for the eight requests
         text = worker_log.read_text(errors="replace")
@@ -89,8 +119,15 @@ def test_expired_page_served_from_cache_and_refreshed_by_a_worker(cluster, tmp_p
         assert total(metrics, "devpi_mirror_refreshes_total", via="task") == 1
         assert total(metrics, "devpi_mirror_pages_total", result="stale") >= 8
         # counted by the worker process, summed into the server's /+metrics
-        assert total(metrics, "devpi_celery_tasks_total",
-                     task="mirror.tasks.mirror_refresh_expired", state="succeeded") == 1
+        assert (
+            total(
+                metrics,
+                "devpi_celery_tasks_total",
+                task="mirror.tasks.mirror_refresh_expired",
+                state="succeeded",
+            )
+            == 1
+        )
         upstream.faults = {}
 
         # manage.py devpi refresh: queued, the worker fetches
@@ -112,10 +149,25 @@ def test_expired_page_served_from_cache_and_refreshed_by_a_worker(cluster, tmp_p
         assert done.stderr == ""  # not a terminal: no bar
         upstream.stop()
         dest = tmp_path / "offline"
-        proc = subprocess.run([PY, "-m", "pip", "download", "--no-deps", "-d", str(dest), "-i",
-                               f"{server.url}/{user}/dev/+simple/", f"{name}==2.0",
-                               f"pre-{unique}"], env=clients_env, capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run(
+            [
+                PY,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-d",
+                str(dest),
+                "-i",
+                f"{server.url}/{user}/dev/+simple/",
+                f"{name}==2.0",
+                f"pre-{unique}",
+            ],
+            env=clients_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert sorted(p.name for p in dest.iterdir()) == sorted([newer.name, other.name])
         assert worker.poll() is None, "the worker died"

@@ -45,8 +45,9 @@ def test_build_twine_pip_uv(live_server_proc, team, unique, tmp_path, clients_en
     # pip from +simple/ into a fresh venv, and pip.conf pointing at the plain index URL
     python = venv(tmp_path, clients_env)
     pip(clients_env, "--python", python, "install", "-i", f"{s.url}/{team}/staging/+simple/", name)
-    out = run([python, "-c", f"import {name.replace('-', '_')} as m; print(m.VERSION)"],
-              clients_env)
+    out = run(
+        [python, "-c", f"import {name.replace('-', '_')} as m; print(m.VERSION)"], clients_env
+    )
     assert out.stdout.strip() == "1.0"
     conf = tmp_path / "pip.conf"
     conf.write_text(f"[global]\nindex-url = {s.url}/{team}/stable\n")
@@ -58,22 +59,59 @@ def test_build_twine_pip_uv(live_server_proc, team, unique, tmp_path, clients_en
 
     # uv at the plain index URL (installer user agent) and at +simple/
     for index_url in (f"{s.url}/{team}/staging", f"{s.url}/{team}/staging/+simple/"):
-        run([PY, "-m", "uv", "pip", "install", "--python", python, "--reinstall",
-             "--index-url", index_url, name], clients_env)
+        run(
+            [
+                PY,
+                "-m",
+                "uv",
+                "pip",
+                "install",
+                "--python",
+                python,
+                "--reinstall",
+                "--index-url",
+                index_url,
+                name,
+            ],
+            clients_env,
+        )
     # the sdist, fetched from the index and built from source by pip
-    pip(clients_env, "wheel", "--no-binary", ":all:", "--no-build-isolation", "--no-deps",
-        "-w", tmp_path / "built", "-i", f"{s.url}/{team}/stable/+simple/", name)
+    pip(
+        clients_env,
+        "wheel",
+        "--no-binary",
+        ":all:",
+        "--no-build-isolation",
+        "--no-deps",
+        "-w",
+        tmp_path / "built",
+        "-i",
+        f"{s.url}/{team}/stable/+simple/",
+        name,
+    )
     assert [p.name for p in (tmp_path / "built").iterdir()] == [files[1].name]
 
 
-def test_pip_takes_pep691_json_and_pep658_metadata(live_server_proc, team, unique, tmp_path,
-                                                   clients_env):
+def test_pip_takes_pep691_json_and_pep658_metadata(
+    live_server_proc, team, unique, tmp_path, clients_env
+):
     s, name = live_server_proc, f"meta-{unique}"
     wheel = make_wheel(tmp_path, name, "2.0", requires_python=">=3.8")
     twine(clients_env, f"{s.url}/{team}/staging/", [wheel], team, "secret")
     report = tmp_path / "report.json"
-    out = pip(clients_env, "install", "-vv", "--dry-run", "--ignore-installed", "--no-deps",
-              "--report", report, "-i", f"{s.url}/{team}/staging/+simple/", name)
+    out = pip(
+        clients_env,
+        "install",
+        "-vv",
+        "--dry-run",
+        "--ignore-installed",
+        "--no-deps",
+        "--report",
+        report,
+        "-i",
+        f"{s.url}/{team}/staging/+simple/",
+        name,
+    )
     assert "as application/vnd.pypi.simple.v1+json" in out.stdout, out.stdout[-3000:]
     import json
 
@@ -81,7 +119,7 @@ def test_pip_takes_pep691_json_and_pep658_metadata(live_server_proc, team, uniqu
     (item,) = data["install"]
     assert item["metadata"]["name"] == name and item["metadata"]["version"] == "2.0"
     log = s.log()
-    assert f"{wheel.name}.metadata HTTP/1.1\" 200" in log
+    assert f'{wheel.name}.metadata HTTP/1.1" 200' in log
     # --dry-run with PEP 658: pip read the metadata file, never the wheel
     assert f"/{wheel.name} HTTP/1.1" not in log
 
@@ -90,15 +128,17 @@ def test_yanked_release_skipped_by_pip(live_server_proc, team, unique, tmp_path,
     s, name = live_server_proc, f"yank-{unique}"
     wheels = [make_wheel(tmp_path / v, name, v) for v in ("1.0", "2.0")]
     twine(clients_env, f"{s.url}/{team}/staging/", wheels, team, "secret")
-    r = s.api("PATCH", f"/{team}/staging/{name}/2.0", {"yanked": "broken build"},
-              auth=(team, "secret"))
+    r = s.api(
+        "PATCH", f"/{team}/staging/{name}/2.0", {"yanked": "broken build"}, auth=(team, "secret")
+    )
     assert r.status_code == 200, r.text
     index = f"{s.url}/{team}/staging/+simple/"
     out = pip(clients_env, "download", "--no-deps", "-d", tmp_path / "a", "-i", index, name)
     assert [p.name for p in (tmp_path / "a").iterdir()] == [wheels[0].name], out.stdout
     # an exact pin still gets the yanked file, with pip's warning naming the reason
-    out = pip(clients_env, "download", "--no-deps", "-d", tmp_path / "b", "-i", index,
-              f"{name}==2.0")
+    out = pip(
+        clients_env, "download", "--no-deps", "-d", tmp_path / "b", "-i", index, f"{name}==2.0"
+    )
     assert [p.name for p in (tmp_path / "b").iterdir()] == [wheels[1].name]
     assert "broken build" in out.stdout + out.stderr
     # un-yank: the newest is picked again
@@ -117,17 +157,40 @@ def test_seed_pypirc_and_inheritance(live_server_proc, team, unique, tmp_path, c
         f"[devpi-stable]\nrepository = {s.url}/{team}/stable\nusername = {team}\n"
         "password = secret\n\n"
         f"[devpi-staging]\nrepository = {s.url}/{team}/staging\nusername = {team}\n"
-        "password = secret\n")
+        "password = secret\n"
+    )
     old = make_wheel(tmp_path / "old", name, "1.0")
     new = make_wheel(tmp_path / "new", name, "1.1")
     for repo, wheel in (("devpi-stable", old), ("devpi-staging", new)):
-        run([PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-             "--config-file", pypirc, "-r", repo, wheel], clients_env)
+        run(
+            [
+                PY,
+                "-m",
+                "twine",
+                "upload",
+                "--non-interactive",
+                "--disable-progress-bar",
+                "--config-file",
+                pypirc,
+                "-r",
+                repo,
+                wheel,
+            ],
+            clients_env,
+        )
     staging = f"{s.url}/{team}/staging"
     pip(clients_env, "download", "--no-deps", "-d", tmp_path / "st", "-i", staging, name)
     assert [p.name for p in (tmp_path / "st").iterdir()] == [new.name]
-    pip(clients_env, "download", "--no-deps", "-d", tmp_path / "sb", "-i", f"{s.url}/{team}/stable",
-        name)
+    pip(
+        clients_env,
+        "download",
+        "--no-deps",
+        "-d",
+        tmp_path / "sb",
+        "-i",
+        f"{s.url}/{team}/stable",
+        name,
+    )
     assert [p.name for p in (tmp_path / "sb").iterdir()] == [old.name]
     # staging shows both files; the version JSON says where each lives
     page = requests.get(f"{staging}/+simple/{name}/", timeout=30).text
@@ -140,8 +203,7 @@ def test_seed_pypirc_and_inheritance(live_server_proc, team, unique, tmp_path, c
     assert [p.name for p in (tmp_path / "after").iterdir()] == [old.name]
 
 
-def test_non_volatile_refusals_seen_by_twine(live_server_proc, team, unique, tmp_path,
-                                             clients_env):
+def test_non_volatile_refusals_seen_by_twine(live_server_proc, team, unique, tmp_path, clients_env):
     s, name = live_server_proc, f"nonvol-{unique}"
     first = make_wheel(tmp_path / "a", name, "1.0")
     other = make_wheel(tmp_path / "b", name, "1.0", payload="X = 2\n")
@@ -176,9 +238,12 @@ def test_acl_refusals_and_grant(live_server_proc, team, unique, tmp_path, client
     wrong = twine(clients_env, url, [wheel], team, "wrong-password", check=False)
     assert wrong.returncode != 0
     assert "401" in wrong.stdout + wrong.stderr or "403" in wrong.stdout + wrong.stderr
-    anonymous = requests.post(url, files={"content": (wheel.name, wheel.read_bytes())},
-                              data={":action": "file_upload", "name": name, "version": "1.0"},
-                              timeout=30)
+    anonymous = requests.post(
+        url,
+        files={"content": (wheel.name, wheel.read_bytes())},
+        data={":action": "file_upload", "name": name, "version": "1.0"},
+        timeout=30,
+    )
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"].startswith("Basic")
     assert name not in s.api("GET", f"/{team}/staging").json()["result"]["projects"]

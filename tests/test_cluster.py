@@ -58,10 +58,22 @@ def upload(url: str, user: str, wheel: Path, timeout: float = 60) -> requests.Re
     """What twine sends: the legacy upload form."""
     data = wheel.read_bytes()
     name, version = wheel.name.split("-")[:2]
-    return requests.post(url, auth=(user, "secret"), timeout=timeout, data={
-        ":action": "file_upload", "protocol_version": "1", "name": name, "version": version,
-        "filetype": "bdist_wheel", "pyversion": "py3", "metadata_version": "2.1",
-        "sha256_digest": sha256(data)}, files={"content": (wheel.name, data)})
+    return requests.post(
+        url,
+        auth=(user, "secret"),
+        timeout=timeout,
+        data={
+            ":action": "file_upload",
+            "protocol_version": "1",
+            "name": name,
+            "version": version,
+            "filetype": "bdist_wheel",
+            "pyversion": "py3",
+            "metadata_version": "2.1",
+            "sha256_digest": sha256(data),
+        },
+        files={"content": (wheel.name, data)},
+    )
 
 
 def simple_links(url: str) -> dict[str, str]:
@@ -96,8 +108,9 @@ def check_file_serving(c, index: str, wheel: Path) -> None:
     else:
         assert first.status_code == 200 and "X-Accel-Redirect" not in first.headers
         assert first.content == wheel.read_bytes()
-        direct = requests.get(file_url(c.servers[0].url, index, wheel.name, digest),
-                              allow_redirects=False, timeout=30)
+        direct = requests.get(
+            file_url(c.servers[0].url, index, wheel.name, digest), allow_redirects=False, timeout=30
+        )
         assert direct.headers["X-Accel-Redirect"] == f"/+s3blobs/{blob_key(digest)}"
         assert direct.content == b""
     assert fetch(via_nginx) == wheel.read_bytes()
@@ -109,36 +122,91 @@ def test_clients_through_nginx(cluster, tmp_path, unique):
     user = f"cl{unique}"
     r = requests.put(f"{c.url}/{user}", json={"password": "secret"}, timeout=30)
     assert r.status_code == 201, r.text
-    r = requests.put(f"{c.url}/{user}/dev", json={"bases": []}, auth=(user, "secret"),
-                     headers={"Accept": "application/json"}, timeout=30)
+    r = requests.put(
+        f"{c.url}/{user}/dev",
+        json={"bases": []},
+        auth=(user, "secret"),
+        headers={"Accept": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     wheel = make_wheel(tmp_path / "dist", f"clu-{unique}", "1.0")
     done = subprocess.run(
-        [PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-         "--repository-url", f"{c.url}/{user}/dev/", "-u", user, "-p", "secret", str(wheel)],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            PY,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            f"{c.url}/{user}/dev/",
+            "-u",
+            user,
+            "-p",
+            "secret",
+            str(wheel),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert blob_key(sha256(wheel.read_bytes())) in c.bucket_keys()  # in the bucket
-    assert not any((s.data_dir / "files").exists() and any((s.data_dir / "files").iterdir())
-                   for s in c.servers)  # not on the app servers' disks
+    assert not any(
+        (s.data_dir / "files").exists() and any((s.data_dir / "files").iterdir()) for s in c.servers
+    )  # not on the app servers' disks
     check_file_serving(c, f"{user}/dev", wheel)
     dest = tmp_path / "pip"
-    done = subprocess.run([PY, "-m", "pip", "download", "--no-deps", "-d", str(dest), "-i",
-                           f"{c.url}/{user}/dev/+simple/", f"clu-{unique}"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            PY,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "-d",
+            str(dest),
+            "-i",
+            f"{c.url}/{user}/dev/+simple/",
+            f"clu-{unique}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (dest / wheel.name).read_bytes() == wheel.read_bytes()
     target = tmp_path / "uv-target"
-    done = subprocess.run([PY, "-m", "uv", "pip", "install", "--python", PY, "--target",
-                           str(target), "--index-url", f"{c.url}/{user}/dev/+simple/",
-                           f"clu-{unique}==1.0"], env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [
+            PY,
+            "-m",
+            "uv",
+            "pip",
+            "install",
+            "--python",
+            PY,
+            "--target",
+            str(target),
+            "--index-url",
+            f"{c.url}/{user}/dev/+simple/",
+            f"clu-{unique}==1.0",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (target / f"clu_{unique}" / "__init__.py").exists()
     # both app servers answer for the same data (one database, one bucket)
     for server in c.servers:
         assert simple_links(f"{server.url}/{user}/dev/+simple/clu-{unique}/") == {
-            wheel.name: sha256(wheel.read_bytes())}
+            wheel.name: sha256(wheel.read_bytes())
+        }
 
 
 def test_devpi_client_through_nginx(cluster, tmp_path, unique):
@@ -150,8 +218,14 @@ def test_devpi_client_through_nginx(cluster, tmp_path, unique):
     env["PIP_NO_INDEX"] = "0"
 
     def devpi(*args):
-        done = subprocess.run([str(bin_dir / "devpi"), *args], env=env, capture_output=True,
-                              text=True, timeout=300, cwd=tmp_path)
+        done = subprocess.run(
+            [str(bin_dir / "devpi"), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
@@ -165,8 +239,12 @@ def test_devpi_client_through_nginx(cluster, tmp_path, unique):
     wheel = make_wheel(dist, f"dcl-{unique}", "1.0")
     assert "file_upload of" in devpi("upload", "--from-dir", str(dist))
     listed = devpi("list", f"dcl-{unique}").split()
-    assert listed == [(f"{c.url}/{user}/dev/+f/{sha256(wheel.read_bytes())[:3]}/"
-                       f"{sha256(wheel.read_bytes())[3:16]}/{wheel.name}")]
+    assert listed == [
+        (
+            f"{c.url}/{user}/dev/+f/{sha256(wheel.read_bytes())[:3]}/"
+            f"{sha256(wheel.read_bytes())[3:16]}/{wheel.name}"
+        )
+    ]
     assert fetch(listed[0]) == wheel.read_bytes()
     assert blob_key(sha256(wheel.read_bytes())) in c.bucket_keys()
 
@@ -174,18 +252,38 @@ def test_devpi_client_through_nginx(cluster, tmp_path, unique):
 def test_mirror_shared_and_refreshed_by_the_worker(cluster, upstream, tmp_path, unique):
     c = cluster
     user = f"mi{unique}"
-    assert requests.put(f"{c.url}/{user}", json={"password": "secret"},
-                        timeout=30).status_code == 201
-    r = requests.put(f"{c.url}/{user}/up", json={"type": "mirror", "mirror_url": upstream.url,
-                                                 "mirror_cache_expiry": 3600},
-                     auth=(user, "secret"), headers={"Accept": "application/json"}, timeout=30)
+    assert (
+        requests.put(f"{c.url}/{user}", json={"password": "secret"}, timeout=30).status_code == 201
+    )
+    r = requests.put(
+        f"{c.url}/{user}/up",
+        json={"type": "mirror", "mirror_url": upstream.url, "mirror_cache_expiry": 3600},
+        auth=(user, "secret"),
+        headers={"Accept": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     name = f"mir-{unique}"
     wheel = upstream.add(name, "1.0")
     env = client_env(tmp_path / "home")
-    done = subprocess.run([PY, "-m", "pip", "download", "--no-deps", "-d", str(tmp_path / "a"),
-                           "-i", f"{c.url}/{user}/up/+simple/", name],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            PY,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "-d",
+            str(tmp_path / "a"),
+            "-i",
+            f"{c.url}/{user}/up/+simple/",
+            name,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert upstream.hits(f"GET /simple/{name}/") == 1
     files_fetched = upstream.hits("GET /files/")  # the wheel (and its PEP 658 metadata)
@@ -194,16 +292,24 @@ def test_mirror_shared_and_refreshed_by_the_worker(cluster, upstream, tmp_path, 
     # filled once, served by both servers from the shared database and bucket
     for server in c.servers:
         assert simple_links(f"{server.url}/{user}/up/+simple/{name}/") == {wheel.name: digest}
-        r = requests.get(file_url(server.url, f"{user}/up", wheel.name, digest),
-                         allow_redirects=False, timeout=30)
+        r = requests.get(
+            file_url(server.url, f"{user}/up", wheel.name, digest),
+            allow_redirects=False,
+            timeout=30,
+        )
         assert r.status_code in (200, 302)
     assert fetch(file_url(c.url, f"{user}/up", wheel.name, digest)) == wheel.read_bytes()
     assert upstream.hits(f"GET /simple/{name}/") == 1
     assert upstream.hits("GET /files/") == files_fetched  # nothing fetched twice
     assert blob_key(digest) in c.bucket_keys()
     # the page expires; answered from the cache at once, the worker refreshes it
-    r = requests.patch(f"{c.url}/{user}/up", json={"mirror_cache_expiry": 1},
-                       auth=(user, "secret"), headers={"Accept": "application/json"}, timeout=30)
+    r = requests.patch(
+        f"{c.url}/{user}/up",
+        json={"mirror_cache_expiry": 1},
+        auth=(user, "secret"),
+        headers={"Accept": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     time.sleep(1.5)
     newer = upstream.add(name, "2.0")
@@ -215,8 +321,7 @@ def test_mirror_shared_and_refreshed_by_the_worker(cluster, upstream, tmp_path, 
         assert r.status_code == 200 and "X-Devpi-Stale" in r.headers
         assert newer.name not in r.text
         deadline = time.monotonic() + 60
-        while newer.name not in requests.get(f"{c.url}/{user}/up/+simple/{name}/",
-                                             timeout=30).text:
+        while newer.name not in requests.get(f"{c.url}/{user}/up/+simple/{name}/", timeout=30).text:
             assert time.monotonic() < deadline, c.log("worker.log")[-3000:]
             time.sleep(0.3)
     finally:
@@ -230,21 +335,34 @@ def test_app_server_killed_during_uploads_and_downloads(cluster, tmp_path, uniqu
     """Last in the module: it leaves one app server dead."""
     c = cluster
     user = f"cr{unique}"
-    assert requests.put(f"{c.url}/{user}", json={"password": "secret"},
-                        timeout=30).status_code == 201
-    r = requests.put(f"{c.url}/{user}/dev", json={"bases": [], "volatile": True},
-                     auth=(user, "secret"), headers={"Accept": "application/json"}, timeout=30)
+    assert (
+        requests.put(f"{c.url}/{user}", json={"password": "secret"}, timeout=30).status_code == 201
+    )
+    r = requests.put(
+        f"{c.url}/{user}/dev",
+        json={"bases": [], "volatile": True},
+        auth=(user, "secret"),
+        headers={"Accept": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     index_url = f"{c.url}/{user}/dev/"
-    existing = make_wheel(tmp_path / "have", f"have-{unique}", "1.0",
-                          payload="X = %r\n" % ("x" * 200_000))
+    existing = make_wheel(
+        tmp_path / "have", f"have-{unique}", "1.0", payload="X = %r\n" % ("x" * 200_000)
+    )
     assert upload(index_url, user, existing).status_code == 200
     have_url = file_url(c.url, f"{user}/dev", existing.name, sha256(existing.read_bytes()))
     # ten uploads of 1-2 MB wheels and ten downloads, at once; the kill lands
     # while they are under way
-    wheels = [make_wheel(tmp_path / "up", f"crash{n}-{unique}", "1.0",
-                         payload=f"X = {os.urandom(600_000 + n * 50_000).hex()!r}\n")
-              for n in range(10)]
+    wheels = [
+        make_wheel(
+            tmp_path / "up",
+            f"crash{n}-{unique}",
+            "1.0",
+            payload=f"X = {os.urandom(600_000 + n * 50_000).hex()!r}\n",
+        )
+        for n in range(10)
+    ]
     go = threading.Event()
 
     def job(n: int):
@@ -301,4 +419,3 @@ def test_app_server_killed_during_uploads_and_downloads(cluster, tmp_path, uniqu
     assert upload(index_url, user, late).status_code == 200
     assert simple_links(f"{c.url}/{user}/dev/+simple/late-{unique}/")
     assert requests.get(f"{c.servers[1].url}/+health/ready", timeout=30).status_code == 200
-

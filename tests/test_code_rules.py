@@ -26,8 +26,22 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SKIP_DIRS = {".venv", "var", "build", "dist", "node_modules", "static", "templates", "deploy",
-             "docs", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+SKIP_DIRS = {
+    ".venv",
+    "var",
+    "build",
+    "dist",
+    "node_modules",
+    "static",
+    "templates",
+    "deploy",
+    "docs",
+    ".git",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+}
 
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
@@ -124,17 +138,23 @@ def rel(path: Path) -> str:
 
 def is_test_or_migration(path: str) -> bool:
     parts = path.split("/")
-    return ("tests" in parts[:-1] or "migrations" in parts[:-1]
-            or parts[-1].startswith("test_") or parts[-1] == "conftest.py")
+    return (
+        "tests" in parts[:-1]
+        or "migrations" in parts[:-1]
+        or parts[-1].startswith("test_")
+        or parts[-1] == "conftest.py"
+    )
 
 
 def matches(path: str, patterns: list[str] | set[str]) -> bool:
-    return any(Path(path).match(pattern) and path.count("/") == pattern.count("/")
-               for pattern in patterns)
+    return any(
+        Path(path).match(pattern) and path.count("/") == pattern.count("/") for pattern in patterns
+    )
 
 
-def functions(tree: ast.AST, prefix: str = "") -> Iterator[tuple[str, ast.FunctionDef
-                                                                 | ast.AsyncFunctionDef]]:
+def functions(
+    tree: ast.AST, prefix: str = ""
+) -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
     """(qualified name, node) of every function and method, nested ones too."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -146,10 +166,12 @@ def functions(tree: ast.AST, prefix: str = "") -> Iterator[tuple[str, ast.Functi
             yield from functions(node, prefix)
 
 
-def public_functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef
-                                                         | ast.AsyncFunctionDef]]:
+def public_functions(
+    tree: ast.Module,
+) -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
     """Module-level functions and methods of module-level classes whose
     names are public (dunder methods count: ``__str__`` is public)."""
+
     def public(name: str) -> bool:
         return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
@@ -158,13 +180,11 @@ def public_functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef
             yield node.name, node
         elif isinstance(node, ast.ClassDef) and public(node.name):
             for item in node.body:
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                        and public(item.name):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and public(item.name):
                     yield f"{node.name}.{item.name}", item
 
 
-def missing_annotations(node: ast.FunctionDef | ast.AsyncFunctionDef,
-                        is_method: bool) -> list[str]:
+def missing_annotations(node: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -> list[str]:
     args = node.args
     params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     if is_method and params and params[0].arg in ("self", "cls"):
@@ -186,7 +206,7 @@ def imported_modules(tree: ast.Module, module: str) -> Iterator[tuple[str, int]]
                 yield alias.name, node.lineno
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[:len(package) - node.level]
+                base = package[: len(package) - node.level]
                 name = ".".join(base + ([node.module] if node.module else []))
             else:
                 name = node.module or ""
@@ -210,6 +230,7 @@ def is_view_module(name: str) -> bool:
 
 
 # -- the rules --------------------------------------------------------------------
+
 
 def test_every_public_function_of_the_domain_is_annotated():
     found = []
@@ -241,8 +262,10 @@ def test_no_module_over_400_lines_and_no_function_over_60():
             length = (node.end_lineno or node.lineno) - node.lineno + 1
             if length > MAX_FUNCTION_LINES and f"{name}::{qualname}" not in PENDING_SPLIT:
                 found.append(f"{name}::{qualname}: {length} lines")
-    assert not found, (f"over {MAX_MODULE_LINES} lines a module or {MAX_FUNCTION_LINES} a "
-                       "function (split it along its seams):\n" + "\n".join(found))
+    assert not found, (
+        f"over {MAX_MODULE_LINES} lines a module or {MAX_FUNCTION_LINES} a "
+        "function (split it along its seams):\n" + "\n".join(found)
+    )
 
 
 def test_the_domain_never_imports_http():
@@ -252,14 +275,19 @@ def test_the_domain_never_imports_http():
         if not matches(name, HTTP_FREE_DOMAIN):
             continue
         for module, line in imported_modules(parse(path), dotted(name)):
-            http = module.startswith(HTTP_MODULES) or module == "indexes.wire" \
+            http = (
+                module.startswith(HTTP_MODULES)
+                or module == "indexes.wire"
                 or is_view_module(module)
+            )
             if not http:
                 continue
-            key = next((m for m in (*HTTP_MODULES, "indexes.wire") if module.startswith(m)),
-                       module)
-            if any(name == allowed or matches(name, [allowed])
-                   for allowed, what in HTTP_IMPORT_ALLOWED if what == key):
+            key = next((m for m in (*HTTP_MODULES, "indexes.wire") if module.startswith(m)), module)
+            if any(
+                name == allowed or matches(name, [allowed])
+                for allowed, what in HTTP_IMPORT_ALLOWED
+                if what == key
+            ):
                 continue
             found.append(f"{name}:{line} imports {module}")
     assert not found, "the domain imports the HTTP layer:\n" + "\n".join(found)
@@ -275,18 +303,24 @@ def test_apps_never_import_the_apps_above_them():
         for module, line in imported_modules(parse(path), dotted(name)):
             if module.split(".")[0] in NEVER_IMPORTS[app]:
                 found.append(f"{name}:{line} imports {module}")
-    assert not found, ("an app imports one above it (plug in through indexes.kinds or "
-                       "indexes.registry instead):\n" + "\n".join(found))
+    assert not found, (
+        "an app imports one above it (plug in through indexes.kinds or "
+        "indexes.registry instead):\n" + "\n".join(found)
+    )
 
 
 # -- the checks check --------------------------------------------------------------
 
-@pytest.mark.parametrize(("source", "missing"), [
-    ("def f(a: int) -> int: ...", []),
-    ("def f(a, *, b: int = 1) -> None: ...", ["a"]),
-    ("def f(a: int): ...", ["return"]),
-    ("def f(*args, **kwargs) -> None: ...", ["args", "kwargs"]),
-])
+
+@pytest.mark.parametrize(
+    ("source", "missing"),
+    [
+        ("def f(a: int) -> int: ...", []),
+        ("def f(a, *, b: int = 1) -> None: ...", ["a"]),
+        ("def f(a: int): ...", ["return"]),
+        ("def f(*args, **kwargs) -> None: ...", ["args", "kwargs"]),
+    ],
+)
 def test_missing_annotations_sees_what_is_missing(source, missing):
     node = ast.parse(source).body[0]
     assert isinstance(node, ast.FunctionDef)
@@ -294,11 +328,19 @@ def test_missing_annotations_sees_what_is_missing(source, missing):
 
 
 def test_imports_are_resolved_relative_to_the_importing_module():
-    tree = ast.parse("from ..views import api\nfrom . import views\nimport rest_framework\n"
-                     "def f():\n    from django.http import HttpResponse\n")
+    tree = ast.parse(
+        "from ..views import api\nfrom . import views\nimport rest_framework\n"
+        "def f():\n    from django.http import HttpResponse\n"
+    )
     found = {name for name, _ in imported_modules(tree, "indexes.services.uploads")}
-    assert {"indexes.views", "indexes.views.api", "indexes.services.views",
-            "rest_framework", "django.http", "django.http.HttpResponse"} <= found
+    assert {
+        "indexes.views",
+        "indexes.views.api",
+        "indexes.services.views",
+        "rest_framework",
+        "django.http",
+        "django.http.HttpResponse",
+    } <= found
     assert is_view_module("indexes.views.api") and is_view_module("toxresults.views")
     assert not is_view_module("indexes.viewsets_like_name")
 

@@ -66,22 +66,37 @@ class Manage:
 
     def __init__(self, server, home: Path, cwd: Path):
         env = client_env(home, VIRTUALENV_NO_PERIODIC_UPDATE="1")
-        env.update({k: v for k, v in server.env.items()
-                    if k.startswith("DEVPI_") or k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")})
+        env.update(
+            {
+                k: v
+                for k, v in server.env.items()
+                if k.startswith("DEVPI_") or k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+            }
+        )
         self.env, self.cwd = env, cwd
 
-    def __call__(self, *args, as_: str | None = None, check: bool = True, cwd=None,
-                 stdin: str | None = None) -> subprocess.CompletedProcess:
+    def __call__(
+        self, *args, as_: str | None = None, check: bool = True, cwd=None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess:
         cmd = [sys.executable, str(REPO / "manage.py"), "devpi"]
         if as_:
             cmd += ["--as", as_]
         cmd += [str(a) for a in args]
-        proc = subprocess.run(cmd, env=self.env, cwd=cwd or self.cwd, capture_output=True,
-                              text=True, timeout=900, input=stdin)
+        proc = subprocess.run(
+            cmd,
+            env=self.env,
+            cwd=cwd or self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            input=stdin,
+        )
         assert "Traceback" not in proc.stderr, proc.stderr
         if check and proc.returncode != 0:
-            raise AssertionError(f"devpi {' '.join(map(str, args))} failed "
-                                 f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"devpi {' '.join(map(str, args))} failed "
+                f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
     def fails(self, *args, **kwargs) -> str:
@@ -106,7 +121,7 @@ def lines_under(proc: subprocess.CompletedProcess, url: str) -> str:
     """The lines printed under a file's URL (its tox results), up to the next URL."""
     lines = proc.stdout.splitlines()
     result = []
-    for line in lines[lines.index(url) + 1:]:
+    for line in lines[lines.index(url) + 1 :]:
         if line.startswith("http"):
             break
         result.append(line)
@@ -116,8 +131,10 @@ def lines_under(proc: subprocess.CompletedProcess, url: str) -> str:
 def passed_line(proc: subprocess.CompletedProcess, url: str) -> bool:
     """Whether a tox result line of the ``py`` environment says "tests passed"
     under ``url`` (devpi-client's "HOST PLATFORM ENV PYVERSION tests passed")."""
-    return any(line.split()[2:3] == ["py"] and line.endswith(" tests passed")
-               for line in lines_under(proc, url).splitlines())
+    return any(
+        line.split()[2:3] == ["py"] and line.endswith(" tests passed")
+        for line in lines_under(proc, url).splitlines()
+    )
 
 
 def project(tmp_path: Path, name: str, version: str) -> Path:
@@ -128,8 +145,21 @@ def project(tmp_path: Path, name: str, version: str) -> Path:
 
 
 def build_sdist(tree: Path, outdir: Path, env: dict) -> None:
-    subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--sdist", "--outdir",
-                    str(outdir), str(tree)], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--no-isolation",
+            "--sdist",
+            "--outdir",
+            str(outdir),
+            str(tree),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def site_packages(venv: Path) -> Path:
@@ -172,8 +202,7 @@ def test_quickstart_flow(server, devpi, tmp_path, unique):
     assert passed_line(devpi("list", "-t", example), sdist_url)
 
     # a non-volatile staging index, and a push of the release to it
-    assert "volatile=False" in devpi("index", "-c", "staging", "volatile=False",
-                                     as_=user).stdout
+    assert "volatile=False" in devpi("index", "-c", "staging", "volatile=False", as_=user).stdout
     out = devpi("push", f"{example}==1.0", staging, as_=user).stdout
     assert f"200 register {example} 1.0 -> {staging}" in out
     assert out.count("store_releasefile") == 2
@@ -186,11 +215,13 @@ def test_quickstart_flow(server, devpi, tmp_path, unique):
 
     # push to an external repository named in a .pypirc (another index here)
     assert devpi.fails("push", f"{example}==1.0", "pypi:testrun", as_=user).endswith(
-        f"no pypirc file found at: {tmp_path / 'home' / '.pypirc'}")
+        f"no pypirc file found at: {tmp_path / 'home' / '.pypirc'}"
+    )
     devpi("index", "-c", "external", as_=user)
     pypirc = tmp_path / "pypirc"
-    pypirc.write_text(f"[testrun]\nrepository = {s.url}/{user}/external/\n"
-                      f"username = {user}\npassword =\n")
+    pypirc.write_text(
+        f"[testrun]\nrepository = {s.url}/{user}/external/\nusername = {user}\npassword =\n"
+    )
     out = devpi("push", f"{example}==1.0", "pypi:testrun", "--pypirc", pypirc, as_=user).stdout
     assert f"using pypirc {pypirc}" in out
     external = urls(devpi("list", "--index", f"{user}/external", example))
@@ -218,8 +249,10 @@ def test_user_manual_flow(server, devpi, tmp_path, unique):
     s = server
     emilie, sophie = f"emilie{unique}", f"sophie{unique}"
     pysober = f"pysober{unique}"
-    assert f"user created: {emilie}" in devpi("user", "-c", emilie, "password=1234",
-                                              f"email={emilie}@example.com").stdout
+    assert (
+        f"user created: {emilie}"
+        in devpi("user", "-c", emilie, "password=1234", f"email={emilie}@example.com").stdout
+    )
     devpi("user", "-c", sophie, "password=1234")
     users = devpi("user", "-l").stdout.split()
     assert emilie in users and sophie in users
@@ -266,8 +299,9 @@ def test_user_manual_flow(server, devpi, tmp_path, unique):
     devpi("index", "-c", "dev", as_=sophie)
     devpi("use", f"/{sophie}/dev")
     assert "does not exist" in devpi.fails("list", pysober)
-    out = devpi("index", f"/{sophie}/dev", f"bases=/{emilie}/prod,/{sophie}/prod",
-                as_=sophie).stdout
+    out = devpi(
+        "index", f"/{sophie}/dev", f"bases=/{emilie}/prod,/{sophie}/prod", as_=sophie
+    ).stdout
     assert f"  bases={emilie}/prod,{sophie}/prod" in out
     (prod_file,) = urls(devpi("list", pysober))
     assert prod_file.startswith(f"{s.url}/{emilie}/prod/+f/")
@@ -295,8 +329,7 @@ def test_user_manual_flow(server, devpi, tmp_path, unique):
     assert f"200 register {pysober} 0.2.0 -> {sophie}/dev" in out
     devpi("use", f"/{sophie}/dev")
     mine, own_copy, inherited = urls(devpi("list", pysober))
-    assert own_copy.startswith(f"{s.url}/{sophie}/dev/+f/") and own_copy.endswith(
-        "-0.2.0.tar.gz")
+    assert own_copy.startswith(f"{s.url}/{sophie}/dev/+f/") and own_copy.endswith("-0.2.0.tar.gz")
     assert inherited == prod_file
 
     # now the removal of 0.2.0 works, on her index only

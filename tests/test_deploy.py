@@ -55,38 +55,63 @@ def test_systemd_units_verify(tmp_path):
         text = (DEPLOY / "systemd" / unit).read_text()
         assert "EnvironmentFile=/etc/devpi-django/devpi-django.env" in text
         assert "/opt/devpi-django/.venv/bin/" in text
-        text = (text.replace("/opt/devpi-django/.venv", str(venv))
-                .replace("/opt/devpi-django", str(REPO))
-                .replace("/etc/devpi-django/devpi-django.env", str(env_file)))
+        text = (
+            text.replace("/opt/devpi-django/.venv", str(venv))
+            .replace("/opt/devpi-django", str(REPO))
+            .replace("/etc/devpi-django/devpi-django.env", str(env_file))
+        )
         (tmp_path / unit).write_text(text)
-    done = subprocess.run(["systemd-analyze", "verify", "--man=no",
-                           *[str(tmp_path / unit) for unit in UNITS]],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *[str(tmp_path / unit) for unit in UNITS]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    ours = [line for line in (done.stdout + done.stderr).splitlines()
-            if any(unit in line for unit in UNITS)]
+    ours = [
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if any(unit in line for unit in UNITS)
+    ]
     assert ours == []
     # the commands the units run exist and accept their arguments
-    beat = subprocess.run([str(venv / "bin" / "celery"), "-A", "devpi_django", "beat", "--help"],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    beat = subprocess.run(
+        [str(venv / "bin" / "celery"), "-A", "devpi_django", "beat", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert beat.returncode == 0 and "--schedule" in beat.stdout
     # a broken unit is caught: the check checks
     broken = tmp_path / "devpi-django-worker.service"
-    broken.write_text(broken.read_text().replace(str(venv / "bin" / "celery"),
-                                                 str(tmp_path / "missing" / "celery")))
-    done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(broken)],
-                          capture_output=True, text=True, timeout=120)
+    broken.write_text(
+        broken.read_text().replace(
+            str(venv / "bin" / "celery"), str(tmp_path / "missing" / "celery")
+        )
+    )
+    done = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
 
 
 @pytest.fixture
 def behind_nginx(tmp_path):
-    server, cleanup = start_server(workers=2, extra_env={
-        "DEVPI_FILE_SERVING": "x-accel-redirect", "DEVPI_LOG_FORMAT": "json"})
+    server, cleanup = start_server(
+        workers=2, extra_env={"DEVPI_FILE_SERVING": "x-accel-redirect", "DEVPI_LOG_FORMAT": "json"}
+    )
     nginx = None
     try:
-        nginx = start_nginx(tmp_path / "nginx", [server.url.removeprefix("http://")],
-                            server.data_dir / "files", max_body="2m")
+        nginx = start_nginx(
+            tmp_path / "nginx",
+            [server.url.removeprefix("http://")],
+            server.data_dir / "files",
+            max_body="2m",
+        )
         yield server, nginx
     finally:
         if nginx is not None:
@@ -101,15 +126,17 @@ def test_nginx_site_serves_twine_and_pip(behind_nginx, tmp_path, clients_env, un
     server.create_index(f"ng{unique}", "dev")
     user = f"ng{unique}"
     # devpi's absolute URLs name nginx, not the app server (X-Outside-Url)
-    api = requests.get(f"{nginx.url}/{user}/dev/+api", headers={"Accept": "application/json"},
-                       timeout=30).json()["result"]
+    api = requests.get(
+        f"{nginx.url}/{user}/dev/+api", headers={"Accept": "application/json"}, timeout=30
+    ).json()["result"]
     assert api["index"] == f"{nginx.url}/{user}/dev"
     wheel = make_wheel(tmp_path / "dist", f"ng-{unique}", "1.0")
     done = twine(clients_env, f"{nginx.url}/{user}/dev/", [wheel], user, "secret", check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     dest = tmp_path / "dl"
-    done = pip_download(clients_env, f"{nginx.url}/{user}/dev/+simple/", f"ng-{unique}",
-                        dest=dest, check=False)
+    done = pip_download(
+        clients_env, f"{nginx.url}/{user}/dev/+simple/", f"ng-{unique}", dest=dest, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (dest / wheel.name).read_bytes() == wheel.read_bytes()
     # the app hands the file to nginx; nginx sends the bytes
@@ -124,22 +151,45 @@ def test_nginx_site_serves_twine_and_pip(behind_nginx, tmp_path, clients_env, un
     ranged = requests.get(nginx.url + path, headers={"Range": "bytes=0-9"}, timeout=30)
     assert ranged.status_code == 206 and ranged.content == wheel.read_bytes()[:10]
     # the internal location is not reachable from outside
-    assert requests.get(nginx.url + direct.headers["X-Accel-Redirect"],
-                        timeout=30).status_code == 404
+    assert (
+        requests.get(nginx.url + direct.headers["X-Accel-Redirect"], timeout=30).status_code == 404
+    )
     # beyond the upload size nginx refuses, and nothing is stored
-    big = make_wheel(tmp_path / "big", f"ng-{unique}", "2.0",
-                     payload=f"X = {os.urandom(3 * 1024 * 1024).hex()!r}\n")
+    big = make_wheel(
+        tmp_path / "big",
+        f"ng-{unique}",
+        "2.0",
+        payload=f"X = {os.urandom(3 * 1024 * 1024).hex()!r}\n",
+    )
     assert big.stat().st_size > 2 * 1024 * 1024
     done = subprocess.run(
-        [PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-         "--repository-url", f"{nginx.url}/{user}/dev/", "-u", user, "-p", "secret",
-         str(big)], env=clients_env, capture_output=True, text=True, timeout=300)
+        [
+            PY,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            f"{nginx.url}/{user}/dev/",
+            "-u",
+            user,
+            "-p",
+            "secret",
+            str(big),
+        ],
+        env=clients_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode != 0 and "413" in done.stdout + done.stderr
     listing = server.api("GET", f"/{user}/dev/ng-{unique}").json()["result"]
     assert list(listing) == ["1.0"]
     # request ids: the client's passes through, else nginx makes one
-    r = requests.get(f"{nginx.url}/+health/live", headers={"X-Request-ID": f"id-{unique}"},
-                     timeout=30)
+    r = requests.get(
+        f"{nginx.url}/+health/live", headers={"X-Request-ID": f"id-{unique}"}, timeout=30
+    )
     assert r.headers["X-Request-ID"] == f"id-{unique}"
     made = requests.get(f"{nginx.url}/+health/live", timeout=30).headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made)

@@ -20,8 +20,10 @@ envlist = py
 commands = python -m unittest discover -s {toxinidir}/tests -v
 """
 PASSING = "import unittest\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
-FAILING = ("import unittest\n\nclass T(unittest.TestCase):\n    def test_bad(self):\n"
-           "        self.assertEqual(1, 2)\n")
+FAILING = (
+    "import unittest\n\nclass T(unittest.TestCase):\n    def test_bad(self):\n"
+    "        self.assertEqual(1, 2)\n"
+)
 
 
 class Devpi:
@@ -29,11 +31,19 @@ class Devpi:
         self.bin_dir, self.env, self.cwd = bin_dir, env, cwd
 
     def __call__(self, *args, check=True, cwd=None) -> subprocess.CompletedProcess:
-        proc = subprocess.run([str(self.bin_dir / "devpi"), *map(str, args)], env=self.env,
-                              cwd=cwd or self.cwd, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [str(self.bin_dir / "devpi"), *map(str, args)],
+            env=self.env,
+            cwd=cwd or self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if check and proc.returncode != 0:
-            raise AssertionError(f"devpi {' '.join(map(str, args))} failed "
-                                 f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"devpi {' '.join(map(str, args))} failed "
+                f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
 
@@ -68,8 +78,10 @@ def test_quickstart_flow(live_server_proc, devpi, tmp_path, unique):
     assert f"logged in '{user}'" in devpi("login", user, "--password=").stdout
     created = devpi("index", "-c", "dev", "bases=root/pypi").stdout
     assert "type=stage" in created and "bases=root/pypi" in created
-    assert f"current devpi index: {s.url}/{user}/dev (logged in as {user})" in devpi(
-        "use", f"{user}/dev").stdout
+    assert (
+        f"current devpi index: {s.url}/{user}/dev (logged in as {user})"
+        in devpi("use", f"{user}/dev").stdout
+    )
     # upload builds sdist and wheel of the example project
     example = project(tmp_path, f"example{unique}", "1.0", PASSING)
     up = devpi("upload", "--no-isolation", cwd=example).stdout
@@ -87,7 +99,8 @@ def test_quickstart_flow(live_server_proc, devpi, tmp_path, unique):
     modified = devpi("index", f"{user}/dev", f"bases={user}/staging").stdout
     assert f"bases={user}/staging" in modified
     assert "volatile=False" in devpi("getjson", f"/{user}/staging").stdout.replace(
-        '"volatile": false', "volatile=False")
+        '"volatile": false', "volatile=False"
+    )
     # removal on the volatile dev index
     devpi("remove", "-y", f"example{unique}")
     gone = devpi("list", f"example{unique}", check=False)
@@ -109,8 +122,12 @@ def test_user_manual_flow(live_server_proc, devpi, tmp_path, unique):
     devpi("index", "-c", "dev", f"bases={emilie}/prod")
     devpi("use", f"{emilie}/dev")
     pysober = project(tmp_path, f"pysober{unique}", "0.2.0", PASSING)
-    subprocess.run([devpi.bin_dir / "python", "-m", "build", "--no-isolation", "--sdist",
-                    pysober], env=devpi.env, check=True, capture_output=True)
+    subprocess.run(
+        [devpi.bin_dir / "python", "-m", "build", "--no-isolation", "--sdist", pysober],
+        env=devpi.env,
+        check=True,
+        capture_output=True,
+    )
     devpi("upload", "--from-dir", pysober / "dist")
     listed = devpi("list", f"pysober{unique}").stdout.split()
     assert len(listed) == 1 and f"/{emilie}/dev/+f/" in listed[0]

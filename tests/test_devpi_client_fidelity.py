@@ -21,8 +21,9 @@ def setup_user(devpi, url: str, user: str) -> None:  # noqa: F811
     devpi("login", user, "--password=pw")
 
 
-def test_list_shows_the_bases_copies_and_push_keeps_history(live_server_proc, devpi,
-                                                            tmp_path, unique):
+def test_list_shows_the_bases_copies_and_push_keeps_history(
+    live_server_proc, devpi, tmp_path, unique
+):
     s = live_server_proc
     user = f"shadow{unique}"
     setup_user(devpi, s.url, user)
@@ -43,7 +44,10 @@ def test_list_shows_the_bases_copies_and_push_keeps_history(live_server_proc, de
     data = json.loads(devpi("getjson", f"/{user}/prod/hello").stdout)["result"]
     (link,) = data["1.0"]["+links"]
     assert [(e["what"], e.get("dst")) for e in link["log"]] == [
-        ("overwrite", None), ("upload", f"{user}/dev"), ("push", f"{user}/prod")]
+        ("overwrite", None),
+        ("upload", f"{user}/dev"),
+        ("push", f"{user}/prod"),
+    ]
     assert link["log"][0]["count"] == 1 and link["log"][2]["who"] == user
     assert link["log"][2]["src"] == f"{user}/dev"
 

@@ -23,8 +23,13 @@ def write_doczip(path, text: str):
     return path
 
 
-def test_upload_test_push_list(live_server_proc, other_server, devpi, tmp_path,  # noqa: F811
-                               unique):
+def test_upload_test_push_list(
+    live_server_proc,
+    other_server,
+    devpi,
+    tmp_path,  # noqa: F811
+    unique,
+):
     s, o = live_server_proc, other_server
     user, name = f"rel{unique}", f"relflow{unique}"
     devpi("use", s.url)
@@ -43,8 +48,9 @@ def test_upload_test_push_list(live_server_proc, other_server, devpi, tmp_path, 
     assert "posting tox result data" in tested.stdout, tested.stdout + tested.stderr
     listed = devpi("list", "-t", name).stdout
     assert "tests passed" in listed, listed
-    assert any(line.split()[2:3] == ["py"] for line in listed.splitlines()
-               if "tests passed" in line)
+    assert any(
+        line.split()[2:3] == ["py"] for line in listed.splitlines() if "tests passed" in line
+    )
 
     # push to the non-volatile staging index: files, tox result, docs
     pushed = devpi("push", f"{name}==1.0", f"{user}/staging").stdout
@@ -78,23 +84,31 @@ def test_upload_test_push_list(live_server_proc, other_server, devpi, tmp_path, 
     o.create_index(user, "ext", "other-secret")
     home = devpi.env["HOME"]
     with open(f"{home}/.pypirc", "w") as fh:
-        fh.write(f"[distutils]\nindex-servers =\n    other\n\n[other]\n"
-                 f"repository = {o.url}/{user}/ext/\nusername = {user}\n"
-                 f"password = other-secret\n")
+        fh.write(
+            f"[distutils]\nindex-servers =\n    other\n\n[other]\n"
+            f"repository = {o.url}/{user}/ext/\nusername = {user}\n"
+            f"password = other-secret\n"
+        )
     external = devpi("push", f"{name}==1.0", "pypi:other").stdout
     assert external.count("200 upload") == 2, external
     there = o.api("GET", f"/{user}/ext/{name}/1.0").json()["result"]["+links"]
     assert len([link for link in there if link["rel"] == "releasefile"]) == 2
     with open(f"{home}/.pypirc", "w") as fh:
-        fh.write(f"[distutils]\nindex-servers =\n    other\n\n[other]\n"
-                 f"repository = {o.url}/{user}/ext/\nusername = {user}\npassword = wrong\n")
+        fh.write(
+            f"[distutils]\nindex-servers =\n    other\n\n[other]\n"
+            f"repository = {o.url}/{user}/ext/\nusername = {user}\npassword = wrong\n"
+        )
     refused = devpi("push", f"{name}==1.0", "pypi:other", check=False)
     assert refused.returncode != 0
     assert "401" in refused.stdout + refused.stderr
 
 
-def test_doc_zip_is_checked_before_anything_is_stored(live_server_proc, devpi,  # noqa: F811
-                                                      tmp_path, unique):
+def test_doc_zip_is_checked_before_anything_is_stored(
+    live_server_proc,
+    devpi,  # noqa: F811
+    tmp_path,
+    unique,
+):
     s = live_server_proc
     user, name = f"doc{unique}", f"docpkg{unique}"
     devpi("use", s.url)

@@ -32,10 +32,18 @@ DEVPI_SERVER_REQUIREMENTS = ["devpi-server==6.20.3", "devpi-client==7.3.0"]
 JSON = {"Accept": "application/json"}
 PASSWORDS = {"root": "rootpw", "packages": "pkgpw", "alice": "alice-pw", "carol": "carol-pw"}
 TOX_REPORT = {
-    "reportversion": "1", "toxversion": "4.11.0", "platform": "linux", "host": "ci-1",
-    "testenvs": {"py311": {"python": {"version": "3.11.7"}, "installed_packages": [],
-                           "setup": [], "test": [{"command": ["pytest"], "output": "1 passed",
-                                                  "retcode": 0}]}},
+    "reportversion": "1",
+    "toxversion": "4.11.0",
+    "platform": "linux",
+    "host": "ci-1",
+    "testenvs": {
+        "py311": {
+            "python": {"version": "3.11.7"},
+            "installed_packages": [],
+            "setup": [],
+            "test": [{"command": ["pytest"], "output": "1 passed", "retcode": 0}],
+        }
+    },
 }
 
 
@@ -45,11 +53,14 @@ def sha256_of(path_or_bytes) -> str:
 
 
 def run(args, env, **kwargs) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(a) for a in args], env=env, capture_output=True, text=True,
-                          timeout=300, **kwargs)
+    proc = subprocess.run(
+        [str(a) for a in args], env=env, capture_output=True, text=True, timeout=300, **kwargs
+    )
     if proc.returncode != 0:
-        raise AssertionError(f"{' '.join(map(str, args))} failed ({proc.returncode}):\n"
-                             f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise AssertionError(
+            f"{' '.join(map(str, args))} failed ({proc.returncode}):\n"
+            f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return proc
 
 
@@ -68,9 +79,19 @@ class DevpiServer:
     def start(self) -> None:
         self.log = open(self.serverdir.parent / f"{self.serverdir.name}.log", "wb")
         self.process = subprocess.Popen(
-            [str(self.bin_dir / "devpi-server"), "--host", "127.0.0.1", "--port",
-             str(self.port), "--serverdir", str(self.serverdir)],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                str(self.bin_dir / "devpi-server"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--serverdir",
+                str(self.serverdir),
+            ],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -110,59 +131,103 @@ def devpi_bin():
 def fill_devpi_server(server: DevpiServer, upstream_url: str, env: dict, dist: Path) -> dict:
     """The seed's layout, filled as its users would: devpi-client for users
     and indexes, twine for uploads, a tox report and a doc zip over HTTP."""
+
     def devpi(*args):
         return run([server.bin_dir / "devpi", *args], env)
 
     devpi("use", server.url)
     devpi("login", "root", "--password", PASSWORDS["root"])
-    devpi("index", "-c", "root/pypi", "type=mirror", f"mirror_url={upstream_url}",
-          "volatile=False")
-    devpi("user", "-c", "packages", "email=packaging@company.com",
-          f"password={PASSWORDS['packages']}")
+    devpi("index", "-c", "root/pypi", "type=mirror", f"mirror_url={upstream_url}", "volatile=False")
+    devpi(
+        "user", "-c", "packages", "email=packaging@company.com", f"password={PASSWORDS['packages']}"
+    )
     devpi("user", "-c", "alice", "email=alice@example.com", f"password={PASSWORDS['alice']}")
     devpi("user", "-c", "carol", f"password={PASSWORDS['carol']}", "title=Carol")
     devpi("login", "packages", "--password", PASSWORDS["packages"])
-    devpi("index", "-c", "packages/stable", "bases=root/pypi", "volatile=False",
-          "title=Our private stable packages")
+    devpi(
+        "index",
+        "-c",
+        "packages/stable",
+        "bases=root/pypi",
+        "volatile=False",
+        "title=Our private stable packages",
+    )
     devpi("index", "-c", "packages/staging", "bases=packages/stable", "volatile=True")
-    devpi("index", "-c", "packages/develop", "bases=packages/stable", "volatile=True",
-          "acl_upload=packages,alice")
+    devpi(
+        "index",
+        "-c",
+        "packages/develop",
+        "bases=packages/stable",
+        "volatile=True",
+        "acl_upload=packages,alice",
+    )
     files = {
-        "stable": [make_wheel(dist / "s", "simpy", "1.0", requires=["upstreamdep"],
-                              requires_python=">=3.8"),
-                   make_sdist(dist / "s", "simpy", "1.0")],
+        "stable": [
+            make_wheel(
+                dist / "s", "simpy", "1.0", requires=["upstreamdep"], requires_python=">=3.8"
+            ),
+            make_sdist(dist / "s", "simpy", "1.0"),
+        ],
         "staging": [make_wheel(dist / "rc", "simpy", "1.1rc1")],
         "develop": [make_wheel(dist / "d", "simpy", "1.1.dev1", requires=["upstreamdep"])],
     }
     for index, user in (("stable", "packages"), ("staging", "packages"), ("develop", "alice")):
-        run([VENV_BIN / "twine", "upload", "--non-interactive", "--disable-progress-bar",
-             "--repository-url", f"{server.url}/packages/{index}/", "-u", user, "-p",
-             PASSWORDS[user], *files[index]], env)
+        run(
+            [
+                VENV_BIN / "twine",
+                "upload",
+                "--non-interactive",
+                "--disable-progress-bar",
+                "--repository-url",
+                f"{server.url}/packages/{index}/",
+                "-u",
+                user,
+                "-p",
+                PASSWORDS[user],
+                *files[index],
+            ],
+            env,
+        )
     # a tox report POSTed to the wheel's URL, as `devpi test` does
     version = server.get("/packages/stable/simpy/1.0")
     (link,) = [x for x in version["+links"] if x["href"].endswith(".whl")]
-    r = requests.post(link["href"], data=json.dumps(TOX_REPORT), headers={
-        **JSON, "Content-Type": "application/json"}, timeout=30)
+    r = requests.post(
+        link["href"],
+        data=json.dumps(TOX_REPORT),
+        headers={**JSON, "Content-Type": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 200 and r.json()["type"] == "toxresultpath", r.text
     # documentation, as `devpi upload --with-docs` sends it
     docs = io.BytesIO()
     with zipfile.ZipFile(docs, "w") as zf:
         zf.writestr("index.html", "<html><body>simpy documentation</body></html>")
-    r = requests.post(f"{server.url}/packages/stable/", auth=("packages", PASSWORDS["packages"]),
-                      data={":action": "doc_upload", "name": "simpy", "version": "1.0"},
-                      files={"content": ("simpy-1.0.doc.zip", docs.getvalue())}, timeout=30)
+    r = requests.post(
+        f"{server.url}/packages/stable/",
+        auth=("packages", PASSWORDS["packages"]),
+        data={":action": "doc_upload", "name": "simpy", "version": "1.0"},
+        files={"content": ("simpy-1.0.doc.zip", docs.getvalue())},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     return files
 
 
 def manage(server_env: dict, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "manage.py"), *map(str, args)],
-                          env=server_env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), *map(str, args)],
+        env=server_env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def login(url: str, user: str, password: str) -> int:
-    return requests.post(f"{url}/+login", json={"user": user, "password": password},
-                         headers=JSON, timeout=60).status_code
+    return requests.post(
+        f"{url}/+login", json={"user": user, "password": password}, headers=JSON, timeout=60
+    ).status_code
 
 
 def test_devpi_server_export_into_devpi_django_and_back(devpi_bin, tmp_path):
@@ -211,13 +276,32 @@ def test_devpi_server_export_into_devpi_django_and_back(devpi_bin, tmp_path):
             requirements.write_text(
                 f"{wanted} --hash=sha256:{sha256_of(wheel)}\n"
                 f"upstreamdep==1.0 --hash=sha256:"
-                f"{sha256_of(upstream.projects['upstreamdep'][0])}\n")
-            run([sys.executable, "-m", "pip", "install", "--require-hashes", "--only-binary",
-                 ":all:", "--target", tmp_path / f"site-{index}", "-r", requirements,
-                 "--index-url", f"{django.url}/packages/{index}/+simple/"], pip_env)
+                f"{sha256_of(upstream.projects['upstreamdep'][0])}\n"
+            )
+            run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--require-hashes",
+                    "--only-binary",
+                    ":all:",
+                    "--target",
+                    tmp_path / f"site-{index}",
+                    "-r",
+                    requirements,
+                    "--index-url",
+                    f"{django.url}/packages/{index}/+simple/",
+                ],
+                pip_env,
+            )
             assert (tmp_path / f"site-{index}" / "simpy" / "__init__.py").is_file()
-        page = requests.get(f"{django.url}/packages/staging/+simple/simpy/", timeout=30, headers={
-            "Accept": "application/vnd.pypi.simple.v1+json"}).json()
+        page = requests.get(
+            f"{django.url}/packages/staging/+simple/simpy/",
+            timeout=30,
+            headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+        ).json()
         served = {f["filename"]: f["hashes"]["sha256"] for f in page["files"]}
         originals = files["stable"] + files["staging"]
         assert served == {f.name: sha256_of(f) for f in originals}
@@ -251,11 +335,17 @@ def test_devpi_server_export_into_devpi_django_and_back(devpi_bin, tmp_path):
         assert django.api("PUT", "/dora", {"password": "dora-pw"}).status_code == 201
         assert login(django.url, "dora", "dora-pw") == 200
         assert django.api("PUT", "/erin", {"password": "erin-pw"}).status_code == 201
-        shell = manage(django.env, "shell", "-c", (
-            "from django.contrib.auth import get_user_model; "
-            "from django.contrib.auth.hashers import make_password; "
-            "get_user_model().objects.filter(username='erin').update("
-            "password=make_password('erin-pw', hasher='pbkdf2_sha256'))"))
+        shell = manage(
+            django.env,
+            "shell",
+            "-c",
+            (
+                "from django.contrib.auth import get_user_model; "
+                "from django.contrib.auth.hashers import make_password; "
+                "get_user_model().objects.filter(username='erin').update("
+                "password=make_password('erin-pw', hasher='pbkdf2_sha256'))"
+            ),
+        )
         assert shell.returncode == 0, shell.stderr
 
         # -- back out of devpi-django, into a fresh devpi-server ------------------------------
@@ -287,17 +377,27 @@ def test_devpi_server_export_into_devpi_django_and_back(devpi_bin, tmp_path):
         assert login(new.url, "erin", "erin-pw") == 401  # until devpi-passwd erin
         for name, config in (("stable", stable), ("develop", develop)):
             there = new.get(f"/packages/{name}")
-            for key in ("bases", "volatile", "acl_upload", "acl_toxresult_upload",
-                        "mirror_whitelist"):
+            for key in (
+                "bases",
+                "volatile",
+                "acl_upload",
+                "acl_toxresult_upload",
+                "mirror_whitelist",
+            ):
                 assert there[key] == config[key], (name, key)
             assert there["projects"] == ["simpy"]
-        for index, version_name in (("stable", "1.0"), ("staging", "1.1rc1"),
-                                    ("develop", "1.1.dev1")):
+        for index, version_name in (
+            ("stable", "1.0"),
+            ("staging", "1.1rc1"),
+            ("develop", "1.1.dev1"),
+        ):
             data = new.get(f"/packages/{index}/simpy/{version_name}")
-            links = {x["href"].rsplit("/", 1)[1]: x for x in data["+links"]
-                     if x["rel"] == "releasefile"}
+            links = {
+                x["href"].rsplit("/", 1)[1]: x for x in data["+links"] if x["rel"] == "releasefile"
+            }
             assert {name: x["hashes"]["sha256"] for name, x in links.items()} == {
-                f.name: sha256_of(f) for f in files[index]}
+                f.name: sha256_of(f) for f in files[index]
+            }
             for name, x in links.items():
                 body = requests.get(x["href"], timeout=30).content
                 assert sha256_of(body) == links[name]["hashes"]["sha256"]

@@ -44,13 +44,13 @@ def stored_blob_hashes(server) -> set[str]:
     return {p.name for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")}
 
 
-def test_pip_through_mirror_and_stage_then_offline(mirror_server, mirror, upstream, unique,
-                                                   tmp_path, clients_env):
+def test_pip_through_mirror_and_stage_then_offline(
+    mirror_server, mirror, upstream, unique, tmp_path, clients_env
+):
     s = mirror_server
     wheels = [upstream.add(f"lib{n}-{unique}", "1.0") for n in range(3)]
     names = [f"lib{n}-{unique}" for n in range(3)]
-    pip_download(clients_env, f"{s.url}/{mirror}/upstream/+simple/", names[0],
-                 dest=tmp_path / "a")
+    pip_download(clients_env, f"{s.url}/{mirror}/upstream/+simple/", names[0], dest=tmp_path / "a")
     pip_download(clients_env, f"{s.url}/{mirror}/dev", *names, dest=tmp_path / "b")
     got = sorted(p.name for p in (tmp_path / "b").iterdir())
     assert got == sorted(w.name for w in wheels)
@@ -69,8 +69,9 @@ def test_pip_through_mirror_and_stage_then_offline(mirror_server, mirror, upstre
     assert status["last_contact"]
 
 
-def test_expired_page_with_upstream_down_is_served_stale(mirror_server, mirror, upstream,
-                                                        unique, tmp_path, clients_env):
+def test_expired_page_with_upstream_down_is_served_stale(
+    mirror_server, mirror, upstream, unique, tmp_path, clients_env
+):
     s, name = mirror_server, f"stale-{unique}"
     wheel = upstream.add(name, "1.0")
     s.api("PATCH", f"/{mirror}/upstream", {"mirror_cache_expiry": 0}, auth=(mirror, "secret"))
@@ -106,8 +107,10 @@ def test_uncached_project_with_upstream_failing(mirror_server, mirror, upstream,
     s = mirror_server
     upstream.add(f"err-{unique}", "1.0")
     upstream.add(f"slow-{unique}", "1.0")
-    upstream.faults = {f"/simple/err-{unique}": Fault(status=500),
-                       f"/simple/slow-{unique}": Fault(delay=8)}
+    upstream.faults = {
+        f"/simple/err-{unique}": Fault(status=500),
+        f"/simple/slow-{unique}": Fault(delay=8),
+    }
     r = s.api("GET", f"/{mirror}/upstream/+simple/err-{unique}/")
     assert r.status_code == 502
     assert r.json()["message"] == f"error 500 getting {upstream.url}err-{unique}/"
@@ -118,17 +121,23 @@ def test_uncached_project_with_upstream_failing(mirror_server, mirror, upstream,
     r = requests.get(f"{s.url}/{mirror}/dev/+simple/err-{unique}/", timeout=30)
     assert r.status_code == 502
     # a project upstream does not have: 404
-    assert requests.get(f"{s.url}/{mirror}/upstream/+simple/nothing-{unique}/",
-                        timeout=30).status_code == 404
+    assert (
+        requests.get(f"{s.url}/{mirror}/upstream/+simple/nothing-{unique}/", timeout=30).status_code
+        == 404
+    )
 
 
-def test_corrupt_or_truncated_file_is_never_stored_or_served(mirror_server, mirror, upstream,
-                                                             unique, tmp_path, clients_env):
+def test_corrupt_or_truncated_file_is_never_stored_or_served(
+    mirror_server, mirror, upstream, unique, tmp_path, clients_env
+):
     s, name = mirror_server, f"bad-{unique}"
     wheel = upstream.add(name, "1.0", payload="X = 'x' * 1000\n" * 2000)
     good_sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    page = requests.get(f"{s.url}/{mirror}/upstream/+simple/{name}/",
-                        headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=30)
+    page = requests.get(
+        f"{s.url}/{mirror}/upstream/+simple/{name}/",
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+        timeout=30,
+    )
     file_url = f"{s.url}/{mirror}/upstream/+simple/{name}/" + page.json()["files"][0]["url"]
     for fault in (Fault(corrupt=True), Fault(reset_after=1000)):
         upstream.faults = {"/files/": fault}
@@ -144,8 +153,13 @@ def test_corrupt_or_truncated_file_is_never_stored_or_served(mirror_server, mirr
         assert good_sha not in stored_blob_hashes(s)
         corrupt = wheel.read_bytes()[:-1] + bytes([wheel.read_bytes()[-1] ^ 0xFF])
         assert hashlib.sha256(corrupt).hexdigest() not in stored_blob_hashes(s)
-        failed = pip_download(clients_env, f"{s.url}/{mirror}/upstream/+simple/", name,
-                              dest=tmp_path / "x", check=False)
+        failed = pip_download(
+            clients_env,
+            f"{s.url}/{mirror}/upstream/+simple/",
+            name,
+            dest=tmp_path / "x",
+            check=False,
+        )
         assert failed.returncode != 0
         assert not (tmp_path / "x" / wheel.name).exists()
     # the fault is gone: the real file is fetched, verified and kept
@@ -155,8 +169,7 @@ def test_corrupt_or_truncated_file_is_never_stored_or_served(mirror_server, mirr
     assert good_sha in stored_blob_hashes(s)
 
 
-def test_one_upstream_request_for_many_concurrent_clients(mirror_server, mirror, upstream,
-                                                          unique):
+def test_one_upstream_request_for_many_concurrent_clients(mirror_server, mirror, upstream, unique):
     s, name = mirror_server, f"herd-{unique}"
     wheel = upstream.add(name, "1.0", payload="X = 'y' * 1000\n" * 3000)
     upstream.faults = {f"/simple/{name}": Fault(delay=1.0), "/files/": Fault(delay=1.0)}
@@ -173,16 +186,31 @@ def test_one_upstream_request_for_many_concurrent_clients(mirror_server, mirror,
     assert upstream.hits(f"GET /files/{wheel.name}") == 1
 
 
-def test_pep658_metadata_mirrored(mirror_server, mirror, upstream, unique, tmp_path,
-                                  clients_env):
+def test_pep658_metadata_mirrored(mirror_server, mirror, upstream, unique, tmp_path, clients_env):
     s, name = mirror_server, f"meta-{unique}"
     upstream.add(name, "1.0", requires=["nothing-needed; python_version < '3'"])
     page = requests.get(f"{s.url}/{mirror}/upstream/+simple/{name}/", timeout=30).text
     assert 'data-core-metadata="sha256=' in page
     report = tmp_path / "report.json"
-    proc = subprocess.run([PY, "-m", "pip", "install", "--dry-run", "--ignore-installed",
-                           "--report", str(report), "-i", f"{s.url}/{mirror}/upstream/+simple/",
-                           name], env=clients_env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            PY,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--report",
+            str(report),
+            "-i",
+            f"{s.url}/{mirror}/upstream/+simple/",
+            name,
+        ],
+        env=clients_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert upstream.hits(".whl.metadata") == 1
     assert upstream.hits(".whl") == 1  # the metadata file only, never the wheel
@@ -191,16 +219,19 @@ def test_pep658_metadata_mirrored(mirror_server, mirror, upstream, unique, tmp_p
     assert json.loads(report.read_text())["install"][0]["metadata"]["name"] == name
 
 
-def test_mirror_whitelist_guards_private_names(mirror_server, mirror, upstream, unique,
-                                               tmp_path):
+def test_mirror_whitelist_guards_private_names(mirror_server, mirror, upstream, unique, tmp_path):
     s, name = mirror_server, f"shared-{unique}"
     public = upstream.add(name, "9.0")
     from .factories import make_wheel
 
     private = make_wheel(tmp_path, name, "1.0")
-    r = requests.post(f"{s.url}/{mirror}/dev/", auth=(mirror, "secret"),
-                      files={"content": (private.name, private.read_bytes())},
-                      data={":action": "file_upload", "name": name, "version": "1.0"}, timeout=30)
+    r = requests.post(
+        f"{s.url}/{mirror}/dev/",
+        auth=(mirror, "secret"),
+        files={"content": (private.name, private.read_bytes())},
+        data={":action": "file_upload", "name": name, "version": "1.0"},
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     page = requests.get(f"{s.url}/{mirror}/dev/+simple/{name}/", timeout=30).text
     assert private.name in page and public.name not in page
@@ -236,8 +267,9 @@ def test_project_list_on_the_first_request(mirror_server, mirror, upstream, uniq
     assert wheel.name in requests.get(f"{url}{late}/", timeout=30).text
 
 
-def test_project_list_that_does_not_arrive_is_marked_incomplete(mirror_server, mirror,
-                                                                upstream, unique):
+def test_project_list_that_does_not_arrive_is_marked_incomplete(
+    mirror_server, mirror, upstream, unique
+):
     s = mirror_server
     upstream.add(f"early-{unique}", "1.0")
     upstream.faults = {"=/simple/": Fault(status=503)}
@@ -251,7 +283,6 @@ def test_project_list_that_does_not_arrive_is_marked_incomplete(mirror_server, m
     status = s.api("GET", "/+status").json()["result"]["mirrors"][f"{mirror}/upstream"]
     assert status["project_list_size"] is None and "503" in status["last_error"]
     # the names known so far are listed
-    again = requests.get(url, headers={"Accept": "application/vnd.pypi.simple.v1+json"},
-                         timeout=30)
+    again = requests.get(url, headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=30)
     assert again.headers.get("X-Devpi-Project-List") == "incomplete"
     assert f"early-{unique}" in {p["name"] for p in again.json()["projects"]}

@@ -44,7 +44,8 @@ class PlainUpstream:
 
     def release(self, project: str, *hrefs: str) -> None:
         self.pages[f"/simple/{project}/"] = b"\n".join(
-            f'<a href="../../{project}/{href}">{href}</a>'.encode() for href in hrefs)
+            f'<a href="../../{project}/{href}">{href}</a>'.encode() for href in hrefs
+        )
 
     def stop(self):
         self.server.shutdown()
@@ -63,16 +64,16 @@ def mirror(live_server_proc, plain, unique):
     s = live_server_proc
     user = f"mir{unique}"
     s.create_user(user)
-    s.create_index(user, "mirror", type="mirror", mirror_url=f"{plain.base}/simple",
-                   mirror_cache_expiry=0)
+    s.create_index(
+        user, "mirror", type="mirror", mirror_url=f"{plain.base}/simple", mirror_cache_expiry=0
+    )
     return user
 
 
 def release_hrefs(s, index: str, project: str) -> list[str]:
     r = s.api("GET", f"/{index}/{project}")
     assert r.status_code == 200, r.text
-    return sorted(link["href"] for data in r.json()["result"].values()
-                  for link in data["+links"])
+    return sorted(link["href"] for data in r.json()["result"].values() for link in data["+links"])
 
 
 def test_empty_page_and_hashless_links_under_e(live_server_proc, mirror, plain):
@@ -102,8 +103,10 @@ def test_empty_page_and_hashless_links_under_e(live_server_proc, mirror, plain):
     assert requests.get(href, timeout=30).content == b"13"
     assert requests.get(href, timeout=30).content == b"13"
     assert plain.hits.count("/pkg/pkg-1.0.zip") == 2  # the 404, then one fetch
-    assert requests.get(f"{s.url}/{mirror}/mirror/+e/{base}_other/pkg-1.0.zip",
-                        timeout=30).status_code == 404
+    assert (
+        requests.get(f"{s.url}/{mirror}/mirror/+e/{base}_other/pkg-1.0.zip", timeout=30).status_code
+        == 404
+    )
 
 
 def test_url_quoted_file_names(live_server_proc, mirror, plain):
@@ -112,10 +115,10 @@ def test_url_quoted_file_names(live_server_proc, mirror, plain):
     plain.release("pkg", "pkg-1%212017.4%2Bdevpi.zip", "pkg-2%212017.4%2Bdevpi.zip#sha256=1234")
     assert release_hrefs(s, f"{mirror}/mirror", "pkg") == [
         f"{s.url}/{mirror}/mirror/+e/{base}_pkg/pkg-1!2017.4+devpi.zip",
-        f"{s.url}/{mirror}/mirror/+f/123/4/pkg-2!2017.4+devpi.zip"]
+        f"{s.url}/{mirror}/mirror/+f/123/4/pkg-2!2017.4+devpi.zip",
+    ]
     plain.pages["/pkg/pkg-1%212017.4%2Bdevpi.zip"] = b"quoted"
-    r = requests.get(f"{s.url}/{mirror}/mirror/+e/{base}_pkg/pkg-1!2017.4+devpi.zip",
-                     timeout=30)
+    r = requests.get(f"{s.url}/{mirror}/mirror/+e/{base}_pkg/pkg-1!2017.4+devpi.zip", timeout=30)
     assert r.status_code == 200 and r.content == b"quoted"
 
 
@@ -133,10 +136,13 @@ def test_project_that_vanishes_upstream_keeps_its_links(live_server_proc, mirror
 
 def test_upload_to_a_mirror_is_refused_as_devpi(live_server_proc, mirror):
     s = live_server_proc
-    r = requests.post(f"{s.url}/{mirror}/mirror/", auth=(mirror, "secret"),
-                      files={"content": ("pkg-1.0.zip", b"x")},
-                      data={":action": "file_upload", "name": "pkg", "version": "1.0"},
-                      timeout=30)
+    r = requests.post(
+        f"{s.url}/{mirror}/mirror/",
+        auth=(mirror, "secret"),
+        files={"content": ("pkg-1.0.zip", b"x")},
+        data={":action": "file_upload", "name": "pkg", "version": "1.0"},
+        timeout=30,
+    )
     assert r.status_code == 404 and r.reason == "cannot submit to mirror index"
 
 
@@ -158,7 +164,8 @@ def test_file_failing_its_hash_twice_is_a_clean_502(live_server_proc, mirror, pl
     for _attempt in range(2):
         r = requests.get(href, timeout=30)
         assert r.status_code == 502, r.status_code
-        assert r.json()["message"] == (f"error sha256 mismatch getting {plain.base}"
-                                       f"/pkg/pkg-1.0.zip: discarded")
+        assert r.json()["message"] == (
+            f"error sha256 mismatch getting {plain.base}/pkg/pkg-1.0.zip: discarded"
+        )
     plain.pages["/pkg/pkg-1.0.zip"] = good
     assert requests.get(href, timeout=30).content == good

@@ -40,8 +40,12 @@ def test_readiness_follows_redis(tmp_path):
         ready = f"{server.url}/+health/ready"
         r = requests.get(ready, timeout=10)
         assert r.status_code == 200, r.text
-        assert r.json()["checks"]["redis"] == {**r.json()["checks"]["redis"], "ok": True,
-                                               "mode": "redis", "uses": ["broker", "cache"]}
+        assert r.json()["checks"]["redis"] == {
+            **r.json()["checks"]["redis"],
+            "ok": True,
+            "mode": "redis",
+            "uses": ["broker", "cache"],
+        }
         own.stop()
         r = requests.get(ready, timeout=10)
         assert r.status_code == 503, r.text
@@ -74,27 +78,36 @@ def total(values: dict, name: str, **labels) -> float:
 
 def test_metrics_and_logs_with_real_clients(tmp_path, clients_env, unique):
     upstream = start_upstream(tmp_path / "upstream")
-    server, cleanup = start_server(workers=3, extra_env={
-        "DEVPI_LOG_FORMAT": "json", "DEVPI_MIRROR_TIMEOUT": "10",
-        "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1"})
+    server, cleanup = start_server(
+        workers=3,
+        extra_env={
+            "DEVPI_LOG_FORMAT": "json",
+            "DEVPI_MIRROR_TIMEOUT": "10",
+            "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1",
+        },
+    )
     try:
         s = server
         user = f"obs{unique}"
         s.create_user(user)
         s.create_index(user, "dev")
-        s.create_index(user, "up", type="mirror", mirror_url=upstream.url,
-                       mirror_cache_expiry=3600)
+        s.create_index(user, "up", type="mirror", mirror_url=upstream.url, mirror_cache_expiry=3600)
         before = scrape(s.url)
         wheel = make_wheel(tmp_path / "dist", f"obs-{unique}", "1.0")
         done = twine(clients_env, f"{s.url}/{user}/dev/", [wheel], user, "secret", check=False)
         assert done.returncode == 0, done.stdout + done.stderr
         for n in range(6):
-            pip_download(clients_env, f"{s.url}/{user}/dev/+simple/", f"obs-{unique}",
-                         dest=tmp_path / f"d{n}")
+            pip_download(
+                clients_env,
+                f"{s.url}/{user}/dev/+simple/",
+                f"obs-{unique}",
+                dest=tmp_path / f"d{n}",
+            )
         mirrored = upstream.add(f"mir-{unique}", "1.0")
         for n in range(2):  # a miss, then a hit, for the page and the file
-            pip_download(clients_env, f"{s.url}/{user}/up/+simple/", f"mir-{unique}",
-                         dest=tmp_path / f"m{n}")
+            pip_download(
+                clients_env, f"{s.url}/{user}/up/+simple/", f"mir-{unique}", dest=tmp_path / f"m{n}"
+            )
         # the page expires: served at once, stale, while the refresh (a thread:
         # no broker) waits on a slow upstream
         r = s.api("PATCH", f"/{user}/up", {"mirror_cache_expiry": 1}, auth=(user, "secret"))
@@ -108,8 +121,13 @@ def test_metrics_and_logs_with_real_clients(tmp_path, clients_env, unique):
         assert r.status_code == 200 and "X-Devpi-Stale" in r.headers
         assert mirrored.name in r.text and newer.name not in r.text
         upstream.faults = {}
-        wait_for(lambda: newer.name in requests.get(
-            f"{s.url}/{user}/up/+simple/mir-{unique}/", timeout=30).text, "the refresh")
+        wait_for(
+            lambda: (
+                newer.name
+                in requests.get(f"{s.url}/{user}/up/+simple/mir-{unique}/", timeout=30).text
+            ),
+            "the refresh",
+        )
         after = scrape(s.url)
 
         def moved(name, **labels):
@@ -131,13 +149,17 @@ def test_metrics_and_logs_with_real_clients(tmp_path, clients_env, unique):
         assert len(workers) >= 2, workers
         # an upstream failure is counted
         upstream.faults = {"/simple/": Fault(status=500)}
-        assert requests.get(f"{s.url}/{user}/up/+simple/none-{unique}/",
-                            timeout=30).status_code == 502
+        assert (
+            requests.get(f"{s.url}/{user}/up/+simple/none-{unique}/", timeout=30).status_code == 502
+        )
         assert total(scrape(s.url), "devpi_mirror_upstream_errors_total") >= 1
 
         # JSON logs: one object per line, with the request id given by the client
-        r = requests.get(f"{s.url}/{user}/dev/+simple/obs-{unique}/",
-                         headers={"X-Request-ID": f"trace-{unique}"}, timeout=30)
+        r = requests.get(
+            f"{s.url}/{user}/dev/+simple/obs-{unique}/",
+            headers={"X-Request-ID": f"trace-{unique}"},
+            timeout=30,
+        )
         assert r.headers["X-Request-ID"] == f"trace-{unique}"
         r = s.api("GET", f"/{user}/dev", auth=(user, "secret"))
         request_id = r.headers["X-Request-ID"]
@@ -149,12 +171,15 @@ def test_metrics_and_logs_with_real_clients(tmp_path, clients_env, unique):
                     out.append(json.loads(text))
             return out
 
-        mine = wait_for(lambda: [line for line in lines()
-                                 if line.get("request_id") == f"trace-{unique}"], "the log")
+        mine = wait_for(
+            lambda: [line for line in lines() if line.get("request_id") == f"trace-{unique}"],
+            "the log",
+        )
         assert mine[0]["route"] == "simple-project" and mine[0]["status"] == 200
         assert {"time", "level", "logger", "message", "user"} <= set(mine[0])
-        authed = wait_for(lambda: [line for line in lines()
-                                   if line.get("request_id") == request_id], "the log")
+        authed = wait_for(
+            lambda: [line for line in lines() if line.get("request_id") == request_id], "the log"
+        )
         assert authed[0]["user"] == user and authed[0]["route"] == "index"
     finally:
         upstream.stop()

@@ -13,8 +13,18 @@ from packaging.utils import canonicalize_name
 
 from .live import REPO
 
-TEST_STACK = {"pytest", "pytest-django", "pytest-xdist", "selenium", "moto", "twine", "tox",
-              "build", "sphinx", "uv"}
+TEST_STACK = {
+    "pytest",
+    "pytest-django",
+    "pytest-xdist",
+    "selenium",
+    "moto",
+    "twine",
+    "tox",
+    "build",
+    "sphinx",
+    "uv",
+}
 
 
 def lock(name: str) -> dict[str, tuple[str, int]]:

@@ -28,8 +28,23 @@ def with_credentials(url: str, user: str, password: str) -> str:
 
 
 def uv_install(env, python, index_url, name, check=True):
-    return run([PY, "-m", "uv", "pip", "install", "--python", python, "--reinstall",
-                "--index-url", index_url, name], env, check=check)
+    return run(
+        [
+            PY,
+            "-m",
+            "uv",
+            "pip",
+            "install",
+            "--python",
+            python,
+            "--reinstall",
+            "--index-url",
+            index_url,
+            name,
+        ],
+        env,
+        check=check,
+    )
 
 
 @pytest.fixture
@@ -43,17 +58,35 @@ def private(live_server_proc, unique, tmp_path, clients_env):
     s.create_index(owner, "private", acl_read=f"{owner},{reader}")
     s.create_index(other, "child", bases=f"{owner}/private", acl_upload=other)
     names = {"secret": f"secret-{unique}", "childpkg": f"childpkg-{unique}"}
-    for index, user, name in ((f"{owner}/private", owner, names["secret"]),
-                              (f"{other}/child", other, names["childpkg"])):
+    for index, user, name in (
+        (f"{owner}/private", owner, names["secret"]),
+        (f"{other}/child", other, names["childpkg"]),
+    ):
         wheel = make_wheel(tmp_path / name, name, "1.0")
-        run([PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-             "--repository-url", f"{s.url}/{index}/", "-u", user, "-p", "secret", wheel],
-            clients_env)
+        run(
+            [
+                PY,
+                "-m",
+                "twine",
+                "upload",
+                "--non-interactive",
+                "--disable-progress-bar",
+                "--repository-url",
+                f"{s.url}/{index}/",
+                "-u",
+                user,
+                "-p",
+                "secret",
+                wheel,
+            ],
+            clients_env,
+        )
     return owner, other, reader, names
 
 
 def test_pip_and_uv_read_private_indexes_only_with_credentials(
-        live_server_proc, private, tmp_path, clients_env):
+    live_server_proc, private, tmp_path, clients_env
+):
     s = live_server_proc
     owner, other, reader, names = private
     python = tmp_path / "venv" / "bin" / "python"
@@ -73,15 +106,25 @@ def test_pip_and_uv_read_private_indexes_only_with_credentials(
         assert not (tmp_path / f"anon{n}").exists() or not any((tmp_path / f"anon{n}").iterdir())
         assert uv_install(clients_env, python, index_url, name, check=False).returncode != 0
         # the child's owner may not read the private base: 403
-        denied = pip_download(clients_env, with_credentials(index_url, other, "secret"), name,
-                              dest=tmp_path / f"other{n}", check=False)
+        denied = pip_download(
+            clients_env,
+            with_credentials(index_url, other, "secret"),
+            name,
+            dest=tmp_path / f"other{n}",
+            check=False,
+        )
         assert denied.returncode != 0, denied.stdout
-        r = requests.get(index_url, auth=(other, "secret"),
-                         headers={"User-Agent": "pip/26.0"}, timeout=30)
+        r = requests.get(
+            index_url, auth=(other, "secret"), headers={"User-Agent": "pip/26.0"}, timeout=30
+        )
         assert r.status_code == 403
         # a reader: URL credentials for pip, the same for uv
-        pip_download(clients_env, with_credentials(index_url, reader, "secret"), name,
-                     dest=tmp_path / f"reader{n}")
+        pip_download(
+            clients_env,
+            with_credentials(index_url, reader, "secret"),
+            name,
+            dest=tmp_path / f"reader{n}",
+        )
         files = [p.name for p in (tmp_path / f"reader{n}").iterdir()]
         assert files == [f"{name.replace('-', '_')}-1.0-py3-none-any.whl"]
         uv_install(clients_env, python, with_credentials(index_url, owner, "secret"), name)
@@ -90,14 +133,14 @@ def test_pip_and_uv_read_private_indexes_only_with_credentials(
     netrc.write_text(f"machine 127.0.0.1\nlogin {reader}\npassword secret\n")
     netrc.chmod(0o600)
     env = dict(clients_env, NETRC=str(netrc))
-    pip_download(env, f"{s.url}/{owner}/private/+simple/", names["secret"],
-                 dest=tmp_path / "netrc")
+    pip_download(env, f"{s.url}/{owner}/private/+simple/", names["secret"], dest=tmp_path / "netrc")
     assert len(list((tmp_path / "netrc").iterdir())) == 1
     uv_install(env, python, f"{s.url}/{other}/child", names["childpkg"])
 
 
 def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
-        live_server_proc, upstream, unique, tmp_path, clients_env):
+    live_server_proc, upstream, unique, tmp_path, clients_env
+):
     s = live_server_proc
     user = f"q{unique}"
     s.create_mirror_user(user, upstream.url)
@@ -112,8 +155,12 @@ def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
     root = ("root", "root-secret")
     r = s.api("PATCH", f"/{user}/upstream/{name}", {"status": "quarantined"}, auth=(user, "secret"))
     assert r.status_code == 403, r.text  # a mirror: root only
-    r = s.api("PATCH", f"/{user}/upstream/{name}",
-              {"status": "quarantined", "reason": "malware found"}, auth=root)
+    r = s.api(
+        "PATCH",
+        f"/{user}/upstream/{name}",
+        {"status": "quarantined", "reason": "malware found"},
+        auth=root,
+    )
     assert r.status_code == 200, r.text
     hits = upstream.hits(name)
     got = pip_download(clients_env, stage_url, name, dest=tmp_path / "after", check=False)
@@ -122,13 +169,11 @@ def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
     assert not (tmp_path / "after").exists() or not any((tmp_path / "after").iterdir())
     python = tmp_path / "venv" / "bin" / "python"
     run([PY, "-m", "venv", "--without-pip", tmp_path / "venv"], clients_env)
-    assert uv_install(clients_env, python, f"{s.url}/{user}/dev", name,
-                      check=False).returncode != 0
+    assert uv_install(clients_env, python, f"{s.url}/{user}/dev", name, check=False).returncode != 0
     # the file URL pip had used is refused; the mirror's own page lists nothing
     refused = requests.get(file_url, timeout=30)
     assert refused.status_code == 403 and "quarantined" in refused.reason
-    page = requests.get(f"{s.url}/{user}/upstream/+simple/{name}/", headers=json_accept,
-                        timeout=30)
+    page = requests.get(f"{s.url}/{user}/upstream/+simple/{name}/", headers=json_accept, timeout=30)
     assert page.json()["files"] == []
     assert page.json()["project-status"] == {"status": "quarantined", "reason": "malware found"}
     listing = PyPISimple(f"{s.url}/{user}/dev/+simple/")
@@ -142,18 +187,52 @@ def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
     assert upstream.hits(name) == hits  # the quarantine asked the upstream nothing
     # the stage's owner deprecates a project of its own: pypi-simple reads that too
     wheel = make_wheel(tmp_path / "own", f"own-{unique}", "1.0")
-    run([PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-         "--repository-url", f"{s.url}/{user}/dev/", "-u", user, "-p", "secret", wheel],
-        clients_env)
-    r = s.api("PATCH", f"/{user}/dev/own-{unique}", {"status": "archived", "reason": "done"},
-              auth=(user, "secret"))
+    run(
+        [
+            PY,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            f"{s.url}/{user}/dev/",
+            "-u",
+            user,
+            "-p",
+            "secret",
+            wheel,
+        ],
+        clients_env,
+    )
+    r = s.api(
+        "PATCH",
+        f"/{user}/dev/own-{unique}",
+        {"status": "archived", "reason": "done"},
+        auth=(user, "secret"),
+    )
     assert r.status_code == 200, r.text
     with PyPISimple(f"{s.url}/{user}/dev/+simple/") as client:
         project = client.get_project_page(f"own-{unique}")
     assert project.status is ProjectStatus.ARCHIVED and project.status_reason == "done"
     assert [p.filename for p in project.packages] == [wheel.name]
-    refused = run([PY, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-                   "--repository-url", f"{s.url}/{user}/dev/", "-u", user, "-p", "secret",
-                   make_wheel(tmp_path / "own2", f"own-{unique}", "2.0")], clients_env,
-                  check=False)
+    refused = run(
+        [
+            PY,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            f"{s.url}/{user}/dev/",
+            "-u",
+            user,
+            "-p",
+            "secret",
+            make_wheel(tmp_path / "own2", f"own-{unique}", "2.0"),
+        ],
+        clients_env,
+        check=False,
+    )
     assert refused.returncode != 0 and "archived" in refused.stdout + refused.stderr

@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from .clients import pip, twine
 from .factories import make_sdist, make_wheel
 from .live import start_server
-from .clients import pip, twine
 
 pytestmark = pytest.mark.live
 
-TOX_REPORT = Path(__file__).resolve().parent.parent / "toxresults" / "tests" / "data" / \
-    "tox4_report.json"
+TOX_REPORT = (
+    Path(__file__).resolve().parent.parent / "toxresults" / "tests" / "data" / "tox4_report.json"
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,9 @@ def push(server, source: str, body: dict, auth) -> requests.Response:
     return server.api("PUSH", f"/{source}", body, auth=auth)
 
 
-def test_upload_test_document_push_install(live_server_proc, other_server, unique, tmp_path,
-                                           clients_env):
+def test_upload_test_document_push_install(
+    live_server_proc, other_server, unique, tmp_path, clients_env
+):
     s, user, name = live_server_proc, f"rel{unique}", f"relpkg-{unique}"
     s.create_user(user)
     s.create_index(user, "dev", volatile=True)
@@ -58,37 +60,54 @@ def test_upload_test_document_push_install(live_server_proc, other_server, uniqu
     wheel = make_wheel(tmp_path / "dist", name, "1.0")
     sdist = make_sdist(tmp_path / "dist", name, "1.0")
     twine(clients_env, f"{s.url}/{user}/dev/", [wheel, sdist], user, "secret")
-    files = {link["href"].rsplit("/", 1)[1]: link["href"] for link in
-             s.api("GET", f"/{user}/dev/{name}/1.0").json()["result"]["+links"]}
+    files = {
+        link["href"].rsplit("/", 1)[1]: link["href"]
+        for link in s.api("GET", f"/{user}/dev/{name}/1.0").json()["result"]["+links"]
+    }
     wheel_href = files[wheel.name]
 
     # devpi test: the tox report POSTed to the release file's URL (anonymous by default)
     report = TOX_REPORT.read_bytes()
-    r = requests.post(wheel_href, data=report, timeout=30,
-                      headers={"Content-Type": "application/json", "Accept": "application/json"})
+    r = requests.post(
+        wheel_href,
+        data=report,
+        timeout=30,
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["type"] == "toxresultpath"
     toxpath = r.json()["result"]
     assert f"{s.url}/{toxpath}".startswith(f"{wheel_href}.toxresult-")
     assert requests.get(f"{s.url}/{toxpath}", timeout=30).content == report
     # any JSON object is a tox result (as devpi), but tox's keys must have tox's types
-    broken = requests.post(wheel_href, data=b'{"host": "h", "testenvs": ["py"]}', timeout=30,
-                           headers={"Content-Type": "application/json",
-                                    "Accept": "application/json"})
+    broken = requests.post(
+        wheel_href,
+        data=b'{"host": "h", "testenvs": ["py"]}',
+        timeout=30,
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
     assert broken.status_code == 400 and "testenvs" in broken.json()["message"]
 
     # documentation upload, as devpi-client's `devpi upload` of a .doc.zip posts it
     docs = doc_zip()
-    r = requests.post(f"{s.url}/{user}/dev/", headers=basic(user, "secret"), timeout=30,
-                      data={":action": "doc_upload", "name": name, "version": "1.0"},
-                      files={"content": (f"{name}-1.0.doc.zip", docs)})
+    r = requests.post(
+        f"{s.url}/{user}/dev/",
+        headers=basic(user, "secret"),
+        timeout=30,
+        data={":action": "doc_upload", "name": name, "version": "1.0"},
+        files={"content": (f"{name}-1.0.doc.zip", docs)},
+    )
     assert r.status_code == 200, r.text
     evil = io.BytesIO()
     with zipfile.ZipFile(evil, "w") as archive:
         archive.writestr("../../escape.html", "x")
-    r = requests.post(f"{s.url}/{user}/dev/", headers=basic(user, "secret"), timeout=30,
-                      data={":action": "doc_upload", "name": name, "version": "1.0"},
-                      files={"content": ("evil.doc.zip", evil.getvalue())})
+    r = requests.post(
+        f"{s.url}/{user}/dev/",
+        headers=basic(user, "secret"),
+        timeout=30,
+        data={":action": "doc_upload", "name": name, "version": "1.0"},
+        files={"content": ("evil.doc.zip", evil.getvalue())},
+    )
     assert r.status_code == 400 and "escapes the documentation root" in r.reason
 
     # push to the non-volatile staging index
@@ -97,15 +116,21 @@ def test_upload_test_document_push_install(live_server_proc, other_server, uniqu
     assert r.status_code == 200, r.text
     actions = r.json()["result"]
     assert actions[0] == [200, "register", name, "1.0", "->", f"{user}/staging"]
-    assert [a[1] for a in actions[1:]] == ["store_releasefile", "store_toxresult",
-                                           "store_releasefile", "store_doczip"]
+    assert [a[1] for a in actions[1:]] == [
+        "store_releasefile",
+        "store_toxresult",
+        "store_releasefile",
+        "store_doczip",
+    ]
     assert all(f"{user}/staging/+f/" in a[2] for a in actions[1:])
     links = s.api("GET", f"/{user}/staging/{name}/1.0").json()["result"]["+links"]
     by_rel = {}
     for link in links:
         by_rel.setdefault(link["rel"], []).append(link)
     assert {link["href"].rsplit("/", 1)[1] for link in by_rel["releasefile"]} == {
-        wheel.name, sdist.name}
+        wheel.name,
+        sdist.name,
+    }
     (tox,) = by_rel["toxresult"]
     assert tox["for_href"] == wheel_href.replace(f"/{user}/dev/", f"/{user}/staging/")
     assert requests.get(tox["href"], timeout=30).content == report
@@ -123,28 +148,55 @@ def test_upload_test_document_push_install(live_server_proc, other_server, uniqu
 
     # pip installs the pushed release from staging
     target = tmp_path / "site"
-    pip(clients_env, "install", "--no-deps", "--target", target, "-i",
-        f"{s.url}/{user}/staging/+simple/", f"{name}==1.0")
+    pip(
+        clients_env,
+        "install",
+        "--no-deps",
+        "--target",
+        target,
+        "-i",
+        f"{s.url}/{user}/staging/+simple/",
+        f"{name}==1.0",
+    )
     assert (target / name.replace("-", "_") / "__init__.py").exists()
 
     # push to an external index: the second server, with the legacy upload API
     o = other_server
     o.create_user(user, "other-secret")
     o.create_index(user, "ext", "other-secret", volatile=False)
-    external = {"name": name, "version": "1.0", "posturl": f"{o.url}/{user}/ext/",
-                "username": user, "password": "other-secret"}
+    external = {
+        "name": name,
+        "version": "1.0",
+        "posturl": f"{o.url}/{user}/ext/",
+        "username": user,
+        "password": "other-secret",
+    }
     r = push(s, f"{user}/staging", external, (user, "secret"))
     assert r.status_code == 200, r.text
-    assert [a[:2] for a in r.json()["result"]] == [[200, "upload"], [200, "upload"], [200,
-                                                                                       "docfile"]]
+    assert [a[:2] for a in r.json()["result"]] == [
+        [200, "upload"],
+        [200, "upload"],
+        [200, "docfile"],
+    ]
     there = o.api("GET", f"/{user}/ext/{name}/1.0").json()["result"]["+links"]
-    hashes = {link["href"].rsplit("/", 1)[1]: link["hashes"]["sha256"] for link in there
-              if link["rel"] == "releasefile"}
+    hashes = {
+        link["href"].rsplit("/", 1)[1]: link["hashes"]["sha256"]
+        for link in there
+        if link["rel"] == "releasefile"
+    }
     assert hashes == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (wheel, sdist)}
     assert any(link["rel"] == "doczip" for link in there)
     dl = tmp_path / "from-other"
-    pip(clients_env, "download", "--no-deps", "-d", dl, "-i", f"{o.url}/{user}/ext/+simple/",
-        f"{name}==1.0")
+    pip(
+        clients_env,
+        "download",
+        "--no-deps",
+        "-d",
+        dl,
+        "-i",
+        f"{o.url}/{user}/ext/+simple/",
+        f"{name}==1.0",
+    )
     assert [p.name for p in dl.iterdir()] == [wheel.name]
     # identical bytes again are a no-op upload there, so the push succeeds again
     r = push(s, f"{user}/staging", external, (user, "secret"))
@@ -155,6 +207,10 @@ def test_upload_test_document_push_install(live_server_proc, other_server, uniqu
     assert wrong.json()["type"] == "actionlog" and wrong.json()["result"][0][0] == 401
     assert "failed: 401" in wrong.json()["message"]
     o.create_user(f"x{user}", "x")
-    foreign = push(s, f"{user}/staging", {**external, "username": f"x{user}", "password": "x"},
-                   (user, "secret"))
+    foreign = push(
+        s,
+        f"{user}/staging",
+        {**external, "username": f"x{user}", "password": "x"},
+        (user, "secret"),
+    )
     assert foreign.status_code == 502 and "failed: 403" in foreign.json()["message"]

@@ -23,10 +23,13 @@ ADDRESS_LIMIT = 8
 
 @pytest.fixture(scope="module")
 def server():
-    server, cleanup = start_server(workers=3, extra_env={
-        "DEVPI_LOGIN_FAILURE_LIMIT": str(USER_LIMIT),
-        "DEVPI_LOGIN_ADDRESS_FAILURE_LIMIT": str(ADDRESS_LIMIT),
-    })
+    server, cleanup = start_server(
+        workers=3,
+        extra_env={
+            "DEVPI_LOGIN_FAILURE_LIMIT": str(USER_LIMIT),
+            "DEVPI_LOGIN_ADDRESS_FAILURE_LIMIT": str(ADDRESS_LIMIT),
+        },
+    )
     try:
         yield server
     finally:
@@ -51,9 +54,12 @@ def basic(user: str, password: str) -> dict:
 
 
 def json_login(server, user, password, address):
-    return requests.post(f"{server.url}/+login", json={"user": user, "password": password},
-                         headers={"Accept": "application/json", "X-Forwarded-For": address},
-                         timeout=60)
+    return requests.post(
+        f"{server.url}/+login",
+        json={"user": user, "password": password},
+        headers={"Accept": "application/json", "X-Forwarded-For": address},
+        timeout=60,
+    )
 
 
 def form_login(server, path, fields, address):
@@ -62,9 +68,13 @@ def form_login(server, path, fields, address):
     session.headers["X-Forwarded-For"] = address
     page = session.get(f"{server.url}{path}", timeout=60)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    r = session.post(f"{server.url}{path}", data={**fields, "csrfmiddlewaretoken": token},
-                     headers={"Referer": f"{server.url}{path}"}, allow_redirects=False,
-                     timeout=60)
+    r = session.post(
+        f"{server.url}{path}",
+        data={**fields, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{server.url}{path}"},
+        allow_redirects=False,
+        timeout=60,
+    )
     return r, session
 
 
@@ -81,9 +91,11 @@ def test_failed_logins_lock_the_user_across_workers_and_surfaces(server, unique)
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: json_login(server, alice, "wrong", address), range(3)))
     assert [r.status_code for r in results] == [401] * 3
-    r = requests.get(f"{server.url}/+api", headers={**basic(alice, "wrong"),
-                                                    "Accept": "application/json",
-                                                    "X-Forwarded-For": address}, timeout=60)
+    r = requests.get(
+        f"{server.url}/+api",
+        headers={**basic(alice, "wrong"), "Accept": "application/json", "X-Forwarded-For": address},
+        timeout=60,
+    )
     assert r.status_code == 200  # wrong Basic credentials on a GET: anonymous, as devpi
     assert r.json()["result"]["authstatus"][0] == "noauth"
     r, _ = form_login(server, "/+login", {"username": alice, "password": "wrong"}, address)
@@ -101,16 +113,22 @@ def test_failed_logins_lock_the_user_across_workers_and_surfaces(server, unique)
         assert r.status_code == 429, r.text
         assert 0 < int(r.headers["Retry-After"]) <= 900
         assert "password" not in r.json().get("result", {})
-    r = requests.get(f"{server.url}/{alice}", headers={**basic(alice, "right"),
-                                                       "Accept": "application/json"}, timeout=60)
+    r = requests.get(
+        f"{server.url}/{alice}",
+        headers={**basic(alice, "right"), "Accept": "application/json"},
+        timeout=60,
+    )
     assert r.status_code == 429 and "Retry-After" in r.headers
     r, session = form_login(server, "/+login", {"username": alice, "password": "right"}, address)
     assert r.status_code == 429 and "Retry-After" in r.headers
     assert "sessionid" not in session.cookies
     # a locked user's account is not changed by a password that got through
-    r = requests.patch(f"{server.url}/{alice}", json={"email": "evil@example.com"},
-                       headers={**basic(alice, "right"), "Accept": "application/json"},
-                       timeout=60)
+    r = requests.patch(
+        f"{server.url}/{alice}",
+        json={"email": "evil@example.com"},
+        headers={**basic(alice, "right"), "Accept": "application/json"},
+        timeout=60,
+    )
     assert r.status_code == 429
     config = server.api("GET", f"/{alice}").json()["result"]
     assert config["email"] == f"{alice}@example.com"
@@ -127,11 +145,13 @@ def test_failed_logins_lock_the_user_across_workers_and_surfaces(server, unique)
 def test_the_admin_login_counts_and_is_locked(server, unique):
     address = "198.51.100.20"
     for _ in range(USER_LIMIT):
-        r, _ = form_login(server, "/+admin/login/", {"username": "root", "password": "wrong"},
-                          address)
+        r, _ = form_login(
+            server, "/+admin/login/", {"username": "root", "password": "wrong"}, address
+        )
         assert r.status_code == 200 and "errornote" in r.text
-    r, session = form_login(server, "/+admin/login/",
-                            {"username": "root", "password": "root-secret"}, address)
+    r, session = form_login(
+        server, "/+admin/login/", {"username": "root", "password": "root-secret"}, address
+    )
     assert r.status_code == 429 and "Retry-After" in r.headers
     assert "sessionid" not in session.cookies
 
@@ -141,9 +161,12 @@ def test_address_limit_across_user_names(server, unique):
     server.create_user(bob, "right")
     address = "198.51.100.30"
     with ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(
-            lambda n: json_login(server, f"nobody{unique}{n}", "guess", address),
-            range(ADDRESS_LIMIT)))
+        results = list(
+            pool.map(
+                lambda n: json_login(server, f"nobody{unique}{n}", "guess", address),
+                range(ADDRESS_LIMIT),
+            )
+        )
     assert [r.status_code for r in results] == [401] * ADDRESS_LIMIT
     r = json_login(server, bob, "right", address)
     assert r.status_code == 429 and "Retry-After" in r.headers
@@ -155,18 +178,24 @@ def test_address_limit_across_user_names(server, unique):
 def test_x_forwarded_for_is_ignored_from_untrusted_peers(unique):
     """Nothing trusted: a client that varies X-Forwarded-For is still counted
     as its own (loopback) address; X-Outside-Url is ignored too."""
-    server, cleanup = start_server(workers=2, extra_env={
-        "DEVPI_TRUSTED_PROXIES": "192.0.2.1",
-        "DEVPI_LOGIN_ADDRESS_FAILURE_LIMIT": "4",
-    })
+    server, cleanup = start_server(
+        workers=2,
+        extra_env={
+            "DEVPI_TRUSTED_PROXIES": "192.0.2.1",
+            "DEVPI_LOGIN_ADDRESS_FAILURE_LIMIT": "4",
+        },
+    )
     try:
         for n in range(4):
             r = json_login(server, f"nobody{n}", "guess", f"203.0.113.{n}")
             assert r.status_code == 401
         r = json_login(server, "root", "root-secret", "203.0.113.200")
         assert r.status_code == 429
-        r = requests.get(f"{server.url}/+api", headers={
-            "Accept": "application/json", "X-Outside-Url": "https://evil.example"}, timeout=30)
+        r = requests.get(
+            f"{server.url}/+api",
+            headers={"Accept": "application/json", "X-Outside-Url": "https://evil.example"},
+            timeout=30,
+        )
         assert r.json()["result"]["login"] == f"{server.url}/+login"
     finally:
         cleanup()

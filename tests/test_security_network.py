@@ -87,6 +87,7 @@ class Peer:
 
 def trickle(total: int, every: float = 0.25, step: bytes = b"x", content_type="text/html"):
     """A route that sends one byte per ``every`` seconds, forever-ish."""
+
     def route(handler):
         handler.send_response(200)
         handler.send_header("Content-Type", content_type)
@@ -99,6 +100,7 @@ def trickle(total: int, every: float = 0.25, step: bytes = b"x", content_type="t
                 time.sleep(every)
         except OSError:
             pass
+
     return route
 
 
@@ -121,10 +123,16 @@ def hostile():
 
 @pytest.fixture(scope="module")
 def server():
-    s, cleanup = start_server(workers=2, extra_env={
-        "DEVPI_MIRROR_TIMEOUT": "3", "DEVPI_TRANSFER_TIMEOUT": "6", "DEVPI_WEB_THREADS": "8",
-        "DEVPI_MIRROR_MAX_PAGE_BYTES": str(PAGE_CAP),
-        "DEVPI_MIRROR_MAX_FILE_BYTES": str(FILE_CAP)})
+    s, cleanup = start_server(
+        workers=2,
+        extra_env={
+            "DEVPI_MIRROR_TIMEOUT": "3",
+            "DEVPI_TRANSFER_TIMEOUT": "6",
+            "DEVPI_WEB_THREADS": "8",
+            "DEVPI_MIRROR_MAX_PAGE_BYTES": str(PAGE_CAP),
+            "DEVPI_MIRROR_MAX_FILE_BYTES": str(FILE_CAP),
+        },
+    )
     s.create_user("mallory", "pw")
     s.create_user("alice", "pw")
     s.create_index("alice", "dev", password="pw")
@@ -133,8 +141,9 @@ def server():
 
 
 def mirror(server, name: str, url: str, user: str = "mallory") -> None:
-    server.create_index(user, name, password="pw", type="mirror", mirror_url=url,
-                        mirror_cache_expiry=0)
+    server.create_index(
+        user, name, password="pw", type="mirror", mirror_url=url, mirror_cache_expiry=0
+    )
 
 
 def status_of(server, index: str) -> dict:
@@ -148,13 +157,19 @@ def blob_count(server) -> int:
 
 # -- SSRF: mirror_url, redirects, file links -----------------------------------------
 
-@pytest.mark.parametrize("host", ["127.0.0.2", "[::ffff:127.0.0.2]", "169.254.169.254",
-                                  "10.0.0.1", "[fd00::1]", "0.0.0.0"])
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.2", "[::ffff:127.0.0.2]", "169.254.169.254", "10.0.0.1", "[fd00::1]", "0.0.0.0"],
+)
 def test_mirror_url_at_a_refused_address_is_400(server, internal, host):
     port = internal.server.server_address[1]
-    r = server.api("PUT", "/mallory/ssrf", {"type": "mirror",
-                                            "mirror_url": f"http://{host}:{port}/simple/"},
-                   auth=("mallory", "pw"))
+    r = server.api(
+        "PUT",
+        "/mallory/ssrf",
+        {"type": "mirror", "mirror_url": f"http://{host}:{port}/simple/"},
+        auth=("mallory", "pw"),
+    )
     assert r.status_code == 400, r.text
     assert "DEVPI_ALLOW_PRIVATE_UPSTREAMS" in r.json()["message"]
     assert server.api("GET", "/mallory/ssrf").status_code == 404
@@ -163,8 +178,12 @@ def test_mirror_url_at_a_refused_address_is_400(server, internal, host):
 
 def test_changing_mirror_url_to_a_refused_address_is_400(server, hostile, internal):
     mirror(server, "change", f"{hostile.base}/simple/")
-    r = server.api("PATCH", "/mallory/change",
-                   {"mirror_url": f"{internal.base}/simple/"}, auth=("mallory", "pw"))
+    r = server.api(
+        "PATCH",
+        "/mallory/change",
+        {"mirror_url": f"{internal.base}/simple/"},
+        auth=("mallory", "pw"),
+    )
     assert r.status_code == 400 and "DEVPI_ALLOW_PRIVATE_UPSTREAMS" in r.json()["message"]
     config = server.api("GET", "/mallory/change").json()["result"]
     assert config["mirror_url"] == f"{hostile.base}/simple/"
@@ -184,11 +203,24 @@ def test_redirect_to_a_refused_address_is_502_and_nothing_is_cached(server, host
 
 def test_file_link_to_a_refused_address_sends_nothing(server, hostile, internal):
     sha = hashlib.sha256(SECRET).hexdigest()
-    page = json.dumps({"meta": {"api-version": "1.0"}, "name": "victim", "files": [
-        {"filename": "victim-1.0.tar.gz", "url": f"{internal.base}/secret",
-         "hashes": {"sha256": sha}}]}).encode()
+    page = json.dumps(
+        {
+            "meta": {"api-version": "1.0"},
+            "name": "victim",
+            "files": [
+                {
+                    "filename": "victim-1.0.tar.gz",
+                    "url": f"{internal.base}/secret",
+                    "hashes": {"sha256": sha},
+                }
+            ],
+        }
+    ).encode()
     hostile.routes["/links/simple/victim/"] = (
-        200, {"Content-Type": "application/vnd.pypi.simple.v1+json"}, page)
+        200,
+        {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+        page,
+    )
     mirror(server, "links", f"{hostile.base}/links/simple/")
     blobs = blob_count(server)
     simple = requests.get(f"{server.url}/mallory/links/+simple/victim/", timeout=30)
@@ -206,20 +238,30 @@ def test_file_link_to_a_refused_address_sends_nothing(server, hostile, internal)
 
 # -- SSRF: external push ---------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def released(server, tmp_path_factory):
     wheel = make_wheel(tmp_path_factory.mktemp("w"), "pushme", "1.0")
     with open(wheel, "rb") as fh:
-        r = requests.post(f"{server.url}/alice/dev/", auth=("alice", "pw"), timeout=60,
-                          data={":action": "file_upload", "name": "pushme", "version": "1.0"},
-                          files={"content": (wheel.name, fh)})
+        r = requests.post(
+            f"{server.url}/alice/dev/",
+            auth=("alice", "pw"),
+            timeout=60,
+            data={":action": "file_upload", "name": "pushme", "version": "1.0"},
+            files={"content": (wheel.name, fh)},
+        )
     assert r.status_code == 200, r.text
     return wheel
 
 
 def external(posturl: str) -> dict:
-    return {"name": "pushme", "version": "1.0", "posturl": posturl, "username": "attacker",
-            "password": "chosen"}
+    return {
+        "name": "pushme",
+        "version": "1.0",
+        "posturl": posturl,
+        "username": "attacker",
+        "password": "chosen",
+    }
 
 
 def test_anonymous_external_push_is_refused(server, released, hostile, internal):
@@ -234,8 +276,7 @@ def test_anonymous_external_push_is_refused(server, released, hostile, internal)
 
 
 def test_external_push_to_a_refused_address_is_400(server, released, internal):
-    r = server.api("POST", "/alice/dev", external(f"{internal.base}/secret"),
-                   auth=("alice", "pw"))
+    r = server.api("POST", "/alice/dev", external(f"{internal.base}/secret"), auth=("alice", "pw"))
     assert r.status_code == 400 and "DEVPI_ALLOW_PRIVATE_UPSTREAMS" in r.json()["message"]
     assert internal.log == []
 
@@ -250,8 +291,9 @@ def test_external_push_failure_reflects_no_body(server, released, hostile):
         handler.wfile.write(body)
 
     hostile.routes["/refusing/"] = refuse
-    r = server.api("POST", "/alice/dev", external(f"{hostile.base}/refusing/"),
-                   auth=("alice", "pw"))
+    r = server.api(
+        "POST", "/alice/dev", external(f"{hostile.base}/refusing/"), auth=("alice", "pw")
+    )
     assert r.status_code == 502, r.text
     assert SECRET.decode() not in r.text
     assert "\x1b" not in r.text and "\\u001b" not in r.text
@@ -261,23 +303,29 @@ def test_external_push_failure_reflects_no_body(server, released, hostile):
 
 # -- stored XSS through a mirror -------------------------------------------------------
 
+
 def test_hostile_page_values_never_reach_our_pages(server, hostile, tmp_path):
     wheel = make_wheel(tmp_path, "xss", "1.0")
     data = wheel.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     hostile.routes["/xss/files/" + wheel.name] = (200, {}, data)
-    hostile.routes["/xss/files/xss-1.html"] = (200, {"Content-Type": "text/html"},
-                                               b"<script>alert(1)</script>")
+    hostile.routes["/xss/files/xss-1.html"] = (
+        200,
+        {"Content-Type": "text/html"},
+        b"<script>alert(1)</script>",
+    )
     script = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
-    page = ("<html><body>"
-            f'<a href="../../files/{wheel.name}#sha256={sha}" '
-            f'data-core-metadata="sha256={script}" '
-            f'data-requires-python="&gt;=3{script}">{wheel.name}</a>'
-            f'<a href="../../files/xss-1.0.tar.gz#sha256={sha}{script}">bad hash</a>'
-            f'<a href="../../files/xss-1.html#sha256={sha}">html file</a>'
-            f'<a href="../../files/xss-1.svg#sha256={sha}">svg file</a>'
-            f'<a href="javascript:alert(1)//xss-1.1.tar.gz#sha256={sha}">js</a>'
-            "</body></html>").encode()
+    page = (
+        "<html><body>"
+        f'<a href="../../files/{wheel.name}#sha256={sha}" '
+        f'data-core-metadata="sha256={script}" '
+        f'data-requires-python="&gt;=3{script}">{wheel.name}</a>'
+        f'<a href="../../files/xss-1.0.tar.gz#sha256={sha}{script}">bad hash</a>'
+        f'<a href="../../files/xss-1.html#sha256={sha}">html file</a>'
+        f'<a href="../../files/xss-1.svg#sha256={sha}">svg file</a>'
+        f'<a href="javascript:alert(1)//xss-1.1.tar.gz#sha256={sha}">js</a>'
+        "</body></html>"
+    ).encode()
     hostile.routes["/xss/simple/xss/"] = (200, {"Content-Type": "text/html"}, page)
     mirror(server, "xss", f"{hostile.base}/xss/simple/")
     for url in (f"{server.url}/mallory/xss/+simple/xss/", f"{server.url}/mallory/xss/xss"):
@@ -288,13 +336,11 @@ def test_hostile_page_values_never_reach_our_pages(server, hostile, tmp_path):
         assert "xss-1.html" not in r.text and "xss-1.svg" not in r.text
         assert "xss-1.0.tar.gz" not in r.text
     assert wheel.name in requests.get(f"{server.url}/mallory/xss/+simple/xss/", timeout=30).text
-    r = requests.get(f"{server.url}/mallory/xss/+f/{sha[:3]}/{sha[3:16]}/xss-1.html",
-                     timeout=30)
+    r = requests.get(f"{server.url}/mallory/xss/+f/{sha[:3]}/{sha[3:16]}/xss-1.html", timeout=30)
     assert r.status_code == 404
     assert "/xss/files/xss-1.html" not in " ".join(hostile.log)
     # a real file from the mirror is a download, never rendered
-    r = requests.get(f"{server.url}/mallory/xss/+f/{sha[:3]}/{sha[3:16]}/{wheel.name}",
-                     timeout=30)
+    r = requests.get(f"{server.url}/mallory/xss/+f/{sha[:3]}/{sha[3:16]}/{wheel.name}", timeout=30)
     assert r.status_code == 200 and r.content == data
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["Content-Type"] == "application/zip"
@@ -318,6 +364,7 @@ def test_stage_files_are_downloads_and_ui_pages_have_a_csp(server, released):
 
 
 # -- hostile sizes --------------------------------------------------------------------
+
 
 def test_oversized_page_is_refused_and_not_cached(server, hostile):
     body = b"<html>" + b"<a href='big-1.0.tar.gz'>x</a>" * (PAGE_CAP // 20) + b"</html>"
@@ -347,13 +394,29 @@ def test_oversized_page_is_refused_and_not_cached(server, hostile):
 def test_oversized_file_is_refused_before_a_byte_and_not_stored(server, hostile):
     data = b"\0" * (FILE_CAP + 1)
     sha = hashlib.sha256(data).hexdigest()
-    page = json.dumps({"meta": {"api-version": "1.0"}, "name": "huge", "files": [
-        {"filename": "huge-1.0.tar.gz", "url": "/hugefiles/huge-1.0.tar.gz",
-         "hashes": {"sha256": sha}},
-        {"filename": "huge-1.1.tar.gz", "url": "/hugefiles/huge-1.1.tar.gz",
-         "hashes": {"sha256": sha}}]}).encode()
+    page = json.dumps(
+        {
+            "meta": {"api-version": "1.0"},
+            "name": "huge",
+            "files": [
+                {
+                    "filename": "huge-1.0.tar.gz",
+                    "url": "/hugefiles/huge-1.0.tar.gz",
+                    "hashes": {"sha256": sha},
+                },
+                {
+                    "filename": "huge-1.1.tar.gz",
+                    "url": "/hugefiles/huge-1.1.tar.gz",
+                    "hashes": {"sha256": sha},
+                },
+            ],
+        }
+    ).encode()
     hostile.routes["/huge/simple/huge/"] = (
-        200, {"Content-Type": "application/vnd.pypi.simple.v1+json"}, page)
+        200,
+        {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+        page,
+    )
     hostile.routes["/hugefiles/huge-1.0.tar.gz"] = (200, {}, data)
 
     def chunked(handler):
@@ -362,7 +425,7 @@ def test_oversized_file_is_refused_before_a_byte_and_not_stored(server, hostile)
         handler.end_headers()
         try:
             for offset in range(0, len(data), 10_000):
-                part = data[offset:offset + 10_000]
+                part = data[offset : offset + 10_000]
                 handler.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
             handler.wfile.write(b"0\r\n\r\n")
         except OSError:
@@ -383,6 +446,7 @@ def test_oversized_file_is_refused_before_a_byte_and_not_stored(server, hostile)
 
 # -- slow peers: total deadlines, threads, bounded lease waits ---------------------------
 
+
 def test_trickling_page_hits_the_total_deadline(server, hostile):
     hostile.routes["/slow/simple/slow/"] = trickle(10_000, every=0.2)
     mirror(server, "slow", f"{hostile.base}/slow/simple/")
@@ -396,11 +460,24 @@ def test_trickling_page_hits_the_total_deadline(server, hostile):
 def test_trickling_file_is_cut_at_the_deadline_and_not_stored(server, hostile):
     data = b"y" * 5000
     sha = hashlib.sha256(data).hexdigest()
-    page = json.dumps({"meta": {"api-version": "1.0"}, "name": "drip", "files": [
-        {"filename": "drip-1.0.tar.gz", "url": "/dripfiles/drip-1.0.tar.gz",
-         "hashes": {"sha256": sha}}]}).encode()
+    page = json.dumps(
+        {
+            "meta": {"api-version": "1.0"},
+            "name": "drip",
+            "files": [
+                {
+                    "filename": "drip-1.0.tar.gz",
+                    "url": "/dripfiles/drip-1.0.tar.gz",
+                    "hashes": {"sha256": sha},
+                }
+            ],
+        }
+    ).encode()
     hostile.routes["/drip/simple/drip/"] = (
-        200, {"Content-Type": "application/vnd.pypi.simple.v1+json"}, page)
+        200,
+        {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+        page,
+    )
     hostile.routes["/dripfiles/drip-1.0.tar.gz"] = trickle(5000, every=0.2, step=b"y")
     mirror(server, "drip", f"{hostile.base}/drip/simple/")
     url = f"{server.url}/mallory/drip/+f/{sha[:3]}/{sha[3:16]}/drip-1.0.tar.gz"
@@ -435,20 +512,29 @@ def test_slow_peers_do_not_pin_the_workers(server, hostile):
     for n in range(4):
         name = f"pin-1.{n}.tar.gz"
         step = bytes([ord("a") + n])  # four different files, four leases
-        files.append({"filename": name, "url": f"/pinfiles/{name}",
-                      "hashes": {"sha256": hashlib.sha256(step * 5000).hexdigest()}})
+        files.append(
+            {
+                "filename": name,
+                "url": f"/pinfiles/{name}",
+                "hashes": {"sha256": hashlib.sha256(step * 5000).hexdigest()},
+            }
+        )
         hostile.routes[f"/pinfiles/{name}"] = trickle(5000, every=0.2, step=step)
     page = json.dumps({"meta": {"api-version": "1.0"}, "name": "pin", "files": files}).encode()
     hostile.routes["/pin/simple/pin/"] = (
-        200, {"Content-Type": "application/vnd.pypi.simple.v1+json"}, page)
+        200,
+        {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+        page,
+    )
     mirror(server, "pin", f"{hostile.base}/pin/simple/")
     assert requests.get(f"{server.url}/mallory/pin/+simple/pin/", timeout=30).status_code == 200
 
     def download(file):
         sha, name = file["hashes"]["sha256"], file["filename"]
         try:
-            return requests.get(f"{server.url}/mallory/pin/+f/{sha[:3]}/{sha[3:16]}/{name}",
-                                timeout=60).status_code
+            return requests.get(
+                f"{server.url}/mallory/pin/+f/{sha[:3]}/{sha[3:16]}/{name}", timeout=60
+            ).status_code
         except requests.RequestException as exc:
             return exc.__class__.__name__
 

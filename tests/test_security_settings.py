@@ -39,10 +39,14 @@ def test_look_alike_and_invisible_user_names(live_server_proc, unique):
         r = server.api("PUT", f"/{quote(name)}", {"password": "x"})
         assert r.status_code == 400, (name, r.text)
     server.create_user(f"bob{unique}")
-    r = server.api("PUT", f"/{quote(f'b{chr(0x43e)}b{unique}')}", {"password": "x"})
+    r = server.api("PUT", f"/{quote(f'b{chr(0x43E)}b{unique}')}", {"password": "x"})
     assert r.status_code == 409
-    r = server.api("PUT", f"/bob{unique}/{quote('de' + chr(0x200b) + 'v')}", {},
-                   auth=(f"bob{unique}", "secret"))
+    r = server.api(
+        "PUT",
+        f"/bob{unique}/{quote('de' + chr(0x200B) + 'v')}",
+        {},
+        auth=(f"bob{unique}", "secret"),
+    )
     assert r.status_code == 400
     assert users(server) == before | {f"bob{unique}"}
     assert server.api("GET", f"/bob{unique}").json()["result"]["indexes"] == {}
@@ -54,12 +58,23 @@ def test_deep_json_answers_400_and_stores_nothing(live_server_proc, unique):
     server.create_user(user)
     log_start = len(server.log())  # the server is shared: only this test's lines count
     deep = "[" * 50_000 + "]" * 50_000
-    for method, path in (("PUT", f"/{user}/dev"), ("PATCH", f"/{user}"),
-                         ("PUT", f"/other{unique}"), ("POST", "/+login")):
-        r = requests.request(method, f"{server.url}{path}", data=deep, timeout=30,
-                             headers={"Content-Type": "application/json",
-                                      "Accept": "application/json",
-                                      **server.auth_headers(user, "secret")})
+    for method, path in (
+        ("PUT", f"/{user}/dev"),
+        ("PATCH", f"/{user}"),
+        ("PUT", f"/other{unique}"),
+        ("POST", "/+login"),
+    ):
+        r = requests.request(
+            method,
+            f"{server.url}{path}",
+            data=deep,
+            timeout=30,
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                **server.auth_headers(user, "secret"),
+            },
+        )
         assert r.status_code == 400, (path, r.status_code, r.text[:200])
         assert "nested too deep" in r.json()["message"]
     assert server.api("GET", f"/{user}").json()["result"]["indexes"] == {}
@@ -74,15 +89,29 @@ def test_a_group_named_like_a_user_is_not_that_user(live_server_proc, unique, tm
     server.create_user(mallory)
     server.create_index(alice, "dev")  # acl_upload: [alice]
     # an administrator made a group that happens to be called like alice
-    subprocess.run(MANAGE + ["shell", "-c", (
-        "from django.contrib.auth.models import Group, User; "
-        f"g = Group.objects.create(name={alice!r}); "
-        f"User.objects.get(username={mallory!r}).groups.add(g)")],
-        env=server.env, cwd=REPO, check=True)
+    subprocess.run(
+        MANAGE
+        + [
+            "shell",
+            "-c",
+            (
+                "from django.contrib.auth.models import Group, User; "
+                f"g = Group.objects.create(name={alice!r}); "
+                f"User.objects.get(username={mallory!r}).groups.add(g)"
+            ),
+        ],
+        env=server.env,
+        cwd=REPO,
+        check=True,
+    )
     wheel = make_wheel(tmp_path, "grouppkg", "1.0")
-    r = requests.post(f"{server.url}/{alice}/dev/", auth=(mallory, "secret"),
-                      data={":action": "file_upload", "name": "grouppkg", "version": "1.0"},
-                      files={"content": (wheel.name, wheel.read_bytes())}, timeout=60)
+    r = requests.post(
+        f"{server.url}/{alice}/dev/",
+        auth=(mallory, "secret"),
+        data={":action": "file_upload", "name": "grouppkg", "version": "1.0"},
+        files={"content": (wheel.name, wheel.read_bytes())},
+        timeout=60,
+    )
     assert r.status_code == 403, r.text
     r = server.api("PATCH", f"/{alice}/dev", {"acl_upload": [mallory]}, auth=(mallory, "secret"))
     assert r.status_code == 403
@@ -98,8 +127,11 @@ def test_mirror_credentials_are_masked(live_server_proc, unique):
     result = server.create_index(owner, "up", type="mirror", mirror_url=secret_url)
     assert result["mirror_url"] == secret_url  # the owner sees it
     # a failing fetch: its error names the upstream URL
-    r = requests.get(f"{server.url}/{owner}/up/+simple/somepkg/", timeout=60,
-                     headers={"Accept": "application/json"})
+    r = requests.get(
+        f"{server.url}/{owner}/up/+simple/somepkg/",
+        timeout=60,
+        headers={"Accept": "application/json"},
+    )
     assert r.status_code in (502, 504), r.text
     assert f"s3cret-{unique}" not in r.text + r.reason
     outputs = [
@@ -115,8 +147,12 @@ def test_mirror_credentials_are_masked(live_server_proc, unique):
     for text in outputs:
         assert f"s3cret-{unique}" not in text
     assert f"{owner}:****@127.0.0.1" in outputs[0]
-    assert server.api("GET", f"/{owner}/up", auth=("root", "root-secret")).json()[
-        "result"]["mirror_url"] == secret_url
+    assert (
+        server.api("GET", f"/{owner}/up", auth=("root", "root-secret")).json()["result"][
+            "mirror_url"
+        ]
+        == secret_url
+    )
     assert f"s3cret-{unique}" not in server.log()
 
 
@@ -129,16 +165,25 @@ def test_descriptions_rendered_once_and_capped(live_server_proc, unique, tmp_pat
     user = f"desc{unique}"
     server.create_user(user)
     server.create_index(user, "dev")
-    description = ("Title\n=====\n\n"
-                   + "*emphasis* and ``code`` and `link <http://x/>`_\n\n" * 180_000)
+    description = (
+        "Title\n=====\n\n" + "*emphasis* and ``code`` and `link <http://x/>`_\n\n" * 180_000
+    )
     assert len(description) > 8 * 1024 * 1024
     wheel = make_wheel(tmp_path, "descpkg", "1.0")
     started = time.monotonic()
-    r = requests.post(f"{server.url}/{user}/dev/", auth=(user, "secret"), timeout=120,
-                      data={":action": "file_upload", "name": "descpkg", "version": "1.0",
-                            "description": description,
-                            "description_content_type": "text/x-rst"},
-                      files={"content": (wheel.name, wheel.read_bytes())})
+    r = requests.post(
+        f"{server.url}/{user}/dev/",
+        auth=(user, "secret"),
+        timeout=120,
+        data={
+            ":action": "file_upload",
+            "name": "descpkg",
+            "version": "1.0",
+            "description": description,
+            "description_content_type": "text/x-rst",
+        },
+        files={"content": (wheel.name, wheel.read_bytes())},
+    )
     assert r.status_code == 200, r.text
     assert time.monotonic() - started < 30
     for _ in range(4):
@@ -152,22 +197,33 @@ def test_descriptions_rendered_once_and_capped(live_server_proc, unique, tmp_pat
 
 # -- TLS settings and the secret key file ---------------------------------------------
 
+
 def _manage_env(data_dir: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEVPI_", "DATABASE_URL"))}
-    env.update(DEVPI_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="devpi_django.settings",
-               **extra)
+    env.update(
+        DEVPI_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="devpi_django.settings", **extra
+    )
     return env
 
 
 def test_check_deploy_is_clean_with_https():
     with tempfile.TemporaryDirectory() as data_dir:
-        result = subprocess.run(MANAGE + ["check", "--deploy", "--fail-level", "WARNING"],
-                                env=_manage_env(Path(data_dir), DEVPI_HTTPS="1"), cwd=REPO,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            MANAGE + ["check", "--deploy", "--fail-level", "WARNING"],
+            env=_manage_env(Path(data_dir), DEVPI_HTTPS="1"),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "no issues" in result.stdout
-        plain = subprocess.run(MANAGE + ["check", "--deploy"], env=_manage_env(Path(data_dir)),
-                               cwd=REPO, capture_output=True, text=True)
+        plain = subprocess.run(
+            MANAGE + ["check", "--deploy"],
+            env=_manage_env(Path(data_dir)),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
         assert "security.W004" in plain.stdout + plain.stderr  # no HSTS without DEVPI_HTTPS
 
 
@@ -180,8 +236,9 @@ def test_https_server_secure_cookies_hsts_and_proxy_header():
         assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000")
         csrf = next(c for c in r.cookies if c.name == "csrftoken")
         assert csrf.secure
-        api = requests.get(f"{server.url}/+api", headers={**secure, "Accept": "application/json"},
-                           timeout=30).json()
+        api = requests.get(
+            f"{server.url}/+api", headers={**secure, "Accept": "application/json"}, timeout=30
+        ).json()
         assert api["result"]["login"].startswith("https://")
         plain = requests.get(f"{server.url}/+login", allow_redirects=False, timeout=30)
         assert plain.status_code == 301
@@ -190,16 +247,25 @@ def test_https_server_secure_cookies_hsts_and_proxy_header():
         cleanup()
 
 
-@pytest.mark.parametrize("content, mode, message", [
-    ("", 0o600, "is empty"),
-    ("a-good-long-key-" * 4, 0o644, "may be read by other users"),
-])
+@pytest.mark.parametrize(
+    "content, mode, message",
+    [
+        ("", 0o600, "is empty"),
+        ("a-good-long-key-" * 4, 0o644, "may be read by other users"),
+    ],
+)
 def test_secret_key_file_is_checked(tmp_path, content, mode, message):
     key = tmp_path / "secret_key"
     key.write_text(content)
     key.chmod(mode)
-    result = subprocess.run(MANAGE + ["check"], env=_manage_env(tmp_path), cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        MANAGE + ["check"],
+        env=_manage_env(tmp_path),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert message in result.stderr and str(key) in result.stderr
     assert "Traceback" not in result.stderr

@@ -47,8 +47,9 @@ class Upstream:
         return f"http://127.0.0.1:{self.server.server_address[1]}/simple/"
 
     def add(self, name: str, version: str, **kwargs) -> Path:
-        wheel = make_wheel(self.directory / canonicalize_name(name) / version, name, version,
-                           **kwargs)
+        wheel = make_wheel(
+            self.directory / canonicalize_name(name) / version, name, version, **kwargs
+        )
         self.projects.setdefault(canonicalize_name(name), []).append(wheel)
         return wheel
 
@@ -81,8 +82,14 @@ def _handler(upstream: Upstream):
         def log_message(self, *args):
             pass
 
-        def _send(self, status: int, body: bytes, content_type: str, headers=None,
-                  reset_after: int | None = None):
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            content_type: str,
+            headers=None,
+            reset_after: int | None = None,
+        ):
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
@@ -115,16 +122,17 @@ def _handler(upstream: Upstream):
             if path == "/simple/":
                 return self._list(wants_json, fault)
             if path.startswith("/simple/"):
-                return self._project(path[len("/simple/"):].strip("/"), wants_json, fault)
+                return self._project(path[len("/simple/") :].strip("/"), wants_json, fault)
             if path.startswith("/files/"):
-                return self._file(path[len("/files/"):], fault)
+                return self._file(path[len("/files/") :], fault)
             return self._send(404, b"not found\n", "text/plain")
 
         def _list(self, wants_json, fault):
             names = sorted(set(upstream.projects) | set(upstream.extra_names))
             if wants_json:
-                body = json.dumps({"meta": {"api-version": "1.0"},
-                                   "projects": [{"name": n} for n in names]}).encode()
+                body = json.dumps(
+                    {"meta": {"api-version": "1.0"}, "projects": [{"name": n} for n in names]}
+                ).encode()
                 return self._send(200, body, JSON_TYPE)
             body = "".join(f'<a href="{n}/">{n}</a>\n' for n in names).encode()
             return self._send(200, b"<html><body>\n" + body + b"</body></html>", "text/html")
@@ -139,12 +147,16 @@ def _handler(upstream: Upstream):
             for wheel in wheels:
                 data = wheel.read_bytes()
                 meta = _metadata_of(wheel)
-                files.append({
-                    "filename": wheel.name, "url": f"/files/{wheel.name}",
-                    "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
-                    "requires-python": ">=3.8", "size": len(data),
-                    "core-metadata": {"sha256": hashlib.sha256(meta).hexdigest()},
-                })
+                files.append(
+                    {
+                        "filename": wheel.name,
+                        "url": f"/files/{wheel.name}",
+                        "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
+                        "requires-python": ">=3.8",
+                        "size": len(data),
+                        "core-metadata": {"sha256": hashlib.sha256(meta).hexdigest()},
+                    }
+                )
             etag = '"' + hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16] + '"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
@@ -153,16 +165,19 @@ def _handler(upstream: Upstream):
                 self.end_headers()
                 return None
             if wants_json:
-                body = json.dumps({"meta": {"api-version": "1.1"}, "name": name,
-                                   "files": files}).encode()
+                body = json.dumps(
+                    {"meta": {"api-version": "1.1"}, "name": name, "files": files}
+                ).encode()
                 return self._send(200, body, JSON_TYPE, {"ETag": etag})
             anchors = "".join(
                 f'<a href="../../files/{f["filename"]}#sha256={f["hashes"]["sha256"]}" '
                 f'data-requires-python="&gt;=3.8" '
                 f'data-core-metadata="sha256={f["core-metadata"]["sha256"]}">{f["filename"]}</a>\n'
-                for f in files)
-            return self._send(200, f"<html><body>{anchors}</body></html>".encode(), "text/html",
-                              {"ETag": etag})
+                for f in files
+            )
+            return self._send(
+                200, f"<html><body>{anchors}</body></html>".encode(), "text/html", {"ETag": etag}
+            )
 
         def _file(self, filename, fault):
             metadata = filename.endswith(".metadata")
@@ -173,8 +188,12 @@ def _handler(upstream: Upstream):
                         data = _metadata_of(wheel) if metadata else wheel.read_bytes()
                         if fault and fault.corrupt:
                             data = data[:-1] + bytes([data[-1] ^ 0xFF])
-                        return self._send(200, data, "application/octet-stream",
-                                          reset_after=fault.reset_after if fault else None)
+                        return self._send(
+                            200,
+                            data,
+                            "application/octet-stream",
+                            reset_after=fault.reset_after if fault else None,
+                        )
             return self._send(404, b"no such file\n", "text/plain")
 
     return Handler
@@ -185,8 +204,9 @@ def _metadata_of(wheel: Path) -> bytes:
 
     with zipfile.ZipFile(wheel) as zf:
         # the top-level .dist-info (real wheels may vendor others, setuptools does)
-        (name,) = [n for n in zf.namelist()
-                   if n.endswith(".dist-info/METADATA") and n.count("/") == 1]
+        (name,) = [
+            n for n in zf.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1
+        ]
         return zf.read(name)
 
 

@@ -15,8 +15,19 @@ class ToxResultAdmin(admin.ModelAdmin):
     list_display = ("filename", "host", "platform", "posted_at", "uploader")
     list_filter = ("platform", "posted_at")
     search_fields = ("filename", "host", "uploader", "file__filename")
-    readonly_fields = ("file", "filename", "sha256", "host", "platform", "toxversion",
-                       "reportversion", "posted_at", "uploader", "log", "report")
+    readonly_fields = (
+        "file",
+        "filename",
+        "sha256",
+        "host",
+        "platform",
+        "toxversion",
+        "reportversion",
+        "posted_at",
+        "uploader",
+        "log",
+        "report",
+    )
     inlines = [ToxEnvResultInline]
 
 

@@ -16,8 +16,9 @@ class ToxresultsConfig(AppConfig):
         registry.register_file_server("toxresults", views.toxresult_serve)
         registry.register_link_provider("toxresults", selectors.toxresult_links)
         registry.register_push_hook("toxresults", services.toxresults_copy)
-        registry.register_status_provider("toxresults", selectors.toxresult_summaries,
-                                          selectors.toxresult_lines)
+        registry.register_status_provider(
+            "toxresults", selectors.toxresult_summaries, selectors.toxresult_lines
+        )
 
         from importexport.attachments import register_attachment
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.db import transaction
 
@@ -23,8 +23,9 @@ from .reports import InvalidReport, parse_report
 class ToxResultAttachments:
     def import_file(self, item: AttachmentIn) -> bool:
         file = item.release_file
-        existing = ToxResult.objects.filter(file=file, filename=item.filename).only(
-            "sha256").first()
+        existing = (
+            ToxResult.objects.filter(file=file, filename=item.filename).only("sha256").first()
+        )
         if existing is not None:
             if existing.sha256 == item.sha256:
                 return False
@@ -36,25 +37,48 @@ class ToxResultAttachments:
             raise Invalid(f"not a tox report: {exc}") from None
         with transaction.atomic():
             result = ToxResult.objects.create(
-                file=file, filename=item.filename, report=text, sha256=item.sha256,
-                host=summary.host, platform=summary.platform, toxversion=summary.toxversion,
-                reportversion=summary.reportversion, posted_at=item.uploaded_at,
-                uploader=log_who(item.log)[:150], log=item.log)
-            ToxEnvResult.objects.bulk_create([
-                ToxEnvResult(toxresult=result, envname=env.name,
-                             python_version=env.python_version, setup=env.setup,
-                             tests=env.tests, status=env.status)
-                for env in summary.envs])
+                file=file,
+                filename=item.filename,
+                report=text,
+                sha256=item.sha256,
+                host=summary.host,
+                platform=summary.platform,
+                toxversion=summary.toxversion,
+                reportversion=summary.reportversion,
+                posted_at=item.uploaded_at,
+                uploader=log_who(item.log)[:150],
+                log=item.log,
+            )
+            ToxEnvResult.objects.bulk_create(
+                [
+                    ToxEnvResult(
+                        toxresult=result,
+                        envname=env.name,
+                        python_version=env.python_version,
+                        setup=env.setup,
+                        tests=env.tests,
+                        status=env.status,
+                    )
+                    for env in summary.envs
+                ]
+            )
             serial_bump(file.index_id)
         return True
 
     def export_files(self, index) -> Iterable[AttachmentOut]:
-        results = ToxResult.objects.filter(file__index=index).select_related(
-            "file__release__project").order_by("id")
+        results = (
+            ToxResult.objects.filter(file__index=index)
+            .select_related("file__release__project")
+            .order_by("id")
+        )
         for result in results:
             body = result.report.encode("utf-8")
-            yield AttachmentOut(release=result.file.release, release_file=result.file,
-                                filename=result.filename,
-                                sha256=hashlib.sha256(body).hexdigest(), log=result.log,
-                                uploaded_at=result.posted_at,
-                                open=lambda body=body: io.BytesIO(body))
+            yield AttachmentOut(
+                release=result.file.release,
+                release_file=result.file,
+                filename=result.filename,
+                sha256=hashlib.sha256(body).hexdigest(),
+                log=result.log,
+                uploaded_at=result.posted_at,
+                open=lambda body=body: io.BytesIO(body),
+            )

@@ -27,8 +27,9 @@ class ToxResult(ServedUnderHash, models.Model):
     log = models.JSONField(default=list)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["file", "filename"],
-                                               name="toxresult_unique_filename")]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "filename"], name="toxresult_unique_filename")
+        ]
         ordering = ["id"]
 
     @property

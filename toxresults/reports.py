@@ -114,8 +114,11 @@ def _step(env: dict, key: str, where: str) -> str:
             raise InvalidReport(f"{at} has no retcode")
         failed = _retcode_failed(command["retcode"], f"{at}.retcode") or failed
         argv = command.get("command")
-        if argv is not None and not isinstance(argv, str) and not (
-                isinstance(argv, list) and all(isinstance(a, str) for a in argv)):
+        if (
+            argv is not None
+            and not isinstance(argv, str)
+            and not (isinstance(argv, list) and all(isinstance(a, str) for a in argv))
+        ):
             raise InvalidReport(f"{at}.command must be a list of strings")
         for text_key in ("output", "err"):
             if command.get(text_key) is not None and not isinstance(command[text_key], str):
@@ -149,13 +152,18 @@ def _env(name: str, env: Any, where: str) -> EnvSummary:
         raise InvalidReport(f"{where} must be an object")
     for key in ("installed_packages",):
         value = env.get(key)
-        if value is not None and not (isinstance(value, list)
-                                      and all(isinstance(v, str) for v in value)):
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
             raise InvalidReport(f"{where}.{key} must be a list of strings")
     if env.get("result") is not None and not isinstance(env["result"], dict):
         raise InvalidReport(f"{where}.result must be an object")
-    return EnvSummary(name=name, python_version=_python_version(env, where),
-                      setup=_step(env, "setup", where), tests=_step(env, "test", where))
+    return EnvSummary(
+        name=name,
+        python_version=_python_version(env, where),
+        setup=_step(env, "setup", where),
+        tests=_step(env, "test", where),
+    )
 
 
 def check_report(data: Any) -> ReportSummary:
@@ -179,8 +187,9 @@ def check_report(data: Any) -> ReportSummary:
         reportversion = str(reportversion)
     reportversion = _string(reportversion, "reportversion of the tox report", required=False)
     envs = [_env(name, env, f"testenvs[{name!r}]") for name, env in sorted(testenvs.items())]
-    return ReportSummary(host=host, platform=platform, toxversion=toxversion,
-                         reportversion=reportversion, envs=envs)
+    return ReportSummary(
+        host=host, platform=platform, toxversion=toxversion, reportversion=reportversion, envs=envs
+    )
 
 
 def parse_report(body: bytes) -> tuple[str, ReportSummary]:

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
 CHUNK = 500
-STATUS_CLASS = {reports.PASSED: "passed", reports.TESTS_FAILED: "failed",
-                reports.SETUP_FAILED: "setup-failed", reports.NO_TESTS: "unknown"}
+STATUS_CLASS = {
+    reports.PASSED: "passed",
+    reports.TESTS_FAILED: "failed",
+    reports.SETUP_FAILED: "setup-failed",
+    reports.NO_TESTS: "unknown",
+}
 
 
 def toxresult_by_path(index: Index, hash_path: str) -> ToxResult | None:
@@ -28,35 +32,45 @@ def toxresult_by_path(index: Index, hash_path: str) -> ToxResult | None:
     parsed = parse_hash_path(hash_path)
     if parsed is None or ".toxresult-" not in parsed.filename:
         return None
-    return ToxResult.objects.filter(
-        file__index=index, filename=parsed.filename,
-        file__sha256__startswith=parsed.prefix).select_related("file").first()
+    return (
+        ToxResult.objects.filter(
+            file__index=index, filename=parsed.filename, file__sha256__startswith=parsed.prefix
+        )
+        .select_related("file")
+        .first()
+    )
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
-def toxresult_links(hrefs: dict[int, str], files: dict[int, ReleaseFile],
-                    base_url: str) -> dict[int, list[dict]]:
+def toxresult_links(
+    hrefs: dict[int, str], files: dict[int, ReleaseFile], base_url: str
+) -> dict[int, list[dict]]:
     """devpi's ``toxresult`` links of release files (an ``indexes.registry``
     link provider): ``href`` in the file's hash directory, ``for_href`` the
     release file's own ``href``."""
     result: dict[int, list[dict]] = defaultdict(list)
     for ids in _chunks(sorted(hrefs)):
-        rows = ToxResult.objects.filter(file_id__in=ids).only(
-            "id", "file_id", "filename", "sha256", "log").order_by("id")
+        rows = (
+            ToxResult.objects.filter(file_id__in=ids)
+            .only("id", "file_id", "filename", "sha256", "log")
+            .order_by("id")
+        )
         for row in rows:
             for_href = hrefs[row.file_id]
-            result[row.file_id].append({
-                "rel": "toxresult",
-                "href": f"{for_href.rsplit('/', 1)[0]}/{row.filename}",
-                "for_href": for_href,
-                "hash_spec": f"sha256={row.sha256}",
-                "hashes": {"sha256": row.sha256},
-                "log": row.log,
-            })
+            result[row.file_id].append(
+                {
+                    "rel": "toxresult",
+                    "href": f"{for_href.rsplit('/', 1)[0]}/{row.filename}",
+                    "for_href": for_href,
+                    "hash_spec": f"sha256={row.sha256}",
+                    "hashes": {"sha256": row.sha256},
+                    "log": row.log,
+                }
+            )
     return dict(result)
 
 
@@ -76,8 +90,12 @@ def _newest_envs(results: Iterable[ToxResult]) -> list[tuple[ToxResult, ToxEnvRe
 
 
 def _results_newest_first(file_ids: list[int]) -> QuerySet[ToxResult]:
-    return ToxResult.objects.filter(file_id__in=file_ids).defer("report").prefetch_related(
-        "envs").order_by("-id")
+    return (
+        ToxResult.objects.filter(file_id__in=file_ids)
+        .defer("report")
+        .prefetch_related("envs")
+        .order_by("-id")
+    )
 
 
 def toxresult_lines(file: ReleaseFile) -> list[str]:
@@ -127,9 +145,16 @@ def toxresult_summaries(*, file_ids: list[int]) -> dict[int, list[ToxEnvRow]]:
     summaries: dict[int, list[ToxEnvRow]] = {}
     for file_id, results in by_file.items():
         summaries[file_id] = [
-            ToxEnvRow(envname=env.envname, host=result.host, platform=result.platform,
-                      pyversion=env.python_version, status=reports.STATUS_TEXT[env.status],
-                      status_class=STATUS_CLASS[env.status], when=result.posted_at,
-                      href_path=f"+f/{result.hash_path}")
-            for result, env in _newest_envs(results)]
+            ToxEnvRow(
+                envname=env.envname,
+                host=result.host,
+                platform=result.platform,
+                pyversion=env.python_version,
+                status=reports.STATUS_TEXT[env.status],
+                status_class=STATUS_CLASS[env.status],
+                when=result.posted_at,
+                href_path=f"+f/{result.hash_path}",
+            )
+            for result, env in _newest_envs(results)
+        ]
     return summaries

@@ -32,14 +32,24 @@ def toxresult_path(result: ToxResult) -> str:
 
 
 def _envs(result: ToxResult, summary: ReportSummary) -> None:
-    ToxEnvResult.objects.bulk_create([
-        ToxEnvResult(toxresult=result, envname=env.name, python_version=env.python_version,
-                     setup=env.setup, tests=env.tests, status=env.status)
-        for env in summary.envs])
+    ToxEnvResult.objects.bulk_create(
+        [
+            ToxEnvResult(
+                toxresult=result,
+                envname=env.name,
+                python_version=env.python_version,
+                setup=env.setup,
+                tests=env.tests,
+                status=env.status,
+            )
+            for env in summary.envs
+        ]
+    )
 
 
-def toxresult_store(*, file: ReleaseFile, body: bytes, user: User | None,
-                    posted_at: datetime | None = None) -> ToxResult:
+def toxresult_store(
+    *, file: ReleaseFile, body: bytes, user: User | None, posted_at: datetime | None = None
+) -> ToxResult:
     """Check and store a tox report for ``file``, named as devpi names it
     (``<file>.toxresult-<YYYYmmddHHMMSS>-<n>``, ``n`` counting the file's
     earlier reports). A malformed report raises ``Invalid`` and stores
@@ -55,17 +65,29 @@ def toxresult_store(*, file: ReleaseFile, body: bytes, user: User | None,
             with transaction.atomic():
                 n = ToxResult.objects.filter(file=file).count()
                 result = ToxResult.objects.create(
-                    file=file, filename=f"{file.filename}.toxresult-{stamp}-{n}", report=text,
-                    sha256=hashlib.sha256(body).hexdigest(), host=summary.host,
-                    platform=summary.platform, toxversion=summary.toxversion,
+                    file=file,
+                    filename=f"{file.filename}.toxresult-{stamp}-{n}",
+                    report=text,
+                    sha256=hashlib.sha256(body).hexdigest(),
+                    host=summary.host,
+                    platform=summary.platform,
+                    toxversion=summary.toxversion,
                     reportversion=summary.reportversion,
-                    posted_at=posted_at or timezone.now(), uploader=who or "",
-                    log=[log_entry("upload", who, dst=file.index.fullname)])
+                    posted_at=posted_at or timezone.now(),
+                    uploader=who or "",
+                    log=[log_entry("upload", who, dst=file.index.fullname)],
+                )
                 _envs(result, summary)
-                audit_record("toxresult.upload", target=toxresult_path(result),
-                             index=file.index.fullname,
-                             detail={"file": file.filename, "host": str(summary.host or "")[:200],
-                                     "platform": str(summary.platform or "")[:200]})
+                audit_record(
+                    "toxresult.upload",
+                    target=toxresult_path(result),
+                    index=file.index.fullname,
+                    detail={
+                        "file": file.filename,
+                        "host": str(summary.host or "")[:200],
+                        "platform": str(summary.platform or "")[:200],
+                    },
+                )
                 serial_bump()  # a serial, not a generation: no simple page changes
             return result
         except IntegrityError:
@@ -73,8 +95,9 @@ def toxresult_store(*, file: ReleaseFile, body: bytes, user: User | None,
     raise Conflict(f"tox results for {file.filename} are being posted concurrently, try again")
 
 
-def toxresults_copy(*, source_file: ReleaseFile, target_file: ReleaseFile,
-                    user: User | None) -> list[list]:
+def toxresults_copy(
+    *, source_file: ReleaseFile, target_file: ReleaseFile, user: User | None
+) -> list[list]:
     """Copy ``source_file``'s tox results to ``target_file`` (a push hook:
     runs inside the push transaction). Names, reports and their history are
     kept; a ``push`` entry is added to each log. Returns actionlog lines."""
@@ -82,16 +105,34 @@ def toxresults_copy(*, source_file: ReleaseFile, target_file: ReleaseFile,
     lines: list[list] = []
     for source in ToxResult.objects.filter(file=source_file).prefetch_related("envs"):
         log = [entry for entry in source.log if entry.get("what") != "overwrite"]
-        log.append(log_entry("push", who, src=source_file.index.fullname,
-                             dst=target_file.index.fullname))
+        log.append(
+            log_entry("push", who, src=source_file.index.fullname, dst=target_file.index.fullname)
+        )
         copy = ToxResult.objects.create(
-            file=target_file, filename=source.filename, report=source.report,
-            sha256=source.sha256, host=source.host, platform=source.platform,
-            toxversion=source.toxversion, reportversion=source.reportversion,
-            posted_at=source.posted_at, uploader=source.uploader, log=log)
-        ToxEnvResult.objects.bulk_create([
-            ToxEnvResult(toxresult=copy, envname=env.envname, python_version=env.python_version,
-                         setup=env.setup, tests=env.tests, status=env.status)
-            for env in source.envs.all()])
+            file=target_file,
+            filename=source.filename,
+            report=source.report,
+            sha256=source.sha256,
+            host=source.host,
+            platform=source.platform,
+            toxversion=source.toxversion,
+            reportversion=source.reportversion,
+            posted_at=source.posted_at,
+            uploader=source.uploader,
+            log=log,
+        )
+        ToxEnvResult.objects.bulk_create(
+            [
+                ToxEnvResult(
+                    toxresult=copy,
+                    envname=env.envname,
+                    python_version=env.python_version,
+                    setup=env.setup,
+                    tests=env.tests,
+                    status=env.status,
+                )
+                for env in source.envs.all()
+            ]
+        )
         lines.append([200, "store_toxresult", toxresult_path(copy)])
     return lines

@@ -19,8 +19,10 @@ from indexes.wire import api_response
 
 from . import selectors, services
 
-UPLOAD_FORBIDDEN = ("No permission to upload tox results. "
-                    "You can use the devpi test --no-upload option to skip the upload.")
+UPLOAD_FORBIDDEN = (
+    "No permission to upload tox results. "
+    "You can use the devpi test --no-upload option to skip the upload."
+)
 
 
 def _body(request) -> bytes:
@@ -41,5 +43,9 @@ def toxresult_serve(request, index, path: str) -> HttpResponse | None:
     result = selectors.toxresult_by_path(index, path)
     if result is None:
         return None
-    return bytes_response(request, result.report.encode("utf-8"),
-                          content_type="application/json", sha256=result.sha256)
+    return bytes_response(
+        request,
+        result.report.encode("utf-8"),
+        content_type="application/json",
+        sha256=result.sha256,
+    )

@@ -11,18 +11,33 @@ from pathlib import Path
 
 import pytest
 
-from client import current, docs, getjson, keyvalues, listing, procs, pypirc, server, show
-from client import specs, testing, upload
+from client import (
+    current,
+    docs,
+    getjson,
+    keyvalues,
+    listing,
+    procs,
+    pypirc,
+    server,
+    show,
+    specs,
+    testing,
+    upload,
+)
 from indexes.errors import Invalid, NotFound
 from tests import bombs
 from tests.factories import make_project_tree, make_sdist, make_wheel
 
-
 # -- keyvalues ------------------------------------------------------------------------
+
 
 def test_keyvalue_dict_splits_at_the_first_equal_sign():
     assert keyvalues.keyvalue_dict(["password=", "title=a=b", "email=x@y"]) == {
-        "password": "", "title": "a=b", "email": "x@y"}
+        "password": "",
+        "title": "a=b",
+        "email": "x@y",
+    }
 
 
 @pytest.mark.parametrize("items", [["novalue"], ["=x"], ["a=1", "b"]])
@@ -39,12 +54,15 @@ def test_keyvalue_dict_refuses_list_operations(item):
 
 def test_first_positional_with_equal_sign_is_a_keyvalue():
     assert keyvalues.split_name_and_keyvalues("volatile=False", ["x=1"]) == (
-        None, ["volatile=False", "x=1"])
+        None,
+        ["volatile=False", "x=1"],
+    )
     assert keyvalues.split_name_and_keyvalues("dev", ["x=1"]) == ("dev", ["x=1"])
     assert keyvalues.split_name_and_keyvalues(None, []) == (None, [])
 
 
 # -- specs ------------------------------------------------------------------------------
+
 
 def test_spec_matches_versions():
     spec = specs.parse_spec("Pkg_Name>=1.0,<2")
@@ -56,8 +74,9 @@ def test_spec_matches_versions():
     assert legacy.exact_version == "1.0-custom" and legacy.matches("1.0-custom")
 
 
-@pytest.mark.parametrize("text", ["pkg[extra]", "pkg @ https://x/y.whl", "pkg; python_version<'3'",
-                                  "not a spec!"])
+@pytest.mark.parametrize(
+    "text", ["pkg[extra]", "pkg @ https://x/y.whl", "pkg; python_version<'3'", "not a spec!"]
+)
 def test_invalid_specs(text):
     with pytest.raises(Invalid, match="invalid release specification"):
         specs.parse_spec(text)
@@ -73,10 +92,16 @@ def test_parse_release_forms():
 
 def test_newest_first_puts_legacy_versions_last():
     assert specs.newest_first(["1.0", "2.0rc1", "10.0", "weird", "2.0"]) == [
-        "10.0", "2.0", "2.0rc1", "1.0", "weird"]
+        "10.0",
+        "2.0",
+        "2.0rc1",
+        "1.0",
+        "weird",
+    ]
 
 
 # -- current index and server URLs ------------------------------------------------------
+
 
 @pytest.fixture
 def data_dir(settings, tmp_path):
@@ -84,13 +109,16 @@ def data_dir(settings, tmp_path):
     return settings.DATA_DIR
 
 
-@pytest.mark.parametrize("spec, expected", [
-    ("dev", "alice/dev"),
-    ("bob/prod", "bob/prod"),
-    ("/bob/prod/", "bob/prod"),
-    ("http://host:3141/bob/prod", "bob/prod"),
-    ("http://host/bob/prod/+simple/", "bob/prod"),
-])
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("dev", "alice/dev"),
+        ("bob/prod", "bob/prod"),
+        ("/bob/prod/", "bob/prod"),
+        ("http://host:3141/bob/prod", "bob/prod"),
+        ("http://host/bob/prod/+simple/", "bob/prod"),
+    ],
+)
 def test_resolve_index_name(spec, expected):
     assert current.resolve_index_name(spec, acting="alice") == expected
 
@@ -129,8 +157,12 @@ def test_server_url_from_outside_url_or_host_and_port(settings, monkeypatch):
     assert server.server_url() == "https://pkgs.example"
     settings.DEVPI = {**settings.DEVPI, "OUTSIDE_URL": None}
     monkeypatch.setattr(server.env, "PORT", 4040)
-    for host, expected in (("0.0.0.0", "127.0.0.1"), ("::", "[::1]"), ("::1", "[::1]"),
-                           ("devpi.local", "devpi.local")):
+    for host, expected in (
+        ("0.0.0.0", "127.0.0.1"),
+        ("::", "[::1]"),
+        ("::1", "[::1]"),
+        ("devpi.local", "devpi.local"),
+    ):
         monkeypatch.setattr(server.env, "HOST", host)
         assert server.server_url() == f"http://{expected}:4040"
     assert server.simple_url("a/b") == "http://devpi.local:4040/a/b/+simple/"
@@ -145,26 +177,46 @@ def test_credentials_in_urls_are_quoted_and_masked():
 
 # -- show -------------------------------------------------------------------------------
 
+
 def test_index_config_lines_in_devpi_client_order():
-    lines = show.index_config_lines("http://h/a/dev", {
-        "type": "stage", "volatile": True, "title": "T", "bases": ["root/pypi", "a/x"],
-        "acl_upload": ["a"], "projects": ["p"], "mirror_whitelist": []})
-    assert lines == ["http://h/a/dev:", "  type=stage", "  bases=root/pypi,a/x",
-                     "  volatile=True", "  acl_upload=a", "  mirror_whitelist=", "  title=T"]
+    lines = show.index_config_lines(
+        "http://h/a/dev",
+        {
+            "type": "stage",
+            "volatile": True,
+            "title": "T",
+            "bases": ["root/pypi", "a/x"],
+            "acl_upload": ["a"],
+            "projects": ["p"],
+            "mirror_whitelist": [],
+        },
+    )
+    assert lines == [
+        "http://h/a/dev:",
+        "  type=stage",
+        "  bases=root/pypi,a/x",
+        "  volatile=True",
+        "  acl_upload=a",
+        "  mirror_whitelist=",
+        "  title=T",
+    ]
 
 
 def test_user_config_lines_and_index_list_line():
-    assert show.user_config_lines("http://h/a", {"username": "a", "email": "e", "indexes": {}}
-                                  ) == ["http://h/a:", "  email=e"]
+    assert show.user_config_lines("http://h/a", {"username": "a", "email": "e", "indexes": {}}) == [
+        "http://h/a:",
+        "  email=e",
+    ]
     assert show.index_list_line("a/dev", {"bases": ["root/pypi"], "volatile": False}) == (
-        "a/dev           bases=root/pypi       volatile=False")
+        "a/dev           bases=root/pypi       volatile=False"
+    )
 
 
 # -- upload -----------------------------------------------------------------------------
 
+
 def test_read_archive_takes_the_metadata_as_twine_sends_it(tmp_path):
-    wheel = make_wheel(tmp_path, "My.Pkg", "1.0", requires_python=">=3.8",
-                       requires=["a>=1", "b"])
+    wheel = make_wheel(tmp_path, "My.Pkg", "1.0", requires_python=">=3.8", requires=["a>=1", "b"])
     archive = upload.read_archive(wheel)
     assert (archive.name, archive.version) == ("My.Pkg", "1.0")
     assert archive.form.getlist("requires_dist") == ["a>=1", "b"]
@@ -179,7 +231,8 @@ def test_metadata_form_field_names_and_body_description():
     fields = upload.metadata_form(
         b"Metadata-Version: 2.1\nName: x\nVersion: 1\nClassifier: A\nClassifier: B\n"
         b"Project-URL: Home, https://h\nProvides-Extra: test\nHome-page: https://h\n\n"
-        b"The long description.\n")
+        b"The long description.\n"
+    )
     assert fields["classifiers"] == ["A", "B"]
     assert fields["project_urls"] == ["Home, https://h"]
     assert fields["provides_extra"] == ["test"] and fields["home_page"] == ["https://h"]
@@ -189,10 +242,12 @@ def test_metadata_form_field_names_and_body_description():
 def test_metadata_form_keeps_non_ascii_text():
     """UTF-8 core metadata (what build writes) arrives intact: author names,
     summaries and the description body, including folded header lines."""
-    text = ("Metadata-Version: 2.1\nName: x\nVersion: 1\nSummary: Grüße aus Köln ✓\n"
-            "Author: Jürgen Müller, 山田太郎\nAuthor-email: Jürgen <j@example.com>\n"
-            "Keywords: a,b\nPlatform: any\nLicense: first line\n        second line\n"
-            "X-Unknown-Field: kept\n\nÉtude — la description, 説明.\n")
+    text = (
+        "Metadata-Version: 2.1\nName: x\nVersion: 1\nSummary: Grüße aus Köln ✓\n"
+        "Author: Jürgen Müller, 山田太郎\nAuthor-email: Jürgen <j@example.com>\n"
+        "Keywords: a,b\nPlatform: any\nLicense: first line\n        second line\n"
+        "X-Unknown-Field: kept\n\nÉtude — la description, 説明.\n"
+    )
     fields = upload.metadata_form(text.encode("utf-8"))
     assert fields["summary"] == ["Grüße aus Köln ✓"]
     assert fields["author"] == ["Jürgen Müller, 山田太郎"]
@@ -211,6 +266,7 @@ def test_upload_stores_non_ascii_metadata(tmp_path, django_user_model, blob_dir)
     index = index_create(owner=owner, name="dev", data={})
     wheel = make_wheel(tmp_path, "uni", "1.0")
     import zipfile
+
     patched = tmp_path / "out" / wheel.name
     patched.parent.mkdir()
     with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(patched, "w") as dst:
@@ -230,10 +286,12 @@ def test_no_module_imports_pip_internals():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    offenders = [str(p.relative_to(root)) for d in ("devpi_django", "indexes", "mirror",
-                                                    "toxresults", "ops", "bench", "tests")
-                 for p in (root / d).rglob("*.py") if "pip._internal" in p.read_text()
-                 and p.name != "test_cli.py"]
+    offenders = [
+        str(p.relative_to(root))
+        for d in ("devpi_django", "indexes", "mirror", "toxresults", "ops", "bench", "tests")
+        for p in (root / d).rglob("*.py")
+        if "pip._internal" in p.read_text() and p.name != "test_cli.py"
+    ]
     assert offenders == []
 
 
@@ -274,18 +332,28 @@ def test_find_project_dir_and_build_command(tmp_path):
     with pytest.raises(Invalid, match="nothing to build"):
         upload.find_project_dir(tmp_path)
     cmd = upload.build_command(tree, tmp_path / "out", sdist=True)
-    assert cmd == [sys.executable, "-m", "build", "--no-isolation", "--outdir",
-                   str(tmp_path / "out"), "--sdist", str(tree)]
+    assert cmd == [
+        sys.executable,
+        "-m",
+        "build",
+        "--no-isolation",
+        "--outdir",
+        str(tmp_path / "out"),
+        "--sdist",
+        str(tree),
+    ]
 
 
 # -- docs -------------------------------------------------------------------------------
+
 
 def test_doczip_names():
     assert docs.doczip_name_version(Path("my-pkg-1.0.doc.zip")) == ("my-pkg", "1.0")
     assert docs.doczip_name_version(Path("pkg.doc.zip")) == ("pkg", None)
     assert docs.is_doczip(Path("x-1.doc.zip")) and not docs.is_doczip(Path("x-1.zip"))
-    latest = docs.only_latest([(Path("a"), "pkg", "1.0"), (Path("b"), "pkg", "2.0"),
-                               (Path("c"), "other", None)])
+    latest = docs.only_latest(
+        [(Path("a"), "pkg", "1.0"), (Path("b"), "pkg", "2.0"), (Path("c"), "other", None)]
+    )
     assert [d[0].name for d in latest] == ["b", "c"]
 
 
@@ -300,7 +368,11 @@ def test_find_doc_source(tmp_path):
     found = docs.find_doc_source(tmp_path, tmp_path / "out")
     assert found.source == tmp_path / "doc"
     assert docs.sphinx_command("sphinx-build", found) == [
-        "sphinx-build", "-E", str(tmp_path / "doc"), str(tmp_path / "out")]
+        "sphinx-build",
+        "-E",
+        str(tmp_path / "doc"),
+        str(tmp_path / "out"),
+    ]
 
 
 def test_zip_tree_and_metadata_output(tmp_path):
@@ -326,10 +398,18 @@ def test_metadata_command_reads_a_project(tmp_path):
 
 # -- testing (tox) ------------------------------------------------------------------------
 
+
 def test_select_links():
-    links = [testing.Link(f"http://h/a/b/+f/abc/def/{name}") for name in (
-        "p-1.0.tar.gz", "p-1.0.zip", "p-1.0-py2.py3-none-any.whl", "p-1.0-py3-none-any.whl",
-        "p-1.0-cp311-cp311-linux_x86_64.whl")]
+    links = [
+        testing.Link(f"http://h/a/b/+f/abc/def/{name}")
+        for name in (
+            "p-1.0.tar.gz",
+            "p-1.0.zip",
+            "p-1.0-py2.py3-none-any.whl",
+            "p-1.0-py3-none-any.whl",
+            "p-1.0-cp311-cp311-linux_x86_64.whl",
+        )
+    ]
     sdists, wheels, warnings = testing.select_links(links, None)
     assert [link.basename for link in sdists] == ["p-1.0.tar.gz", "p-1.0.zip"]
     assert [link.basename for link in wheels] == ["p-1.0-py2.py3-none-any.whl"]
@@ -355,11 +435,11 @@ def test_unpack_and_package_dir(tmp_path):
     with pytest.raises(Invalid, match="cannot unpack"):
         testing.unpack(bad, tmp_path / "b")
     bomb = bombs.tar_gz_bomb(tmp_path, "bomb", "1.0", members=40, member_size=1024**2)
-    with pytest.raises(Invalid, match="bomb-1.0.tar.gz unpacks to more than the limit of "
-                                      "10485760 bytes"):
+    with pytest.raises(
+        Invalid, match="bomb-1.0.tar.gz unpacks to more than the limit of 10485760 bytes"
+    ):
         testing.unpack(bomb, tmp_path / "t", max_bytes=10 * 1024**2)
-    assert sum(p.stat().st_size for p in (tmp_path / "t").rglob("*") if p.is_file()) \
-        <= 10 * 1024**2
+    assert sum(p.stat().st_size for p in (tmp_path / "t").rglob("*") if p.is_file()) <= 10 * 1024**2
     with pytest.raises(Invalid, match="more than the limit of 5 members"):
         testing.unpack(bomb, tmp_path / "m", max_members=5)
     zipbomb = bombs.zip_sdist_pkg_info_bomb(tmp_path, "zb", "1.0", inflated=20 * 1024**2)
@@ -383,7 +463,8 @@ def test_tox_config_lookup(tmp_path):
         testing.tox_config(pkg)
     (tmp_path / "fallback.ini").write_text("[tox]\n")
     assert testing.tox_config(pkg, fallback=str(tmp_path / "fallback.ini")) == (
-        tmp_path / "fallback.ini")
+        tmp_path / "fallback.ini"
+    )
     (pkg / "setup.cfg").write_text("[tox:tox]\nenvlist = py\n")
     assert testing.tox_config(pkg) == pkg / "setup.cfg"
     (pkg / "pyproject.toml").write_text("[tool.tox]\nenv_list = ['py']\n")
@@ -391,30 +472,51 @@ def test_tox_config_lookup(tmp_path):
     (pkg / "tox.ini").write_text("[tox]\n")
     assert testing.tox_config(pkg) == pkg / "tox.ini"
     assert testing.tox_config(pkg, explicit=str(tmp_path / "fallback.ini")) == (
-        tmp_path / "fallback.ini")
+        tmp_path / "fallback.ini"
+    )
     with pytest.raises(NotFound, match="does not exist"):
         testing.tox_config(pkg, explicit=str(tmp_path / "missing.ini"))
 
 
 def test_tox_command():
-    assert testing.tox_command("tox", installpkg=Path("/d/p.tar.gz"), report=Path("/r.json"),
-                               config=Path("/p/tox.ini"), envname="py311",
-                               extra=["--", "-x"]) == [
-        "tox", "--installpkg", "/d/p.tar.gz", "--recreate", "--result-json", "/r.json",
-        "-c", "/p/tox.ini", "-e", "py311", "--", "-x"]
+    assert testing.tox_command(
+        "tox",
+        installpkg=Path("/d/p.tar.gz"),
+        report=Path("/r.json"),
+        config=Path("/p/tox.ini"),
+        envname="py311",
+        extra=["--", "-x"],
+    ) == [
+        "tox",
+        "--installpkg",
+        "/d/p.tar.gz",
+        "--recreate",
+        "--result-json",
+        "/r.json",
+        "-c",
+        "/p/tox.ini",
+        "-e",
+        "py311",
+        "--",
+        "-x",
+    ]
 
 
 # -- pypirc, getjson paths, listing limits, processes --------------------------------------
+
 
 def test_read_repository(tmp_path):
     path = tmp_path / ".pypirc"
     with pytest.raises(NotFound, match=f"no pypirc file found at: {path}"):
         pypirc.read_repository(path, "x")
-    path.write_text("[distutils]\nindex-servers = a\n[a]\nrepository = http://h/u/i/\n"
-                    "username = u\npassword = p%w\n[pypi]\nusername = __token__\npassword = t\n"
-                    "[nopw]\nusername = u\n[nouser]\npassword = p\n")
-    assert pypirc.read_repository(path, "a") == pypirc.Repository("http://h/u/i/", "u", "p%w",
-                                                                   False)
+    path.write_text(
+        "[distutils]\nindex-servers = a\n[a]\nrepository = http://h/u/i/\n"
+        "username = u\npassword = p%w\n[pypi]\nusername = __token__\npassword = t\n"
+        "[nopw]\nusername = u\n[nouser]\npassword = p\n"
+    )
+    assert pypirc.read_repository(path, "a") == pypirc.Repository(
+        "http://h/u/i/", "u", "p%w", False
+    )
     assert pypirc.read_repository(path, "pypi").url == pypirc.DEFAULT_REPOSITORY
     with pytest.raises(NotFound, match=r"no section \[zzz\]"):
         pypirc.read_repository(path, "zzz")
@@ -448,17 +550,24 @@ def test_toxresult_lines_come_from_the_registered_providers(monkeypatch):
     assert listing.toxresult_lines(None) == []
     monkeypatch.setattr(registry, "_status_providers", {})
     assert listing.toxresult_lines(object()) == []  # no provider: no lines
-    registry.register_status_provider("fake", lambda file_ids: {},
-                                      lambda file: ["host linux py 3.11 tests passed"])
+    registry.register_status_provider(
+        "fake", lambda file_ids: {}, lambda file: ["host linux py 3.11 tests passed"]
+    )
     assert listing.toxresult_lines(object()) == ["host linux py 3.11 tests passed"]
 
 
 def test_run_streaming_relays_lines_and_exit_codes(tmp_path):
     lines: list[str] = []
     code = procs.run_streaming(
-        [sys.executable, "-c", "import os, sys; print('out'); print(os.environ['X'], "
-                               "file=sys.stderr); sys.exit(3)"],
-        write=lines.append, cwd=tmp_path, extra_env={"X": "from-env"})
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; print('out'); print(os.environ['X'], file=sys.stderr); sys.exit(3)",
+        ],
+        write=lines.append,
+        cwd=tmp_path,
+        extra_env={"X": "from-env"},
+    )
     assert code == 3 and lines == ["out", "from-env"]
     missing: list[str] = []
     assert procs.run_streaming(["/nonexistent/program"], write=missing.append) == 127
@@ -468,14 +577,14 @@ def test_run_streaming_relays_lines_and_exit_codes(tmp_path):
 
 # -- the documentation flags (upload, push) ---------------------------------------
 
+
 def test_docs_flags_are_added_in_one_order_with_their_help():
     import argparse
 
     parser = argparse.ArgumentParser()
     docs.add_docs_flags(parser, only_docs="only", no_docs="none")
     assert [a.option_strings for a in parser._actions[1:]] == [["--no-docs"], ["--only-docs"]]
-    assert parser.parse_args(["--only-docs"]) == argparse.Namespace(no_docs=False,
-                                                                    only_docs=True)
+    assert parser.parse_args(["--only-docs"]) == argparse.Namespace(no_docs=False, only_docs=True)
     assert docs.docs_flags({"with_docs": True, "only_docs": True}) == (True, False, True)
     with pytest.raises(Invalid, match="can't use '--no-docs' and '--only-docs' together"):
         docs.docs_flags({"no_docs": True, "only_docs": True})

@@ -18,14 +18,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from indexes.auth import token_user
-from client import current, docs as cli_docs, testing
+from client import current, testing
+from client import docs as cli_docs
 from client.management.commands import devpi as devpi_command
 from client.verbs import quickstart
+from indexes.auth import token_user
 from indexes.models import DocZip, Index, ReleaseFile
-from tests.factories import make_project_tree, make_sdist, make_wheel
-
 from indexes.tests.conftest import mirror_cache_project, mirror_index, mirror_link, stage
+from tests.factories import make_project_tree, make_sdist, make_wheel
 
 pytestmark = pytest.mark.django_db
 OUT = "http://devpi.test"
@@ -49,8 +49,7 @@ def dev(alice, pypi):
 
 def devpi(*args, stdin: str = "") -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
-    call_command("devpi", *[str(a) for a in args], stdout=out, stderr=err,
-                 stdin=io.StringIO(stdin))
+    call_command("devpi", *[str(a) for a in args], stdout=out, stderr=err, stdin=io.StringIO(stdin))
     return out.getvalue(), err.getvalue()
 
 
@@ -58,8 +57,13 @@ def fails(*args, match: str, stdin: str = "", out: io.StringIO | None = None) ->
     """A refused command: CommandError with one line matching ``match``
     (what it printed before goes to ``out``)."""
     with pytest.raises(CommandError) as info:
-        call_command("devpi", *[str(a) for a in args], stdout=out or io.StringIO(),
-                     stderr=io.StringIO(), stdin=io.StringIO(stdin))
+        call_command(
+            "devpi",
+            *[str(a) for a in args],
+            stdout=out or io.StringIO(),
+            stderr=io.StringIO(),
+            stdin=io.StringIO(stdin),
+        )
     message = str(info.value)
     assert "\n" not in message and re.search(match, message), message
     return message
@@ -86,6 +90,7 @@ def script(path: Path, body: str) -> Path:
 
 # -- the command line --------------------------------------------------------------------------
 
+
 def test_help_names_every_verb(capsys):
     with pytest.raises(SystemExit) as info:
         call_command("devpi", "--help")
@@ -96,23 +101,61 @@ def test_help_names_every_verb(capsys):
         assert summary.split()[0] in text
 
 
-@pytest.mark.parametrize("verb, options", [
-    ("quickstart", ["--user", "--password", "--index"]),
-    ("use", ["--list", "--user", "--delete", "INDEX"]),
-    ("user", ["--create", "--delete", "--modify", "--list", "-y", "key=value"]),
-    ("index", ["--create", "--delete", "--modify", "--list", "-y", "NAME", "key+=value"]),
-    ("getjson", ["PATH_OR_URL"]),
-    ("upload", ["--index", "--from-dir", "--only-latest", "--dry-run", "--with-docs",
-                "--only-docs", "--python", "--sdist", "--wheel", "--no-isolation"]),
-    ("list", ["--toxresults", "--all", "--index", "--ignore-bases", "spec"]),
-    ("remove", ["-y", "--force", "--index", "SPEC_OR_URL"]),
-    ("project-status", ["--index", "--reason", "name", "status"]),
-    ("push", ["--index", "--no-docs", "--only-docs", "--pypirc", "--register-project",
-              "NAME==VERSION", "TARGET"]),
-    ("test", ["-e ENVNAME", "-c PATH", "--fallback-ini", "--tox-args", "--no-upload",
-              "--index", "--select", "--list", "pkgspec"]),
-    ("install", ["--index", "-l", "-e ARG", "--venv", "--requirement", "PKG"]),
-])
+@pytest.mark.parametrize(
+    "verb, options",
+    [
+        ("quickstart", ["--user", "--password", "--index"]),
+        ("use", ["--list", "--user", "--delete", "INDEX"]),
+        ("user", ["--create", "--delete", "--modify", "--list", "-y", "key=value"]),
+        ("index", ["--create", "--delete", "--modify", "--list", "-y", "NAME", "key+=value"]),
+        ("getjson", ["PATH_OR_URL"]),
+        (
+            "upload",
+            [
+                "--index",
+                "--from-dir",
+                "--only-latest",
+                "--dry-run",
+                "--with-docs",
+                "--only-docs",
+                "--python",
+                "--sdist",
+                "--wheel",
+                "--no-isolation",
+            ],
+        ),
+        ("list", ["--toxresults", "--all", "--index", "--ignore-bases", "spec"]),
+        ("remove", ["-y", "--force", "--index", "SPEC_OR_URL"]),
+        ("project-status", ["--index", "--reason", "name", "status"]),
+        (
+            "push",
+            [
+                "--index",
+                "--no-docs",
+                "--only-docs",
+                "--pypirc",
+                "--register-project",
+                "NAME==VERSION",
+                "TARGET",
+            ],
+        ),
+        (
+            "test",
+            [
+                "-e ENVNAME",
+                "-c PATH",
+                "--fallback-ini",
+                "--tox-args",
+                "--no-upload",
+                "--index",
+                "--select",
+                "--list",
+                "pkgspec",
+            ],
+        ),
+        ("install", ["--index", "-l", "-e ARG", "--venv", "--requirement", "PKG"]),
+    ],
+)
 def test_help_of_each_verb(capsys, verb, options):
     with pytest.raises(SystemExit) as info:
         call_command("devpi", verb, "--help")
@@ -141,20 +184,37 @@ def test_errors_are_one_line_on_stderr_from_the_command_line(tmp_path, settings)
 
     from tests.live import REPO
 
-    env = {"DEVPI_DATA_DIR": str(tmp_path / "cli-data"), "PATH": "/usr/bin:/bin",
-           "DJANGO_SETTINGS_MODULE": "devpi_django.settings"}
-    env.update(DEVPI_ROOT_PASSWORD="x", DEVPI_MIRROR_URL="http://127.0.0.1:9/simple/",
-               DEVPI_ALLOW_PRIVATE_UPSTREAMS="127.0.0.1,localhost,::1")
+    env = {
+        "DEVPI_DATA_DIR": str(tmp_path / "cli-data"),
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "devpi_django.settings",
+    }
+    env.update(
+        DEVPI_ROOT_PASSWORD="x",
+        DEVPI_MIRROR_URL="http://127.0.0.1:9/simple/",
+        DEVPI_ALLOW_PRIVATE_UPSTREAMS="127.0.0.1,localhost,::1",
+    )
     for step in (["migrate", "-v0"], ["devpi_init"]):
-        subprocess.run([sys.executable, str(REPO / "manage.py"), *step], env=env, check=True,
-                       cwd=REPO, stdout=subprocess.DEVNULL)
-    proc = subprocess.run([sys.executable, str(REPO / "manage.py"), "devpi", "list"],
-                          env=env, cwd=REPO, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "manage.py"), *step],
+            env=env,
+            check=True,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+        )
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), "devpi", "list"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [f"CommandError: {current.NO_INDEX}"]
 
 
 # -- quickstart --------------------------------------------------------------------------------
+
 
 def test_quickstart_creates_user_and_dev_index_and_uses_it(root, pypi):
     out, _ = devpi("quickstart", "--user", "carol")
@@ -188,6 +248,7 @@ def test_quickstart_refusals_leave_nothing_behind(root, alice, settings):
 
 # -- use ---------------------------------------------------------------------------------------
 
+
 def test_use_without_current_index(root):
     out, err = devpi("use")
     assert out == f"using server: {OUT}/ (acting as root)\n"
@@ -206,8 +267,7 @@ def test_use_sets_and_shows_the_current_index(dev, bob):
     for spec in ("/alice/dev", f"{OUT}/alice/dev/+simple/", "alice/dev"):
         devpi("--as", "bob", "use", spec)
         assert current.current_index_name() == "alice/dev"
-    assert f"current devpi index: {OUT}/alice/dev (acting as bob)" in devpi("--as", "bob",
-                                                                           "use")[0]
+    assert f"current devpi index: {OUT}/alice/dev (acting as bob)" in devpi("--as", "bob", "use")[0]
     out, _ = devpi("use", "root/pypi")  # a mirror: nothing to upload to
     assert "pypisubmit" not in out and "root/pypi/+simple/" in out
     devpi("use", f"{OUT}/")  # the server's root URL: no current index
@@ -251,9 +311,12 @@ def test_use_list_and_delete(dev, bob):
 
 # -- user --------------------------------------------------------------------------------------
 
+
 def test_user_create_list_show(root):
-    assert devpi("user", "-c", "carol", "password=pw", "email=c@example.com",
-                 "title=Carol C")[0] == "user created: carol\n"
+    assert (
+        devpi("user", "-c", "carol", "password=pw", "email=c@example.com", "title=Carol C")[0]
+        == "user created: carol\n"
+    )
     carol = get_user_model().objects.get(username="carol")
     assert carol.check_password("pw") and carol.email == "c@example.com"
     assert lines(devpi("user", "-l")[0]) == ["carol", "root"]
@@ -276,8 +339,11 @@ def test_user_create_errors(root, alice, settings):
 
 def test_user_modify(root, alice, bob):
     out, _ = devpi("--as", "alice", "user", "-m", "alice", "password=new", "email=a@x")
-    assert lines(out) == ["/alice changing email: a@x", "/alice changing password: ********",
-                          "user modified: alice"]
+    assert lines(out) == [
+        "/alice changing email: a@x",
+        "/alice changing password: ********",
+        "user modified: alice",
+    ]
     alice.refresh_from_db()
     assert alice.check_password("new") and alice.email == "a@x"
     devpi("--as", "alice", "user", "alice", "title=Alice")  # key=value items imply -m
@@ -306,15 +372,24 @@ def test_user_delete(root, alice, bob):
 
 # -- index -------------------------------------------------------------------------------------
 
+
 def test_index_create_show_list(alice, pypi):
     out, _ = devpi("--as", "alice", "index", "-c", "dev", "bases=root/pypi")
-    assert lines(out)[:5] == [f"{OUT}/alice/dev:", "  type=stage", "  bases=root/pypi",
-                              "  volatile=True", "  acl_upload=alice"]
+    assert lines(out)[:5] == [
+        f"{OUT}/alice/dev:",
+        "  type=stage",
+        "  bases=root/pypi",
+        "  volatile=True",
+        "  acl_upload=alice",
+    ]
     out, _ = devpi("--as", "alice", "index", "-c", "staging", "volatile=False")
     assert "  bases=" in lines(out) and "  volatile=False" in lines(out)  # no bases unless given
     devpi("index", "-c", "alice/extra")  # root creates for alice
     assert lines(devpi("--as", "alice", "index", "-l")[0]) == [
-        "alice/dev", "alice/extra", "alice/staging"]
+        "alice/dev",
+        "alice/extra",
+        "alice/staging",
+    ]
     assert lines(devpi("index", "-l", "alice")[0])[0] == "alice/dev"
     assert lines(devpi("index", "alice/dev")[0])[0] == f"{OUT}/alice/dev:"
     devpi("use", "alice/staging")
@@ -323,12 +398,33 @@ def test_index_create_show_list(alice, pypi):
 
 def test_index_create_errors(alice, bob, pypi):
     fails("index", "-c", match="need to explicitly specify index")
-    fails("--as", "alice", "index", "-c", "dev", "foo=bar",
-          match="indexconfig got unexpected keyword arguments: foo=bar")
-    fails("--as", "alice", "index", "-c", "dev", "bases=nope/nope",
-          match="base index 'nope/nope' does not exist")
-    fails("--as", "alice", "index", "-c", "dev", "bases+=root/pypi",
-          match="only works when modifying an index")
+    fails(
+        "--as",
+        "alice",
+        "index",
+        "-c",
+        "dev",
+        "foo=bar",
+        match="indexconfig got unexpected keyword arguments: foo=bar",
+    )
+    fails(
+        "--as",
+        "alice",
+        "index",
+        "-c",
+        "dev",
+        "bases=nope/nope",
+        match="base index 'nope/nope' does not exist",
+    )
+    fails(
+        "--as",
+        "alice",
+        "index",
+        "-c",
+        "dev",
+        "bases+=root/pypi",
+        match="only works when modifying an index",
+    )
     fails("--as", "bob", "index", "-c", "alice/dev", match="may not create index alice/dev")
     fails("index", "-c", "nobody/dev", match="user 'nobody' does not exist")
     devpi("--as", "alice", "index", "-c", "dev")
@@ -338,10 +434,14 @@ def test_index_create_errors(alice, bob, pypi):
 
 def test_index_modify_with_keyvalue_operations(dev, bob):
     stage(dev.owner, "prod")
-    out, _ = devpi("--as", "alice", "index", "alice/dev", "bases+=alice/prod",
-                   "acl_upload+=bob", "title=Dev")
-    assert lines(out)[:3] == ["/alice/dev bases+=alice/prod", "/alice/dev acl_upload+=bob",
-                              "/alice/dev title=Dev"]
+    out, _ = devpi(
+        "--as", "alice", "index", "alice/dev", "bases+=alice/prod", "acl_upload+=bob", "title=Dev"
+    )
+    assert lines(out)[:3] == [
+        "/alice/dev bases+=alice/prod",
+        "/alice/dev acl_upload+=bob",
+        "/alice/dev title=Dev",
+    ]
     assert "  bases=root/pypi,alice/prod" in lines(out) and "  acl_upload=alice,bob" in lines(out)
     devpi("use", "alice/dev")
     out, _ = devpi("--as", "alice", "index", "volatile=False", "acl_upload-=bob")  # current
@@ -350,31 +450,65 @@ def test_index_modify_with_keyvalue_operations(dev, bob):
     dev.refresh_from_db()
     assert "title" not in dev.config and dev.config["volatile"] is False
     fails("--as", "alice", "index", "-m", "alice/dev", match="nothing to modify")
-    fails("--as", "alice", "index", "alice/dev", "acl_upload-=carol",
-          match="The 'acl_upload' setting doesn't have value 'carol'")
-    fails("--as", "alice", "index", "alice/dev", "volatile=perhaps",
-          match="Unknown boolean value 'perhaps'")
+    fails(
+        "--as",
+        "alice",
+        "index",
+        "alice/dev",
+        "acl_upload-=carol",
+        match="The 'acl_upload' setting doesn't have value 'carol'",
+    )
+    fails(
+        "--as",
+        "alice",
+        "index",
+        "alice/dev",
+        "volatile=perhaps",
+        match="Unknown boolean value 'perhaps'",
+    )
     fails("--as", "bob", "index", "alice/dev", "title=x", match="may not modify index alice/dev")
     fails("--as", "alice", "index", "alice/dev", "oops", match="must be of the form NAME=VALUE")
 
 
 def test_index_delete(dev, bob):
-    fails("--as", "bob", "index", "--delete", "alice/dev", "-y",
-          match="may not delete index alice/dev")
+    fails(
+        "--as",
+        "bob",
+        "index",
+        "--delete",
+        "alice/dev",
+        "-y",
+        match="may not delete index alice/dev",
+    )
     out, err = devpi("--as", "alice", "index", "--delete", "dev")
     assert "About to remove: http://devpi.test/alice/dev" in out and "not deleting" in err
     out, _ = devpi("--as", "alice", "index", "--delete", "dev", stdin="yes\n")
     assert "index deleted: http://devpi.test/alice/dev" in out
     assert not Index.objects.filter(name="dev").exists()
     stage(dev.owner, "prod", volatile=False)
-    fails("--as", "alice", "index", "--delete", "prod", "-y",
-          match="index alice/prod non-volatile, cannot delete")
-    fails("--as", "alice", "index", "--delete", "prod", "title=x",
-          match="cannot delete if you specify key=values")
+    fails(
+        "--as",
+        "alice",
+        "index",
+        "--delete",
+        "prod",
+        "-y",
+        match="index alice/prod non-volatile, cannot delete",
+    )
+    fails(
+        "--as",
+        "alice",
+        "index",
+        "--delete",
+        "prod",
+        "title=x",
+        match="cannot delete if you specify key=values",
+    )
     fails("index", "--delete", match="need to explicitly specify index")
 
 
 # -- getjson -----------------------------------------------------------------------------------
+
 
 def test_getjson_shapes(dev, tmp_path):
     upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"))
@@ -414,13 +548,17 @@ def test_getjson_errors(dev, tmp_path):
 
 # -- upload ------------------------------------------------------------------------------------
 
+
 def test_upload_files_and_identical_again(dev, tmp_path):
     wheel, sdist = make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0")
     out = upload("alice", "alice/dev", wheel, sdist)
-    assert lines(out) == [f"file_upload of {wheel.name} to {OUT}/alice/dev/",
-                          f"file_upload of {sdist.name} to {OUT}/alice/dev/"]
+    assert lines(out) == [
+        f"file_upload of {wheel.name} to {OUT}/alice/dev/",
+        f"file_upload of {sdist.name} to {OUT}/alice/dev/",
+    ]
     assert sorted(ReleaseFile.objects.values_list("filename", flat=True)) == sorted(
-        [wheel.name, sdist.name])
+        [wheel.name, sdist.name]
+    )
     rf = ReleaseFile.objects.get(filename=wheel.name)
     assert rf.uploader == "alice" and rf.release.metadata["summary"] == "generated"
     assert "(identical file was there already)" in upload("alice", "alice/dev", wheel)
@@ -430,8 +568,17 @@ def test_upload_from_dir_only_latest_and_dry_run(dev, tmp_path):
     dist = tmp_path / "dist"
     for version in ("1.0", "1.2", "1.10"):
         make_sdist(dist, "pkg", version)
-    out = devpi("--as", "alice", "upload", "--index", "alice/dev", "--from-dir",
-                "--only-latest", "--dry-run", dist)[0]
+    out = devpi(
+        "--as",
+        "alice",
+        "upload",
+        "--index",
+        "alice/dev",
+        "--from-dir",
+        "--only-latest",
+        "--dry-run",
+        dist,
+    )[0]
     assert lines(out) == [f"skipped (dry run): file_upload of pkg-1.10.tar.gz to {OUT}/alice/dev/"]
     assert not ReleaseFile.objects.exists()
     devpi("use", "alice/dev")
@@ -444,24 +591,68 @@ def test_upload_from_dir_only_latest_and_dry_run(dev, tmp_path):
 def test_upload_errors(dev, bob, pypi, tmp_path):
     wheel = make_wheel(tmp_path, "pkg", "1.0")
     fails("--as", "alice", "upload", wheel, match="no current index")
-    fails("--as", "bob", "upload", "--index", "alice/dev", wheel,
-          match="user 'bob' may not upload to alice/dev")
+    fails(
+        "--as",
+        "bob",
+        "upload",
+        "--index",
+        "alice/dev",
+        wheel,
+        match="user 'bob' may not upload to alice/dev",
+    )
     fails("upload", "--index", "root/pypi", wheel, match="may not upload to root/pypi")
-    fails("--as", "alice", "upload", "--index", "dev", tmp_path,
-          match="is a directory but --from-dir not specified")
-    fails("--as", "alice", "upload", "--index", "dev", tmp_path / "missing.whl",
-          match="path does not exist")
+    fails(
+        "--as",
+        "alice",
+        "upload",
+        "--index",
+        "dev",
+        tmp_path,
+        match="is a directory but --from-dir not specified",
+    )
+    fails(
+        "--as",
+        "alice",
+        "upload",
+        "--index",
+        "dev",
+        tmp_path / "missing.whl",
+        match="path does not exist",
+    )
     (tmp_path / "empty").mkdir()
-    fails("--as", "alice", "upload", "--index", "dev", "--from-dir", tmp_path / "empty",
-          match="no release files found")
-    fails("--as", "alice", "upload", "--index", "dev", "--with-docs", wheel,
-          match="--with-docs/--only-docs build the docs of the project here")
+    fails(
+        "--as",
+        "alice",
+        "upload",
+        "--index",
+        "dev",
+        "--from-dir",
+        tmp_path / "empty",
+        match="no release files found",
+    )
+    fails(
+        "--as",
+        "alice",
+        "upload",
+        "--index",
+        "dev",
+        "--with-docs",
+        wheel,
+        match="--with-docs/--only-docs build the docs of the project here",
+    )
     other = make_wheel(tmp_path / "x", "pkg", "1.0", payload="X = 2\n")
     dev.config["volatile"] = False
     dev.save()
     upload("alice", "alice/dev", wheel)
-    fails("--as", "alice", "upload", "--index", "dev", other,
-          match="already exists in non-volatile index")
+    fails(
+        "--as",
+        "alice",
+        "upload",
+        "--index",
+        "dev",
+        other,
+        match="already exists in non-volatile index",
+    )
 
 
 def test_upload_builds_the_project_in_the_current_directory(dev, tmp_path, monkeypatch):
@@ -472,15 +663,24 @@ def test_upload_builds_the_project_in_the_current_directory(dev, tmp_path, monke
     assert "Successfully built" in out
     assert len([line for line in lines(out) if line.startswith("built: ")]) == 2
     assert sorted(ReleaseFile.objects.values_list("filename", flat=True)) == [
-        "built_pkg-0.3-py3-none-any.whl", "built_pkg-0.3.tar.gz"]
+        "built_pkg-0.3-py3-none-any.whl",
+        "built_pkg-0.3.tar.gz",
+    ]
     devpi("--as", "alice", "upload", "--index", "alice/dev", "--sdist")  # identical: no-op
 
 
 def test_upload_build_errors(dev, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     fails("--as", "alice", "upload", "--index", "dev", match="nothing to build")
-    fails("--as", "alice", "upload", "--index", "dev", "--from-dir",
-          match="--from-dir needs a directory")
+    fails(
+        "--as",
+        "alice",
+        "upload",
+        "--index",
+        "dev",
+        "--from-dir",
+        match="--from-dir needs a directory",
+    )
     (tmp_path / "pyproject.toml").write_text("[build-system\nbroken")
     fails("--as", "alice", "upload", "--index", "dev", match=r"build failed \(exit code 1\)")
 
@@ -488,11 +688,13 @@ def test_upload_build_errors(dev, tmp_path, monkeypatch):
 @pytest.fixture
 def fake_sphinx(tmp_path, monkeypatch):
     """A ``sphinx-build`` stand-in writing one page into its output directory."""
-    program = script(tmp_path / "bin" / "sphinx-build",
-                     "import pathlib, sys\nout = pathlib.Path(sys.argv[-1])\n"
-                     "out.mkdir(parents=True, exist_ok=True)\n"
-                     "(out / 'index.html').write_text('<h1>docs of ' + sys.argv[-2] + '</h1>')\n"
-                     "print('build succeeded.')\n")
+    program = script(
+        tmp_path / "bin" / "sphinx-build",
+        "import pathlib, sys\nout = pathlib.Path(sys.argv[-1])\n"
+        "out.mkdir(parents=True, exist_ok=True)\n"
+        "(out / 'index.html').write_text('<h1>docs of ' + sys.argv[-2] + '</h1>')\n"
+        "print('build succeeded.')\n",
+    )
     monkeypatch.setattr(cli_docs, "find_sphinx_build", lambda: str(program))
     return program
 
@@ -506,8 +708,9 @@ def test_upload_with_docs_and_only_docs(dev, tmp_path, monkeypatch, fake_sphinx)
     assert "build succeeded." in out and "[sphinx docs]" in out
     assert f"doc_upload of doc-pkg-1.0.doc.zip to {OUT}/alice/dev/" in lines(out)
     assert ReleaseFile.objects.count() == 1 and DocZip.objects.get().release.version == "1.0"
-    (tree / "pyproject.toml").write_text((tree / "pyproject.toml").read_text().replace(
-        'version = "1.0"', 'version = "1.1"'))
+    (tree / "pyproject.toml").write_text(
+        (tree / "pyproject.toml").read_text().replace('version = "1.0"', 'version = "1.1"')
+    )
     out = devpi("--as", "alice", "upload", "--index", "dev", "--only-docs")[0]
     assert "file_upload" not in out and "doc_upload of doc-pkg-1.1.doc.zip" in out
     assert ReleaseFile.objects.count() == 1 and DocZip.objects.count() == 2
@@ -520,12 +723,23 @@ def test_upload_docs_errors_and_doc_zip_paths(dev, tmp_path, monkeypatch):
     (tree / "docs").mkdir()
     (tree / "docs" / "conf.py").write_text("")
     monkeypatch.setattr(cli_docs, "find_sphinx_build", lambda: None)
-    fails("--as", "alice", "upload", "--index", "dev", "--only-docs",
-          match="sphinx-build not found")
-    monkeypatch.setattr(cli_docs, "find_sphinx_build",
-                        lambda: str(script(tmp_path / "sb", "import sys; sys.exit(2)\n")))
-    fails("--as", "alice", "upload", "--index", "dev", "--only-docs",
-          match=r"sphinx-build failed \(exit code 2\)")
+    fails(
+        "--as", "alice", "upload", "--index", "dev", "--only-docs", match="sphinx-build not found"
+    )
+    monkeypatch.setattr(
+        cli_docs,
+        "find_sphinx_build",
+        lambda: str(script(tmp_path / "sb", "import sys; sys.exit(2)\n")),
+    )
+    fails(
+        "--as",
+        "alice",
+        "upload",
+        "--index",
+        "dev",
+        "--only-docs",
+        match=r"sphinx-build failed \(exit code 2\)",
+    )
     # a built NAME-VERSION.doc.zip given as a path
     upload("alice", "alice/dev", make_wheel(tmp_path, "doc-pkg", "1.0"))
     doczip = tmp_path / "doc_pkg-1.0.doc.zip"
@@ -539,27 +753,40 @@ def test_upload_docs_errors_and_doc_zip_paths(dev, tmp_path, monkeypatch):
 
 # -- list --------------------------------------------------------------------------------------
 
+
 def test_list_projects_and_files_per_index(dev, prod, tmp_path):
     dev.config["bases"] = ["alice/prod", "root/pypi"]
     dev.save()
     upload("alice", "alice/prod", make_sdist(tmp_path / "p", "pkg", "1.0"))
-    upload("alice", "alice/dev", make_sdist(tmp_path / "d", "pkg", "1.0", requires_python=">=3"),
-           make_wheel(tmp_path / "d", "pkg", "1.0"), make_wheel(tmp_path, "pkg", "2.0"),
-           make_wheel(tmp_path, "other", "1.0"))
+    upload(
+        "alice",
+        "alice/dev",
+        make_sdist(tmp_path / "d", "pkg", "1.0", requires_python=">=3"),
+        make_wheel(tmp_path / "d", "pkg", "1.0"),
+        make_wheel(tmp_path, "pkg", "2.0"),
+        make_wheel(tmp_path, "other", "1.0"),
+    )
     devpi("use", "alice/dev")
     assert lines(devpi("list")[0]) == ["other", "pkg"]
     assert lines(devpi("list", "--index", "alice/prod")[0]) == ["pkg"]
-    dev_f = {rf.filename: f"{OUT}/alice/dev/+f/{rf.hash_path}"
-             for rf in ReleaseFile.objects.filter(index=dev)}
-    prod_f = {rf.filename: f"{OUT}/alice/prod/+f/{rf.hash_path}"
-              for rf in ReleaseFile.objects.filter(index=prod)}
+    dev_f = {
+        rf.filename: f"{OUT}/alice/dev/+f/{rf.hash_path}"
+        for rf in ReleaseFile.objects.filter(index=dev)
+    }
+    prod_f = {
+        rf.filename: f"{OUT}/alice/prod/+f/{rf.hash_path}"
+        for rf in ReleaseFile.objects.filter(index=prod)
+    }
     assert lines(devpi("list", "pkg")[0]) == [
         dev_f["pkg-2.0-py3-none-any.whl"],
-        dev_f["pkg-1.0-py3-none-any.whl"], dev_f["pkg-1.0.tar.gz"],
+        dev_f["pkg-1.0-py3-none-any.whl"],
+        dev_f["pkg-1.0.tar.gz"],
         prod_f["pkg-1.0.tar.gz"],  # shadowed by dev's copy, listed after it
     ]
     assert lines(devpi("list", "pkg==1.0", "--ignore-bases")[0]) == [
-        dev_f["pkg-1.0-py3-none-any.whl"], dev_f["pkg-1.0.tar.gz"]]
+        dev_f["pkg-1.0-py3-none-any.whl"],
+        dev_f["pkg-1.0.tar.gz"],
+    ]
     assert lines(devpi("list", "pkg>1")[0]) == [dev_f["pkg-2.0-py3-none-any.whl"]]
     assert devpi("list", "pkg>5")[0] == ""
 
@@ -569,7 +796,10 @@ def test_list_shows_newest_three_versions_unless_all(dev, tmp_path):
         upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", version))
     out = devpi("list", "--index", "alice/dev", "pkg")[0]
     assert [u.rsplit("/", 1)[1] for u in urls(out)] == [
-        "pkg-5-py3-none-any.whl", "pkg-4-py3-none-any.whl", "pkg-3-py3-none-any.whl"]
+        "pkg-5-py3-none-any.whl",
+        "pkg-4-py3-none-any.whl",
+        "pkg-3-py3-none-any.whl",
+    ]
     assert lines(out)[-1] == "2 older versions not shown, use --all to see"
     assert len(urls(devpi("list", "--index", "alice/dev", "--all", "pkg")[0])) == 5
 
@@ -586,49 +816,78 @@ def test_list_with_toxresults(dev, tmp_path):
     from toxresults.services import toxresult_store
 
     rf = ReleaseFile.objects.get()
-    report = {"reportversion": "1", "toxversion": "4", "platform": "linux", "host": "ci",
-              "testenvs": {"py": {"python": {"version": "3.11.7 (main)"},
-                                  "setup": [{"command": ["pip"], "retcode": 0}],
-                                  "test": [{"command": ["pytest"], "retcode": 0}]}}}
+    report = {
+        "reportversion": "1",
+        "toxversion": "4",
+        "platform": "linux",
+        "host": "ci",
+        "testenvs": {
+            "py": {
+                "python": {"version": "3.11.7 (main)"},
+                "setup": [{"command": ["pip"], "retcode": 0}],
+                "test": [{"command": ["pytest"], "retcode": 0}],
+            }
+        },
+    }
     toxresult_store(file=rf, body=json.dumps(report).encode(), user=None)
     url = f"{OUT}/alice/dev/+f/{rf.hash_path}"
     assert lines(devpi("list", "--index", "alice/dev", "pkg")[0]) == [url]
     assert lines(devpi("list", "--index", "alice/dev", "-t", "pkg")[0]) == [
-        url, "ci         linux   py         3.11.7 tests passed"]
+        url,
+        "ci         linux   py         3.11.7 tests passed",
+    ]
 
 
 def test_list_errors(dev, pypi):
     fails("list", "pkg", match="no current index")
     fails("list", "--index", "alice/dev", "pkg[x]", match="invalid release specification")
-    fails("list", "--index", "alice/dev", "--ignore-bases", "nothing",
-          match="The project nothing does not exist on alice/dev")
+    fails(
+        "list",
+        "--index",
+        "alice/dev",
+        "--ignore-bases",
+        "nothing",
+        match="The project nothing does not exist on alice/dev",
+    )
     # the mirror's upstream is down and nobody else has the project
     fails("list", "--index", "alice/dev", "nothing", match="error .* getting http://127.0.0.1:9/")
 
 
 # -- remove ------------------------------------------------------------------------------------
 
+
 def test_remove_version_then_project(dev, prod, tmp_path):
     dev.config["bases"] = ["alice/prod"]
     dev.save()
     upload("alice", "alice/prod", make_wheel(tmp_path / "p", "pkg", "1.0"))
-    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"),
-           make_wheel(tmp_path, "pkg", "2.0"))
+    upload(
+        "alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_wheel(tmp_path, "pkg", "2.0")
+    )
     devpi("use", "alice/dev")
     v2 = ReleaseFile.objects.get(index=dev, filename="pkg-2.0-py3-none-any.whl")
     out, _ = devpi("--as", "alice", "remove", "-y", "pkg==2.0")
-    assert lines(out) == ["About to remove the following releases and distributions",
-                          "version: 2.0", f"  - {OUT}/alice/dev/+f/{v2.hash_path}",
-                          "Are you sure (yes/no)? yes (autoset from -y option)",
-                          "deleting release 2.0 of pkg"]
+    assert lines(out) == [
+        "About to remove the following releases and distributions",
+        "version: 2.0",
+        f"  - {OUT}/alice/dev/+f/{v2.hash_path}",
+        "Are you sure (yes/no)? yes (autoset from -y option)",
+        "deleting release 2.0 of pkg",
+    ]
     out, _ = devpi("--as", "alice", "remove", "pkg", stdin="yes\n")
     assert "deleting release 1.0 of pkg" in out
     assert not ReleaseFile.objects.filter(index=dev).exists()
     # prod's copy, inherited, is untouched and still listed
     assert urls(devpi("list", "pkg")[0]) == [
-        f"{OUT}/alice/prod/+f/{ReleaseFile.objects.get(index=prod).hash_path}"]
-    fails("--as", "alice", "remove", "-y", "pkg",
-          match="No releases or distributions found matching 'pkg' on alice/dev")
+        f"{OUT}/alice/prod/+f/{ReleaseFile.objects.get(index=prod).hash_path}"
+    ]
+    fails(
+        "--as",
+        "alice",
+        "remove",
+        "-y",
+        "pkg",
+        match="No releases or distributions found matching 'pkg' on alice/dev",
+    )
 
 
 def test_remove_asks_and_refuses(dev, bob, tmp_path):
@@ -639,8 +898,14 @@ def test_remove_asks_and_refuses(dev, bob, tmp_path):
     assert ReleaseFile.objects.exists()
     devpi("--as", "alice", "remove", "pkg")  # no answer at all: nothing removed
     assert ReleaseFile.objects.exists()
-    fails("--as", "bob", "remove", "-y", "pkg",
-          match="user 'bob' may not remove releases from alice/dev")
+    fails(
+        "--as",
+        "bob",
+        "remove",
+        "-y",
+        "pkg",
+        match="user 'bob' may not remove releases from alice/dev",
+    )
     fails("remove", "-y", "pkg[x]", match="invalid release specification")
     assert ReleaseFile.objects.exists()
 
@@ -648,12 +913,33 @@ def test_remove_asks_and_refuses(dev, bob, tmp_path):
 def test_remove_on_non_volatile_index_needs_force_by_owner_or_root(prod, bob, root, tmp_path):
     prod.config["acl_upload"] = ["alice", "bob"]
     prod.save()
-    upload("alice", "alice/prod", make_wheel(tmp_path, "pkg", "1.0"),
-           make_wheel(tmp_path, "pkg", "2.0"))
-    fails("--as", "alice", "remove", "--index", "alice/prod", "-y", "pkg==1.0",
-          match="cannot delete on non-volatile index alice/prod")
-    fails("--as", "bob", "remove", "--index", "alice/prod", "-y", "-f", "pkg==1.0",
-          match="only the owner or root may force removal")
+    upload(
+        "alice",
+        "alice/prod",
+        make_wheel(tmp_path, "pkg", "1.0"),
+        make_wheel(tmp_path, "pkg", "2.0"),
+    )
+    fails(
+        "--as",
+        "alice",
+        "remove",
+        "--index",
+        "alice/prod",
+        "-y",
+        "pkg==1.0",
+        match="cannot delete on non-volatile index alice/prod",
+    )
+    fails(
+        "--as",
+        "bob",
+        "remove",
+        "--index",
+        "alice/prod",
+        "-y",
+        "-f",
+        "pkg==1.0",
+        match="only the owner or root may force removal",
+    )
     assert ReleaseFile.objects.count() == 2
     devpi("--as", "alice", "remove", "--index", "alice/prod", "-y", "-f", "pkg==1.0")
     devpi("remove", "--index", "alice/prod", "-y", "--force", "pkg==2.0")  # root
@@ -661,8 +947,9 @@ def test_remove_on_non_volatile_index_needs_force_by_owner_or_root(prod, bob, ro
 
 
 def test_remove_one_file_by_url(dev, prod, tmp_path):
-    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"),
-           make_sdist(tmp_path, "pkg", "1.0"))
+    upload(
+        "alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0")
+    )
     wheel = ReleaseFile.objects.get(filename="pkg-1.0-py3-none-any.whl")
     url = f"{OUT}/alice/dev/+f/{wheel.hash_path}"
     out, _ = devpi("--as", "alice", "remove", "-y", url)
@@ -670,8 +957,9 @@ def test_remove_one_file_by_url(dev, prod, tmp_path):
     assert lines(out)[-1] == "deleted pkg-1.0-py3-none-any.whl from alice/dev"
     assert list(ReleaseFile.objects.values_list("filename", flat=True)) == ["pkg-1.0.tar.gz"]
     fails("--as", "alice", "remove", "-y", url, match="existed, deleted")
-    fails("--as", "alice", "remove", "-y", f"{OUT}/alice/dev/pkg",
-          match="is not a release file URL")
+    fails(
+        "--as", "alice", "remove", "-y", f"{OUT}/alice/dev/pkg", match="is not a release file URL"
+    )
     upload("alice", "alice/prod", make_wheel(tmp_path, "pkg", "1.0"))
     prod_url = f"{OUT}/alice/prod/+f/{ReleaseFile.objects.get(index=prod).hash_path}"
     fails("--as", "alice", "remove", "-y", prod_url, match="non-volatile index alice/prod")
@@ -681,9 +969,11 @@ def test_remove_one_file_by_url(dev, prod, tmp_path):
 
 # -- push --------------------------------------------------------------------------------------
 
+
 def test_push_to_another_index(dev, prod, bob, tmp_path):
-    upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"),
-           make_sdist(tmp_path, "pkg", "1.0"))
+    upload(
+        "alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0")
+    )
     devpi("use", "alice/dev")
     out, _ = devpi("--as", "alice", "push", "pkg==1.0", "alice/prod")
     assert lines(out)[0] == "   200 register pkg 1.0 -> alice/prod"
@@ -693,8 +983,14 @@ def test_push_to_another_index(dev, prod, bob, tmp_path):
     fails("--as", "alice", "push", "pkg==1.0", "alice/prod", match="non-volatile")
     # no upload right on the target
     stage(bob, "mine")
-    fails("--as", "alice", "push", "pkg==1.0", "bob/mine",
-          match="user 'alice' cannot upload to 'bob/mine'")
+    fails(
+        "--as",
+        "alice",
+        "push",
+        "pkg==1.0",
+        "bob/mine",
+        match="user 'alice' cannot upload to 'bob/mine'",
+    )
     assert not ReleaseFile.objects.filter(index__name="mine").exists()
     # the old NAME-VERSION form still works, with a warning
     out, err = devpi("--as", "bob", "push", "--index", "alice/dev", "pkg-1.0", "bob/mine")
@@ -705,35 +1001,75 @@ def test_push_to_another_index(dev, prod, bob, tmp_path):
 def test_push_errors(dev, prod, tmp_path, monkeypatch):
     devpi("use", "alice/dev")
     fails("push", "pkg", "alice/prod", match="needs to be of this form: name==version")
-    fails("push", "--no-docs", "--only-docs", "pkg==1.0", "alice/prod",
-          match="can't use '--no-docs' and '--only-docs' together")
+    fails(
+        "push",
+        "--no-docs",
+        "--only-docs",
+        "pkg==1.0",
+        "alice/prod",
+        match="can't use '--no-docs' and '--only-docs' together",
+    )
     fails("push", "pkg==1.0", "a/b/c", match="not of form USER/NAME or pypi:REPONAME")
     fails("push", "pkg==1.0", "alice/nope", match="The stage alice/nope could not be found")
-    fails("push", "--register-project", "pkg==1.0", "alice/prod",
-          match="--register-project only applies to pypi:REPO targets")
-    fails("--as", "alice", "push", "pkg==1.0", "alice/prod",
-          match="there are no files for pkg 1.0 on stage alice/dev")
+    fails(
+        "push",
+        "--register-project",
+        "pkg==1.0",
+        "alice/prod",
+        match="--register-project only applies to pypi:REPO targets",
+    )
+    fails(
+        "--as",
+        "alice",
+        "push",
+        "pkg==1.0",
+        "alice/prod",
+        match="there are no files for pkg 1.0 on stage alice/dev",
+    )
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    fails("push", "pkg==1.0", "pypi:testrun",
-          match=f"no pypirc file found at: {tmp_path / 'home' / '.pypirc'}")
+    fails(
+        "push",
+        "pkg==1.0",
+        "pypi:testrun",
+        match=f"no pypirc file found at: {tmp_path / 'home' / '.pypirc'}",
+    )
     (tmp_path / "pypirc").write_text("[other]\nusername = u\npassword = p\n")
-    fails("push", "--pypirc", tmp_path / "pypirc", "pkg==1.0", "pypi:testrun",
-          match=r"no section \[testrun\]")
+    fails(
+        "push",
+        "--pypirc",
+        tmp_path / "pypirc",
+        "pkg==1.0",
+        "pypi:testrun",
+        match=r"no section \[testrun\]",
+    )
 
 
 def test_push_external_failure_shows_the_actionlog(dev, tmp_path):
     upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"))
     pypirc = tmp_path / "pypirc"
-    pypirc.write_text("[down]\nrepository = http://127.0.0.1:9/legacy/\nusername = u\n"
-                      "password = p\n")
+    pypirc.write_text(
+        "[down]\nrepository = http://127.0.0.1:9/legacy/\nusername = u\npassword = p\n"
+    )
     out = io.StringIO()
-    fails("--as", "alice", "push", "--index", "alice/dev", "--pypirc", pypirc, "pkg==1.0",
-          "pypi:down", match="error pushing .* to http://127.0.0.1:9/legacy/", out=out)
+    fails(
+        "--as",
+        "alice",
+        "push",
+        "--index",
+        "alice/dev",
+        "--pypirc",
+        pypirc,
+        "pkg==1.0",
+        "pypi:down",
+        match="error pushing .* to http://127.0.0.1:9/legacy/",
+        out=out,
+    )
     assert lines(out.getvalue())[0] == f"using pypirc {pypirc}"
     assert lines(out.getvalue())[1].startswith("   -1 exception on ")
 
 
 # -- install and test over HTTP (pytest-django's live server) ----------------------------------
+
 
 @pytest.fixture
 def served(settings, live_server):
@@ -745,11 +1081,13 @@ def served(settings, live_server):
 def fake_pip(tmp_path):
     """A venv whose ``pip`` records its arguments and environment."""
     record = tmp_path / "pip-calls.json"
-    script(tmp_path / "venv" / "bin" / "pip",
-           "import json, os, sys\n"
-           f"open({str(record)!r}, 'a').write(json.dumps({{'argv': sys.argv[1:], "
-           "'pre': os.environ.get('PIP_PRE')}) + '\\n')\n"
-           "print('pip ran')\nsys.exit(int(os.environ.get('FAKE_PIP_EXIT', '0')))\n")
+    script(
+        tmp_path / "venv" / "bin" / "pip",
+        "import json, os, sys\n"
+        f"open({str(record)!r}, 'a').write(json.dumps({{'argv': sys.argv[1:], "
+        "'pre': os.environ.get('PIP_PRE')}) + '\\n')\n"
+        "print('pip ran')\nsys.exit(int(os.environ.get('FAKE_PIP_EXIT', '0')))\n",
+    )
     return tmp_path / "venv", record
 
 
@@ -782,8 +1120,9 @@ def test_install_errors(dev, fake_pip, tmp_path, monkeypatch):
     venv, _record = fake_pip
     devpi("use", "alice/dev")
     fails("install", "--venv", venv, match="nothing to install")
-    fails("install", "--venv", venv, "-e", ".", "pkg",
-          match="cannot specify packages and --editable")
+    fails(
+        "install", "--venv", venv, "-e", ".", "pkg", match="cannot specify packages and --editable"
+    )
     fails("install", "--venv", tmp_path / "nothing", "pkg", match="no virtualenv at")
     monkeypatch.setenv("FAKE_PIP_EXIT", "3")
     fails("install", "--venv", venv, "pkg", match=r"pip install failed \(exit code 3\)")
@@ -843,8 +1182,9 @@ def test_test_runs_tox_and_posts_the_reports(served, dev, fake_tox, tmp_path):
     upload("alice", "alice/dev", sdist, universal, make_wheel(tmp_path, "pkg", "0.9"))
     devpi("use", "alice/dev")
     out, err = devpi("--as", "alice", "test", "pkg")
-    files = {rf.filename: f"{served}/alice/dev/+f/{rf.hash_path}"
-             for rf in ReleaseFile.objects.all()}
+    files = {
+        rf.filename: f"{served}/alice/dev/+f/{rf.hash_path}" for rf in ReleaseFile.objects.all()
+    }
     assert f"received {files['pkg-1.0.tar.gz']}" in lines(out)
     assert f"received {files['pkg-1.0-py2.py3-none-any.whl']}" in lines(out)
     assert any(line.startswith("unpacking ") for line in lines(out))
@@ -860,16 +1200,22 @@ def test_test_runs_tox_and_posts_the_reports(served, dev, fake_tox, tmp_path):
     assert token_user("alice", unquote(index.password)) is not None
     assert "****" in out and index.password not in out
     listed = devpi("list", "-t", "pkg==1.0")[0]
-    assert lines(listed) == [files["pkg-1.0-py2.py3-none-any.whl"],
-                             "ci         linux   py         3.11.7 tests passed",
-                             files["pkg-1.0.tar.gz"],
-                             "ci         linux   py         3.11.7 tests passed"]
+    assert lines(listed) == [
+        files["pkg-1.0-py2.py3-none-any.whl"],
+        "ci         linux   py         3.11.7 tests passed",
+        files["pkg-1.0.tar.gz"],
+        "ci         linux   py         3.11.7 tests passed",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_test_options_and_failures(served, dev, fake_tox, tmp_path, monkeypatch):
-    upload("alice", "alice/dev", sdist_with_tox_ini(tmp_path, "pkg", "1.0"),
-           make_wheel(tmp_path, "pkg", "1.0"))
+    upload(
+        "alice",
+        "alice/dev",
+        sdist_with_tox_ini(tmp_path, "pkg", "1.0"),
+        make_wheel(tmp_path, "pkg", "1.0"),
+    )
     devpi("use", "alice/dev")
     out, err = devpi("test", "-l", "pkg")
     assert lines(out)[0] == "would test:" and len(lines(out)) == 2
@@ -895,14 +1241,23 @@ def test_test_errors(served, dev, fake_tox, tmp_path, monkeypatch, settings):
     dev.config["bases"] = []  # no mirror: an unknown project is a 404
     dev.save()
     devpi("use", "alice/dev")
-    upload("alice", "alice/dev", make_wheel(tmp_path, "wheelonly", "1.0"),
-           make_sdist(tmp_path, "notox", "1.0"))
+    upload(
+        "alice",
+        "alice/dev",
+        make_wheel(tmp_path, "wheelonly", "1.0"),
+        make_sdist(tmp_path, "notox", "1.0"),
+    )
     fails("test", "nothing", match=r"GET .*/alice/dev/nothing: 404")
     fails("test", "wheelonly", match="need at least one sdist")
     fails("test", "notox", match="no tox.ini/pyproject.toml/setup.cfg file found")
     fails("test", "notox>5", match="could not find/receive links for notox>5")
-    fails("test", "notox", "--fallback-ini", tmp_path / "missing.ini",
-          match="no tox.ini/pyproject.toml/setup.cfg file found")
+    fails(
+        "test",
+        "notox",
+        "--fallback-ini",
+        tmp_path / "missing.ini",
+        match="no tox.ini/pyproject.toml/setup.cfg file found",
+    )
     monkeypatch.setattr(testing, "find_tox", lambda: None)
     fails("test", "notox", match="no tox binary found")
     settings.DEVPI = {**settings.DEVPI, "OUTSIDE_URL": "http://127.0.0.1:9"}
@@ -926,10 +1281,21 @@ def test_push_external_to_an_index_of_the_live_server(served, dev, bob, tmp_path
     stage(bob, "ext")
     pypirc = tmp_path / "pypirc"
     pypirc.write_text(f"[ext]\nrepository = {served}/bob/ext/\nusername = bob\npassword = pw\n")
-    out, _ = devpi("--as", "alice", "push", "--index", "alice/dev", "--pypirc", pypirc,
-                   "pkg==1.0", "pypi:ext")
+    out, _ = devpi(
+        "--as", "alice", "push", "--index", "alice/dev", "--pypirc", pypirc, "pkg==1.0", "pypi:ext"
+    )
     assert lines(out)[0] == f"using pypirc {pypirc}"
     assert ReleaseFile.objects.filter(index__name="ext").count() == 1
     pypirc.write_text(f"[ext]\nrepository = {served}/bob/ext/\nusername = bob\npassword = no\n")
-    fails("--as", "alice", "push", "--index", "alice/dev", "--pypirc", pypirc, "pkg==1.0",
-          "pypi:ext", match="40[13]")
+    fails(
+        "--as",
+        "alice",
+        "push",
+        "--index",
+        "alice/dev",
+        "--pypirc",
+        pypirc,
+        "pkg==1.0",
+        "pypi:ext",
+        match="40[13]",
+    )

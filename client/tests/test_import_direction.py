@@ -39,14 +39,18 @@ def under(name: str, prefix: str) -> bool:
 
 @pytest.mark.parametrize("path", sources("client"), ids=lambda p: str(p.relative_to(REPO)))
 def test_client_imports_no_http_layer(path):
-    bad = sorted(n for n in imported_modules(path)
-                 if any(under(n, prefix) for prefix in FORBIDDEN_IN_CLIENT))
+    bad = sorted(
+        n for n in imported_modules(path) if any(under(n, prefix) for prefix in FORBIDDEN_IN_CLIENT)
+    )
     assert not bad, f"{path.relative_to(REPO)} imports {bad}"
 
 
 def test_indexes_never_imports_client():
-    bad = [str(p.relative_to(REPO)) for p in sources("indexes")
-           if any(under(n, "client") for n in imported_modules(p))]
+    bad = [
+        str(p.relative_to(REPO))
+        for p in sources("indexes")
+        if any(under(n, "client") for n in imported_modules(p))
+    ]
     assert not bad
 
 

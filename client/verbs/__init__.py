@@ -7,11 +7,44 @@ from __future__ import annotations
 
 from ..console import Verb
 from . import (
-    export, getjson, import_, index, install, prefetch, project_status, push, quickstart,
-    refresh, remove, test, token, upload, use, user,
+    export,
+    getjson,
+    import_,
+    index,
+    install,
+    prefetch,
+    project_status,
+    push,
+    quickstart,
+    refresh,
+    remove,
+    test,
+    token,
+    upload,
+    use,
+    user,
 )
 from . import list as list_
 
-REGISTRY: tuple[Verb, ...] = tuple(module.VERB for module in (
-    quickstart, use, user, index, getjson, upload, list_, project_status, remove, push, test,
-    install, import_, token, export, refresh, prefetch))
+REGISTRY: tuple[Verb, ...] = tuple(
+    module.VERB
+    for module in (
+        quickstart,
+        use,
+        user,
+        index,
+        getjson,
+        upload,
+        list_,
+        project_status,
+        remove,
+        push,
+        test,
+        install,
+        import_,
+        token,
+        export,
+        refresh,
+        prefetch,
+    )
+)

@@ -25,8 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(out: Console, options: dict[str, Any]) -> None:
-    data = getjson(options["path"], current_index=current.current_index_name(),
-                   base_url=server_url(), reader=out.actor())
+    data = getjson(
+        options["path"],
+        current_index=current.current_index_name(),
+        base_url=server_url(),
+        reader=out.actor(),
+    )
     out.line(json.dumps(data, indent=2, sort_keys=True))
 
 

@@ -32,17 +32,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("-c", "--create", action="store_true", help="create an index")
     group.add_argument("--delete", action="store_true", help="delete an index")
-    group.add_argument("-m", "--modify", action="store_true",
-                       help="modify an index (also without -m when key=value items follow)")
-    group.add_argument("-l", "--list", action="store_true",
-                       help="list the indexes of a user (NAME, default: the --as user)")
-    parser.add_argument("-y", dest="yes", action="store_true",
-                        help="assume 'yes' on confirmation questions")
-    parser.add_argument("indexname", nargs="?", metavar="NAME",
-                        help="index as NAME (of the --as user) or USER/NAME; default: the "
-                             "current index")
-    parser.add_argument("keyvalues", nargs="*", metavar="key=value",
-                        help="e.g. bases=USER/NAME,... volatile=False acl_upload+=USER")
+    group.add_argument(
+        "-m",
+        "--modify",
+        action="store_true",
+        help="modify an index (also without -m when key=value items follow)",
+    )
+    group.add_argument(
+        "-l",
+        "--list",
+        action="store_true",
+        help="list the indexes of a user (NAME, default: the --as user)",
+    )
+    parser.add_argument(
+        "-y", dest="yes", action="store_true", help="assume 'yes' on confirmation questions"
+    )
+    parser.add_argument(
+        "indexname",
+        nargs="?",
+        metavar="NAME",
+        help="index as NAME (of the --as user) or USER/NAME; default: the current index",
+    )
+    parser.add_argument(
+        "keyvalues",
+        nargs="*",
+        metavar="key=value",
+        help="e.g. bases=USER/NAME,... volatile=False acl_upload+=USER",
+    )
 
 
 def run(out: Console, options: dict[str, Any]) -> None:
@@ -60,8 +76,12 @@ def run(out: Console, options: dict[str, Any]) -> None:
         fullname = current.resolve_index_name(name, acting=actor.username)
         owner_name, _, index_name = fullname.partition("/")
         owner = selectors.user_get(owner_name)
-        show_index(out, index_services.index_create(
-            owner=owner, name=index_name, data=keyvalue_dict(items), actor=actor))
+        show_index(
+            out,
+            index_services.index_create(
+                owner=owner, name=index_name, data=keyvalue_dict(items), actor=actor
+            ),
+        )
         return
     index = current.index_for(name, acting=actor.username)
     if options["delete"]:
@@ -69,8 +89,11 @@ def run(out: Console, options: dict[str, Any]) -> None:
             raise Invalid("cannot delete if you specify key=values")
         index_services.check_index_delete(actor=actor, index=index)  # refused before asking
         url = index_url(index.fullname)
-        out.confirmed_delete(url, f"index deleted: {url}",
-                             lambda: index_services.index_delete(index=index, actor=actor))
+        out.confirmed_delete(
+            url,
+            f"index deleted: {url}",
+            lambda: index_services.index_delete(index=index, actor=actor),
+        )
         return
     if options["modify"] or items:
         operations = check_keyvalues(items)

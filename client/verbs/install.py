@@ -24,14 +24,25 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", default=None, help="index to install from (default: current)")
-    parser.add_argument("-l", dest="list_installed", action="store_true",
-                        help="list the installed packages")
-    parser.add_argument("-e", dest="editable", default=None, metavar="ARG",
-                        help="install a project in editable mode")
-    parser.add_argument("--venv", default=None, metavar="DIR",
-                        help="install into this virtualenv (default: the pip on PATH)")
-    parser.add_argument("-r", "--requirement", action="store_true",
-                        help="the arguments are requirements files")
+    parser.add_argument(
+        "-l", dest="list_installed", action="store_true", help="list the installed packages"
+    )
+    parser.add_argument(
+        "-e",
+        dest="editable",
+        default=None,
+        metavar="ARG",
+        help="install a project in editable mode",
+    )
+    parser.add_argument(
+        "--venv",
+        default=None,
+        metavar="DIR",
+        help="install into this virtualenv (default: the pip on PATH)",
+    )
+    parser.add_argument(
+        "-r", "--requirement", action="store_true", help="the arguments are requirements files"
+    )
     parser.add_argument("pkgspecs", nargs="*", metavar="PKG", help="what to install")
 
 

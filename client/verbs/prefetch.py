@@ -25,13 +25,23 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index", default=None, metavar="INDEX",
-                        help="a mirror, or an index with a mirror among its bases "
-                             "(default: the current index)")
-    parser.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE",
-                        help="a requirements file (may be given several times)")
-    parser.add_argument("requirements", nargs="*", metavar="REQ",
-                        help="requirements such as 'name>=1.0'")
+    parser.add_argument(
+        "--index",
+        default=None,
+        metavar="INDEX",
+        help="a mirror, or an index with a mirror among its bases (default: the current index)",
+    )
+    parser.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a requirements file (may be given several times)",
+    )
+    parser.add_argument(
+        "requirements", nargs="*", metavar="REQ", help="requirements such as 'name>=1.0'"
+    )
 
 
 def run(out: Console, options: dict[str, Any]) -> None:
@@ -60,8 +70,9 @@ def run(out: Console, options: dict[str, Any]) -> None:
         progress.close()
     out.line(progress.summary() + f" into {mirror.fullname}, {missing} without files")
     if missing:
-        raise CommandError(f"{missing} of {len(requirements)} requirements have no files "
-                           f"in {mirror.fullname}")
+        raise CommandError(
+            f"{missing} of {len(requirements)} requirements have no files in {mirror.fullname}"
+        )
 
 
 VERB = Verb("prefetch", SUMMARY, DESCRIPTION, add_arguments, run)

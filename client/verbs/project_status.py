@@ -38,10 +38,15 @@ def run(out: Console, options: dict[str, Any]) -> None:
     index = current.index_for(options["index"], acting=actor.username)
     if options["status"] is not None:
         row = project_status_services.project_status_set(
-            index=index, project=options["name"], user=actor,
-            data={"status": options["status"], "reason": options["reason"]})
-        out.line(f"{row.name} on {index.fullname}: {row.status}"
-                 + (f" ({row.reason})" if row.reason else ""))
+            index=index,
+            project=options["name"],
+            user=actor,
+            data={"status": options["status"], "reason": options["reason"]},
+        )
+        out.line(
+            f"{row.name} on {index.fullname}: {row.status}"
+            + (f" ({row.reason})" if row.reason else "")
+        )
         return
     selectors.index_readable(index, actor)
     name = normalize_name(options["name"])
@@ -50,8 +55,11 @@ def run(out: Console, options: dict[str, Any]) -> None:
         out.line(f"{name} on {index.fullname}: active")
     else:
         where = f" (set on {status.index})" if status.index != index.fullname else ""
-        out.line(f"{name} on {index.fullname}: {status.status}"
-                 + where + (f" ({status.reason})" if status.reason else ""))
+        out.line(
+            f"{name} on {index.fullname}: {status.status}"
+            + where
+            + (f" ({status.reason})" if status.reason else "")
+        )
 
 
 VERB = Verb("project-status", SUMMARY, DESCRIPTION, add_arguments, run)

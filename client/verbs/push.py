@@ -29,12 +29,23 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", default=None, help="index to push from (default: current)")
-    add_docs_flags(parser, no_docs="do not push documentation, only release files",
-                   only_docs="push only documentation, no release files")
-    parser.add_argument("--pypirc", default=None, metavar="PATH",
-                        help="path to the .pypirc file (default: ~/.pypirc)")
-    parser.add_argument("--register-project", dest="register_project", action="store_true",
-                        help="register the project before uploading to a pypi:REPO target")
+    add_docs_flags(
+        parser,
+        no_docs="do not push documentation, only release files",
+        only_docs="push only documentation, no release files",
+    )
+    parser.add_argument(
+        "--pypirc",
+        default=None,
+        metavar="PATH",
+        help="path to the .pypirc file (default: ~/.pypirc)",
+    )
+    parser.add_argument(
+        "--register-project",
+        dest="register_project",
+        action="store_true",
+        help="register the project before uploading to a pypi:REPO target",
+    )
     parser.add_argument("pkgspec", metavar="NAME==VERSION", help="the release to push")
     parser.add_argument("target", metavar="TARGET", help="USER/NAME or pypi:REPO")
 
@@ -43,32 +54,46 @@ def run(out: Console, options: dict[str, Any]) -> None:
     actor = out.actor()
     name, version, old_style = parse_release(options["pkgspec"])
     if old_style:
-        out.warn("Old style package specification is deprecated, use this form: "
-                 "your-pkg-name==your.version.specifier")
+        out.warn(
+            "Old style package specification is deprecated, use this form: "
+            "your-pkg-name==your.version.specifier"
+        )
     _with_docs, no_docs, only_docs = docs_flags(options)
     source = current.index_for(options["index"], acting=actor.username)
     target = options["target"]
     try:
         if target.startswith("pypi:"):
             path = Path(options["pypirc"]) if options["pypirc"] else pypirc.default_pypirc()
-            repository = pypirc.read_repository(path, target[len("pypi:"):])
+            repository = pypirc.read_repository(path, target[len("pypi:") :])
             out.line(f"using pypirc {path}")
             if repository.default_url:
                 out.line(f"using default pypi url {repository.url}")
             actions = push.release_push_external(
-                source=source, project=name, version=version, posturl=repository.url,
-                username=repository.username, password=repository.password, user=actor,
-                no_docs=no_docs, only_docs=only_docs,
-                register_project=options["register_project"])
+                source=source,
+                project=name,
+                version=version,
+                posturl=repository.url,
+                username=repository.username,
+                password=repository.password,
+                user=actor,
+                no_docs=no_docs,
+                only_docs=only_docs,
+                register_project=options["register_project"],
+            )
         else:
             if options["register_project"]:
                 raise Invalid("--register-project only applies to pypi:REPO targets")
             if target.strip("/").count("/") != 1:
                 raise Invalid(f"target {target!r} not of form USER/NAME or pypi:REPONAME")
             actions = push.release_push(
-                source=source, project=name, version=version,
-                target=selectors.index_get_by_fullname(target), user=actor,
-                no_docs=no_docs, only_docs=only_docs)
+                source=source,
+                project=name,
+                version=version,
+                target=selectors.index_get_by_fullname(target),
+                user=actor,
+                no_docs=no_docs,
+                only_docs=only_docs,
+            )
     except DevpiError as exc:
         # an external push that failed part way says how far it got
         show_actions(out, getattr(exc, "actionlog", None) or [])

@@ -23,9 +23,12 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index", default=None, metavar="INDEX",
-                        help="a mirror, or an index with mirrors among its bases "
-                             "(default: the current index)")
+    parser.add_argument(
+        "--index",
+        default=None,
+        metavar="INDEX",
+        help="a mirror, or an index with mirrors among its bases (default: the current index)",
+    )
     parser.add_argument("projects", nargs="+", metavar="PROJECT")
 
 

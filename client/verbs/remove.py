@@ -25,13 +25,21 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-y", dest="yes", action="store_true",
-                        help="assume 'yes' on confirmation questions")
-    parser.add_argument("-f", "--force", action="store_true",
-                        help="remove even on a non-volatile index (owner or root only)")
+    parser.add_argument(
+        "-y", dest="yes", action="store_true", help="assume 'yes' on confirmation questions"
+    )
+    parser.add_argument(
+        "-f",
+        "--force",
+        action="store_true",
+        help="remove even on a non-volatile index (owner or root only)",
+    )
     parser.add_argument("--index", default=None, help="index to remove from (default: current)")
-    parser.add_argument("spec_or_url", metavar="SPEC_OR_URL",
-                        help="NAME, NAME==VERSION (any specifier), or a file URL")
+    parser.add_argument(
+        "spec_or_url",
+        metavar="SPEC_OR_URL",
+        help="NAME, NAME==VERSION (any specifier), or a file URL",
+    )
 
 
 def run(out: Console, options: dict[str, Any]) -> None:
@@ -45,8 +53,9 @@ def run(out: Console, options: dict[str, Any]) -> None:
     spec = parse_spec(target)
     plan = cli_removal.plan_release_removal(index, spec, server_url())
     if not plan.versions:
-        raise Invalid(f"No releases or distributions found matching {target!r} on "
-                      f"{index.fullname}.")
+        raise Invalid(
+            f"No releases or distributions found matching {target!r} on {index.fullname}."
+        )
     # the service's own check, asked before the question rather than after it
     removal_services.check_removal(actor=actor, index=index, force=force)
     out.line("About to remove the following releases and distributions")

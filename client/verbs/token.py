@@ -22,17 +22,36 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["create", "list", "revoke"])
     parser.add_argument("token_id", nargs="?", metavar="ID", help="the token to revoke")
-    parser.add_argument("--scope", dest="scopes", action="append", default=None,
-                        choices=["read", "upload", "toxresult"],
-                        help="a scope of the new token (repeat for several; at least one)")
-    parser.add_argument("--index", dest="token_indexes", action="append", default=None,
-                        metavar="USER/NAME",
-                        help="an index the new token may be used on (repeat; default: all)")
-    parser.add_argument("--expires", type=int, default=None, metavar="SECONDS",
-                        help="the new token expires after this many seconds (default: never)")
+    parser.add_argument(
+        "--scope",
+        dest="scopes",
+        action="append",
+        default=None,
+        choices=["read", "upload", "toxresult"],
+        help="a scope of the new token (repeat for several; at least one)",
+    )
+    parser.add_argument(
+        "--index",
+        dest="token_indexes",
+        action="append",
+        default=None,
+        metavar="USER/NAME",
+        help="an index the new token may be used on (repeat; default: all)",
+    )
+    parser.add_argument(
+        "--expires",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="the new token expires after this many seconds (default: never)",
+    )
     parser.add_argument("--description", default="", help="what the new token is for")
-    parser.add_argument("--user", dest="token_user", default=None,
-                        help="list or revoke the tokens of this user (root; default: --as)")
+    parser.add_argument(
+        "--user",
+        dest="token_user",
+        default=None,
+        help="list or revoke the tokens of this user (root; default: --as)",
+    )
 
 
 def run(out: Console, options: dict[str, Any]) -> None:
@@ -41,16 +60,20 @@ def run(out: Console, options: dict[str, Any]) -> None:
     if options["action"] == "create":
         # a token is made for the acting user: --user names anyone else only to be refused
         token_services.check_token_create(actor=actor, owner_name=owner_name)
-        data: dict[str, Any] = {"description": options["description"],
-                                "scopes": options["scopes"] or []}
+        data: dict[str, Any] = {
+            "description": options["description"],
+            "scopes": options["scopes"] or [],
+        }
         if options["token_indexes"]:
             data["indexes"] = options["token_indexes"]
         if options["expires"] is not None:
             data["expires"] = options["expires"]
         token, secret = token_services.api_token_create(owner=actor, data=data, actor=actor)
-        out.line(f"token created: {token.public_id} (user {actor.username}, scopes "
-                 f"{','.join(token.scopes)}, indexes "
-                 f"{','.join(token.indexes) if token.indexes else 'all'})")
+        out.line(
+            f"token created: {token.public_id} (user {actor.username}, scopes "
+            f"{','.join(token.scopes)}, indexes "
+            f"{','.join(token.indexes) if token.indexes else 'all'})"
+        )
         out.line("the token is shown only this once:")
         out.line(secret)
         return
@@ -59,14 +82,15 @@ def run(out: Console, options: dict[str, Any]) -> None:
     owner = selectors.user_get(owner_name)
     if options["action"] == "list":
         for t in token_services.api_tokens_list(owner=owner, actor=actor):
-            out.line(f"{t['id']} {t['state']} scopes={','.join(t['scopes'])} indexes="
-                     f"{','.join(t['indexes']) if t['indexes'] else 'all'} "
-                     f"expires={t['expires'] or 'never'} {t['description']}".rstrip())
+            out.line(
+                f"{t['id']} {t['state']} scopes={','.join(t['scopes'])} indexes="
+                f"{','.join(t['indexes']) if t['indexes'] else 'all'} "
+                f"expires={t['expires'] or 'never'} {t['description']}".rstrip()
+            )
         return
     if not options["token_id"]:
         raise Invalid("need the id of the token to revoke")
-    token = token_services.api_token_revoke(owner=owner, token_id=options["token_id"],
-                                            actor=actor)
+    token = token_services.api_token_revoke(owner=owner, token_id=options["token_id"], actor=actor)
     out.line(f"token revoked: {token.public_id}")
 
 

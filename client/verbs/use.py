@@ -22,16 +22,19 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("url", nargs="?", metavar="INDEX",
-                        help="USER/NAME, /USER/NAME, NAME (an index of the --as user) or a URL "
-                             "of this server; a URL without an index path unsets the current "
-                             "index")
-    parser.add_argument("-l", "--list", action="store_true",
-                        help="list all indexes of the server")
-    parser.add_argument("-u", "--user", default=None,
-                        help="with -l, only the indexes of this user")
-    parser.add_argument("--delete", action="store_true",
-                        help="forget the current index (remove the state file)")
+    parser.add_argument(
+        "url",
+        nargs="?",
+        metavar="INDEX",
+        help="USER/NAME, /USER/NAME, NAME (an index of the --as user) or a URL "
+        "of this server; a URL without an index path unsets the current "
+        "index",
+    )
+    parser.add_argument("-l", "--list", action="store_true", help="list all indexes of the server")
+    parser.add_argument("-u", "--user", default=None, help="with -l, only the indexes of this user")
+    parser.add_argument(
+        "--delete", action="store_true", help="forget the current index (remove the state file)"
+    )
 
 
 def run(out: Console, options: dict[str, Any]) -> None:
@@ -44,8 +47,7 @@ def run(out: Console, options: dict[str, Any]) -> None:
     if options["list"]:
         configs = selectors.users_configs()
         if options["user"]:
-            configs = {options["user"]: selectors.user_config(
-                selectors.user_get(options["user"]))}
+            configs = {options["user"]: selectors.user_config(selectors.user_get(options["user"]))}
         for user in sorted(configs):
             for name, config in sorted(configs[user].get("indexes", {}).items()):
                 out.line(index_list_line(f"{user}/{name}", config))
@@ -68,8 +70,7 @@ def show_current(out: Console, actor: Any) -> None:
         out.warn(f"no current index: type 'python {PROG} use -l' to discover indexes")
         return
     index = selectors.index_get_by_fullname(name)
-    out.line(f"current devpi index: {index_url(index.fullname)} "
-             f"(acting as {actor.username})")
+    out.line(f"current devpi index: {index_url(index.fullname)} (acting as {actor.username})")
     out.line(f"{'simpleindex':>19}: {simple_url(index.fullname)}")
     if not index.is_mirror:
         out.line(f"{'pypisubmit':>19}: {index_url(index.fullname)}/")

@@ -28,11 +28,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--delete", action="store_true", help="delete a user")
     group.add_argument("-m", "--modify", action="store_true", help="modify a user")
     group.add_argument("-l", "--list", action="store_true", help="list user names")
-    parser.add_argument("-y", dest="yes", action="store_true",
-                        help="assume 'yes' on confirmation questions")
+    parser.add_argument(
+        "-y", dest="yes", action="store_true", help="assume 'yes' on confirmation questions"
+    )
     parser.add_argument("username", nargs="?", help="user name")
-    parser.add_argument("keyvalues", nargs="*", metavar="key=value",
-                        help="configuration items, e.g. password=... email=...")
+    parser.add_argument(
+        "keyvalues",
+        nargs="*",
+        metavar="key=value",
+        help="configuration items, e.g. password=... email=...",
+    )
 
 
 def run(out: Console, options: dict[str, Any]) -> None:
@@ -63,8 +68,11 @@ def _delete(out: Console, actor: Any, name: str, items: list[str]) -> None:
         raise Invalid("cannot delete if you specify key=values")
     user = selectors.user_get(name)
     user_services.check_user_delete(actor=actor, username=name)  # refused before asking
-    out.confirmed_delete(f"{server_url()}/{name}", f"user deleted: {name}",
-                         lambda: user_services.user_delete(user=user, actor=actor))
+    out.confirmed_delete(
+        f"{server_url()}/{name}",
+        f"user deleted: {name}",
+        lambda: user_services.user_delete(user=user, actor=actor),
+    )
 
 
 def _modify(out: Console, actor: Any, name: str, items: list[str]) -> None:

@@ -27,9 +27,11 @@ from indexes.storage import blob_key, blob_storage
 from tests.factories import make_sdist, make_wheel
 
 FAST_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
-           "indexes.hashers.DevpiArgon2PasswordHasher",
-           "indexes.hashers.DevpiSaltedSHA256PasswordHasher"]
+HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "indexes.hashers.DevpiArgon2PasswordHasher",
+    "indexes.hashers.DevpiSaltedSHA256PasswordHasher",
+]
 
 
 def sha256(data: bytes) -> str:
@@ -41,8 +43,13 @@ class Tree:
 
     def __init__(self, path: Path, dumpversion: str = "2"):
         self.path = path
-        self.data = {"dumpversion": dumpversion, "pythonversion": [3, 11, 7, "final", 0],
-                     "devpi_server": "6.20.3", "users": {}, "indexes": {}}
+        self.data = {
+            "dumpversion": dumpversion,
+            "pythonversion": [3, 11, 7, "final", 0],
+            "devpi_server": "6.20.3",
+            "users": {},
+            "indexes": {},
+        }
 
     def user(self, name: str, password: str | None = None, **config) -> dict:
         entry = {"username": name, "created": "2020-01-02T03:04:05Z", **config}
@@ -61,12 +68,26 @@ class Tree:
 
     def release(self, index: str, name: str, version: str, **metadata) -> None:
         projects = self.data["indexes"][index]["projects"]
-        projects.setdefault(name, {})[version] = {"name": name, "version": version,
-                                                  "summary": "s", **metadata}
+        projects.setdefault(name, {})[version] = {
+            "name": name,
+            "version": version,
+            "summary": "s",
+            **metadata,
+        }
 
-    def file(self, index: str, source: Path | bytes, *, project: str, version: str,
-             type: str = "releasefile", filename: str | None = None, relpath: str | None = None,
-             hashes: dict | None = None, **extra) -> dict:
+    def file(
+        self,
+        index: str,
+        source: Path | bytes,
+        *,
+        project: str,
+        version: str,
+        type: str = "releasefile",
+        filename: str | None = None,
+        relpath: str | None = None,
+        hashes: dict | None = None,
+        **extra,
+    ) -> dict:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         filename = filename or (Path(source).name if not isinstance(source, bytes) else "f")
         if relpath is None:
@@ -79,13 +100,23 @@ class Tree:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         digest = sha256(data)
-        entry = {"type": type, "projectname": project, "relpath": relpath, "version": version,
-                 "entrymapping": {"last_modified": "Tue, 24 Nov 2026 10:49:16 GMT",
-                                  "hash_spec": f"sha256={digest}",
-                                  "hashes": hashes if hashes is not None else {"sha256": digest},
-                                  "project": project, "version": version},
-                 "log": [{"what": "upload", "who": "alice", "when": [2026, 11, 24, 10, 49, 16],
-                          "dst": index}], **extra}
+        entry = {
+            "type": type,
+            "projectname": project,
+            "relpath": relpath,
+            "version": version,
+            "entrymapping": {
+                "last_modified": "Tue, 24 Nov 2026 10:49:16 GMT",
+                "hash_spec": f"sha256={digest}",
+                "hashes": hashes if hashes is not None else {"sha256": digest},
+                "project": project,
+                "version": version,
+            },
+            "log": [
+                {"what": "upload", "who": "alice", "when": [2026, 11, 24, 10, 49, 16], "dst": index}
+            ],
+            **extra,
+        }
         if hashes is not None:
             entry["entrymapping"].pop("hash_spec")
         self.data["indexes"][index]["files"].append(entry)
@@ -114,15 +145,25 @@ def tree(tmp_path, dists) -> Tree:
     t.user("root", "rootpw")
     t.user("packages", "pkgpw", email="packaging@company.com", title="Packages")
     t.user("alice", "alice-pw", email="alice@example.com")
-    t.index("root/pypi", type="mirror", volatile=False,
-            mirror_url="http://127.0.0.1:9/simple/")
+    t.index("root/pypi", type="mirror", volatile=False, mirror_url="http://127.0.0.1:9/simple/")
     # children before their bases, as a JSON object may list them
-    t.index("packages/develop", bases=["packages/stable"], volatile=True,
-            acl_upload=["packages", "alice"])
+    t.index(
+        "packages/develop",
+        bases=["packages/stable"],
+        volatile=True,
+        acl_upload=["packages", "alice"],
+    )
     t.index("packages/staging", bases=["packages/stable"], volatile=True)
-    t.index("packages/stable", bases=["root/pypi"], volatile=False, title="Stable",
-            acl_upload=["packages"], mirror_whitelist=[], acl_toxresult_upload=[":ANONYMOUS:"],
-            mirror_whitelist_inheritance="intersection")
+    t.index(
+        "packages/stable",
+        bases=["root/pypi"],
+        volatile=False,
+        title="Stable",
+        acl_upload=["packages"],
+        mirror_whitelist=[],
+        acl_toxresult_upload=[":ANONYMOUS:"],
+        mirror_whitelist_inheritance="intersection",
+    )
     t.release("packages/stable", "Hello.World", "1.0", requires_python=">=3.8")
     t.file("packages/stable", dists["wheel"], project="hello-world", version="1.0")
     t.file("packages/stable", dists["sdist"], project="hello-world", version="1.0")
@@ -143,6 +184,7 @@ def lines_of(report) -> str:
 
 # -- reader ------------------------------------------------------------------------------
 
+
 def test_reader_refuses_what_is_not_an_export(tmp_path):
     with pytest.raises(NotAnExport, match="is not a directory"):
         read_export(tmp_path / "missing")
@@ -161,7 +203,8 @@ def test_reader_refuses_what_is_not_an_export(tmp_path):
     with pytest.raises(NotAnExport, match="needs 'users' and 'indexes' objects"):
         read_export(tmp_path)
     (tmp_path / "dataindex.json").write_text(
-        '{"dumpversion": "2", "users": {}, "indexes": {"a/b": {}}}')
+        '{"dumpversion": "2", "users": {}, "indexes": {"a/b": {}}}'
+    )
     with pytest.raises(NotAnExport, match="index 'a/b' has no indexconfig"):
         read_export(tmp_path)
 
@@ -207,16 +250,18 @@ def test_member_path_stays_inside_the_export(tree):
 
 # -- layout: hashes and paths ------------------------------------------------------------
 
+
 def test_recorded_hashes_and_file_check():
     data = b"content"
     assert layout.recorded_hashes({"hash_spec": f"sha256={sha256(data)}"}) == {
-        "sha256": sha256(data)}
+        "sha256": sha256(data)
+    }
     md5 = hashlib.md5(data).hexdigest()
     assert layout.recorded_hashes({"md5": md5.upper()}) == {"md5": md5}  # devpi-server 2.x
     # hash_spec wins over a disagreeing hashes mapping, as in devpi
-    assert layout.recorded_hashes({"hash_spec": "sha256=aa", "hashes": {"sha256": "bb",
-                                                                          "md5": md5}}) == {
-        "sha256": "aa"}
+    assert layout.recorded_hashes(
+        {"hash_spec": "sha256=aa", "hashes": {"sha256": "bb", "md5": md5}}
+    ) == {"sha256": "aa"}
     assert layout.recorded_hashes({"hash_spec": "rot13=x", "hashes": {"crc": "1"}}) == {}
     ok = layout.check_file(io.BytesIO(data), {"md5": md5})
     assert ok.error is None and ok.sha256 == sha256(data) and ok.size == 7
@@ -228,16 +273,24 @@ def test_layout_paths():
     h = "352af46a8de37bf76f5fa940d6be29fa84dfcc8e03177f29d15a915a67a04cb0"
     assert layout.entrypath("u/i", h, "p-1.whl") == "u/i/+f/352/af46a8de37bf7/p-1.whl"
     assert layout.releasefile_relpath("u/i", "p", "1.0", "p-1.0.tar.gz") == (
-        "u/i/p/1.0/p-1.0.tar.gz")
+        "u/i/p/1.0/p-1.0.tar.gz"
+    )
     assert layout.toxresult_relpath("u/i", "p", h, "p-1.whl.toxresult-1-0") == (
-        f"u/i/p/sha256={h}/p-1.whl.toxresult-1-0")
+        f"u/i/p/sha256={h}/p-1.whl.toxresult-1-0"
+    )
     assert layout.doczip_relpath("u/i", "p", "1.0") == "u/i/p-1.0.doc.zip"
-    desc = layout.FileDesc(type="toxresult", project="p", relpath="u/i/p/x/r", version="1",
-                           for_entrypath=f"u/i/+f/352/af46a8de37bf7/p-1.whl#sha256={h}")
+    desc = layout.FileDesc(
+        type="toxresult",
+        project="p",
+        relpath="u/i/p/x/r",
+        version="1",
+        for_entrypath=f"u/i/+f/352/af46a8de37bf7/p-1.whl#sha256={h}",
+    )
     assert desc.for_basename == "p-1.whl"
 
 
 # -- mapping -----------------------------------------------------------------------------
+
 
 def test_password_mapping_from_devpi():
     argon = FAST_ARGON2.hash("pw")
@@ -268,37 +321,66 @@ def test_password_mapping_to_devpi():
 
 
 def test_index_config_mapping():
-    requested, skipped = mapping.index_config_from_devpi({
-        "type": "stage", "bases": ["root/pypi"], "pypi_whitelist": ["foo"],
-        "uploadtrigger_jenkins": None, "push_requires_role": "x", "volatile": False})
-    assert requested == {"type": "stage", "bases": ["root/pypi"], "mirror_whitelist": ["foo"],
-                         "volatile": False}
+    requested, skipped = mapping.index_config_from_devpi(
+        {
+            "type": "stage",
+            "bases": ["root/pypi"],
+            "pypi_whitelist": ["foo"],
+            "uploadtrigger_jenkins": None,
+            "push_requires_role": "x",
+            "volatile": False,
+        }
+    )
+    assert requested == {
+        "type": "stage",
+        "bases": ["root/pypi"],
+        "mirror_whitelist": ["foo"],
+        "volatile": False,
+    }
     assert [(s.key, s.value) for s in skipped] == [("push_requires_role", "x")]
-    requested, skipped = mapping.index_config_from_devpi({
-        "type": "mirror", "bases": ["a/b"], "mirror_url": "https://x/simple/"})
+    requested, skipped = mapping.index_config_from_devpi(
+        {"type": "mirror", "bases": ["a/b"], "mirror_url": "https://x/simple/"}
+    )
     assert requested == {"type": "mirror", "mirror_url": "https://x/simple/"}
     assert skipped[0].key == "bases" and "no bases" in skipped[0].reason
 
 
 def test_release_mapping_and_dates():
-    data = mapping.release_from_devpi({"name": "Hello.World", "version": "1.0", "summary": "s",
-                                       "yanked": "broken", "+doczip": "x", ":action": "submit"},
-                                      project="hello-world", version="1.0")
+    data = mapping.release_from_devpi(
+        {
+            "name": "Hello.World",
+            "version": "1.0",
+            "summary": "s",
+            "yanked": "broken",
+            "+doczip": "x",
+            ":action": "submit",
+        },
+        project="hello-world",
+        version="1.0",
+    )
     assert data.metadata == {"name": "Hello.World", "version": "1.0", "summary": "s"}
     assert (data.yanked, data.yanked_reason) == (True, "broken")
-    back = mapping.release_to_devpi(display_name="Hello.World", version="1.0",
-                                    metadata=data.metadata, yanked=True, yanked_reason="broken")
+    back = mapping.release_to_devpi(
+        display_name="Hello.World",
+        version="1.0",
+        metadata=data.metadata,
+        yanked=True,
+        yanked_reason="broken",
+    )
     assert back == {"name": "Hello.World", "version": "1.0", "summary": "s", "yanked": "broken"}
     when = mapping.parse_http_date("Tue, 24 Nov 2026 10:49:16 GMT")
     assert mapping.http_date(when) == "Tue, 24 Nov 2026 10:49:16 GMT"
     assert mapping.iso(mapping.parse_iso("2020-01-02T03:04:05Z")) == "2020-01-02T03:04:05Z"
-    log = [{"what": "push", "who": "x", "when": [2001, 1, 1, 0, 0, 0]},
-           {"what": "upload", "who": "alice", "when": [2026, 11, 24, 10, 49, 16]}]
+    log = [
+        {"what": "push", "who": "x", "when": [2001, 1, 1, 0, 0, 0]},
+        {"what": "upload", "who": "alice", "when": [2026, 11, 24, 10, 49, 16]},
+    ]
     assert mapping.log_time(log) == when and mapping.log_who(log) == "alice"
     assert mapping.parse_http_date("garbage") is None and mapping.parse_iso("2020") is None
 
 
 # -- the legacy password hasher ------------------------------------------------------------
+
 
 def test_devpi_salted_sha256_hasher_verifies_and_is_replaced(hashers, db):
     salt = "c2FsdHNhbHRzYWx0c2FsdA=="
@@ -312,6 +394,7 @@ def test_devpi_salted_sha256_hasher_verifies_and_is_replaced(hashers, db):
 
 
 # -- import --------------------------------------------------------------------------------
+
 
 def test_import_into_a_fresh_server(tree, blob_dir, hashers, db, dists):
     User = get_user_model()
@@ -383,7 +466,8 @@ def test_import_keeps_what_differs_on_a_used_server(tree, blob_dir, hashers, db)
     assert kept["user root"] == "differs in password"
     assert kept["user alice"] == "differs in email, password"
     assert Index.objects.get(owner__username="root", name="pypi").config["mirror_url"] == (
-        "http://127.0.0.1:9/simple/")
+        "http://127.0.0.1:9/simple/"
+    )
 
 
 def test_import_reports_and_skips_bad_files(tmp_path, blob_dir, hashers, db, dists):
@@ -391,40 +475,61 @@ def test_import_reports_and_skips_bad_files(tmp_path, blob_dir, hashers, db, dis
     t.user("alice", "pw")
     t.index("alice/dev")
     t.release("alice/dev", "Hello.World", "1.0")
-    t.file("alice/dev", dists["wheel"], project="hello-world", version="1.0",
-           hashes={"sha256": "0" * 64})  # recorded hash does not match
+    t.file(
+        "alice/dev",
+        dists["wheel"],
+        project="hello-world",
+        version="1.0",
+        hashes={"sha256": "0" * 64},
+    )  # recorded hash does not match
     entry = t.file("alice/dev", dists["sdist"], project="hello-world", version="1.0")
     (t.path / entry["relpath"]).unlink()  # missing from the export
-    t.file("alice/dev", b"no hash recorded", project="hello-world", version="1.0",
-           filename="hello_world-1.0.zip", hashes={})
-    t.file("alice/dev", dists["wheel2"], project="hello-world", version="2.0",
-           relpath="../outside.whl")
+    t.file(
+        "alice/dev",
+        b"no hash recorded",
+        project="hello-world",
+        version="1.0",
+        filename="hello_world-1.0.zip",
+        hashes={},
+    )
+    t.file(
+        "alice/dev", dists["wheel2"], project="hello-world", version="2.0", relpath="../outside.whl"
+    )
     t.write()
     report = devpi_import(t.path)
     skipped = {s.what: s.reason for s in report.skipped}
     assert skipped[f"alice/dev/hello-world/1.0/{dists['wheel'].name}"].startswith(
-        "hash mismatch: sha256 mismatch, got ")
+        "hash mismatch: sha256 mismatch, got "
+    )
     assert skipped[f"alice/dev/hello-world/1.0/{dists['sdist'].name}"] == (
-        "the file is missing from the export")
+        "the file is missing from the export"
+    )
     assert "points outside the export" in skipped["../outside.whl"]
     assert [f.filename for f in ReleaseFile.objects.all()] == ["hello_world-1.0.zip"]
     assert any("records no hash; stored unverified" in n for n in report.notes)
 
 
 def test_import_skips_plugin_keys_missing_bases_unknown_types_and_bad_names(
-        tmp_path, blob_dir, hashers, db):
+    tmp_path, blob_dir, hashers, db
+):
     t = Tree(tmp_path / "export")
     t.user("root", "pw")
     t.user("alice", "pw", some_plugin_key=1)
     t.user("bad name", "pw")
-    t.index("alice/dev", bases=["alice/gone", "alice/base"], pypi_whitelist=["x"],
-            push_requires_role="admin", volatile="perhaps")
+    t.index(
+        "alice/dev",
+        bases=["alice/gone", "alice/base"],
+        pypi_whitelist=["x"],
+        push_requires_role="admin",
+        volatile="perhaps",
+    )
     t.index("alice/base", mirror_whitelist_inheritance="sideways")
     t.index("alice/ext", type="indexerpypi")
     t.index("nobody/dev")
     t.index("root/pypi", type="mirror", mirror_url="https://pypi.example/simple/")
-    t.data["indexes"]["root/pypi"]["files"] = [{"type": "releasefile", "projectname": "x",
-                                                "relpath": "root/pypi/x/1/x-1.whl"}]
+    t.data["indexes"]["root/pypi"]["files"] = [
+        {"type": "releasefile", "projectname": "x", "relpath": "root/pypi/x/1/x-1.whl"}
+    ]
     t.write()
     report = devpi_import(t.path)
     skipped = {s.what: s.reason for s in report.skipped}
@@ -433,8 +538,10 @@ def test_import_skips_plugin_keys_missing_bases_unknown_types_and_bad_names(
     assert "a plugin's?" in skipped["index alice/dev: option push_requires_role='admin'"]
     assert skipped["index alice/dev: base alice/gone"] == "neither in the export nor here"
     assert "Unknown boolean value" in skipped["index alice/dev: option volatile='perhaps'"]
-    assert "Unknown value" in skipped[
-        "index alice/base: option mirror_whitelist_inheritance='sideways'"]
+    assert (
+        "Unknown value"
+        in skipped["index alice/base: option mirror_whitelist_inheritance='sideways'"]
+    )
     assert "'indexerpypi' is not supported" in skipped["index alice/ext"]
     assert "owner 'nobody'" in skipped["index nobody/dev"]
     assert "mirror caches are not imported" in skipped["index root/pypi: 1 mirrored files"]
@@ -452,7 +559,8 @@ def test_import_breaks_a_cycle_of_bases(tmp_path, blob_dir, hashers, db):
     t.write()
     report = devpi_import(t.path)
     assert [(s.what, s.reason) for s in report.skipped] == [
-        ("index alice/x: base alice/y", "the bases form a cycle (devpi-import refuses it too)")]
+        ("index alice/x: base alice/y", "the bases form a cycle (devpi-import refuses it too)")
+    ]
     configs = {ix.name: ix.config["bases"] for ix in Index.objects.all()}
     assert configs == {"x": [], "y": ["alice/x"]}
 
@@ -485,11 +593,11 @@ def test_import_leaves_removed_and_conflicting_files_alone(tree, blob_dir, hashe
     report = devpi_import(tree.path)
     assert not report.changed
     assert {s.what: s.reason for s in report.skipped}[
-        f"packages/stable: {dists['sdist'].name}"] == (
-        "it was removed here after an earlier import")
-    assert {k.what: k.reason for k in report.kept}[
-        f"packages/stable: {dists['wheel'].name}"] == (
-        "a file with other content has this name here")
+        f"packages/stable: {dists['sdist'].name}"
+    ] == ("it was removed here after an earlier import")
+    assert {k.what: k.reason for k in report.kept}[f"packages/stable: {dists['wheel'].name}"] == (
+        "a file with other content has this name here"
+    )
 
 
 class FakeAttachments:
@@ -515,23 +623,31 @@ def attachment_handlers(monkeypatch):
     return handlers
 
 
-def test_tox_results_and_docs_go_to_their_handlers(tree, blob_dir, hashers, db, dists,
-                                                   attachment_handlers):
+def test_tox_results_and_docs_go_to_their_handlers(
+    tree, blob_dir, hashers, db, dists, attachment_handlers
+):
     wheel_sha = sha256(dists["wheel"].read_bytes())
     report = {"reportversion": "1", "testenvs": {}}
     tox_name = f"{dists['wheel'].name}.toxresult-20261124104916-0"
-    tree.file("packages/stable", json.dumps(report).encode(), type="toxresult",
-              project="hello-world", version="1.0", filename=tox_name, for_sha=wheel_sha,
-              for_entrypath=f"packages/stable/+f/{wheel_sha[:3]}/{wheel_sha[3:16]}/"
-                            f"{dists['wheel'].name}")
-    tree.file("packages/stable", b"PK docs", type="doczip", project="hello-world",
-              version="1.0")
+    tree.file(
+        "packages/stable",
+        json.dumps(report).encode(),
+        type="toxresult",
+        project="hello-world",
+        version="1.0",
+        filename=tox_name,
+        for_sha=wheel_sha,
+        for_entrypath=f"packages/stable/+f/{wheel_sha[:3]}/{wheel_sha[3:16]}/{dists['wheel'].name}",
+    )
+    tree.file("packages/stable", b"PK docs", type="doczip", project="hello-world", version="1.0")
     tree.write()
     # without handlers: reported as skipped
     first = devpi_import(tree.path)
     reasons = {s.reason for s in first.skipped}
-    assert reasons == {"this server does not store tox results (yet)",
-                       "this server does not store doc zips (yet)"}
+    assert reasons == {
+        "this server does not store tox results (yet)",
+        "this server does not store doc zips (yet)",
+    }
     tox, docs = FakeAttachments(), FakeAttachments()
     attachments.register_attachment("toxresult", tox)
     attachments.register_attachment("doczip", docs)
@@ -547,6 +663,7 @@ def test_tox_results_and_docs_go_to_their_handlers(tree, blob_dir, hashers, db, 
 
 
 # -- export --------------------------------------------------------------------------------
+
 
 def test_export_writes_devpi_format(tree, blob_dir, hashers, db, dists, tmp_path):
     devpi_import(tree.path)
@@ -571,9 +688,14 @@ def test_export_writes_devpi_format(tree, blob_dir, hashers, db, dists, tmp_path
     with pytest.raises(argon2_exceptions.VerifyMismatchError):
         PasswordHasher().verify(users["carol"]["pwhash"], "")
     assert any("user carol" in line for line in report.lines())
-    assert data["indexes"]["root/pypi"] == {"indexconfig": {
-        "type": "mirror", "volatile": False, "mirror_url": "http://127.0.0.1:9/simple/",
-        "mirror_cache_expiry": 1800}}
+    assert data["indexes"]["root/pypi"] == {
+        "indexconfig": {
+            "type": "mirror",
+            "volatile": False,
+            "mirror_url": "http://127.0.0.1:9/simple/",
+            "mirror_cache_expiry": 1800,
+        }
+    }
     stable = data["indexes"]["packages/stable"]
     assert stable["indexconfig"]["bases"] == ["root/pypi"]
     assert stable["indexconfig"]["type"] == "stage"
@@ -593,16 +715,18 @@ def test_export_writes_devpi_format(tree, blob_dir, hashers, db, dists, tmp_path
     assert read_export(out).indexes["packages/stable"].files[0].hashes == {"sha256": digest}
 
 
-def test_export_then_import_into_the_same_server_changes_nothing(tree, blob_dir, hashers, db,
-                                                                 tmp_path):
+def test_export_then_import_into_the_same_server_changes_nothing(
+    tree, blob_dir, hashers, db, tmp_path
+):
     devpi_import(tree.path)
     devpi_export(tmp_path / "out")
     report = devpi_import(tmp_path / "out")
     assert not report.changed and not report.skipped and not report.kept, lines_of(report)
 
 
-def test_export_refuses_a_used_directory_and_reports_missing_blobs(tree, blob_dir, hashers,
-                                                                   db, tmp_path, dists):
+def test_export_refuses_a_used_directory_and_reports_missing_blobs(
+    tree, blob_dir, hashers, db, tmp_path, dists
+):
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "x").write_text("x")
     with pytest.raises(ImportExportError, match="must not exist or be empty"):
@@ -622,19 +746,37 @@ def test_writer_checks_hashes_and_paths(tmp_path):
     writer = ExportWriter(tmp_path / "w", devpi_server_version="6.20.3")
     writer.index("u/i", {"type": "stage"}, with_data=True)
     with pytest.raises(ImportExportError, match="sha256 mismatch"):
-        writer.file("u/i", type="releasefile", project="p", version="1", relpath="u/i/p/1/p-1.zip",
-                    content=io.BytesIO(b"abc"), sha256="0" * 64, last_modified="x", log=None)
+        writer.file(
+            "u/i",
+            type="releasefile",
+            project="p",
+            version="1",
+            relpath="u/i/p/1/p-1.zip",
+            content=io.BytesIO(b"abc"),
+            sha256="0" * 64,
+            last_modified="x",
+            log=None,
+        )
     assert not (tmp_path / "w/u/i/p/1/p-1.zip").exists()
     with pytest.raises(ImportExportError, match="outside the export"):
-        writer.file("u/i", type="releasefile", project="p", version="1", relpath="../x",
-                    content=io.BytesIO(b"abc"), sha256=sha256(b"abc"), last_modified="x",
-                    log=None)
+        writer.file(
+            "u/i",
+            type="releasefile",
+            project="p",
+            version="1",
+            relpath="../x",
+            content=io.BytesIO(b"abc"),
+            sha256=sha256(b"abc"),
+            last_modified="x",
+            log=None,
+        )
     assert writer.data["indexes"]["u/i"]["files"] == []
     writer.finish()
     assert read_export(tmp_path / "w").indexes["u/i"].files == []
 
 
 # -- the commands ----------------------------------------------------------------------------
+
 
 def test_commands(tree, blob_dir, hashers, db, tmp_path, capsys):
     from django.contrib.auth import get_user_model
@@ -668,8 +810,7 @@ def test_doc_zips_are_imported_unpacked_and_exported(tree, blob_dir, hashers, db
     data = doc_zip("hello docs")
     tree.file("packages/stable", data, type="doczip", project="hello-world", version="1.0")
     tree.release("packages/develop", "Hello.World", "2.0")
-    tree.file("packages/develop", b"not a zip", type="doczip", project="hello-world",
-              version="2.0")
+    tree.file("packages/develop", b"not a zip", type="doczip", project="hello-world", version="2.0")
     tree.write()
     report = devpi_import(tree.path)
     assert report.created["doc zips"] == 1
@@ -679,7 +820,8 @@ def test_doc_zips_are_imported_unpacked_and_exported(tree, blob_dir, hashers, db
     assert doczip.filename == "hello-world-1.0.doc.zip" and doczip.sha256 == sha256(data)
     assert doczip.release.version == "1.0" and doczip.uploader == "alice"
     assert blob_storage().open(doc_key(doczip.sha256, "index.html")).read() == (
-        b"<html><body>hello docs</body></html>")
+        b"<html><body>hello docs</body></html>"
+    )
     assert not devpi_import(tree.path).changed
     out = tmp_path / "out"
     assert devpi_export(out).exported["doc zips"] == 1

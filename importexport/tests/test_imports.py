@@ -7,8 +7,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("rest_framework", "django.http", "indexes.views", "mirror.views",
-             "toxresults.views")
+FORBIDDEN = ("rest_framework", "django.http", "indexes.views", "mirror.views", "toxresults.views")
 
 
 def imported(path: Path) -> set[str]:
@@ -19,7 +18,7 @@ def imported(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else ()
+            base = package[: len(package) - node.level + 1] if node.level else ()
             module = ".".join([*base, *([node.module] if node.module else [])])
             names.add(module)
             names.update(f"{module}.{alias.name}" for alias in node.names)
@@ -30,8 +29,11 @@ def test_importexport_imports_no_http_layer() -> None:
     for path in sorted((REPO / "importexport").rglob("*.py")):
         if "tests" in path.parts:
             continue
-        bad = [name for name in imported(path)
-               if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)]
+        bad = [
+            name
+            for name in imported(path)
+            if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
+        ]
         assert not bad, f"{path.relative_to(REPO)} imports {bad}"
 
 
@@ -39,6 +41,9 @@ def test_indexes_never_imports_importexport() -> None:
     for path in sorted((REPO / "indexes").rglob("*.py")):
         if "tests" in path.parts:
             continue
-        bad = [name for name in imported(path)
-               if name == "importexport" or name.startswith("importexport.")]
+        bad = [
+            name
+            for name in imported(path)
+            if name == "importexport" or name.startswith("importexport.")
+        ]
         assert not bad, f"{path.relative_to(REPO)} imports {bad}"

@@ -20,7 +20,7 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesParser
 from typing import BinaryIO, cast
@@ -33,8 +33,18 @@ from .tarstream import TarReader
 from .zipdirectory import ZipDirectoryTooLarge, check_zip_directory
 
 # What zipfile and the decompressors raise on damaged input.
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-              struct.error, zlib.error, lzma.LZMAError, NotImplementedError, KeyError)
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    ValueError,
+    struct.error,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,
+    KeyError,
+)
 TAR_ERRORS = (tarfile.TarError, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError)
 
 
@@ -87,8 +97,9 @@ def is_tar_name(filename: str) -> bool:
     return filename.lower().endswith((".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar"))
 
 
-def inspect_archive(fileobj: BinaryIO, dist: DistFilename,
-                    limits: ArchiveLimits = DEFAULT_LIMITS) -> bytes | None:
+def inspect_archive(
+    fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits = DEFAULT_LIMITS
+) -> bytes | None:
     """Check the archive is readable, within ``limits`` and matches its name.
 
     Returns the wheel's METADATA bytes (served for PEP 658), else None.
@@ -106,8 +117,9 @@ def inspect_archive(fileobj: BinaryIO, dist: DistFilename,
         fileobj.seek(0)
 
 
-def core_metadata_of(fileobj: BinaryIO, filename: str,
-                     limits: ArchiveLimits = DEFAULT_LIMITS) -> bytes | None:
+def core_metadata_of(
+    fileobj: BinaryIO, filename: str, limits: ArchiveLimits = DEFAULT_LIMITS
+) -> bytes | None:
     """The core metadata a release file carries (a wheel's
     ``.dist-info/METADATA``, an egg's ``EGG-INFO/PKG-INFO``, an sdist's
     top-level ``PKG-INFO``), read within ``limits``; None when it has none."""
@@ -122,8 +134,11 @@ def core_metadata_of(fileobj: BinaryIO, filename: str,
             return None
         with TarReader(fileobj, filename, limits) as reader:
             for member in reader.members():
-                if (member.isfile() and member.name.count("/") == 1
-                        and member.name.endswith("/PKG-INFO")):
+                if (
+                    member.isfile()
+                    and member.name.count("/") == 1
+                    and member.name.endswith("/PKG-INFO")
+                ):
                     return reader.read(member, f"{filename} {member.name}")
         return None
     except InvalidArchive:
@@ -144,12 +159,15 @@ def _is_metadata_member(lower_filename: str, member: str) -> bool:
 
 # -- zip ------------------------------------------------------------------------------
 
-def _open_zip(fileobj: BinaryIO, filename: str, limits: ArchiveLimits,
-              kind: str) -> zipfile.ZipFile:
+
+def _open_zip(
+    fileobj: BinaryIO, filename: str, limits: ArchiveLimits, kind: str
+) -> zipfile.ZipFile:
     """A ``ZipFile`` whose central directory passed the limits first."""
     try:
-        check_zip_directory(fileobj, max_entries=limits.max_members,
-                            max_bytes=limits.max_directory_bytes)
+        check_zip_directory(
+            fileobj, max_entries=limits.max_members, max_bytes=limits.max_directory_bytes
+        )
     except ZipDirectoryTooLarge as exc:
         raise InvalidArchive(f"{filename} {exc}") from None
     except (OSError, ValueError) as exc:  # ZipDirectoryError too
@@ -161,8 +179,9 @@ def _open_zip(fileobj: BinaryIO, filename: str, limits: ArchiveLimits,
         raise InvalidArchive(f"{filename} is not a valid {kind}: {exc}") from None
 
 
-def _read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ArchiveLimits,
-                     what: str) -> bytes:
+def _read_zip_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ArchiveLimits, what: str
+) -> bytes:
     """A member's bytes, never more than ``max_metadata_bytes`` inflated
     (``zipfile`` yields no more than the declared size and checks the CRC
     when the member is read to its end)."""
@@ -178,8 +197,13 @@ def _read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Archive
     return data
 
 
-def _zip_metadata(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits, what: str,
-                  pick: Callable[[zipfile.ZipFile], zipfile.ZipInfo | None]) -> bytes | None:
+def _zip_metadata(
+    fileobj: BinaryIO,
+    dist: DistFilename,
+    limits: ArchiveLimits,
+    what: str,
+    pick: Callable[[zipfile.ZipFile], zipfile.ZipInfo | None],
+) -> bytes | None:
     """The metadata member that ``pick`` chooses in a zip (None: none to
     check), read within the limits; a broken zip is ``InvalidArchive``."""
     try:
@@ -198,15 +222,20 @@ def _zip_metadata(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits, 
 def _inspect_wheel(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits) -> bytes:
     def pick(zf: zipfile.ZipFile) -> zipfile.ZipInfo:
         candidates = [
-            info for info in zf.infolist()
+            info
+            for info in zf.infolist()
             if info.filename.count("/") == 1 and info.filename.endswith(".dist-info/METADATA")
         ]
-        wanted = [info for info in candidates
-                  if normalize_name(info.filename.split("/")[0][: -len(".dist-info")]
-                                    .rsplit("-", 1)[0]) == dist.project]
+        wanted = [
+            info
+            for info in candidates
+            if normalize_name(info.filename.split("/")[0][: -len(".dist-info")].rsplit("-", 1)[0])
+            == dist.project
+        ]
         if len(wanted) != 1:
             raise InvalidArchive(
-                f"{dist.filename} has no single .dist-info/METADATA for {dist.project}")
+                f"{dist.filename} has no single .dist-info/METADATA for {dist.project}"
+            )
         return wanted[0]
 
     data = cast(bytes, _zip_metadata(fileobj, dist, limits, "wheel (zip)", pick))  # pick chose one
@@ -221,8 +250,11 @@ def _inspect_zip(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits) -
             raise InvalidArchive(f"{dist.filename} is an empty archive")
         if dist.packagetype != "sdist":
             return None
-        pkg_info = [info for info in infos
-                    if info.filename.count("/") == 1 and info.filename.endswith("/PKG-INFO")]
+        pkg_info = [
+            info
+            for info in infos
+            if info.filename.count("/") == 1 and info.filename.endswith("/PKG-INFO")
+        ]
         return pkg_info[0] if len(pkg_info) == 1 else None
 
     data = _zip_metadata(fileobj, dist, limits, "zip archive", pick)
@@ -239,8 +271,12 @@ def _inspect_tar(fileobj: BinaryIO, dist: DistFilename, limits: ArchiveLimits) -
             pkg_info: bytes | None = None  # the last top-level one, as tar extraction would
             for member in reader.members():
                 members += 1
-                if (dist.packagetype == "sdist" and member.isfile()
-                        and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO")):
+                if (
+                    dist.packagetype == "sdist"
+                    and member.isfile()
+                    and member.name.count("/") == 1
+                    and member.name.endswith("/PKG-INFO")
+                ):
                     pkg_info = reader.read(member, f"{dist.filename} PKG-INFO")
             if not members:
                 raise InvalidArchive(f"{dist.filename} is an empty archive")

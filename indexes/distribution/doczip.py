@@ -34,8 +34,15 @@ DRIVE = re.compile(r"^[A-Za-z]:")
 COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 # What reading a checked entry may still raise (damaged data, a CRC mismatch):
 # the unpacking step turns these into a 400 and removes what it wrote.
-READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError,
-               NotImplementedError)
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,
+)
 
 
 class InvalidDocZip(ValueError):
@@ -76,14 +83,22 @@ def _zip_entries(fileobj: BinaryIO, max_files: int) -> list[zipfile.ZipInfo]:
     fileobj.seek(0)
     try:
         archive = zipfile.ZipFile(fileobj)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            struct.error, NotImplementedError):  # e.g. "zip file version 6.4"
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        struct.error,
+        NotImplementedError,
+    ):  # e.g. "zip file version 6.4"
         raise InvalidDocZip("documentation upload is not a valid zip file") from None
     with archive:
         infos = archive.infolist()
     if len(infos) > max_files:
-        raise InvalidDocZip(f"documentation zip has {len(infos)} entries, more than the limit "
-                            f"of {max_files}")
+        raise InvalidDocZip(
+            f"documentation zip has {len(infos)} entries, more than the limit of {max_files}"
+        )
     return infos
 
 
@@ -96,8 +111,10 @@ def _entry_kind(info: zipfile.ZipInfo) -> int:
     if info.flag_bits & 0x1:
         raise InvalidDocZip(f"documentation zip entry {info.filename!r} is encrypted")
     if info.compress_type not in COMPRESSIONS:
-        raise InvalidDocZip(f"documentation zip entry {info.filename!r} has an unsupported "
-                            f"compression method ({info.compress_type})")
+        raise InvalidDocZip(
+            f"documentation zip entry {info.filename!r} has an unsupported "
+            f"compression method ({info.compress_type})"
+        )
     return kind
 
 
@@ -124,8 +141,9 @@ def check_doczip(fileobj: BinaryIO, *, max_files: int, max_bytes: int) -> list[D
         files.add(path)
         total += info.file_size
         if total > max_bytes:
-            raise InvalidDocZip(f"documentation zip unpacks to more than the limit of "
-                                f"{max_bytes} bytes")
+            raise InvalidDocZip(
+                f"documentation zip unpacks to more than the limit of {max_bytes} bytes"
+            )
         members.append(DocMember(info, path))
     for path in files:
         parent = path.rpartition("/")[0]

@@ -65,13 +65,19 @@ def parse_filename(filename: str, version_hint: str | None = None) -> DistFilena
         except InvalidWheelFilename as exc:
             raise InvalidFilename(f"invalid wheel filename {filename!r}: {exc}") from None
         pyversions = sorted({tag.interpreter for tag in tags})
-        return DistFilename(filename, "bdist_wheel", name, str(_spelled_version(filename, version)),
-                            ".".join(pyversions))
+        return DistFilename(
+            filename,
+            "bdist_wheel",
+            name,
+            str(_spelled_version(filename, version)),
+            ".".join(pyversions),
+        )
     if lower.endswith((".tar.gz", ".zip")) and not _looks_like_bdist_dumb(filename):
         try:
             name, version = parse_sdist_filename(filename)
-            return DistFilename(filename, "sdist", name, _spelled_version(filename, version),
-                                "source")
+            return DistFilename(
+                filename, "sdist", name, _spelled_version(filename, version), "source"
+            )
         except (InvalidSdistFilename, InvalidVersion):
             pass  # an old name packaging refuses: the legacy rules below decide
     return _parse_legacy(filename, version_hint)
@@ -141,12 +147,12 @@ def _parse_legacy(filename: str, version_hint: str | None) -> DistFilename:
     # the first "-<version>" that ends the version part (a name may itself
     # contain "-<version>" followed by more name: "my-1pkg-1.egg")
     pos = stem.find(marker)
-    while pos > 0 and not _ends_version(stem[pos + len(marker):]):
+    while pos > 0 and not _ends_version(stem[pos + len(marker) :]):
         pos = stem.find(marker, pos + 1)
     if pos <= 0:
         raise InvalidFilename(f"filename {filename!r} does not contain version {version_hint!r}")
     name = stem[:pos]
-    rest = stem[pos + len(marker):]
+    rest = stem[pos + len(marker) :]
     pyversion = "source" if packagetype == "sdist" else "any"
     m = re.search(r"-py(\d[\d.]*)", rest)
     if m:

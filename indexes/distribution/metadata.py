@@ -6,25 +6,67 @@ from collections.abc import Callable
 from typing import Any
 
 METADATA_KEYS = (
-    "name", "version", "metadata_version", "summary", "home_page", "author",
-    "author_email", "maintainer", "maintainer_email", "license", "description",
-    "keywords", "platform", "classifiers", "download_url", "supported_platform",
-    "comment", "provides", "requires", "obsoletes", "project_urls", "provides_dist",
-    "obsoletes_dist", "requires_dist", "requires_external", "requires_python",
-    "description_content_type", "provides_extras", "dynamic", "license_expression",
+    "name",
+    "version",
+    "metadata_version",
+    "summary",
+    "home_page",
+    "author",
+    "author_email",
+    "maintainer",
+    "maintainer_email",
+    "license",
+    "description",
+    "keywords",
+    "platform",
+    "classifiers",
+    "download_url",
+    "supported_platform",
+    "comment",
+    "provides",
+    "requires",
+    "obsoletes",
+    "project_urls",
+    "provides_dist",
+    "obsoletes_dist",
+    "requires_dist",
+    "requires_external",
+    "requires_python",
+    "description_content_type",
+    "provides_extras",
+    "dynamic",
+    "license_expression",
     "license_file",
 )
-LIST_KEYS = frozenset((
-    "platform", "classifiers", "supported_platform", "provides", "requires", "obsoletes",
-    "project_urls", "provides_dist", "obsoletes_dist", "requires_dist",
-    "requires_external", "provides_extras", "dynamic", "license_file",
-))
+LIST_KEYS = frozenset(
+    (
+        "platform",
+        "classifiers",
+        "supported_platform",
+        "provides",
+        "requires",
+        "obsoletes",
+        "project_urls",
+        "provides_dist",
+        "obsoletes_dist",
+        "requires_dist",
+        "requires_external",
+        "provides_extras",
+        "dynamic",
+        "license_file",
+    )
+)
 # form field -> metadata key, where twine's name differs from devpi's
 FORM_ALIASES = {"provides_extra": "provides_extras"}
 
 
-def metadata_from_form(get: Callable[[str], Any], getlist: Callable[[str], list],
-                       keys_present: set[str], *, only_present: bool) -> dict[str, Any]:
+def metadata_from_form(
+    get: Callable[[str], Any],
+    getlist: Callable[[str], list],
+    keys_present: set[str],
+    *,
+    only_present: bool,
+) -> dict[str, Any]:
     """Metadata from an upload form. ``only_present``: skip keys the form lacks
     (an update of an existing release), else fill defaults (a new release)."""
     result: dict[str, Any] = {}

@@ -33,8 +33,12 @@ def _invisible(char: str) -> bool:
 
 
 def is_valid_user_or_index_name(name: str) -> bool:
-    return (bool(name) and len(name) <= 150 and not _FORBIDDEN.search(name)
-            and not any(_invisible(char) for char in name))
+    return (
+        bool(name)
+        and len(name) <= 150
+        and not _FORBIDDEN.search(name)
+        and not any(_invisible(char) for char in name)
+    )
 
 
 def name_skeleton(name: str) -> str:

@@ -49,13 +49,16 @@ class _GuardedStream:
 
     def _reach(self, position: int) -> None:
         if position > self.max_inflated:
-            raise InvalidArchive(f"{self.filename} inflates to more than the limit of "
-                                 f"{self.max_inflated} bytes")
+            raise InvalidArchive(
+                f"{self.filename} inflates to more than the limit of {self.max_inflated} bytes"
+            )
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0 or size > self.budget:
-            raise InvalidArchive(f"{self.filename} has a tar header larger than the limit of "
-                                 f"{MAX_TAR_HEADER_BYTES} bytes")
+            raise InvalidArchive(
+                f"{self.filename} has a tar header larger than the limit of "
+                f"{MAX_TAR_HEADER_BYTES} bytes"
+            )
         self._reach(self.position + size)
         data = self.raw.read(size)
         self.budget -= len(data)
@@ -105,19 +108,22 @@ class TarReader:
             try:
                 member = tar.next()
             except RecursionError:
-                raise InvalidArchive(f"{self.filename} has too deeply chained tar headers") \
-                    from None
+                raise InvalidArchive(
+                    f"{self.filename} has too deeply chained tar headers"
+                ) from None
             if member is None:
                 return
             count += 1
             if count > self.limits.max_members:
-                raise InvalidArchive(f"{self.filename} has more than the limit of "
-                                     f"{self.limits.max_members} members")
+                raise InvalidArchive(
+                    f"{self.filename} has more than the limit of {self.limits.max_members} members"
+                )
             tar.members.clear()  # type: ignore[attr-defined]  # nothing kept: memory stays flat
-            if sum(len(k) + len(v) for k, v in tar.pax_headers.items()) > \
-                    MAX_TAR_GLOBAL_PAX_BYTES:
-                raise InvalidArchive(f"{self.filename} has global pax headers larger than the "
-                                     f"limit of {MAX_TAR_GLOBAL_PAX_BYTES} bytes")
+            if sum(len(k) + len(v) for k, v in tar.pax_headers.items()) > MAX_TAR_GLOBAL_PAX_BYTES:
+                raise InvalidArchive(
+                    f"{self.filename} has global pax headers larger than the "
+                    f"limit of {MAX_TAR_GLOBAL_PAX_BYTES} bytes"
+                )
             yield member
 
     def read(self, member: tarfile.TarInfo, what: str) -> bytes:

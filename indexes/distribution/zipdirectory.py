@@ -63,7 +63,7 @@ def _end_record(fileobj: BinaryIO) -> tuple[tuple, int]:
     found = tail.rfind(END_SIGNATURE)
     if found < 0 or len(tail) - found < END.size:
         raise ZipDirectoryError("no end of central directory record")
-    return END.unpack(tail[found:found + END.size]), tail_start + found
+    return END.unpack(tail[found : found + END.size]), tail_start + found
 
 
 def find_zip_directory(fileobj: BinaryIO) -> ZipDirectory:
@@ -93,11 +93,13 @@ def check_zip_directory(fileobj: BinaryIO, *, max_entries: int, max_bytes: int) 
     not a zip. Leaves the file position undefined."""
     directory = find_zip_directory(fileobj)
     if directory.declared_entries > max_entries:
-        raise ZipDirectoryTooLarge(f"has {directory.declared_entries} entries, more than the "
-                                f"limit of {max_entries}")
+        raise ZipDirectoryTooLarge(
+            f"has {directory.declared_entries} entries, more than the limit of {max_entries}"
+        )
     if directory.size > max_bytes:
-        raise ZipDirectoryTooLarge(f"has a central directory of {directory.size} bytes, more "
-                                f"than the limit of {max_bytes}")
+        raise ZipDirectoryTooLarge(
+            f"has a central directory of {directory.size} bytes, more than the limit of {max_bytes}"
+        )
     # counted in chunks: a refused directory is never held in memory whole
     count = position = 0
     chunk, chunk_at = b"", 0
@@ -106,7 +108,7 @@ def check_zip_directory(fileobj: BinaryIO, *, max_entries: int, max_bytes: int) 
             fileobj.seek(directory.start + position)
             chunk, chunk_at = fileobj.read(min(READ_CHUNK, directory.size - position)), position
         at = position - chunk_at
-        if chunk[at:at + 4] != CENTRAL_SIGNATURE or at + CENTRAL_SIZE > len(chunk):
+        if chunk[at : at + 4] != CENTRAL_SIGNATURE or at + CENTRAL_SIZE > len(chunk):
             raise ZipDirectoryError("damaged central directory")
         count += 1
         if count > max_entries:

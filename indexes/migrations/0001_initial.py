@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,103 +14,188 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ServerState',
+            name="ServerState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.CharField(blank=True, default='', max_length=32)),
-                ('serial', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.CharField(blank=True, default="", max_length=32)),
+                ("serial", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Index',
+            name="Index",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('type', models.CharField(choices=[('stage', 'stage'), ('mirror', 'mirror')], default='stage', max_length=16)),
-                ('config', models.JSONField(default=dict)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='devpi_indexes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[("stage", "stage"), ("mirror", "mirror")],
+                        default="stage",
+                        max_length=16,
+                    ),
+                ),
+                ("config", models.JSONField(default=dict)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="devpi_indexes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'indexes',
-                'ordering': ['owner__username', 'name'],
+                "verbose_name_plural": "indexes",
+                "ordering": ["owner__username", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='PEP 503 normalised name', max_length=255)),
-                ('display_name', models.CharField(max_length=255)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('index', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='indexes.index')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(help_text="PEP 503 normalised name", max_length=255)),
+                ("display_name", models.CharField(max_length=255)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "index",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="projects",
+                        to="indexes.index",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=255)),
-                ('metadata', models.JSONField(default=dict)),
-                ('yanked', models.BooleanField(default=False)),
-                ('yanked_reason', models.TextField(blank=True, default='')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='releases', to='indexes.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=255)),
+                ("metadata", models.JSONField(default=dict)),
+                ("yanked", models.BooleanField(default=False)),
+                ("yanked_reason", models.TextField(blank=True, default="")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="releases",
+                        to="indexes.project",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReleaseFile',
+            name="ReleaseFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.BigIntegerField()),
-                ('packagetype', models.CharField(blank=True, default='', max_length=32)),
-                ('pyversion', models.CharField(blank=True, default='', max_length=64)),
-                ('requires_python', models.CharField(blank=True, default='', max_length=255)),
-                ('core_metadata', models.BinaryField(blank=True, null=True)),
-                ('core_metadata_sha256', models.CharField(blank=True, default='', max_length=64)),
-                ('uploaded_at', models.DateTimeField()),
-                ('uploader', models.CharField(blank=True, default='', max_length=150)),
-                ('log', models.JSONField(default=list)),
-                ('index', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='indexes.index')),
-                ('release', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='indexes.release')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.BigIntegerField()),
+                ("packagetype", models.CharField(blank=True, default="", max_length=32)),
+                ("pyversion", models.CharField(blank=True, default="", max_length=64)),
+                ("requires_python", models.CharField(blank=True, default="", max_length=255)),
+                ("core_metadata", models.BinaryField(blank=True, null=True)),
+                ("core_metadata_sha256", models.CharField(blank=True, default="", max_length=64)),
+                ("uploaded_at", models.DateTimeField()),
+                ("uploader", models.CharField(blank=True, default="", max_length=150)),
+                ("log", models.JSONField(default=list)),
+                (
+                    "index",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="indexes.index",
+                    ),
+                ),
+                (
+                    "release",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="indexes.release",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['filename'],
+                "ordering": ["filename"],
             },
         ),
         migrations.CreateModel(
-            name='UserProfile',
+            name="UserProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.TextField(blank=True, default='')),
-                ('description', models.TextField(blank=True, default='')),
-                ('custom_data', models.JSONField(blank=True, null=True)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='devpi_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.TextField(blank=True, default="")),
+                ("description", models.TextField(blank=True, default="")),
+                ("custom_data", models.JSONField(blank=True, null=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="devpi_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='index',
-            constraint=models.UniqueConstraint(fields=('owner', 'name'), name='index_unique_name'),
+            model_name="index",
+            constraint=models.UniqueConstraint(fields=("owner", "name"), name="index_unique_name"),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.UniqueConstraint(fields=('index', 'name'), name='project_unique_name'),
+            model_name="project",
+            constraint=models.UniqueConstraint(
+                fields=("index", "name"), name="project_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.UniqueConstraint(fields=('project', 'version'), name='release_unique_version'),
+            model_name="release",
+            constraint=models.UniqueConstraint(
+                fields=("project", "version"), name="release_unique_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='releasefile',
-            constraint=models.UniqueConstraint(fields=('index', 'filename'), name='releasefile_unique_filename'),
+            model_name="releasefile",
+            constraint=models.UniqueConstraint(
+                fields=("index", "filename"), name="releasefile_unique_filename"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indexes', '0001_initial'),
+        ("indexes", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='index',
-            name='generation',
+            model_name="index",
+            name="generation",
             field=models.BigIntegerField(default=0),
         ),
     ]

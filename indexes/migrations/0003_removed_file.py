@@ -5,23 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indexes', '0002_index_generation'),
+        ("indexes", "0002_index_generation"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RemovedFile',
+            name="RemovedFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('removed_at', models.DateTimeField(auto_now_add=True)),
-                ('index', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='removed_files', to='indexes.index')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("removed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "index",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="removed_files",
+                        to="indexes.index",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['index', 'filename'], name='indexes_rem_index_i_0d08bb_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["index", "filename"], name="indexes_rem_index_i_0d08bb_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -5,27 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indexes', '0003_removed_file'),
+        ("indexes", "0003_removed_file"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DocZip',
+            name="DocZip",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.BigIntegerField()),
-                ('uploaded_at', models.DateTimeField()),
-                ('uploader', models.CharField(blank=True, default='', max_length=150)),
-                ('log', models.JSONField(default=list)),
-                ('index', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='doczips', to='indexes.index')),
-                ('release', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='doczip', to='indexes.release')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.BigIntegerField()),
+                ("uploaded_at", models.DateTimeField()),
+                ("uploader", models.CharField(blank=True, default="", max_length=150)),
+                ("log", models.JSONField(default=list)),
+                (
+                    "index",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="doczips",
+                        to="indexes.index",
+                    ),
+                ),
+                (
+                    "release",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="doczip",
+                        to="indexes.release",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('index', 'filename'), name='doczip_unique_filename')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("index", "filename"), name="doczip_unique_filename"
+                    )
+                ],
             },
         ),
     ]

@@ -6,46 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indexes', '0005_i10auth_throttle_description'),
+        ("indexes", "0005_i10auth_throttle_description"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('when', models.DateTimeField(db_index=True)),
-                ('actor', models.CharField(db_index=True, max_length=150)),
-                ('via', models.CharField(blank=True, default='', max_length=64)),
-                ('address', models.CharField(blank=True, default='', max_length=64)),
-                ('action', models.CharField(db_index=True, max_length=32)),
-                ('index', models.CharField(blank=True, db_index=True, default='', max_length=301)),
-                ('target', models.CharField(blank=True, default='', max_length=1024)),
-                ('detail', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("when", models.DateTimeField(db_index=True)),
+                ("actor", models.CharField(db_index=True, max_length=150)),
+                ("via", models.CharField(blank=True, default="", max_length=64)),
+                ("address", models.CharField(blank=True, default="", max_length=64)),
+                ("action", models.CharField(db_index=True, max_length=32)),
+                ("index", models.CharField(blank=True, db_index=True, default="", max_length=301)),
+                ("target", models.CharField(blank=True, default="", max_length=1024)),
+                ("detail", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(max_length=32, unique=True)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('description', models.CharField(blank=True, default='', max_length=200)),
-                ('indexes', models.JSONField(blank=True, null=True)),
-                ('scopes', models.JSONField(default=list)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('expires', models.DateTimeField(blank=True, null=True)),
-                ('revoked', models.DateTimeField(blank=True, null=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='devpi_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.CharField(max_length=32, unique=True)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("description", models.CharField(blank=True, default="", max_length=200)),
+                ("indexes", models.JSONField(blank=True, null=True)),
+                ("scopes", models.JSONField(default=list)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("expires", models.DateTimeField(blank=True, null=True)),
+                ("revoked", models.DateTimeField(blank=True, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="devpi_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
+                "ordering": ["-created", "-id"],
             },
         ),
     ]

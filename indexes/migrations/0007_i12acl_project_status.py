@@ -5,27 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indexes', '0006_i12tok_tokens_audit'),
+        ("indexes", "0006_i12tok_tokens_audit"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProjectStatus',
+            name="ProjectStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='PEP 503 normalised project name', max_length=255)),
-                ('status', models.CharField(choices=[('active', 'active'), ('archived', 'archived'), ('deprecated', 'deprecated'), ('quarantined', 'quarantined')], max_length=16)),
-                ('reason', models.TextField(blank=True, default='')),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('modified_by', models.CharField(blank=True, default='', max_length=150)),
-                ('index', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='project_statuses', to='indexes.index')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text="PEP 503 normalised project name", max_length=255),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "active"),
+                            ("archived", "archived"),
+                            ("deprecated", "deprecated"),
+                            ("quarantined", "quarantined"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, default="")),
+                ("modified", models.DateTimeField(auto_now=True)),
+                ("modified_by", models.CharField(blank=True, default="", max_length=150)),
+                (
+                    "index",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="project_statuses",
+                        to="indexes.index",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'project statuses',
-                'ordering': ['index_id', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('index', 'name'), name='projectstatus_unique_name')],
+                "verbose_name_plural": "project statuses",
+                "ordering": ["index_id", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("index", "name"), name="projectstatus_unique_name"
+                    )
+                ],
             },
         ),
     ]

@@ -29,10 +29,34 @@ deadline and the cap). Callers use the names exported here.
 from .connections import new_session, session
 from .errors import EgressRefused, FetchTimeout, FetchTooLarge, OutboundError
 from .fetching import CHUNK, Deadline, Fetch, fetch
-from .guard import (SETTING, Allowance, check_address, check_url, current_allowance,
-                    parse_allowance, refusal_reason, resolve_checked)
+from .guard import (
+    SETTING,
+    Allowance,
+    check_address,
+    check_url,
+    current_allowance,
+    parse_allowance,
+    refusal_reason,
+    resolve_checked,
+)
 
-__all__ = ["CHUNK", "SETTING", "Allowance", "Deadline", "EgressRefused", "Fetch", "FetchTimeout",
-           "FetchTooLarge", "OutboundError", "check_address", "check_url", "current_allowance",
-           "fetch", "new_session", "parse_allowance", "refusal_reason", "resolve_checked",
-           "session"]
+__all__ = [
+    "CHUNK",
+    "SETTING",
+    "Allowance",
+    "Deadline",
+    "EgressRefused",
+    "Fetch",
+    "FetchTimeout",
+    "FetchTooLarge",
+    "OutboundError",
+    "check_address",
+    "check_url",
+    "current_allowance",
+    "fetch",
+    "new_session",
+    "parse_allowance",
+    "refusal_reason",
+    "resolve_checked",
+    "session",
+]

@@ -77,7 +77,9 @@ class GuardedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {
-            "http": GuardedHTTPConnectionPool, "https": GuardedHTTPSConnectionPool}
+            "http": GuardedHTTPConnectionPool,
+            "https": GuardedHTTPSConnectionPool,
+        }
 
 
 def new_session(user_agent: str = "devpi-django") -> requests.Session:

@@ -38,8 +38,7 @@ class Deadline:
 class Fetch:
     """A response being read under its deadline and byte cap."""
 
-    def __init__(self, response: requests.Response, deadline: Deadline, max_bytes: int,
-                 url: str):
+    def __init__(self, response: requests.Response, deadline: Deadline, max_bytes: int, url: str):
         self.response = response
         self.deadline = deadline
         self.max_bytes = max_bytes
@@ -71,8 +70,10 @@ class Fetch:
         length = self.headers.get("Content-Length", "")
         if length.isdigit() and int(length) > self.max_bytes:
             self.close()
-            raise FetchTooLarge(f"error too large ({length} bytes, at most {self.max_bytes}) "
-                                f"getting {self.requested_url}")
+            raise FetchTooLarge(
+                f"error too large ({length} bytes, at most {self.max_bytes}) "
+                f"getting {self.requested_url}"
+            )
 
     def iter_chunks(self, size: int = CHUNK) -> Iterator[bytes]:
         """The body as it arrives, raising ``FetchTimeout`` past the deadline
@@ -91,8 +92,9 @@ class Fetch:
                     return
                 self.received += len(chunk)
                 if self.received > self.max_bytes:
-                    raise FetchTooLarge(f"error too large (more than {self.max_bytes} bytes) "
-                                        f"getting {url}")
+                    raise FetchTooLarge(
+                        f"error too large (more than {self.max_bytes} bytes) getting {url}"
+                    )
                 yield chunk
         except OutboundError:
             self.close()
@@ -116,8 +118,18 @@ class Fetch:
             self.close()
 
 
-def fetch(method: str, url: str, *, seconds: float, max_bytes: int, headers: dict | None = None,
-          data=None, files=None, auth=None, allow_redirects: bool = True) -> Fetch:
+def fetch(
+    method: str,
+    url: str,
+    *,
+    seconds: float,
+    max_bytes: int,
+    headers: dict | None = None,
+    data=None,
+    files=None,
+    auth=None,
+    allow_redirects: bool = True,
+) -> Fetch:
     """Start a request through the guarded session; the body is read with
     ``Fetch.iter_chunks`` or ``Fetch.read``. Raises ``OutboundError``."""
     parts = urlsplit(url)
@@ -132,9 +144,17 @@ def fetch(method: str, url: str, *, seconds: float, max_bytes: int, headers: dic
         data = _DeadlineBody(data, deadline, url)
     try:
         response = session().request(
-            method, url, headers=headers, data=data, files=files, auth=auth, stream=True,
-            timeout=deadline.timeout(url), allow_redirects=allow_redirects,
-            hooks={"response": past_deadline})
+            method,
+            url,
+            headers=headers,
+            data=data,
+            files=files,
+            auth=auth,
+            stream=True,
+            timeout=deadline.timeout(url),
+            allow_redirects=allow_redirects,
+            hooks={"response": past_deadline},
+        )
     except OutboundError:
         raise
     except requests.Timeout:

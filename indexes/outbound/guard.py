@@ -20,15 +20,18 @@ SETTING = "DEVPI_ALLOW_PRIVATE_UPSTREAMS"
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # ranges Python's ipaddress flags do not all cover, refused as well
-_EXTRA_REFUSED = tuple(ipaddress.ip_network(n) for n in (
-    "100.64.0.0/10",   # shared address space (carrier-grade NAT)
-    "192.0.0.0/24",    # IETF protocol assignments
-    "192.88.99.0/24",  # 6to4 relay anycast
-    "198.18.0.0/15",   # benchmarking
-    "2001::/23",       # IETF protocol assignments (Teredo, ORCHID, ...)
-    "5f00::/16",       # segment routing
-    "fec0::/10",       # deprecated site-local
-))
+_EXTRA_REFUSED = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.88.99.0/24",  # 6to4 relay anycast
+        "198.18.0.0/15",  # benchmarking
+        "2001::/23",  # IETF protocol assignments (Teredo, ORCHID, ...)
+        "5f00::/16",  # segment routing
+        "fec0::/10",  # deprecated site-local
+    )
+)
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
@@ -98,8 +101,9 @@ def refusal_reason(address: IPAddress) -> str | None:
             return "unspecified"
         if candidate.version == 6 and candidate in ipaddress.ip_network("fc00::/7"):
             return "unique-local"
-        if candidate.is_reserved or any(candidate.version == net.version and candidate in net
-                                        for net in _EXTRA_REFUSED):
+        if candidate.is_reserved or any(
+            candidate.version == net.version and candidate in net for net in _EXTRA_REFUSED
+        ):
             return "reserved"
         if candidate.is_private:
             return "private"
@@ -117,8 +121,9 @@ def check_address(host: str, address: IPAddress, allowance: Allowance | None = N
         return
     shown = _host_key(host)
     where = str(address) if shown == str(address) else f"{shown} ({address})"
-    raise EgressRefused(f"refused to connect to {where}: a {reason} address; "
-                        f"list it in {SETTING} to allow it")
+    raise EgressRefused(
+        f"refused to connect to {where}: a {reason} address; list it in {SETTING} to allow it"
+    )
 
 
 def resolve_checked(host: str, port: int, allowance: Allowance | None = None) -> list[tuple]:

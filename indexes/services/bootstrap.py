@@ -21,8 +21,9 @@ class BootstrapResult:
     mirror_url: str | None
 
 
-def server_initialise(*, root_password: str | None,
-                      mirror_url_resolver: Callable[[], str]) -> BootstrapResult:
+def server_initialise(
+    *, root_password: str | None, mirror_url_resolver: Callable[[], str]
+) -> BootstrapResult:
     User = get_user_model()
     generated = None
     with transaction.atomic():
@@ -31,16 +32,20 @@ def server_initialise(*, root_password: str | None,
         if root is None:
             if root_password is None:
                 root_password = generated = secrets.token_urlsafe(16)
-            root = users.user_create(username="root", data={"password": root_password},
-                                     superuser=True)
+            root = users.user_create(
+                username="root", data={"password": root_password}, superuser=True
+            )
         mirror = Index.objects.filter(owner=root, name="pypi").first()
         mirror_created = mirror is None
         if mirror is None:
-            mirror = indexes.index_create(owner=root, name="pypi", data={
-                "type": "mirror",
-                "mirror_url": mirror_url_resolver(),
-                "volatile": False,
-                "title": "Mirror of the public Python package index",
-            })
-    return BootstrapResult(root_created, generated, mirror_created,
-                           mirror.config.get("mirror_url"))
+            mirror = indexes.index_create(
+                owner=root,
+                name="pypi",
+                data={
+                    "type": "mirror",
+                    "mirror_url": mirror_url_resolver(),
+                    "volatile": False,
+                    "title": "Mirror of the public Python package index",
+                },
+            )
+    return BootstrapResult(root_created, generated, mirror_created, mirror.config.get("mirror_url"))

@@ -54,8 +54,10 @@ class DocUploadResult:
 def doc_limits() -> tuple[int, int]:
     """(entries, uncompressed bytes) a documentation zip may have."""
     config = settings.DEVPI
-    return (int(config.get("DOC_MAX_FILES") or DEFAULT_MAX_FILES),
-            int(config.get("DOC_MAX_BYTES") or DEFAULT_MAX_BYTES))
+    return (
+        int(config.get("DOC_MAX_FILES") or DEFAULT_MAX_FILES),
+        int(config.get("DOC_MAX_BYTES") or DEFAULT_MAX_BYTES),
+    )
 
 
 def doczip_filename(project: str, version: str) -> str:
@@ -83,18 +85,21 @@ def _doc_name_and_version(index: Index, form: UploadForm) -> tuple[str, str, boo
         if len(version) > 255 or any(c.isspace() or c in "/\\" for c in version):
             raise Invalid(f"invalid version {version!r}")
         return name, version, True
-    versions = Release.objects.filter(project__index=index,
-                                      project__name=normalize_name(name)).values_list(
-        "version", flat=True)
+    versions = Release.objects.filter(
+        project__index=index, project__name=normalize_name(name)
+    ).values_list("version", flat=True)
     ordered = sorted_versions(versions)
     if not ordered:
-        raise Invalid(f"doczip has no version and {normalize_name(name)!r} has no releases to "
-                      f"derive one from")
+        raise Invalid(
+            f"doczip has no version and {normalize_name(name)!r} has no releases to derive one from"
+        )
     return name, ordered[0], False
 
 
-def _open_zip(content: BinaryIO, members: list[DocMember],
-              ) -> contextlib.AbstractContextManager[zipfile.ZipFile | None]:
+def _open_zip(
+    content: BinaryIO,
+    members: list[DocMember],
+) -> contextlib.AbstractContextManager[zipfile.ZipFile | None]:
     """The zip to unpack ``members`` from; an empty file (no members) is not
     opened at all."""
     return zipfile.ZipFile(content) if members else contextlib.nullcontext(None)
@@ -114,8 +119,10 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
             for member in members:
                 assert archive is not None  # opened: there are members
                 key = doc_key(sha256, member.path)
-                with archive.open(member.info) as source, \
-                        tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+                with (
+                    archive.open(member.info) as source,
+                    tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool,
+                ):
                     shutil.copyfileobj(source, spool, 1024 * 1024)
                     spool.seek(0)
                     storage.save(key, File(spool, name=key))
@@ -130,8 +137,9 @@ def doc_tree_unpack(content: BinaryIO, members: list[DocMember], sha256: str) ->
         storage.save(doc_marker_key(sha256), File(marker, name=doc_marker_key(sha256)))
 
 
-def doczip_upload(*, index: Index, user: User | None, form: UploadForm,
-                  content: BinaryIO) -> DocUploadResult:
+def doczip_upload(
+    *, index: Index, user: User | None, form: UploadForm, content: BinaryIO
+) -> DocUploadResult:
     """``:action=doc_upload``, as ``user`` (``upload_permission_check``)."""
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")
@@ -158,22 +166,44 @@ def doczip_upload(*, index: Index, user: User | None, form: UploadForm,
         if version_given:
             release = _release_for(index, name, version, form)
         else:
-            release = Release.objects.get(project__index=index,
-                                          project__name=normalize_name(name), version=version)
-        row, created = doczip_store(index=index, release=release, sha256=digests.sha256,
-                                    size=digests.size, uploaded_at=timezone.now(),
-                                    log=[log_entry("upload", who, dst=index.fullname)],
-                                    uploader=who or "")
+            release = Release.objects.get(
+                project__index=index, project__name=normalize_name(name), version=version
+            )
+        row, created = doczip_store(
+            index=index,
+            release=release,
+            sha256=digests.sha256,
+            size=digests.size,
+            uploaded_at=timezone.now(),
+            log=[log_entry("upload", who, dst=index.fullname)],
+            uploader=who or "",
+        )
         if created:
-            audit_record("doc.upload", target=file_path(index.fullname, row.sha256, row.filename),
-                         index=index.fullname,
-                         detail={"project": release.project.name, "version": release.version,
-                                 "file": row.filename, "sha256": row.sha256, "size": row.size})
+            audit_record(
+                "doc.upload",
+                target=file_path(index.fullname, row.sha256, row.filename),
+                index=index.fullname,
+                detail={
+                    "project": release.project.name,
+                    "version": release.version,
+                    "file": row.filename,
+                    "sha256": row.sha256,
+                    "size": row.size,
+                },
+            )
     return DocUploadResult(row, created=created)
 
 
-def doczip_store(*, index: Index, release: Release, sha256: str, size: int,
-                 uploaded_at: datetime, log: list, uploader: str = "") -> tuple[DocZip, bool]:
+def doczip_store(
+    *,
+    index: Index,
+    release: Release,
+    sha256: str,
+    size: int,
+    uploaded_at: datetime,
+    log: list,
+    uploader: str = "",
+) -> tuple[DocZip, bool]:
     """Record ``release``'s doczip on ``index`` (its blob and unpacked tree
     exist). Identical bytes: no change. Other bytes: replaced on a volatile
     index, ``Conflict`` on a non-volatile one."""

@@ -55,8 +55,11 @@ def overwrite_log(previous: list) -> list:
     """The start of the history of a link that replaces one of the same name
     (on a volatile index): an ``overwrite`` entry counting the replacements
     so far, as devpi writes it. The replaced link's other entries go."""
-    count = sum(entry.get("count", 0) for entry in previous
-                if isinstance(entry, dict) and entry.get("what") == "overwrite")
+    count = sum(
+        entry.get("count", 0)
+        for entry in previous
+        if isinstance(entry, dict) and entry.get("what") == "overwrite"
+    )
     return [log_entry("overwrite", None, count=count + 1)]
 
 
@@ -71,10 +74,18 @@ def overwrite_check(index: Index, filename: str) -> None:
         raise Conflict(f"{filename} already exists in non-volatile index")
 
 
-def release_file_create(*, index: Index, release: Release, facts: FileFacts, history: list,
-                        entry: dict | None, uploaded_at: datetime, uploader: str,
-                        replacing: ReleaseFile | None = None,
-                        keep_attached: bool = False) -> ReleaseFile:
+def release_file_create(
+    *,
+    index: Index,
+    release: Release,
+    facts: FileFacts,
+    history: list,
+    entry: dict | None,
+    uploaded_at: datetime,
+    uploader: str,
+    replacing: ReleaseFile | None = None,
+    keep_attached: bool = False,
+) -> ReleaseFile:
     """Write the row that makes the stored bytes ``facts`` visible in
     ``index`` as a file of ``release``; call it inside a transaction, after
     the blob is stored.
@@ -107,7 +118,8 @@ def release_file_create(*, index: Index, release: Release, facts: FileFacts, his
     row.requires_python = facts.requires_python[:255]
     row.core_metadata = core_metadata
     row.core_metadata_sha256 = (
-        hashlib.sha256(core_metadata).hexdigest() if core_metadata is not None else "")
+        hashlib.sha256(core_metadata).hexdigest() if core_metadata is not None else ""
+    )
     row.uploaded_at = uploaded_at
     row.uploader = uploader[:150]
     row.log = log

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 
 def _bases_lookup(name: str) -> list[str] | None:
     user, _, index = name.partition("/")
-    row = Index.objects.filter(owner__username=user, name=index).values_list(
-        "config", "type").first()
+    row = (
+        Index.objects.filter(owner__username=user, name=index).values_list("config", "type").first()
+    )
     if row is None:
         return None
     config, _type = row
@@ -59,13 +60,23 @@ def index_create(*, owner: User, name: str, data: dict, actor: Actor = SERVER) -
     fullname = f"{owner.username}/{name}"
     if Index.objects.filter(owner=owner, name=name).exists():
         raise Conflict(f"index '{fullname}' exists")
-    config = build_config(index_type=index_type, owner=owner.username, fullname=fullname,
-                          current=None, requested=data, get_bases=_bases_lookup)
+    config = build_config(
+        index_type=index_type,
+        owner=owner.username,
+        fullname=fullname,
+        current=None,
+        requested=data,
+        get_bases=_bases_lookup,
+    )
     try:
         with transaction.atomic():
             index = Index.objects.create(owner=owner, name=name, type=index_type, config=config)
-            audit_record("index.create", target=fullname, index=fullname,
-                         detail={"type": index_type, "config": mask_secrets(config)})
+            audit_record(
+                "index.create",
+                target=fullname,
+                index=fullname,
+                detail={"type": index_type, "config": mask_secrets(config)},
+            )
             serial_bump()
     except IntegrityError:
         raise Conflict(f"index '{fullname}' exists") from None
@@ -86,15 +97,24 @@ def index_modify(*, index: Index, data: Any, actor: Actor = SERVER) -> Index:
         current, requested = index.config, data
     else:
         raise Invalid("index config must be a JSON object or a list of key=value operations")
-    config = build_config(index_type=index.type, owner=index.owner.username,
-                          fullname=index.fullname, current=current, requested=requested,
-                          get_bases=_bases_lookup)
+    config = build_config(
+        index_type=index.type,
+        owner=index.owner.username,
+        fullname=index.fullname,
+        current=current,
+        requested=requested,
+        get_bases=_bases_lookup,
+    )
     with transaction.atomic():
         old = index.config
         index.config = config
         index.save(update_fields=["config", "modified"])
-        audit_record("index.modify", target=index.fullname, index=index.fullname,
-                     detail=config_changes(old, config))
+        audit_record(
+            "index.modify",
+            target=index.fullname,
+            index=index.fullname,
+            detail=config_changes(old, config),
+        )
         serial_bump(index.id)
     return index
 
@@ -104,7 +124,11 @@ def index_delete(*, index: Index, force: bool = False, actor=SERVER) -> None:
     if not index.volatile and not force:
         raise Forbidden(f"index {index.fullname} non-volatile, cannot delete")
     with transaction.atomic():
-        audit_record("index.delete", target=index.fullname, index=index.fullname,
-                     detail={"force": force} if force else {})
+        audit_record(
+            "index.delete",
+            target=index.fullname,
+            index=index.fullname,
+            detail={"force": force} if force else {},
+        )
         index.delete()
         serial_bump()

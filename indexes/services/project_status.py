@@ -34,8 +34,10 @@ def check_request(data: Any) -> tuple[str, str]:
         raise Invalid('expected a JSON object {"status": "...", "reason": "..."}')
     unknown = sorted(set(data) - {"status", "reason"})
     if unknown:
-        raise Invalid(f"unknown keys {', '.join(map(repr, unknown))}: only 'status' and "
-                      "'reason' may be set on a project")
+        raise Invalid(
+            f"unknown keys {', '.join(map(repr, unknown))}: only 'status' and "
+            "'reason' may be set on a project"
+        )
     status = data.get("status")
     if not isinstance(status, str) or status not in STATUSES:
         raise Invalid(f"'status' must be one of {', '.join(STATUSES)}")
@@ -51,16 +53,19 @@ def check_request(data: Any) -> tuple[str, str]:
     return status, reason.strip()
 
 
-def project_status_set(*, index: Index, project: str, data: Any,
-                       user: User | None) -> ProjectStatus:
+def project_status_set(
+    *, index: Index, project: str, data: Any, user: User | None
+) -> ProjectStatus:
     """Validate and store the status of ``project`` on ``index`` (any valid
     project name: a mirror's project need not be cached, and a name may be
     quarantined before it is ever uploaded). Bumps the index's generation,
     so its cached pages and those of every index over it are rebuilt."""
     if not may_set_status(user, index):
-        message = (f"only root may set project statuses on the mirror index {index.fullname}"
-                   if index.is_mirror else
-                   f"no permission to set project statuses on {index.fullname}")
+        message = (
+            f"only root may set project statuses on the mirror index {index.fullname}"
+            if index.is_mirror
+            else f"no permission to set project statuses on {index.fullname}"
+        )
         raise (Unauthorized if user is None else Forbidden)(message)
     if not is_valid_project_name(project):
         raise Invalid(f"invalid project name {project!r}")
@@ -69,13 +74,21 @@ def project_status_set(*, index: Index, project: str, data: Any,
     with transaction.atomic():
         previous = ProjectStatus.objects.filter(index=index, name=name).first()
         row, _created = ProjectStatus.objects.update_or_create(
-            index=index, name=name,
-            defaults={"status": status, "reason": reason,
-                      "modified_by": getattr(user, "username", "")})
+            index=index,
+            name=name,
+            defaults={
+                "status": status,
+                "reason": reason,
+                "modified_by": getattr(user, "username", ""),
+            },
+        )
         serial_bump(index.id)
         record_project_status(
-            index=index.fullname, project=name,
-            old=(None if previous is None
-                 else {"status": previous.status, "reason": previous.reason}),
-            new={"status": status, "reason": reason})
+            index=index.fullname,
+            project=name,
+            old=(
+                None if previous is None else {"status": previous.status, "reason": previous.reason}
+            ),
+            new={"status": status, "reason": reason},
+        )
     return row

@@ -28,7 +28,8 @@ from ..wire import serial_bump
 
 def _tombstones(index: Index, files: Iterable[ReleaseFile]) -> None:
     RemovedFile.objects.bulk_create(
-        [RemovedFile(index=index, filename=f.filename, sha256=f.sha256) for f in files])
+        [RemovedFile(index=index, filename=f.filename, sha256=f.sha256) for f in files]
+    )
 
 
 def check_removal(*, actor, index: Index, force: bool) -> None:
@@ -42,11 +43,14 @@ def check_removal(*, actor, index: Index, force: bool) -> None:
     if index.volatile:
         return
     if not force:
-        raise Forbidden(f"cannot delete on non-volatile index {index.fullname} "
-                        "(the owner or root may use -f/--force)")
+        raise Forbidden(
+            f"cannot delete on non-volatile index {index.fullname} "
+            "(the owner or root may use -f/--force)"
+        )
     if who(actor) not in ("root", index.owner.username) and not actor.is_superuser:
-        raise Forbidden(f"only the owner or root may force removal on non-volatile index "
-                        f"{index.fullname}")
+        raise Forbidden(
+            f"only the owner or root may force removal on non-volatile index {index.fullname}"
+        )
 
 
 def _check_volatile(index: Index, force: bool, what: str) -> None:
@@ -57,47 +61,60 @@ def _check_volatile(index: Index, force: bool, what: str) -> None:
 def _project(index: Index, project: str) -> Project:
     row = Project.objects.filter(index=index, name=normalize_name(project)).first()
     if row is None:
-        raise NotFound(f"project {normalize_name(project)!r} not found on stage "
-                       f"{index.fullname!r}")
+        raise NotFound(f"project {normalize_name(project)!r} not found on stage {index.fullname!r}")
     return row
 
 
-def project_delete(*, index: Index, project: str, force: bool = False,
-                   actor=SERVER) -> None:
+def project_delete(*, index: Index, project: str, force: bool = False, actor=SERVER) -> None:
     check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "project")
     with transaction.atomic():
         row = _project(index, project)
-        _tombstones(index, ReleaseFile.objects.filter(release__project=row).only(
-            "filename", "sha256"))
+        _tombstones(
+            index, ReleaseFile.objects.filter(release__project=row).only("filename", "sha256")
+        )
         row.delete()
-        audit_record("release.remove", target=f"{index.fullname}/{row.name}",
-                     index=index.fullname, detail={"project": row.name, "force": force})
+        audit_record(
+            "release.remove",
+            target=f"{index.fullname}/{row.name}",
+            index=index.fullname,
+            detail={"project": row.name, "force": force},
+        )
         serial_bump(index.id)
 
 
-def release_delete(*, index: Index, project: str, version: str, force: bool = False,
-                   actor=SERVER) -> None:
+def release_delete(
+    *, index: Index, project: str, version: str, force: bool = False, actor=SERVER
+) -> None:
     check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "version")
     with transaction.atomic():
         row = _project(index, project)
-        _tombstones(index, ReleaseFile.objects.filter(
-            release__project=row, release__version=version).only("filename", "sha256"))
+        _tombstones(
+            index,
+            ReleaseFile.objects.filter(release__project=row, release__version=version).only(
+                "filename", "sha256"
+            ),
+        )
         deleted, _ = Release.objects.filter(project=row, version=version).delete()
         if not deleted:
-            raise NotFound(f"version {version!r} of project {row.name!r} not found on stage "
-                           f"{index.fullname!r}")
+            raise NotFound(
+                f"version {version!r} of project {row.name!r} not found on stage {index.fullname!r}"
+            )
         if not Release.objects.filter(project=row).exists():
             row.delete()
-        audit_record("release.remove", target=f"{index.fullname}/{row.name}/{version}",
-                     index=index.fullname,
-                     detail={"project": row.name, "version": version, "force": force})
+        audit_record(
+            "release.remove",
+            target=f"{index.fullname}/{row.name}/{version}",
+            index=index.fullname,
+            detail={"project": row.name, "version": version, "force": force},
+        )
         serial_bump(index.id)
 
 
-def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False,
-                        actor=SERVER) -> None:
+def release_file_delete(
+    *, index: Index, file: ReleaseFile, force: bool = False, actor=SERVER
+) -> None:
     check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "file")
     with transaction.atomic():
@@ -109,7 +126,10 @@ def release_file_delete(*, index: Index, file: ReleaseFile, force: bool = False,
             release.delete()
             if not Release.objects.filter(project=project).exists():
                 project.delete()
-        audit_record("release.remove", target=file_path(index.fullname, file.sha256, file.filename),
-                     index=index.fullname,
-                     detail={"file": file.filename, "sha256": file.sha256, "force": force})
+        audit_record(
+            "release.remove",
+            target=file_path(index.fullname, file.sha256, file.filename),
+            index=index.fullname,
+            detail={"file": file.filename, "sha256": file.sha256, "force": force},
+        )
         serial_bump(index.id)

@@ -45,8 +45,12 @@ def token_request(data: Any) -> TokenRequest:
         raise Invalid("token request must be a JSON object")
     unknown = sorted(set(data) - set(TOKEN_KEYS))
     if unknown:
-        raise Invalid("unknown keys in token request: " + ", ".join(map(str, unknown))
-                      + "; allowed: " + ", ".join(TOKEN_KEYS))
+        raise Invalid(
+            "unknown keys in token request: "
+            + ", ".join(map(str, unknown))
+            + "; allowed: "
+            + ", ".join(TOKEN_KEYS)
+        )
     description = data.get("description") or ""
     if not isinstance(description, str):
         raise Invalid("'description' must be a string")
@@ -73,15 +77,23 @@ def token_request(data: Any) -> TokenRequest:
             raise Invalid("'expires' must be a whole number of seconds")
         if not 0 < expires <= MAX_EXPIRES:
             raise Invalid(f"'expires' must be between 1 and {MAX_EXPIRES} seconds")
-    return TokenRequest(description=description, indexes=indexes,
-                        scopes=[s for s in SCOPES if s in scopes], expires=expires)
+    return TokenRequest(
+        description=description,
+        indexes=indexes,
+        scopes=[s for s in SCOPES if s in scopes],
+        expires=expires,
+    )
 
 
 def _check_indexes(names: list[str] | None) -> None:
     for name in names or ():
         user, _, index = name.partition("/")
-        if not user or not index or "/" in index or not Index.objects.filter(
-                owner__username=user, name=index).exists():
+        if (
+            not user
+            or not index
+            or "/" in index
+            or not Index.objects.filter(owner__username=user, name=index).exists()
+        ):
             raise Invalid(f"index {name[:200]!r} does not exist")
 
 
@@ -126,18 +138,34 @@ def api_token_create(*, owner: User, data: Any, actor: Actor = SERVER) -> tuple[
     secret = token_generate()
     now = timezone.now()
     with transaction.atomic():
-        active = ApiToken.objects.filter(owner=owner, revoked__isnull=True).exclude(
-            expires__lte=now).count()
+        active = (
+            ApiToken.objects.filter(owner=owner, revoked__isnull=True)
+            .exclude(expires__lte=now)
+            .count()
+        )
         if active >= MAX_ACTIVE_TOKENS:
-            raise Invalid(f"user {owner.username} has {MAX_ACTIVE_TOKENS} active tokens; "
-                          "revoke some first")
+            raise Invalid(
+                f"user {owner.username} has {MAX_ACTIVE_TOKENS} active tokens; revoke some first"
+            )
         token = ApiToken.objects.create(
-            public_id=secrets.token_hex(6), owner=owner, key_hash=token_hash(secret),
-            description=request.description, indexes=request.indexes, scopes=request.scopes,
-            expires=now + timedelta(seconds=request.expires) if request.expires else None)
-        audit_record("token.create", target=f"{owner.username}/{token.public_id}",
-                     detail={"description": token.description, "indexes": token.indexes,
-                             "scopes": token.scopes, "expires": request.expires})
+            public_id=secrets.token_hex(6),
+            owner=owner,
+            key_hash=token_hash(secret),
+            description=request.description,
+            indexes=request.indexes,
+            scopes=request.scopes,
+            expires=now + timedelta(seconds=request.expires) if request.expires else None,
+        )
+        audit_record(
+            "token.create",
+            target=f"{owner.username}/{token.public_id}",
+            detail={
+                "description": token.description,
+                "indexes": token.indexes,
+                "scopes": token.scopes,
+                "expires": request.expires,
+            },
+        )
     return token, secret
 
 
@@ -147,8 +175,11 @@ def api_tokens_list(*, owner: User, actor: Actor = SERVER) -> list[dict]:
 
 
 def api_token_get(*, owner: User, token_id: str) -> ApiToken:
-    token = ApiToken.objects.select_related("owner").filter(
-        owner=owner, public_id=str(token_id)[:32]).first()
+    token = (
+        ApiToken.objects.select_related("owner")
+        .filter(owner=owner, public_id=str(token_id)[:32])
+        .first()
+    )
     if token is None:
         raise NotFound(f"token {str(token_id)[:40]!r} of user {owner.username} not found")
     return token
@@ -162,6 +193,9 @@ def api_token_revoke(*, owner: User, token_id: str, actor: Actor = SERVER) -> Ap
         if token.revoked is None:
             token.revoked = timezone.now()
             token.save(update_fields=["revoked"])
-            audit_record("token.revoke", target=f"{owner.username}/{token.public_id}",
-                         detail={"description": token.description})
+            audit_record(
+                "token.revoke",
+                target=f"{owner.username}/{token.public_id}",
+                detail={"description": token.description},
+            )
     return token

@@ -25,18 +25,27 @@ from ops import metrics
 from .. import permissions
 from ..audit import audit_record
 from ..distribution.archives import (
-    ArchiveLimits, Digests, InvalidArchive, compute_digests, inspect_archive, parse_core_metadata,
+    ArchiveLimits,
+    Digests,
+    InvalidArchive,
+    compute_digests,
+    inspect_archive,
+    parse_core_metadata,
 )
 from ..distribution.filenames import DistFilename, InvalidFilename, parse_filename, versions_equal
 from ..distribution.names import is_valid_project_name, normalize_name
 from ..errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unauthorized
 from ..models import Index, Project, Release, ReleaseFile
-from ..readme import description_schedule
 from ..project_status import check_upload
+from ..readme import description_schedule
 from ..storage import blob_put
 from ..wire import serial_bump
 from .files import (
-    FileFacts, log_entry, overwrite_check, release_file_create, release_file_locked,
+    FileFacts,
+    log_entry,
+    overwrite_check,
+    release_file_create,
+    release_file_locked,
 )
 
 
@@ -91,9 +100,11 @@ def check_filename(filename: str, name: str, version: str) -> DistFilename:
 
 
 def check_digests(form: UploadForm, digests: Digests) -> None:
-    for field, actual in (("sha256_digest", digests.sha256),
-                          ("blake2_256_digest", digests.blake2_256),
-                          ("md5_digest", digests.md5)):
+    for field, actual in (
+        ("sha256_digest", digests.sha256),
+        ("blake2_256_digest", digests.blake2_256),
+        ("md5_digest", digests.md5),
+    ):
         sent = (form.get(field) or "").strip().lower()
         if sent and sent != actual:
             raise Invalid(f"{field} does not match the uploaded content")
@@ -101,8 +112,9 @@ def check_digests(form: UploadForm, digests: Digests) -> None:
 
 def archive_limits() -> ArchiveLimits:
     """The bounds of archive inspection (``DEVPI_ARCHIVE_MAX_MEMBERS``)."""
-    return ArchiveLimits(max_members=int(settings.DEVPI.get("ARCHIVE_MAX_MEMBERS")
-                                         or ArchiveLimits.max_members))
+    return ArchiveLimits(
+        max_members=int(settings.DEVPI.get("ARCHIVE_MAX_MEMBERS") or ArchiveLimits.max_members)
+    )
 
 
 def check_size(size: int, *, allow_empty: bool = False) -> None:
@@ -122,11 +134,13 @@ def _metadata(form: UploadForm, *, only_present: bool) -> dict:
 def _release_for(index: Index, name: str, version: str, form: UploadForm) -> Release:
     """Project and release rows, creating or updating the registered metadata."""
     project, _ = Project.objects.get_or_create(
-        index=index, name=normalize_name(name), defaults={"display_name": name})
+        index=index, name=normalize_name(name), defaults={"display_name": name}
+    )
     release = Release.objects.select_for_update().filter(project=project, version=version).first()
     if release is None:
-        release = Release.objects.create(project=project, version=version,
-                                         metadata=_metadata(form, only_present=False))
+        release = Release.objects.create(
+            project=project, version=version, metadata=_metadata(form, only_present=False)
+        )
         description_schedule(release)
     else:
         update = _metadata(form, only_present=True)
@@ -177,8 +191,9 @@ class _CheckedUpload:
     digests: Digests
 
 
-def _upload_check(index: Index, form: UploadForm, filename: str,
-                  content: BinaryIO) -> _CheckedUpload:
+def _upload_check(
+    index: Index, form: UploadForm, filename: str, content: BinaryIO
+) -> _CheckedUpload:
     name, version = check_name_and_version(form)
     check_upload(index, name)
     dist = check_filename(filename, name, version)
@@ -188,8 +203,9 @@ def _upload_check(index: Index, form: UploadForm, filename: str,
     return _CheckedUpload(name, version, dist, digests)
 
 
-def _file_facts(form: UploadForm, filename: str, upload: _CheckedUpload,
-                content: BinaryIO) -> FileFacts:
+def _file_facts(
+    form: UploadForm, filename: str, upload: _CheckedUpload, content: BinaryIO
+) -> FileFacts:
     """What the row records: the archive inspected (a wheel's METADATA) and
     Requires-Python from the form or, failing that, the metadata."""
     try:
@@ -200,14 +216,20 @@ def _file_facts(form: UploadForm, filename: str, upload: _CheckedUpload,
     if core_metadata is not None and not requires_python:
         value = parse_core_metadata(core_metadata).get("requires-python", "")
         requires_python = value if isinstance(value, str) else ""
-    return FileFacts(filename=filename, sha256=upload.digests.sha256, size=upload.digests.size,
-                     packagetype=upload.dist.packagetype,
-                     pyversion=form.get("pyversion") or upload.dist.pyversion,
-                     requires_python=requires_python, core_metadata=core_metadata)
+    return FileFacts(
+        filename=filename,
+        sha256=upload.digests.sha256,
+        size=upload.digests.size,
+        packagetype=upload.dist.packagetype,
+        pyversion=form.get("pyversion") or upload.dist.pyversion,
+        requires_python=requires_python,
+        core_metadata=core_metadata,
+    )
 
 
-def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
-                        content: BinaryIO) -> UploadResult:
+def release_file_upload(
+    *, index: Index, user, form: UploadForm, filename: str, content: BinaryIO
+) -> UploadResult:
     """``:action=file_upload``, as ``user`` (``upload_permission_check``)."""
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")
@@ -228,14 +250,28 @@ def release_file_upload(*, index: Index, user, form: UploadForm, filename: str,
             if row is not None and row.sha256 == facts.sha256:
                 return UploadResult(row, created=False)
             row = release_file_create(
-                index=index, release=release, facts=facts, history=[],
+                index=index,
+                release=release,
+                facts=facts,
+                history=[],
                 entry=log_entry("upload", who, dst=index.fullname),
-                uploaded_at=timezone.now(), uploader=who or "", replacing=row,
-                keep_attached=True)
-            audit_record("file.upload", target=f"{index.fullname}/+f/{row.hash_path}",
-                         index=index.fullname,
-                         detail={"project": release.project.name, "version": upload.version,
-                                 "file": filename, "sha256": row.sha256, "size": row.size})
+                uploaded_at=timezone.now(),
+                uploader=who or "",
+                replacing=row,
+                keep_attached=True,
+            )
+            audit_record(
+                "file.upload",
+                target=f"{index.fullname}/+f/{row.hash_path}",
+                index=index.fullname,
+                detail={
+                    "project": release.project.name,
+                    "version": upload.version,
+                    "file": filename,
+                    "sha256": row.sha256,
+                    "size": row.size,
+                },
+            )
             serial_bump(index.id)
     except IntegrityError:
         raise Conflict(f"{filename} was uploaded concurrently, try again") from None

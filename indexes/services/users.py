@@ -28,8 +28,9 @@ USER_KEYS = ("password", "email", "title", "description", "custom_data")
 def _check_keys(data: dict) -> dict:
     if not isinstance(data, dict):
         raise Invalid("user config must be a JSON object")
-    data = {k: v for k, v in data.items()
-            if k not in ("username", "indexes", "created", "modified")}
+    data = {
+        k: v for k, v in data.items() if k not in ("username", "indexes", "created", "modified")
+    }
     unknown = sorted(set(data) - set(USER_KEYS))
     if unknown:
         raise Invalid("Unknown keys in user config: " + ", ".join(unknown))
@@ -40,8 +41,12 @@ def _check_keys(data: dict) -> dict:
 
 
 def _snapshot(user: User, profile: UserProfile) -> dict:
-    return {"email": user.email or "", "title": profile.title, "description": profile.description,
-            "custom_data": profile.custom_data}
+    return {
+        "email": user.email or "",
+        "title": profile.title,
+        "description": profile.description,
+        "custom_data": profile.custom_data,
+    }
 
 
 def _detail(old: dict, new: dict, data: dict) -> dict:
@@ -85,8 +90,9 @@ def check_user_modify(*, actor: Actor, username: str, data: dict) -> None:
     """Changing only one's own password is allowed even where other changes
     are restricted (``DEVPI_RESTRICT_MODIFY``)."""
     password_only = isinstance(data, dict) and set(data) == {"password"}
-    if actor is not SERVER and not permissions.may_modify_user(actor, username,
-                                                               password_only=password_only):
+    if actor is not SERVER and not permissions.may_modify_user(
+        actor, username, password_only=password_only
+    ):
         raise Forbidden(f"user {who(actor)!r} may not modify user {username!r}")
 
 
@@ -95,12 +101,15 @@ def check_user_delete(*, actor: Actor, username: str) -> None:
         raise Forbidden(f"user {who(actor)!r} may not delete user {username!r}")
 
 
-def user_create(*, username: str, data: dict, superuser: bool = False,
-                actor: Actor = SERVER) -> User:
+def user_create(
+    *, username: str, data: dict, superuser: bool = False, actor: Actor = SERVER
+) -> User:
     check_user_create(actor=actor)
     if not is_valid_user_or_index_name(username):
-        raise Invalid(f"username '{username}' will not be accepted as username: it contains "
-                      "characters that are not allowed")
+        raise Invalid(
+            f"username '{username}' will not be accepted as username: it contains "
+            "characters that are not allowed"
+        )
     data = _check_keys(data)
     if data.get("password") is None:
         raise Invalid("password needs to be set")
@@ -116,8 +125,9 @@ def user_create(*, username: str, data: dict, superuser: bool = False,
             user.save()
             profile.user = user
             profile.save()
-            audit_record("user.create", target=username,
-                         detail=_detail({}, _snapshot(user, profile), data))
+            audit_record(
+                "user.create", target=username, detail=_detail({}, _snapshot(user, profile), data)
+            )
             serial_bump()
     except IntegrityError:
         raise Conflict("user already exists") from None
@@ -135,8 +145,9 @@ def user_modify(*, user: User, data: dict, actor: Actor = SERVER) -> bool:
         profile.modified = timezone.now()
         user.save()
         profile.save()
-        audit_record("user.modify", target=user.username,
-                     detail=_detail(old, _snapshot(user, profile), data))
+        audit_record(
+            "user.modify", target=user.username, detail=_detail(old, _snapshot(user, profile), data)
+        )
         serial_bump()
     return data.get("password") is not None
 

@@ -25,8 +25,11 @@ def release_yank(*, release: Release, yanked: str | bool | None) -> Release:
     with transaction.atomic():
         release.save(update_fields=["yanked", "yanked_reason", "modified"])
         index = release.project.index
-        audit_record("release.yank", target=f"{index.fullname}/{release.project.name}/"
-                     f"{release.version}", index=index.fullname,
-                     detail={"yanked": release.yanked, "reason": release.yanked_reason})
+        audit_record(
+            "release.yank",
+            target=f"{index.fullname}/{release.project.name}/{release.version}",
+            index=index.fullname,
+            detail={"yanked": release.yanked, "reason": release.yanked_reason},
+        )
         serial_bump(release.project.index_id)
     return release

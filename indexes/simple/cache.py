@@ -38,11 +38,12 @@ def page_key(what: str, order, variant: str) -> str:
 
 
 def etag_for(key: str) -> str:
-    return f'"{key[len("simple:"):]}"'
+    return f'"{key[len("simple:") :]}"'
 
 
-def make_page(key: str, body: str | bytes, content_type: str,
-              headers: tuple[tuple[str, str], ...] = ()) -> CachedPage:
+def make_page(
+    key: str, body: str | bytes, content_type: str, headers: tuple[tuple[str, str], ...] = ()
+) -> CachedPage:
     data = body.encode() if isinstance(body, str) else body
     gzipped = gzip.compress(data, compresslevel=6, mtime=0) if len(data) >= GZIP_MIN_BYTES else None
     return CachedPage(data, gzipped, content_type, etag_for(key), headers)

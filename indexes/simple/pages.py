@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from ..distribution.hashpath import file_path
 from ..errors import BadGateway
@@ -14,37 +14,65 @@ from .data import SimpleFile, SimpleProjectPage
 
 
 def upload_time(dt) -> str:
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}Z"
 
 
-def _stage_files(projects: dict[int, Project], index_names: dict[int, str]
-                 ) -> tuple[dict[int, list[SimpleFile]], set[str]]:
+def _stage_files(
+    projects: dict[int, Project], index_names: dict[int, str]
+) -> tuple[dict[int, list[SimpleFile]], set[str]]:
     """Files per project id, and all versions, of stage projects (two queries)."""
     if not projects:
         return {}, set()
-    rows = (ReleaseFile.objects
-            .filter(release__project_id__in=list(projects))
-            .values_list("filename", "sha256", "size", "uploaded_at", "requires_python",
-                         "core_metadata_sha256", "release__project_id", "release__version",
-                         "release__yanked", "release__yanked_reason"))
+    rows = ReleaseFile.objects.filter(release__project_id__in=list(projects)).values_list(
+        "filename",
+        "sha256",
+        "size",
+        "uploaded_at",
+        "requires_python",
+        "core_metadata_sha256",
+        "release__project_id",
+        "release__version",
+        "release__yanked",
+        "release__yanked_reason",
+    )
     files: dict[int, list[SimpleFile]] = {pid: [] for pid in projects}
-    for (filename, sha256, size, uploaded_at, requires_python, cm_sha256, project_id, version,
-         yanked, yanked_reason) in rows:
+    for (
+        filename,
+        sha256,
+        size,
+        uploaded_at,
+        requires_python,
+        cm_sha256,
+        project_id,
+        version,
+        yanked,
+        yanked_reason,
+    ) in rows:
         index_name = index_names[projects[project_id].index_id]
-        files[project_id].append(SimpleFile(
-            filename=filename,
-            path=file_path(index_name, sha256, filename),
-            sha256=sha256, size=size, upload_time=upload_time(uploaded_at),
-            requires_python=requires_python, yanked=yanked, yanked_reason=yanked_reason,
-            core_metadata_sha256=cm_sha256, version=version))
-    versions = set(Release.objects.filter(project_id__in=list(projects))
-                   .values_list("version", flat=True))
+        files[project_id].append(
+            SimpleFile(
+                filename=filename,
+                path=file_path(index_name, sha256, filename),
+                sha256=sha256,
+                size=size,
+                upload_time=upload_time(uploaded_at),
+                requires_python=requires_python,
+                yanked=yanked,
+                yanked_reason=yanked_reason,
+                core_metadata_sha256=cm_sha256,
+                version=version,
+            )
+        )
+    versions = set(
+        Release.objects.filter(project_id__in=list(projects)).values_list("version", flat=True)
+    )
     return files, versions
 
 
-def project_page(index: Index, project: str, order: list[Index] | None = None,
-                 serial: int | None = None) -> SimpleProjectPage | None:
+def project_page(
+    index: Index, project: str, order: list[Index] | None = None, serial: int | None = None
+) -> SimpleProjectPage | None:
     """The files ``index`` shows for the normalised ``project``; None if none
     of its indexes has the project. The first file per filename wins.
 
@@ -57,8 +85,9 @@ def project_page(index: Index, project: str, order: list[Index] | None = None,
     status = effective(order, statuses, {ix.id for ix in candidates}) if statuses else None
     if status is not None and status.status == "quarantined":
         # no files, no upstream contact: the whole point is not to fetch them
-        return SimpleProjectPage(name=project, files=[], versions=[], status=status.status,
-                                 status_reason=status.reason)
+        return SimpleProjectPage(
+            name=project, files=[], versions=[], status=status.status, status_reason=status.reason
+        )
     index_names = {ix.id: ix.fullname for ix in candidates}
     stage_files, versions = _stage_files(projects, index_names)
     by_index = {p.index_id: p.id for p in projects.values()}
@@ -87,10 +116,15 @@ def project_page(index: Index, project: str, order: list[Index] | None = None,
         if error is not None:
             raise error
         return None
-    return SimpleProjectPage(name=project, files=sorted(files.values(), key=lambda f: f.filename),
-                             versions=sorted(versions), stale=stale, mirror_expiry=mirror_expiry,
-                             status=status.status if status else "",
-                             status_reason=status.reason if status else "")
+    return SimpleProjectPage(
+        name=project,
+        files=sorted(files.values(), key=lambda f: f.filename),
+        versions=sorted(versions),
+        stale=stale,
+        mirror_expiry=mirror_expiry,
+        status=status.status if status else "",
+        status_reason=status.reason if status else "",
+    )
 
 
 def project_names(index: Index, order: list[Index] | None = None) -> tuple[list[str], bool]:

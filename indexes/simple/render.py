@@ -27,8 +27,10 @@ def project_html(page: SimpleProjectPage, root_prefix: str) -> str:
     if page.status:
         out.append(f'    <meta name="pypi:project-status" content="{escape(page.status)}">\n')
         if page.status_reason:
-            out.append(f'    <meta name="pypi:project-status-reason" '
-                       f'content="{escape(page.status_reason)}">\n')
+            out.append(
+                f'    <meta name="pypi:project-status-reason" '
+                f'content="{escape(page.status_reason)}">\n'
+            )
     out += [
         f"    <title>Links for {escape(page.name)}</title>\n  </head>\n  <body>\n",
         f"    <h1>Links for {escape(page.name)}</h1>\n",
@@ -71,8 +73,12 @@ def project_json(page: SimpleProjectPage, root_prefix: str) -> str:
             entry["core-metadata"] = meta
             entry["dist-info-metadata"] = meta
         files.append(entry)
-    data = {"meta": {"api-version": API_VERSION}, "name": page.name,
-            "versions": page.versions, "files": files}
+    data = {
+        "meta": {"api-version": API_VERSION},
+        "name": page.name,
+        "versions": page.versions,
+        "files": files,
+    }
     if page.status:
         data["project-status"] = {"status": page.status}
         if page.status_reason:
@@ -93,5 +99,6 @@ def index_html(names: list[str], root_prefix: str, index_fullname: str) -> str:
 
 
 def index_json(names: list[str]) -> str:
-    return json.dumps({"meta": {"api-version": API_VERSION},
-                       "projects": [{"name": n} for n in names]})
+    return json.dumps(
+        {"meta": {"api-version": API_VERSION}, "projects": [{"name": n} for n in names]}
+    )

@@ -27,10 +27,14 @@ def pagination(page, extra="", label="Pages"):
     """Page links; ``extra`` is a query string prefix such as ``query=x&``."""
     elided = []
     if page.paginator.num_pages > 1:
-        elided = list(page.paginator.get_elided_page_range(page.number, on_each_side=2,
-                                                           on_ends=1))
-    return {"page": page, "extra": extra, "label": label, "elided": elided,
-            "ellipsis": page.paginator.ELLIPSIS}
+        elided = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return {
+        "page": page,
+        "extra": extra,
+        "label": label,
+        "elided": elided,
+        "ellipsis": page.paginator.ELLIPSIS,
+    }
 
 
 @register.filter

@@ -25,8 +25,10 @@ from tests.fixtures import create_user, devpi_stdout, stage  # noqa: F401 (impor
 
 JSON = "application/json"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-PIP_ACCEPT = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; "
-              "q=0.1, text/html; q=0.01")
+PIP_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; "
+    "q=0.1, text/html; q=0.01"
+)
 # nothing listens on the discard port of the loopback interface
 DEAD_UPSTREAM = "http://127.0.0.1:9/simple/"
 
@@ -38,6 +40,7 @@ def _fresh_cache(fresh_cache):
 
 # -- users and credentials ------------------------------------------------------
 # the users (root, alice, bob) and indexes (dev, prod) are tests/fixtures.py's
+
 
 def basic(username: str, password: str = "pw") -> dict:
     value = base64.b64encode(f"{username}:{password}".encode()).decode()
@@ -58,15 +61,26 @@ def api(username: str | None = None, password: str = "pw") -> dict:
 
 # -- indexes --------------------------------------------------------------------
 
+
 def mirror_index(owner, name: str = "pypi", **config) -> Index:
     """A mirror index row (no upstream: its pages are pre-cached)."""
-    return Index.objects.create(owner=owner, name=name, type=Index.MIRROR, config={
-        "volatile": False, "mirror_url": DEAD_UPSTREAM, "mirror_cache_expiry": 86400,
-        "mirror_no_project_list": True, **config})
+    return Index.objects.create(
+        owner=owner,
+        name=name,
+        type=Index.MIRROR,
+        config={
+            "volatile": False,
+            "mirror_url": DEAD_UPSTREAM,
+            "mirror_cache_expiry": 86400,
+            "mirror_no_project_list": True,
+            **config,
+        },
+    )
 
 
-def mirror_link(filename: str, version: str, *, content: bytes | None = None,
-                requires_python: str = "") -> dict:
+def mirror_link(
+    filename: str, version: str, *, content: bytes | None = None, requires_python: str = ""
+) -> dict:
     content = content if content is not None else f"mirror bytes of {filename}".encode()
     return {
         "filename": filename,
@@ -87,34 +101,52 @@ def mirror_cache_project(index: Index, name: str, links: list[dict]):
     from mirror.models import MirrorProject
 
     return MirrorProject.objects.create(
-        index=index, name=name, exists=True, links=links,
-        versions=sorted({link["version"] for link in links}), fetched_at=timezone.now())
+        index=index,
+        name=name,
+        exists=True,
+        links=links,
+        versions=sorted({link["version"] for link in links}),
+        fetched_at=timezone.now(),
+    )
 
 
 # -- uploads --------------------------------------------------------------------
 
-def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]
-              ) -> tuple[bytes, str]:
+
+def multipart(
+    fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]]
+) -> tuple[bytes, str]:
     """A multipart/form-data body, built by hand so repeated fields and file
     names with path components reach the server exactly as given."""
     boundary = "----devpi-test-" + uuid.uuid4().hex
     out = bytearray()
     for key, value in fields:
-        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{key}\"\r\n\r\n"
-                f"{value}\r\n").encode()
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'
+        ).encode()
     for key, filename, data in files:
-        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{key}\"; "
-                f"filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                ).encode()
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        ).encode()
         out += data + b"\r\n"
     out += f"--{boundary}--\r\n".encode()
     return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
-def upload(client, url: str, path: Path | None, *, name: str | None = None,
-           version: str | None = None, filename: str | None = None,
-           content: bytes | None = None, action: str | None = "file_upload",
-           extra: list[tuple[str, str]] | None = None, headers: dict | None = None):
+def upload(
+    client,
+    url: str,
+    path: Path | None,
+    *,
+    name: str | None = None,
+    version: str | None = None,
+    filename: str | None = None,
+    content: bytes | None = None,
+    action: str | None = "file_upload",
+    extra: list[tuple[str, str]] | None = None,
+    headers: dict | None = None,
+):
     """POST a twine-style upload of ``path`` (or ``content``/``filename``)."""
     fields = []
     if action is not None:
@@ -141,6 +173,7 @@ def blob_files(blob_dir: Path) -> list[Path]:
 
 # -- local HTTP peers ------------------------------------------------------------
 
+
 @contextmanager
 def serving(server) -> Iterator:
     """Serve an ``http.server`` bound to 127.0.0.1 in a thread; its base URL
@@ -156,6 +189,7 @@ def serving(server) -> Iterator:
 
 
 # -- replies --------------------------------------------------------------------
+
 
 def assert_error(response, status: int, message: str) -> None:
     """An error reply: the status, and the message in the JSON body with the

@@ -49,9 +49,11 @@ def tar_bytes(members: dict[str, bytes], mode="w:gz") -> bytes:
 
 # -- wheels -------------------------------------------------------------------------
 
+
 def test_valid_wheel_returns_its_metadata(tmp_path):
-    wheel = make_wheel(tmp_path, "Example_Pkg", "1.0", requires_python=">=3.8",
-                       requires=["attrs>=1", "idna"])
+    wheel = make_wheel(
+        tmp_path, "Example_Pkg", "1.0", requires_python=">=3.8", requires=["attrs>=1", "idna"]
+    )
     data = inspect(wheel)
     with zipfile.ZipFile(wheel) as zf:
         assert data == zf.read("example_pkg-1.0.dist-info/METADATA")
@@ -97,12 +99,16 @@ def test_wheel_with_metadata_without_name():
         inspect(data, "pkg-1.0-py3-none-any.whl")
 
 
-@pytest.mark.parametrize("corrupt", [
-    lambda data: b"",
-    lambda data: b"this is not a zip file at all" * 10,
-    lambda data: data[: len(data) // 2],
-    lambda data: data[:30] + bytes(b ^ 0xFF for b in data[30:90]) + data[90:],
-], ids=["empty", "garbage", "truncated", "scrambled"])
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda data: b"",
+        lambda data: b"this is not a zip file at all" * 10,
+        lambda data: data[: len(data) // 2],
+        lambda data: data[:30] + bytes(b ^ 0xFF for b in data[30:90]) + data[90:],
+    ],
+    ids=["empty", "garbage", "truncated", "scrambled"],
+)
 def test_corrupt_wheel(tmp_path, corrupt):
     data = corrupt(make_wheel(tmp_path, "pkg", "1.0").read_bytes())
     with pytest.raises(InvalidArchive, match="pkg-1.0-py3-none-any.whl is not a valid wheel"):
@@ -111,13 +117,15 @@ def test_corrupt_wheel(tmp_path, corrupt):
 
 # -- sdists ---------------------------------------------------------------------------
 
+
 def test_valid_sdist_tar_gz(tmp_path):
     assert inspect(make_sdist(tmp_path, "Example_Pkg", "1.0")) is None
 
 
 def test_sdist_pkg_info_names_another_project():
-    data = tar_bytes({"pkg-1.0/PKG-INFO": core_metadata("other", "1.0").encode(),
-                      "pkg-1.0/setup.py": b""})
+    data = tar_bytes(
+        {"pkg-1.0/PKG-INFO": core_metadata("other", "1.0").encode(), "pkg-1.0/setup.py": b""}
+    )
     with pytest.raises(InvalidArchive, match="pkg-1.0.tar.gz PKG-INFO names project 'other'"):
         inspect(data, "pkg-1.0.tar.gz")
 
@@ -148,12 +156,16 @@ def test_empty_archives(filename):
         inspect(data, filename)
 
 
-@pytest.mark.parametrize("corrupt", [
-    lambda data: b"",
-    lambda data: b"\x1f\x8b not really gzip" * 5,
-    lambda data: data[: len(data) // 2],
-    lambda data: data[:20] + b"\0" * 200,
-], ids=["empty", "garbage", "truncated", "zeroed"])
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda data: b"",
+        lambda data: b"\x1f\x8b not really gzip" * 5,
+        lambda data: data[: len(data) // 2],
+        lambda data: data[:20] + b"\0" * 200,
+    ],
+    ids=["empty", "garbage", "truncated", "zeroed"],
+)
 def test_corrupt_sdist(tmp_path, corrupt):
     data = corrupt(make_sdist(tmp_path, "pkg", "1.0").read_bytes())
     with pytest.raises(InvalidArchive, match="pkg-1.0.tar.gz is not a valid tar archive"):
@@ -175,6 +187,7 @@ def test_other_tar_compressions():
 
 # -- legacy formats -----------------------------------------------------------------
 
+
 def test_egg_must_be_a_readable_zip():
     egg = zip_bytes({"EGG-INFO/PKG-INFO": core_metadata("pkg", "1.0").encode()})
     assert inspect(egg, "pkg-1.0-py3.11.egg", hint="1.0") is None
@@ -194,6 +207,7 @@ def test_windows_installers_are_not_opened():
 
 
 # -- digests and metadata parsing ----------------------------------------------------
+
 
 def test_compute_digests():
     data = b"some release file bytes" * 1000
@@ -216,6 +230,12 @@ def test_compute_digests_of_nothing():
 def test_parse_core_metadata_lists_repeated_fields():
     meta = parse_core_metadata(
         b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nClassifier: A\nClassifier: B\n"
-        b"Provides-Extra: test\n\nThe description body\n")
-    assert meta == {"metadata-version": "2.1", "name": "pkg", "version": "1.0",
-                    "classifier": ["A", "B"], "provides-extra": "test"}
+        b"Provides-Extra: test\n\nThe description body\n"
+    )
+    assert meta == {
+        "metadata-version": "2.1",
+        "name": "pkg",
+        "version": "1.0",
+        "classifier": ["A", "B"],
+        "provides-extra": "test",
+    }

@@ -27,13 +27,16 @@ def test_token_is_bound_to_its_user(alice, bob):
     assert token_user("bob", token_create(alice)) is None
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
-    lambda t: t + ".x",
-    lambda t: "",
-    lambda t: "pw",
-    lambda t: "a.b.c",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+        lambda t: t + ".x",
+        lambda t: "",
+        lambda t: "pw",
+        lambda t: "a.b.c",
+    ],
+)
 def test_tampered_tokens(alice, mangle):
     assert token_user("alice", mangle(token_create(alice))) is None
 
@@ -97,22 +100,27 @@ def test_a_password_containing_colons(db):
 
 
 def test_invalid_x_devpi_auth_falls_back_to_basic(alice):
-    headers = {"X-Devpi-Auth": b64("alice:not-a-token"),
-               "Authorization": "Basic " + b64("alice:pw")}
+    headers = {
+        "X-Devpi-Auth": b64("alice:not-a-token"),
+        "Authorization": "Basic " + b64("alice:pw"),
+    }
     assert authenticate(headers) == alice
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"X-Devpi-Auth": "%%% not base64"},
-    {"X-Devpi-Auth": b64("no colon here")},
-    {"X-Devpi-Auth": b64("alice:pw")},  # a password is no token
-    {"Authorization": "Basic " + b64("alice:wrong")},
-    {"Authorization": "Basic"},
-    {"Authorization": "Basic !!!"},
-    {"Authorization": "Bearer " + b64("alice:pw")},
-    {"Authorization": "Basic " + b64("nobody:pw")},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Devpi-Auth": "%%% not base64"},
+        {"X-Devpi-Auth": b64("no colon here")},
+        {"X-Devpi-Auth": b64("alice:pw")},  # a password is no token
+        {"Authorization": "Basic " + b64("alice:wrong")},
+        {"Authorization": "Basic"},
+        {"Authorization": "Basic !!!"},
+        {"Authorization": "Bearer " + b64("alice:pw")},
+        {"Authorization": "Basic " + b64("nobody:pw")},
+    ],
+)
 def test_anonymous(alice, headers):
     assert authenticate(headers) is None
 

@@ -34,13 +34,20 @@ def renders(monkeypatch):
 
 
 def store(client, wheel, description, content_type="text/markdown"):
-    return upload(client, "/alice/dev/", wheel, name="pkg", version="1.0", headers=basic("alice"),
-                  extra=[("description", description),
-                         ("description_content_type", content_type)])
+    return upload(
+        client,
+        "/alice/dev/",
+        wheel,
+        name="pkg",
+        version="1.0",
+        headers=basic("alice"),
+        extra=[("description", description), ("description_content_type", content_type)],
+    )
 
 
-def test_rendered_once_at_upload_and_never_on_views(dev, wheel, renders,
-                                                    django_capture_on_commit_callbacks):
+def test_rendered_once_at_upload_and_never_on_views(
+    dev, wheel, renders, django_capture_on_commit_callbacks
+):
     client = Client()
     with django_capture_on_commit_callbacks(execute=True):
         assert store(client, wheel, "# Hello *world*").status_code == 200
@@ -59,9 +66,16 @@ def test_new_metadata_replaces_the_html(dev, wheel, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         store(client, wheel, "first *one*")
     with django_capture_on_commit_callbacks(execute=True):
-        r = upload(client, "/alice/dev/", None, name="pkg", version="1.0", action="submit",
-                   headers=basic("alice"), extra=[("description", "second *two*"),
-                                                  ("description_content_type", "text/markdown")])
+        r = upload(
+            client,
+            "/alice/dev/",
+            None,
+            name="pkg",
+            version="1.0",
+            action="submit",
+            headers=basic("alice"),
+            extra=[("description", "second *two*"), ("description_content_type", "text/markdown")],
+        )
         assert r.status_code == 200
     assert "<em>two</em>" in Release.objects.get().description_html
 
@@ -70,9 +84,16 @@ def test_releases_stored_before_are_rendered_once_at_first_view(dev, renders):
     from indexes.models import Project
 
     project = Project.objects.create(index=dev, name="old", display_name="old")
-    Release.objects.create(project=project, version="1.0", metadata={
-        "name": "old", "version": "1.0", "description": "*old*",
-        "description_content_type": "text/markdown"})
+    Release.objects.create(
+        project=project,
+        version="1.0",
+        metadata={
+            "name": "old",
+            "version": "1.0",
+            "description": "*old*",
+            "description_content_type": "text/markdown",
+        },
+    )
     client = Client()
     for _ in range(3):
         assert "<em>old</em>" in client.get("/alice/dev/old/1.0").content.decode()
@@ -85,8 +106,9 @@ def test_push_copies_the_html(alice, dev, wheel, renders, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         store(Client(), wheel, "*pushed*")
     with django_capture_on_commit_callbacks(execute=True):
-        push_services.release_push(source=dev, project="pkg", version="1.0",
-                                   target="alice/prod", user=alice)
+        push_services.release_push(
+            source=dev, project="pkg", version="1.0", target="alice/prod", user=alice
+        )
     copy = Release.objects.get(project__index__name="prod")
     assert "<em>pushed</em>" in copy.description_html
     assert len(renders) == 1

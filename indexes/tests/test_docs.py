@@ -20,9 +20,11 @@ from .conftest import JSON, api, blob_files, stage, upload
 
 pytestmark = pytest.mark.django_db
 
-SITE = {"index.html": b"<html><body>example docs</body></html>",
-        "api/index.html": b"<html><body>api</body></html>",
-        "_static/style.css": b"body { color: black }"}
+SITE = {
+    "index.html": b"<html><body>example docs</body></html>",
+    "api/index.html": b"<html><body>api</body></html>",
+    "_static/style.css": b"body { color: black }",
+}
 
 
 def make_zip(entries, *, encrypted: bool = False) -> bytes:
@@ -30,7 +32,7 @@ def make_zip(entries, *, encrypted: bool = False) -> bytes:
     encryption flag that ``zipfile`` will not write itself."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in (entries.items() if isinstance(entries, dict) else entries):
+        for name, data in entries.items() if isinstance(entries, dict) else entries:
             archive.writestr(name, data)
     data = bytearray(buffer.getvalue())
     if encrypted:
@@ -48,6 +50,7 @@ def symlink(name: str) -> zipfile.ZipInfo:
 
 # -- the entry checks ---------------------------------------------------------------
 
+
 def check(data: bytes, max_files: int = 100, max_bytes: int = 10**6):
     return check_doczip(io.BytesIO(data), max_files=max_files, max_bytes=max_bytes)
 
@@ -57,17 +60,20 @@ def test_a_sphinx_like_tree_passes():
     assert [m.path for m in members] == ["index.html", "api/page.html"]
 
 
-@pytest.mark.parametrize("entries, message", [
-    ([("/etc/passwd", b"x")], "has an absolute path"),
-    ([("C:/windows/x.html", b"x")], "has an absolute path"),
-    ([("../outside.html", b"x")], "escapes the documentation root"),
-    ([("docs/../../outside.html", b"x")], "escapes the documentation root"),
-    ([("..\\outside.html", b"x")], "contains a backslash"),
-    ([("a\x01b.html", b"x")], "has control characters"),
-    ([(symlink("index.html"), b"/etc/passwd")], "is a symbolic link"),
-    ([("a.html", b"x"), ("./a.html", b"y")], "more than once"),
-    ([("api", b"x"), ("api/index.html", b"y")], "as a file and as a directory"),
-])
+@pytest.mark.parametrize(
+    "entries, message",
+    [
+        ([("/etc/passwd", b"x")], "has an absolute path"),
+        ([("C:/windows/x.html", b"x")], "has an absolute path"),
+        ([("../outside.html", b"x")], "escapes the documentation root"),
+        ([("docs/../../outside.html", b"x")], "escapes the documentation root"),
+        ([("..\\outside.html", b"x")], "contains a backslash"),
+        ([("a\x01b.html", b"x")], "has control characters"),
+        ([(symlink("index.html"), b"/etc/passwd")], "is a symbolic link"),
+        ([("a.html", b"x"), ("./a.html", b"y")], "more than once"),
+        ([("api", b"x"), ("api/index.html", b"y")], "as a file and as a directory"),
+    ],
+)
 def test_unsafe_entries_are_refused(entries, message):
     with pytest.raises(InvalidDocZip) as info:
         check(make_zip(entries))
@@ -87,17 +93,33 @@ def test_limits_and_non_zips_are_refused():
 
 # -- upload and serving ---------------------------------------------------------------
 
+
 def put(index, tmp_path, version="1.0", name="example"):
     path = make_wheel(tmp_path / version, name, version)
     with open(path, "rb") as fh:
-        return release_file_upload(index=index, user=index.owner, filename=path.name, content=fh,
-                                   form=UploadForm({"name": [name], "version": [version]})).file
+        return release_file_upload(
+            index=index,
+            user=index.owner,
+            filename=path.name,
+            content=fh,
+            form=UploadForm({"name": [name], "version": [version]}),
+        ).file
 
 
-def doc_upload(client, content: bytes, *, index="alice/dev", name="example", version="1.0",
-               user="alice"):
-    return upload(client, f"/{index}/", None, name=name, version=version, action="doc_upload",
-                  filename=f"{name}-{version}.doc.zip", content=content, headers=api(user))
+def doc_upload(
+    client, content: bytes, *, index="alice/dev", name="example", version="1.0", user="alice"
+):
+    return upload(
+        client,
+        f"/{index}/",
+        None,
+        name=name,
+        version=version,
+        action="doc_upload",
+        filename=f"{name}-{version}.doc.zip",
+        content=content,
+        headers=api(user),
+    )
 
 
 def refused(response, status: int, message: str) -> None:
@@ -117,32 +139,48 @@ def test_upload_serve_and_link(client, dev, tmp_path):
     assert page["Content-Security-Policy"].startswith("sandbox")
     assert "allow-same-origin" not in page["Content-Security-Policy"]
     assert page["X-Frame-Options"] == "SAMEORIGIN"
-    assert client.get("/alice/dev/example/1.0/+doc/index.html",
-                      HTTP_IF_NONE_MATCH=page["ETag"]).status_code == 304
+    assert (
+        client.get(
+            "/alice/dev/example/1.0/+doc/index.html", HTTP_IF_NONE_MATCH=page["ETag"]
+        ).status_code
+        == 304
+    )
     css = client.get("/alice/dev/example/1.0/+doc/_static/style.css")
     assert css["Content-Type"].startswith("text/css")
     assert b"".join(css.streaming_content) == SITE["_static/style.css"]
     # a directory is its index.html; the doc root redirects to it
-    assert b"".join(client.get("/alice/dev/example/1.0/+doc/api/").streaming_content) == \
-        SITE["api/index.html"]
+    assert (
+        b"".join(client.get("/alice/dev/example/1.0/+doc/api/").streaming_content)
+        == SITE["api/index.html"]
+    )
     directory = client.get("/alice/dev/example/1.0/+doc/api")
     assert directory.status_code == 302
     assert directory["Location"] == "/alice/dev/example/1.0/+doc/api/"
-    refused(client.get("/alice/dev/example/1.0/+doc/_static", HTTP_ACCEPT=JSON), 404,
-            "File _static not found in documentation.")
+    refused(
+        client.get("/alice/dev/example/1.0/+doc/_static", HTTP_ACCEPT=JSON),
+        404,
+        "File _static not found in documentation.",
+    )
     root = client.get("/alice/dev/example/1.0/+doc/")
     assert root.status_code == 302
     assert root["Location"] == "/alice/dev/example/1.0/+doc/index.html"
-    refused(client.get("/alice/dev/example/1.0/+doc/nothing.html", HTTP_ACCEPT=JSON), 404,
-            "File nothing.html not found in documentation.")
-    refused(client.get("/alice/dev/example/1.0/+doc/../../../x", HTTP_ACCEPT=JSON), 404,
-            "not found in documentation")
+    refused(
+        client.get("/alice/dev/example/1.0/+doc/nothing.html", HTTP_ACCEPT=JSON),
+        404,
+        "File nothing.html not found in documentation.",
+    )
+    refused(
+        client.get("/alice/dev/example/1.0/+doc/../../../x", HTTP_ACCEPT=JSON),
+        404,
+        "not found in documentation",
+    )
     # the version JSON links the zip, which is served under +f
     data = json.loads(client.get("/alice/dev/example/1.0", HTTP_ACCEPT=JSON).content)["result"]
     (link,) = [link for link in data["+links"] if link["rel"] == "doczip"]
     sha = hashlib.sha256(content).hexdigest()
-    assert link["href"] == f"http://testserver/alice/dev/+f/{sha[:3]}/{sha[3:16]}/" \
-                           f"example-1.0.doc.zip"
+    assert (
+        link["href"] == f"http://testserver/alice/dev/+f/{sha[:3]}/{sha[3:16]}/example-1.0.doc.zip"
+    )
     assert link["hashes"] == {"sha256": sha} and link["hash_spec"] == f"sha256={sha}"
     assert link["log"][0]["what"] == "upload" and link["log"][0]["who"] == "alice"
     zipped = client.get(link["href"].replace("http://testserver", ""))
@@ -175,14 +213,23 @@ def test_latest_and_stable(client, dev, tmp_path):
     assert text("stable") == b"one"
     assert text("2.0b1") == b"two beta"
     assert client.get("/alice/dev/example/3.0/+doc/readme.txt").status_code == 200
-    refused(client.get("/alice/dev/example/9.9/+doc/index.html", HTTP_ACCEPT=JSON), 404,
-            "No documentation available.")
-    refused(client.get("/alice/dev/other/latest/+doc/index.html", HTTP_ACCEPT=JSON), 404,
-            "No documentation available.")
+    refused(
+        client.get("/alice/dev/example/9.9/+doc/index.html", HTTP_ACCEPT=JSON),
+        404,
+        "No documentation available.",
+    )
+    refused(
+        client.get("/alice/dev/other/latest/+doc/index.html", HTTP_ACCEPT=JSON),
+        404,
+        "No documentation available.",
+    )
     put(dev, tmp_path, "0.1b1", name="beta-only")
     doc_upload(client, make_zip({"index.html": b"b"}), name="beta-only", version="0.1b1")
-    refused(client.get("/alice/dev/beta-only/stable/+doc/index.html", HTTP_ACCEPT=JSON), 404,
-            "No stable documentation available.")
+    refused(
+        client.get("/alice/dev/beta-only/stable/+doc/index.html", HTTP_ACCEPT=JSON),
+        404,
+        "No stable documentation available.",
+    )
 
 
 def test_version_from_the_latest_release_or_a_new_one(client, dev, tmp_path):
@@ -194,8 +241,11 @@ def test_version_from_the_latest_release_or_a_new_one(client, dev, tmp_path):
     # a named version that has no release yet is registered, as devpi does
     assert doc_upload(client, make_zip(SITE), version="2.0").status_code == 200
     assert Release.objects.filter(version="2.0", project__name="example").exists()
-    refused(doc_upload(client, make_zip(SITE), name="unknown", version=None), 400,
-            "doczip has no version and 'unknown' has no releases to derive one from")
+    refused(
+        doc_upload(client, make_zip(SITE), name="unknown", version=None),
+        400,
+        "doczip has no version and 'unknown' has no releases to derive one from",
+    )
 
 
 def test_anonymous_doc_upload_is_challenged(client, dev, tmp_path):
@@ -205,15 +255,20 @@ def test_anonymous_doc_upload_is_challenged(client, dev, tmp_path):
     assert not DocZip.objects.exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    (make_zip({"../evil.html": b"x", "index.html": b"y"}), "escapes the documentation root"),
-    (make_zip({"index.html": b"y", "/etc/cron.d/evil": b"x"}), "has an absolute path"),
-    (make_zip([("index.html", b"y"), (symlink("passwd"), b"/etc/passwd")]),
-     "is a symbolic link"),
-    (make_zip({f"page{n}.html": b"x" for n in range(4)}), "more than the limit of 3"),
-    (make_zip({"big.html": b"x" * 5000}), "more than the limit of 4096 bytes"),
-    (b"PK\x03\x04 not really a zip", "not a valid zip file"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (make_zip({"../evil.html": b"x", "index.html": b"y"}), "escapes the documentation root"),
+        (make_zip({"index.html": b"y", "/etc/cron.d/evil": b"x"}), "has an absolute path"),
+        (
+            make_zip([("index.html", b"y"), (symlink("passwd"), b"/etc/passwd")]),
+            "is a symbolic link",
+        ),
+        (make_zip({f"page{n}.html": b"x" for n in range(4)}), "more than the limit of 3"),
+        (make_zip({"big.html": b"x" * 5000}), "more than the limit of 4096 bytes"),
+        (b"PK\x03\x04 not really a zip", "not a valid zip file"),
+    ],
+)
 def test_bad_zips_write_nothing(client, dev, tmp_path, blob_dir, settings, content, message):
     settings.DEVPI = {**settings.DEVPI, "DOC_MAX_FILES": 3, "DOC_MAX_BYTES": 4096}
     put(dev, tmp_path)
@@ -226,11 +281,14 @@ def test_bad_zips_write_nothing(client, dev, tmp_path, blob_dir, settings, conte
     assert not (blob_dir / "docs").exists()
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"name": None}, "missing 'name' field"),
-    ({"name": "not a name!"}, "invalid project name"),
-    ({"version": "1.0 beta"}, "invalid version"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"name": None}, "missing 'name' field"),
+        ({"name": "not a name!"}, "invalid project name"),
+        ({"version": "1.0 beta"}, "invalid version"),
+    ],
+)
 def test_bad_doc_fields_write_nothing(client, dev, blob_dir, fields, message):
     args = {"name": "example", "version": "1.0", **fields}
     refused(doc_upload(client, make_zip(SITE), **args), 400, message)
@@ -244,8 +302,11 @@ def test_non_volatile_docs(client, prod, tmp_path):
     same = doc_upload(client, content, index="alice/prod")
     assert same.status_code == 200
     assert same.reason_phrase == "Upload of identical file to non volatile index."
-    refused(doc_upload(client, make_zip({"index.html": b"other"}), index="alice/prod"), 409,
-            "example-1.0.doc.zip already exists in non-volatile index")
+    refused(
+        doc_upload(client, make_zip({"index.html": b"other"}), index="alice/prod"),
+        409,
+        "example-1.0.doc.zip already exists in non-volatile index",
+    )
     assert DocZip.objects.get().sha256 == hashlib.sha256(content).hexdigest()
 
 
@@ -260,10 +321,10 @@ def test_volatile_docs_are_replaced(client, dev, tmp_path):
 
 # -- push carries the docs --------------------------------------------------------------
 
+
 def push(client, **body):
     data = {"name": "example", "version": "1.0", "targetindex": "alice/prod", **body}
-    return client.generic("PUSH", "/alice/dev", json.dumps(data), content_type=JSON,
-                          **api("alice"))
+    return client.generic("PUSH", "/alice/dev", json.dumps(data), content_type=JSON, **api("alice"))
 
 
 def test_push_copies_the_doczip(client, dev, prod, tmp_path):
@@ -283,8 +344,11 @@ def test_push_copies_the_doczip(client, dev, prod, tmp_path):
     copy = DocZip.objects.get(index=prod)
     assert [entry["what"] for entry in copy.log] == ["upload", "push"]
     # the non-volatile target has it now: pushing again is refused
-    refused(push(client, only_docs=True), 409,
-            "example-1.0.doc.zip already exists in non-volatile index")
+    refused(
+        push(client, only_docs=True),
+        409,
+        "example-1.0.doc.zip already exists in non-volatile index",
+    )
 
 
 def test_push_no_docs_and_only_docs(client, dev, prod, alice, tmp_path):
@@ -292,12 +356,13 @@ def test_push_no_docs_and_only_docs(client, dev, prod, alice, tmp_path):
     doc_upload(client, make_zip(SITE))
     stage(alice, "docs")
     only = push(client, only_docs=True, targetindex="alice/docs")
-    assert [line[1] for line in json.loads(only.content)["result"]] == ["register",
-                                                                        "store_doczip"]
+    assert [line[1] for line in json.loads(only.content)["result"]] == ["register", "store_doczip"]
     assert not ReleaseFile.objects.filter(index__name="docs").exists()
     without = push(client, no_docs=True)
     assert [line[1] for line in json.loads(without.content)["result"]] == [
-        "register", "store_releasefile"]
+        "register",
+        "store_releasefile",
+    ]
     assert not DocZip.objects.filter(index=prod).exists()
 
 

@@ -23,8 +23,9 @@ def _unrestricted(settings):
 
 def put_wheel(client, tmp_path, index="alice/dev", name="pkg", version="1.0"):
     wheel = make_wheel(tmp_path / f"{index.replace('/', '-')}-{version}", name, version)
-    response = upload(client, f"/{index}/", wheel, name=name, version=version,
-                      headers=basic("alice"))
+    response = upload(
+        client, f"/{index}/", wheel, name=name, version=version, headers=basic("alice")
+    )
     assert response.status_code == 200, response.content
     return ReleaseFile.objects.get(index__name=index.split("/")[1], filename=wheel.name), wheel
 
@@ -94,9 +95,13 @@ def test_deleted_file_is_gone_despite_the_cache(client, dev, tmp_path):
 def test_unknown_and_malformed_paths(client, dev, tmp_path):
     file, _wheel = put_wheel(client, tmp_path)
     h = file.sha256
-    for path in (f"{h[:3]}/{h[3:16]}/other-1.0.tar.gz", f"{h[:3]}/{h[3:15]}/{file.filename}",
-                 f"000/{h[3:16]}/{file.filename}", f"{h[:3]}/{h[3:16]}/{file.filename}/x",
-                 f"{h[:3]}/%_%_%_%_%_%_%/{file.filename}"):
+    for path in (
+        f"{h[:3]}/{h[3:16]}/other-1.0.tar.gz",
+        f"{h[:3]}/{h[3:15]}/{file.filename}",
+        f"000/{h[3:16]}/{file.filename}",
+        f"{h[:3]}/{h[3:16]}/{file.filename}/x",
+        f"{h[:3]}/%_%_%_%_%_%_%/{file.filename}",
+    ):
         assert client.get(f"/alice/dev/+f/{path}").status_code == 404, path
         assert client.get(f"/alice/dev/+f/{path}.metadata").status_code == 404, path
     assert filelookup.release_file_facts(dev.id, f"{h[:3]}/{h[3:16]}", 1) is None
@@ -119,8 +124,12 @@ def test_quarantine_refuses_the_lean_path(client, dev, tmp_path):
     url = f"/alice/dev/+f/{file.hash_path}"
     assert client.get(url).status_code == 200
     assert client.get(url + ".metadata").status_code == 200
-    r = client.patch("/alice/dev/pkg", json.dumps({"status": "quarantined", "reason": "bad"}),
-                     content_type=JSON, **api("alice"))
+    r = client.patch(
+        "/alice/dev/pkg",
+        json.dumps({"status": "quarantined", "reason": "bad"}),
+        content_type=JSON,
+        **api("alice"),
+    )
     assert r.status_code == 200, r.content
     for target in (url, url + ".metadata"):
         assert_error(client.get(target), 403, "project pkg is quarantined on alice/dev")

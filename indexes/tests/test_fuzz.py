@@ -34,38 +34,86 @@ from indexes.distribution.filenames import DistFilename, InvalidFilename, parse_
 from indexes.distribution.metadata import METADATA_KEYS, metadata_from_form
 from indexes.distribution.zipdirectory import ZipDirectoryError, check_zip_directory
 
-FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=150,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-LIMITS = ArchiveLimits(max_members=30, max_metadata_bytes=2048, max_directory_bytes=16 * 1024,
-                       min_inflated_bytes=64 * 1024, max_inflate_ratio=4)
+FUZZ = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=150,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+LIMITS = ArchiveLimits(
+    max_members=30,
+    max_metadata_bytes=2048,
+    max_directory_bytes=16 * 1024,
+    min_inflated_bytes=64 * 1024,
+    max_inflate_ratio=4,
+)
 # names an archive is inspected under: every branch of inspect_archive
-DIST_NAMES = ["pkg-1.0-py3-none-any.whl", "pkg-1.0.zip", "pkg-1.0.tar.gz", "pkg-1.0.tar.bz2",
-              "pkg-1.0.tar.xz", "pkg-1.0.tar", "pkg-1.0.tgz", "pkg-1.0-py3.11.egg",
-              "pkg-1.0.linux-x86_64.tar.gz", "pkg-1.0.linux-x86_64.zip"]
-PACKAGETYPES = {"bdist_wheel", "sdist", "bdist_egg", "bdist_dumb", "bdist_wininst",
-                "bdist_msi", "bdist_rpm", "bdist_dmg", "bdist_deb"}
+DIST_NAMES = [
+    "pkg-1.0-py3-none-any.whl",
+    "pkg-1.0.zip",
+    "pkg-1.0.tar.gz",
+    "pkg-1.0.tar.bz2",
+    "pkg-1.0.tar.xz",
+    "pkg-1.0.tar",
+    "pkg-1.0.tgz",
+    "pkg-1.0-py3.11.egg",
+    "pkg-1.0.linux-x86_64.tar.gz",
+    "pkg-1.0.linux-x86_64.zip",
+]
+PACKAGETYPES = {
+    "bdist_wheel",
+    "sdist",
+    "bdist_egg",
+    "bdist_dumb",
+    "bdist_wininst",
+    "bdist_msi",
+    "bdist_rpm",
+    "bdist_dmg",
+    "bdist_deb",
+}
 
-METADATA_TEXT = st.sampled_from([
-    "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n\nbody",
-    "Name: pkg\nVersion: 1.0\n",
-    "Name: other\nVersion: 2\n",
-    "Name: pkg\n Version: 1.0\n\tfolded\n",
-    "Version: 1.0\n",
-    "",
-    "Name: pkg\nName: pkg2\nVersion: 1.0\nVersion: 1.0\n",
-    "Name: =?utf-8?b?cGtn?=\nVersion: 1.0\n",
-    "Name: \udcff\nVersion: 1.0\n",
-]).map(lambda text: text.encode("utf-8", "surrogateescape")) | st.binary(max_size=300)
+METADATA_TEXT = st.sampled_from(
+    [
+        "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n\nbody",
+        "Name: pkg\nVersion: 1.0\n",
+        "Name: other\nVersion: 2\n",
+        "Name: pkg\n Version: 1.0\n\tfolded\n",
+        "Version: 1.0\n",
+        "",
+        "Name: pkg\nName: pkg2\nVersion: 1.0\nVersion: 1.0\n",
+        "Name: =?utf-8?b?cGtn?=\nVersion: 1.0\n",
+        "Name: \udcff\nVersion: 1.0\n",
+    ]
+).map(lambda text: text.encode("utf-8", "surrogateescape")) | st.binary(max_size=300)
 
-MEMBER_NAMES = st.sampled_from([
-    "pkg-1.0/PKG-INFO", "pkg-1.0.dist-info/METADATA", "pkg-1.0.dist-info/WHEEL",
-    "EGG-INFO/PKG-INFO", "pkg/__init__.py", "pkg-1.0/", "PKG-INFO", "a/b/c/PKG-INFO",
-    "other-2.0.dist-info/METADATA", "../escape", "/abs", "C:/x", "a\\b", "index.html",
-    "a/../../b", "x" * 300, "", ".", "dir/./f", "\x00nul", "ünïcode/PKG-INFO",
-]) | st.text(max_size=40)
+MEMBER_NAMES = st.sampled_from(
+    [
+        "pkg-1.0/PKG-INFO",
+        "pkg-1.0.dist-info/METADATA",
+        "pkg-1.0.dist-info/WHEEL",
+        "EGG-INFO/PKG-INFO",
+        "pkg/__init__.py",
+        "pkg-1.0/",
+        "PKG-INFO",
+        "a/b/c/PKG-INFO",
+        "other-2.0.dist-info/METADATA",
+        "../escape",
+        "/abs",
+        "C:/x",
+        "a\\b",
+        "index.html",
+        "a/../../b",
+        "x" * 300,
+        "",
+        ".",
+        "dir/./f",
+        "\x00nul",
+        "ünïcode/PKG-INFO",
+    ]
+) | st.text(max_size=40)
 
-MEMBERS = st.lists(st.tuples(MEMBER_NAMES, METADATA_TEXT | st.binary(max_size=200)),
-                   max_size=8)
+MEMBERS = st.lists(st.tuples(MEMBER_NAMES, METADATA_TEXT | st.binary(max_size=200)), max_size=8)
 
 
 def build_zip(members, compression) -> bytes:
@@ -81,8 +129,16 @@ def build_zip(members, compression) -> bytes:
 
 
 TAR_FORMATS = [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT]
-TAR_TYPES = [tarfile.REGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE,
-             tarfile.CHRTYPE, tarfile.FIFOTYPE, tarfile.CONTTYPE, tarfile.GNUTYPE_SPARSE]
+TAR_TYPES = [
+    tarfile.REGTYPE,
+    tarfile.DIRTYPE,
+    tarfile.SYMTYPE,
+    tarfile.LNKTYPE,
+    tarfile.CHRTYPE,
+    tarfile.FIFOTYPE,
+    tarfile.CONTTYPE,
+    tarfile.GNUTYPE_SPARSE,
+]
 
 
 def build_tar(members, fmt, types, compression) -> bytes:
@@ -117,27 +173,49 @@ def mutate(data: bytes, edits) -> bytes:
             continue
         at = position % (len(buffer) + 1)
         if kind == "set":
-            buffer[at:at + len(payload)] = payload
+            buffer[at : at + len(payload)] = payload
         elif kind == "cut":
-            del buffer[at:at + 1 + position % 64]
+            del buffer[at : at + 1 + position % 64]
         else:
             buffer[at:at] = payload
     return bytes(buffer)
 
 
-EDITS = st.lists(st.tuples(st.sampled_from(["set", "cut", "insert"]),
-                           st.integers(min_value=0, max_value=2**20),
-                           st.binary(min_size=1, max_size=8)
-                           | st.sampled_from([b"\xff\xff\xff\xff", b"\x00\x00\x00\x00",
-                                              b"\xff\xff", b"PK\x01\x02", b"PK\x05\x06",
-                                              b"PK\x06\x06", b"PK\x06\x07", b"\x80\x00\x00"])),
-                 max_size=4)
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["set", "cut", "insert"]),
+        st.integers(min_value=0, max_value=2**20),
+        st.binary(min_size=1, max_size=8)
+        | st.sampled_from(
+            [
+                b"\xff\xff\xff\xff",
+                b"\x00\x00\x00\x00",
+                b"\xff\xff",
+                b"PK\x01\x02",
+                b"PK\x05\x06",
+                b"PK\x06\x06",
+                b"PK\x06\x07",
+                b"\x80\x00\x00",
+            ]
+        ),
+    ),
+    max_size=4,
+)
 
-ZIPS = st.builds(build_zip, MEMBERS, st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED,
-                                                      zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]))
-TARS = st.builds(build_tar, MEMBERS, st.sampled_from(TAR_FORMATS),
-                 st.lists(st.sampled_from(TAR_TYPES), min_size=8, max_size=8),
-                 st.sampled_from(["gz", "bz2", "xz", ""]))
+ZIPS = st.builds(
+    build_zip,
+    MEMBERS,
+    st.sampled_from(
+        [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+    ),
+)
+TARS = st.builds(
+    build_tar,
+    MEMBERS,
+    st.sampled_from(TAR_FORMATS),
+    st.lists(st.sampled_from(TAR_TYPES), min_size=8, max_size=8),
+    st.sampled_from(["gz", "bz2", "xz", ""]),
+)
 ARCHIVES = st.builds(mutate, ZIPS | TARS, EDITS) | st.binary(max_size=600)
 
 
@@ -149,8 +227,9 @@ def check_inspection(data: bytes, filename: str) -> None:
     except InvalidArchive as exc:
         assert str(exc)
     else:
-        assert result is None or (isinstance(result, bytes)
-                                  and len(result) <= LIMITS.max_metadata_bytes)
+        assert result is None or (
+            isinstance(result, bytes) and len(result) <= LIMITS.max_metadata_bytes
+        )
     assert fileobj.tell() == 0
     try:
         metadata = core_metadata_of(io.BytesIO(data), filename, LIMITS)
@@ -205,15 +284,53 @@ def test_zip_directory_and_doc_zips_raise_only_their_errors(data):
 # -- release file names -------------------------------------------------------------
 
 NAME_PART = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,12}", fullmatch=True)
-VERSION = st.sampled_from(["1.0", "1", "2.0.dev1", "1.0rc1", "1.0.post1", "0!1.0", "1.0+local",
-                           "1.0-1", "v1", "1.0.0.0.0", "1_0", ""]) | st.text(max_size=8)
-SUFFIX = st.sampled_from([".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar", ".egg",
-                          ".exe", ".msi", ".rpm", ".dmg", ".deb", "-py3-none-any.whl",
-                          "-cp311-cp311-manylinux_2_17_x86_64.whl", "-1-py3-none-any.whl",
-                          ".linux-x86_64.tar.gz", ".win32.zip", "-py2.7.egg", ".whl", ""])
-FILENAMES = st.builds(lambda name, sep, version, suffix: f"{name}{sep}{version}{suffix}",
-                      NAME_PART, st.sampled_from(["-", "_", ".", ""]), VERSION, SUFFIX) \
-    | st.text(max_size=60)
+VERSION = st.sampled_from(
+    [
+        "1.0",
+        "1",
+        "2.0.dev1",
+        "1.0rc1",
+        "1.0.post1",
+        "0!1.0",
+        "1.0+local",
+        "1.0-1",
+        "v1",
+        "1.0.0.0.0",
+        "1_0",
+        "",
+    ]
+) | st.text(max_size=8)
+SUFFIX = st.sampled_from(
+    [
+        ".tar.gz",
+        ".zip",
+        ".tar.bz2",
+        ".tgz",
+        ".tar.xz",
+        ".tar",
+        ".egg",
+        ".exe",
+        ".msi",
+        ".rpm",
+        ".dmg",
+        ".deb",
+        "-py3-none-any.whl",
+        "-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "-1-py3-none-any.whl",
+        ".linux-x86_64.tar.gz",
+        ".win32.zip",
+        "-py2.7.egg",
+        ".whl",
+        "",
+    ]
+)
+FILENAMES = st.builds(
+    lambda name, sep, version, suffix: f"{name}{sep}{version}{suffix}",
+    NAME_PART,
+    st.sampled_from(["-", "_", ".", ""]),
+    VERSION,
+    SUFFIX,
+) | st.text(max_size=60)
 
 
 @FUZZ
@@ -236,15 +353,33 @@ def test_filename_parsing_raises_only_invalid_filename(filename, hint):
 # -- core metadata ------------------------------------------------------------------
 
 HEADER_LINES = st.lists(
-    st.builds(lambda key, value: f"{key}: {value}",
-              st.sampled_from(["Name", "Version", "Requires-Python", "Classifier",
-                               "Project-URL", "Provides-Extra", "Description", "name",
-                               "X-\udcff", "Summary", ""]),
-              st.text(max_size=30))
-    | st.text(max_size=30), max_size=10)
-METADATA = st.builds(lambda lines, body: ("\n".join(lines) + "\n\n" + body)
-                     .encode("utf-8", "surrogateescape"), HEADER_LINES, st.text(max_size=50)) \
-    | st.binary(max_size=400)
+    st.builds(
+        lambda key, value: f"{key}: {value}",
+        st.sampled_from(
+            [
+                "Name",
+                "Version",
+                "Requires-Python",
+                "Classifier",
+                "Project-URL",
+                "Provides-Extra",
+                "Description",
+                "name",
+                "X-\udcff",
+                "Summary",
+                "",
+            ]
+        ),
+        st.text(max_size=30),
+    )
+    | st.text(max_size=30),
+    max_size=10,
+)
+METADATA = st.builds(
+    lambda lines, body: ("\n".join(lines) + "\n\n" + body).encode("utf-8", "surrogateescape"),
+    HEADER_LINES,
+    st.text(max_size=50),
+) | st.binary(max_size=400)
 
 
 @FUZZ
@@ -253,8 +388,9 @@ def test_core_metadata_parsing_never_raises(data):
     meta = parse_core_metadata(data)
     for key, value in meta.items():
         assert isinstance(key, str) and key == key.lower()
-        assert isinstance(value, str) or (isinstance(value, list)
-                                          and all(isinstance(v, str) for v in value))
+        assert isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
     fields = metadata_form(data)
     for key, values in fields.items():
         assert isinstance(key, str) and isinstance(values, list)
@@ -262,15 +398,21 @@ def test_core_metadata_parsing_never_raises(data):
 
 
 @FUZZ
-@given(st.dictionaries(st.sampled_from(list(METADATA_KEYS) + ["provides_extra", "other"]),
-                       st.lists(st.text(max_size=20), max_size=3), max_size=10),
-       st.booleans())
+@given(
+    st.dictionaries(
+        st.sampled_from(list(METADATA_KEYS) + ["provides_extra", "other"]),
+        st.lists(st.text(max_size=20), max_size=3),
+        max_size=10,
+    ),
+    st.booleans(),
+)
 def test_metadata_from_form_never_raises(fields, only_present):
     def get(key, default=None):
         values = fields.get(key)
         return values[-1] if values else default
 
-    meta = metadata_from_form(get, lambda key: list(fields.get(key, [])), set(fields),
-                              only_present=only_present)
+    meta = metadata_from_form(
+        get, lambda key: list(fields.get(key, [])), set(fields), only_present=only_present
+    )
     assert set(meta) <= set(METADATA_KEYS)
     assert all(isinstance(v, (str, list)) for v in meta.values())

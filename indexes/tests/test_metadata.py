@@ -4,8 +4,11 @@ from indexes.distribution.metadata import LIST_KEYS, METADATA_KEYS, metadata_fro
 
 
 def form(fields: dict[str, list[str]]):
-    return (lambda key: fields[key][-1] if fields.get(key) else None,
-            lambda key: list(fields.get(key, [])), set(fields))
+    return (
+        lambda key: fields[key][-1] if fields.get(key) else None,
+        lambda key: list(fields.get(key, [])),
+        set(fields),
+    )
 
 
 def test_new_release_gets_every_key_with_defaults():
@@ -19,12 +22,15 @@ def test_new_release_gets_every_key_with_defaults():
 
 
 def test_repeated_fields_are_lists_and_provides_extra_is_devpis_provides_extras():
-    get, getlist, keys = form({
-        "name": ["pkg"], "version": ["1.0"],
-        "classifiers": ["Programming Language :: Python", "License :: OSI Approved"],
-        "requires_dist": ["attrs>=1", "idna; extra == 'x'"],
-        "provides_extra": ["x", "y"],
-    })
+    get, getlist, keys = form(
+        {
+            "name": ["pkg"],
+            "version": ["1.0"],
+            "classifiers": ["Programming Language :: Python", "License :: OSI Approved"],
+            "requires_dist": ["attrs>=1", "idna; extra == 'x'"],
+            "provides_extra": ["x", "y"],
+        }
+    )
     meta = metadata_from_form(get, getlist, keys, only_present=False)
     assert meta["classifiers"] == ["Programming Language :: Python", "License :: OSI Approved"]
     assert meta["requires_dist"] == ["attrs>=1", "idna; extra == 'x'"]
@@ -39,8 +45,9 @@ def test_both_spellings_of_provides_extras_are_merged():
 
 
 def test_unknown_and_empty_values_are_dropped():
-    get, getlist, keys = form({"license": ["UNKNOWN"], "platform": ["UNKNOWN", "", "linux"],
-                               "home_page": [""]})
+    get, getlist, keys = form(
+        {"license": ["UNKNOWN"], "platform": ["UNKNOWN", "", "linux"], "home_page": [""]}
+    )
     meta = metadata_from_form(get, getlist, keys, only_present=True)
     assert meta == {"license": "", "platform": ["linux"], "home_page": ""}
 

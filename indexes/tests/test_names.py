@@ -10,16 +10,19 @@ from indexes.distribution.names import (
 )
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("pkg", "pkg"),
-    ("Pkg", "pkg"),
-    ("Example_Pkg", "example-pkg"),
-    ("example.pkg", "example-pkg"),
-    ("Example__-._Pkg", "example-pkg"),
-    ("zope.interface", "zope-interface"),
-    ("A", "a"),
-    ("pkg-1", "pkg-1"),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("pkg", "pkg"),
+        ("Pkg", "pkg"),
+        ("Example_Pkg", "example-pkg"),
+        ("example.pkg", "example-pkg"),
+        ("Example__-._Pkg", "example-pkg"),
+        ("zope.interface", "zope-interface"),
+        ("A", "a"),
+        ("pkg-1", "pkg-1"),
+    ],
+)
 def test_normalize_name(name, expected):
     assert normalize_name(name) == expected
 
@@ -30,14 +33,17 @@ def test_normalize_name_is_idempotent():
         assert normalize_name(once) == once
 
 
-@pytest.mark.parametrize("name", ["a", "A1", "pkg", "Example_Pkg", "zope.interface", "a-b.c_d",
-                                  "1pkg", "pkg1"])
+@pytest.mark.parametrize(
+    "name", ["a", "A1", "pkg", "Example_Pkg", "zope.interface", "a-b.c_d", "1pkg", "pkg1"]
+)
 def test_valid_project_names(name):
     assert is_valid_project_name(name)
 
 
-@pytest.mark.parametrize("name", ["", "-pkg", "pkg-", ".pkg", "pkg.", "_pkg", "pk g", "pkg!",
-                                  "pkg/x", "pkg\n", "ünïcode", None])
+@pytest.mark.parametrize(
+    "name",
+    ["", "-pkg", "pkg-", ".pkg", "pkg.", "_pkg", "pk g", "pkg!", "pkg/x", "pkg\n", "ünïcode", None],
+)
 def test_invalid_project_names(name):
     assert not is_valid_project_name(name)
 
@@ -47,22 +53,41 @@ def test_valid_user_and_index_names(name):
     assert is_valid_user_or_index_name(name)
 
 
-@pytest.mark.parametrize("name", ["", "a b", "a\tb", "a\x00b", "a\x7fb", "x" * 151]
-                         + [f"a{c}b" for c in "!\"#$%&'()*+,/:;<=>?[\\]^`{|}~"])
+@pytest.mark.parametrize(
+    "name",
+    ["", "a b", "a\tb", "a\x00b", "a\x7fb", "x" * 151]
+    + [f"a{c}b" for c in "!\"#$%&'()*+,/:;<=>?[\\]^`{|}~"],
+)
 def test_invalid_user_and_index_names(name):
     assert not is_valid_user_or_index_name(name)
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("root/pypi", ("root", "pypi")),
-    (" alice/dev ", ("alice", "dev")),
-    ("/alice/dev/", ("alice", "dev")),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("root/pypi", ("root", "pypi")),
+        (" alice/dev ", ("alice", "dev")),
+        ("/alice/dev/", ("alice", "dev")),
+    ],
+)
 def test_split_index_name(spec, expected):
     assert split_index_name(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["alice", "alice/dev/x", "alice/", "/dev", "", "al ice/dev",
-                                  "alice/d+v", None, 42, ["alice", "dev"]])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "alice",
+        "alice/dev/x",
+        "alice/",
+        "/dev",
+        "",
+        "al ice/dev",
+        "alice/d+v",
+        None,
+        42,
+        ["alice", "dev"],
+    ],
+)
 def test_split_index_name_refuses_malformed(spec):
     assert split_index_name(spec) is None

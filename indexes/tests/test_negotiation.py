@@ -14,10 +14,14 @@ from indexes.negotiation import (
 
 SIMPLE_OFFERS = (HTML, SIMPLE_HTML, SIMPLE_JSON)
 API_OFFERS = (HTML, JSON, SIMPLE_JSON)
-PIP = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, "
-       "text/html; q=0.01")
-UV = ("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
-      "text/html;q=0.01")
+PIP = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, "
+    "text/html; q=0.01"
+)
+UV = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
+    "text/html;q=0.01"
+)
 
 
 def test_pip_gets_json():
@@ -44,24 +48,30 @@ def test_devpi_client_gets_json():
     assert choose("application/json", API_OFFERS) == JSON
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    ("application/json, text/html", HTML),  # equal q: offer order
-    ("text/html, application/json", HTML),
-    ("application/vnd.pypi.simple.v1+json, application/json", JSON),
-    ("application/json;q=0.5, text/html;q=0.5", HTML),
-])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("application/json, text/html", HTML),  # equal q: offer order
+        ("text/html, application/json", HTML),
+        ("application/vnd.pypi.simple.v1+json, application/json", JSON),
+        ("application/json;q=0.5, text/html;q=0.5", HTML),
+    ],
+)
 def test_ties_are_broken_by_offer_order(accept, expected):
     assert choose(accept, API_OFFERS) == expected
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    ("text/html;q=0.1, application/json", JSON),
-    ("application/json;q=0.5, */*;q=0.1", JSON),
-    ("text/*;q=0.3, application/json;q=0.2", HTML),
-    ("text/html;q=0, */*", JSON),  # the specific range wins over */*
-    ("application/*", JSON),
-    ("APPLICATION/JSON", JSON),
-])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/html;q=0.1, application/json", JSON),
+        ("application/json;q=0.5, */*;q=0.1", JSON),
+        ("text/*;q=0.3, application/json;q=0.2", HTML),
+        ("text/html;q=0, */*", JSON),  # the specific range wins over */*
+        ("application/*", JSON),
+        ("APPLICATION/JSON", JSON),
+    ],
+)
 def test_q_values_and_wildcards(accept, expected):
     assert choose(accept, API_OFFERS) == expected
 
@@ -79,11 +89,22 @@ def test_latest_aliases():
 
 def test_parse_accept():
     assert parse_accept("text/html; q=0.5 , application/json;level=1;q=2, x/y;q=-1, ;q=1") == (
-        ("text/html", 0.5), ("application/json", 1.0), ("x/y", 0.0))
+        ("text/html", 0.5),
+        ("application/json", 1.0),
+        ("x/y", 0.0),
+    )
 
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    ("application/json", True), ("text/html, application/json;q=0.1", True),
-    (None, False), ("", False), ("text/html", False), (PIP, False)])
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("application/json", True),
+        ("text/html, application/json;q=0.1", True),
+        (None, False),
+        ("", False),
+        ("text/html", False),
+        (PIP, False),
+    ],
+)
 def test_prefers_json(accept, expected):
     assert prefers_json(accept) is expected

@@ -58,19 +58,35 @@ def peer():
 def allow(settings):
     def set_allowance(entries):
         settings.DEVPI = {**settings.DEVPI, "ALLOW_PRIVATE_UPSTREAMS": entries}
+
     return set_allowance
 
 
-@pytest.mark.parametrize("address, reason", [
-    ("127.0.0.1", "loopback"), ("127.0.0.2", "loopback"), ("::1", "loopback"),
-    ("10.0.0.1", "private"), ("172.16.5.4", "private"), ("192.168.1.1", "private"),
-    ("169.254.169.254", "link-local"), ("fe80::1", "link-local"),
-    ("fd00::1", "unique-local"), ("224.0.0.1", "multicast"), ("ff02::1", "multicast"),
-    ("0.0.0.0", "unspecified"), ("::", "unspecified"), ("240.0.0.1", "reserved"),
-    ("100.64.0.1", "reserved"), ("198.18.0.1", "reserved"),
-    ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.0.0.1", "private"),
-    ("2002:7f00:1::", "loopback"), ("64:ff9b::a9fe:a9fe", "link-local"),
-])
+@pytest.mark.parametrize(
+    "address, reason",
+    [
+        ("127.0.0.1", "loopback"),
+        ("127.0.0.2", "loopback"),
+        ("::1", "loopback"),
+        ("10.0.0.1", "private"),
+        ("172.16.5.4", "private"),
+        ("192.168.1.1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("fd00::1", "unique-local"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("240.0.0.1", "reserved"),
+        ("100.64.0.1", "reserved"),
+        ("198.18.0.1", "reserved"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::ffff:10.0.0.1", "private"),
+        ("2002:7f00:1::", "loopback"),
+        ("64:ff9b::a9fe:a9fe", "link-local"),
+    ],
+)
 def test_refused_addresses(address, reason):
     assert outbound.refusal_reason(ipaddress.ip_address(address)) == reason
 
@@ -106,8 +122,14 @@ def test_check_url(allow):
     outbound.check_url("http://127.0.0.1:9/simple/")
     outbound.check_url("http://localhost:9/simple/")
     outbound.check_url("http://upstream.invalid/simple/")  # a name: checked at connect
-    for url in ("http://127.0.0.2/", "http://[::ffff:127.0.0.2]/", "http://169.254.169.254/",
-                "http://[fe80::1]/", "http://0.0.0.0/", "ftp://127.0.0.1/"):
+    for url in (
+        "http://127.0.0.2/",
+        "http://[::ffff:127.0.0.2]/",
+        "http://169.254.169.254/",
+        "http://[fe80::1]/",
+        "http://0.0.0.0/",
+        "ftp://127.0.0.1/",
+    ):
         with pytest.raises(outbound.EgressRefused):
             outbound.check_url(url)
 

@@ -8,7 +8,6 @@ from indexes.config import ANONYMOUS, AUTHENTICATED
 
 from .conftest import create_user, mirror_index, stage
 
-
 pytestmark = pytest.mark.usefixtures("unrestricted")
 
 
@@ -16,6 +15,7 @@ pytestmark = pytest.mark.usefixtures("unrestricted")
 def restricted(settings):
     def restrict(*names):
         settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": list(names)}
+
     return restrict
 
 

@@ -76,9 +76,24 @@ def test_bench_data_draws_a_bar_on_a_terminal(tmp_path):
     manage = [sys.executable, str(REPO / "manage.py")]
     subprocess.run(manage + ["migrate", "--noinput", "-v0"], env=env, check=True, cwd=REPO)
     master, slave = pty.openpty()
-    proc = subprocess.Popen(manage + ["devpi_bench_data", "--projects", "50", "--files", "100",
-                                      "--index", "bench/big", "--batch", "10"],
-                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=slave)
+    proc = subprocess.Popen(
+        manage
+        + [
+            "devpi_bench_data",
+            "--projects",
+            "50",
+            "--files",
+            "100",
+            "--index",
+            "bench/big",
+            "--batch",
+            "10",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
     os.close(slave)
     drawn = b""
     while True:

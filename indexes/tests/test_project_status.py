@@ -15,10 +15,20 @@ from indexes import project_status as ps
 from indexes.models import Index, ProjectStatus, ReleaseFile
 from tests.factories import make_wheel
 
-from .conftest import (JSON, PIP_ACCEPT, SIMPLE_JSON, api, assert_error, basic,
-                       mirror_cache_project, mirror_index, mirror_link, stage, upload)
+from .conftest import (
+    JSON,
+    PIP_ACCEPT,
+    SIMPLE_JSON,
+    api,
+    assert_error,
+    basic,
+    mirror_cache_project,
+    mirror_index,
+    mirror_link,
+    stage,
+    upload,
+)
 from .conftest import devpi_stdout as devpi
-
 
 pytestmark = pytest.mark.usefixtures("unrestricted")
 
@@ -36,72 +46,93 @@ def patch(client, url, body, user="alice", password="pw"):
 
 # -- pure rules -----------------------------------------------------------------------
 
+
 @dataclass
 class Ix:
     id: int
     fullname: str = ""
 
 
-@pytest.mark.parametrize("statuses, contributing, expected", [
-    ({}, set(), None),
-    ({1: "archived"}, set(), "archived"),  # the index's own
-    ({2: "deprecated"}, {2}, "deprecated"),  # a contributing base's
-    ({2: "deprecated"}, {3}, None),  # a base that does not contribute
-    ({1: "deprecated", 3: "quarantined"}, set(), "quarantined"),  # a quarantine anywhere wins
-    ({1: "active", 2: "archived"}, {2}, "active"),  # the first along the order
-])
+@pytest.mark.parametrize(
+    "statuses, contributing, expected",
+    [
+        ({}, set(), None),
+        ({1: "archived"}, set(), "archived"),  # the index's own
+        ({2: "deprecated"}, {2}, "deprecated"),  # a contributing base's
+        ({2: "deprecated"}, {3}, None),  # a base that does not contribute
+        ({1: "deprecated", 3: "quarantined"}, set(), "quarantined"),  # a quarantine anywhere wins
+        ({1: "active", 2: "archived"}, {2}, "active"),  # the first along the order
+    ],
+)
 def test_effective_status(statuses, contributing, expected):
     order = [Ix(1), Ix(2), Ix(3)]
     found = ps.effective(order, {k: ps.Status(v) for k, v in statuses.items()}, contributing)
     assert (found.status if found else None) == expected
 
 
-@pytest.mark.parametrize("filename, names", [
-    ("pkg-1.0-py3-none-any.whl", {"pkg"}),
-    ("pkg-1.0-py3-none-any.whl.metadata", {"pkg"}),
-    ("My_Pkg-1.0.tar.gz", {"my-pkg"}),
-    ("pkg-1.0.doc.zip", {"pkg"}),
-    ("pkg-1.0-py3-none-any.whl.toxresult-20240101000000-0", {"pkg"}),
-])
+@pytest.mark.parametrize(
+    "filename, names",
+    [
+        ("pkg-1.0-py3-none-any.whl", {"pkg"}),
+        ("pkg-1.0-py3-none-any.whl.metadata", {"pkg"}),
+        ("My_Pkg-1.0.tar.gz", {"my-pkg"}),
+        ("pkg-1.0.doc.zip", {"pkg"}),
+        ("pkg-1.0-py3-none-any.whl.toxresult-20240101000000-0", {"pkg"}),
+    ],
+)
 def test_file_projects(filename, names):
     assert ps.file_projects(filename) == names
 
 
 # -- setting it --------------------------------------------------------------------------
 
+
 def test_set_by_owner_and_root_only(client, dev, root, bob, tmp_path):
     put_wheel(client, tmp_path)
     r = patch(client, "/alice/dev/pkg", {"status": "deprecated", "reason": "use pkg2"})
     assert r.status_code == 200, r.content
     assert json.loads(r.content)["result"] == {"status": "deprecated", "reason": "use pkg2"}
-    assert patch(client, "/alice/dev/pkg", {"status": "archived"}, "root", "rootpw"
-                 ).status_code == 200
-    assert_error(patch(client, "/alice/dev/pkg", {"status": "active"}, "bob"), 403,
-                 "no permission to set project statuses on alice/dev")
-    assert_error(patch(client, "/alice/dev/pkg", {"status": "active"}, None), 401,
-                 "no permission to set project statuses")
+    assert (
+        patch(client, "/alice/dev/pkg", {"status": "archived"}, "root", "rootpw").status_code == 200
+    )
+    assert_error(
+        patch(client, "/alice/dev/pkg", {"status": "active"}, "bob"),
+        403,
+        "no permission to set project statuses on alice/dev",
+    )
+    assert_error(
+        patch(client, "/alice/dev/pkg", {"status": "active"}, None),
+        401,
+        "no permission to set project statuses",
+    )
     assert ProjectStatus.objects.get().status == "archived"
 
 
 def test_on_a_mirror_root_only(client, root, alice, blob_dir):
     mirror_index(alice, "mine")
-    assert_error(patch(client, "/alice/mine/evil", {"status": "quarantined"}), 403,
-                 "only root may set project statuses on the mirror index alice/mine")
+    assert_error(
+        patch(client, "/alice/mine/evil", {"status": "quarantined"}),
+        403,
+        "only root may set project statuses on the mirror index alice/mine",
+    )
     r = patch(client, "/alice/mine/evil", {"status": "quarantined"}, "root", "rootpw")
     assert r.status_code == 200, r.content
 
 
-@pytest.mark.parametrize("body, message", [
-    ("[1, 2]", "expected a JSON object"),
-    ("not json", "could not decode JSON"),
-    ({}, "'status' must be one of active, archived, deprecated, quarantined"),
-    ({"status": "gone"}, "'status' must be one of"),
-    ({"status": ["archived"]}, "'status' must be one of"),
-    ({"status": "archived", "reason": 5}, "'reason' must be a string"),
-    ({"status": "archived", "reason": "x" * 1001}, "at most 1000 characters"),
-    ({"status": "archived", "reason": "bad\x00byte"}, "control characters"),
-    ({"status": "archived", "yanked": True}, "unknown keys 'yanked'"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("[1, 2]", "expected a JSON object"),
+        ("not json", "could not decode JSON"),
+        ({}, "'status' must be one of active, archived, deprecated, quarantined"),
+        ({"status": "gone"}, "'status' must be one of"),
+        ({"status": ["archived"]}, "'status' must be one of"),
+        ({"status": "archived", "reason": 5}, "'reason' must be a string"),
+        ({"status": "archived", "reason": "x" * 1001}, "at most 1000 characters"),
+        ({"status": "archived", "reason": "bad\x00byte"}, "control characters"),
+        ({"status": "archived", "yanked": True}, "unknown keys 'yanked'"),
+    ],
+)
 def test_bad_input_changes_nothing(client, dev, body, message):
     generation = Index.objects.get(name="dev").generation
     assert_error(patch(client, "/alice/dev/pkg", body), 400, message)
@@ -110,12 +141,14 @@ def test_bad_input_changes_nothing(client, dev, body, message):
 
 
 def test_bad_project_name(client, dev):
-    assert_error(patch(client, "/alice/dev/-bad-", {"status": "archived"}), 400,
-                 "invalid project name")
+    assert_error(
+        patch(client, "/alice/dev/-bad-", {"status": "archived"}), 400, "invalid project name"
+    )
     assert not ProjectStatus.objects.exists()
 
 
 # -- the simple API ------------------------------------------------------------------------
+
 
 def test_markers_in_html_and_json(client, dev, tmp_path):
     put_wheel(client, tmp_path)
@@ -125,16 +158,20 @@ def test_markers_in_html_and_json(client, dev, tmp_path):
     patch(client, "/alice/dev/pkg", {"status": "deprecated", "reason": 'use "x" <now>'})
     page = client.get("/alice/dev/+simple/pkg/").content.decode()
     assert '<meta name="pypi:project-status" content="deprecated">' in page
-    assert ('<meta name="pypi:project-status-reason" content="use &quot;x&quot; &lt;now&gt;">'
-            in page)
+    assert (
+        '<meta name="pypi:project-status-reason" content="use &quot;x&quot; &lt;now&gt;">' in page
+    )
     data = json.loads(client.get("/alice/dev/+simple/pkg/", HTTP_ACCEPT=SIMPLE_JSON).content)
     assert data["meta"] == {"api-version": "1.4"}
     assert data["project-status"] == {"status": "deprecated", "reason": 'use "x" <now>'}
     assert [f["filename"] for f in data["files"]] == ["pkg-1.0-py3-none-any.whl"]
     # the JSON API, beside devpi's envelope
     body = json.loads(client.get("/alice/dev/pkg", HTTP_ACCEPT=JSON).content)
-    assert body["project-status"] == {"status": "deprecated", "reason": 'use "x" <now>',
-                                      "index": "alice/dev"}
+    assert body["project-status"] == {
+        "status": "deprecated",
+        "reason": 'use "x" <now>',
+        "index": "alice/dev",
+    }
     assert set(body["result"]) == {"1.0"}
 
 
@@ -147,8 +184,12 @@ def test_archived_refuses_uploads_and_pushes(client, dev, alice, tmp_path):
     before = ReleaseFile.objects.count()
     r = put_wheel(client, tmp_path, version="2.0")
     assert_error(r, 403, "project pkg is archived on alice/dev: uploads are refused")
-    r = client.generic("PUSH", "/alice/dev", json.dumps(
-        {"name": "pkg", "version": "1.0", "targetindex": "alice/prod"}), **api("alice"))
+    r = client.generic(
+        "PUSH",
+        "/alice/dev",
+        json.dumps({"name": "pkg", "version": "1.0", "targetindex": "alice/prod"}),
+        **api("alice"),
+    )
     assert r.status_code == 403, r.content
     assert ReleaseFile.objects.count() == before
     # downloads go on
@@ -186,8 +227,9 @@ def test_quarantine_on_the_mirror_reaches_every_stage_over_it(client, root, alic
     mirror_cache_project(pypi, "evil", [link])
     stage(alice, "dev", bases="root/pypi")
     assert b"evil-1.0.tar.gz" in client.get("/alice/dev/+simple/evil/").content
-    r = patch(client, "/root/pypi/evil", {"status": "quarantined", "reason": "CVE"}, "root",
-              "rootpw")
+    r = patch(
+        client, "/root/pypi/evil", {"status": "quarantined", "reason": "CVE"}, "root", "rootpw"
+    )
     assert r.status_code == 200, r.content
     for page in ("/root/pypi/+simple/evil/", "/alice/dev/+simple/evil/"):
         html = client.get(page).content.decode()
@@ -236,11 +278,25 @@ def test_command(client, root, dev, bob, tmp_path):
     put_wheel(client, tmp_path)
 
     assert devpi("--as", "alice", "project-status", "--index", "alice/dev", "pkg") == (
-        "pkg on alice/dev: active\n")
-    assert devpi("--as", "alice", "project-status", "--index", "alice/dev", "Pkg", "archived",
-                 "--reason", "old") == "pkg on alice/dev: archived (old)\n"
+        "pkg on alice/dev: active\n"
+    )
+    assert (
+        devpi(
+            "--as",
+            "alice",
+            "project-status",
+            "--index",
+            "alice/dev",
+            "Pkg",
+            "archived",
+            "--reason",
+            "old",
+        )
+        == "pkg on alice/dev: archived (old)\n"
+    )
     assert devpi("project-status", "--index", "alice/dev", "pkg") == (
-        "pkg on alice/dev: archived (old)\n")
+        "pkg on alice/dev: archived (old)\n"
+    )
     with pytest.raises(CommandError, match="'status' must be one of"):
         devpi("--as", "alice", "project-status", "--index", "alice/dev", "pkg", "gone")
     with pytest.raises(CommandError, match="no permission to set project statuses"):

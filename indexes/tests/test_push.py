@@ -29,12 +29,14 @@ pytestmark = pytest.mark.django_db
 
 # -- set-up -----------------------------------------------------------------------
 
+
 def put(index, path, name="example", version="1.0", **metadata):
     form = {"name": [name], "version": [version]}
     form.update({key: [value] for key, value in metadata.items()})
     with open(path, "rb") as fh:
-        return release_file_upload(index=index, user=index.owner, filename=path.name,
-                                   content=fh, form=UploadForm(form)).file
+        return release_file_upload(
+            index=index, user=index.owner, filename=path.name, content=fh, form=UploadForm(form)
+        ).file
 
 
 @pytest.fixture
@@ -45,8 +47,9 @@ def files(dev, tmp_path):
     return wheel, sdist
 
 
-def push(client, body, *, user: str | None = "alice", method: str = "PUSH",
-         path: str = "/alice/dev"):
+def push(
+    client, body, *, user: str | None = "alice", method: str = "PUSH", path: str = "/alice/dev"
+):
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
     return client.generic(method, path, data, content_type=JSON, **api(user))
 
@@ -62,13 +65,16 @@ def refused(response, status: int, message: str) -> None:
 
 def target_state(index) -> list:
     """What a refused push must leave unchanged."""
-    return sorted((f.filename, f.sha256, json.dumps(f.log)) for f in
-                  ReleaseFile.objects.filter(index=index)) + sorted(
-        (r.project.name, r.version, json.dumps(r.metadata, sort_keys=True)) for r in
-        Release.objects.filter(project__index=index).select_related("project"))
+    return sorted(
+        (f.filename, f.sha256, json.dumps(f.log)) for f in ReleaseFile.objects.filter(index=index)
+    ) + sorted(
+        (r.project.name, r.version, json.dumps(r.metadata, sort_keys=True))
+        for r in Release.objects.filter(project__index=index).select_related("project")
+    )
 
 
 # -- to another index ------------------------------------------------------------
+
 
 def test_push_copies_the_release_under_the_same_hash_paths(client, files, prod, blob_dir):
     wheel, sdist = files
@@ -86,7 +92,10 @@ def test_push_copies_the_release_under_the_same_hash_paths(client, files, prod, 
     for source in (wheel, sdist):
         copy = ReleaseFile.objects.get(index=prod, filename=source.filename)
         assert (copy.sha256, copy.size, copy.core_metadata_sha256) == (
-            source.sha256, source.size, source.core_metadata_sha256)
+            source.sha256,
+            source.size,
+            source.core_metadata_sha256,
+        )
         served = client.get(f"/alice/prod/+f/{copy.hash_path}")
         assert served.status_code == 200
         assert hashlib.sha256(b"".join(served.streaming_content)).hexdigest() == source.sha256
@@ -107,13 +116,14 @@ def test_post_with_a_json_body_is_a_push_too(client, files, prod):
 
 def test_service_for_commands(files, prod, alice):
     """The function ``manage.py devpi push`` calls, with index names."""
-    actionlog = release_push(source="alice/dev", project="example", version="1.0",
-                             target="alice/prod", user=alice)
-    assert [line[1] for line in actionlog] == ["register", "store_releasefile",
-                                               "store_releasefile"]
+    actionlog = release_push(
+        source="alice/dev", project="example", version="1.0", target="alice/prod", user=alice
+    )
+    assert [line[1] for line in actionlog] == ["register", "store_releasefile", "store_releasefile"]
     with pytest.raises(Conflict):
-        release_push(source="alice/dev", project="example", version="1.0", target="alice/prod",
-                     user=alice)
+        release_push(
+            source="alice/dev", project="example", version="1.0", target="alice/prod", user=alice
+        )
 
 
 def test_non_volatile_target_refuses_even_identical_files(client, files, prod):
@@ -144,28 +154,55 @@ def test_push_needs_upload_rights_on_the_target(client, files, prod, bob):
     assert push(client, to_prod(), user="bob").status_code == 200
 
 
-@pytest.mark.parametrize("body, message", [
-    ({**to_prod(), ":action": "file_upload"}, "unknown additional options: :action"),
-    ({**to_prod(), "color": "red", "bogus": 1}, "unknown additional options: bogus, color"),
-    ({"version": "1.0", "targetindex": "alice/prod"}, "push request has no 'name'"),
-    ({"name": "example", "targetindex": "alice/prod"}, "push request has no 'version'"),
-    ({**to_prod(), "name": ["example"]}, "'name' of a push request must be a non-empty string"),
-    ({**to_prod(), "version": ""}, "'version' of a push request must be a non-empty string"),
-    (to_prod(targetindex="prod"), "targetindex not in format user/index"),
-    (to_prod(targetindex="alice/prod/x"), "targetindex not in format user/index"),
-    (to_prod(no_docs=True, only_docs=True), "can't use 'no_docs' and 'only_docs' together"),
-    (to_prod(no_docs="yes"), "'no_docs' of a push request must be true or false"),
-    ({"name": "example", "version": "1.0"}, "neither 'targetindex' nor 'posturl'"),
-    ({**to_prod(), "posturl": "http://127.0.0.1:9/"}, "unknown additional options: posturl"),
-    ({"name": "example", "version": "1.0", "posturl": "http://127.0.0.1:9/",
-      "username": "u", "password": "p", ":action": "push"}, "unknown additional options: :action"),
-    ({"name": "example", "version": "1.0", "posturl": "http://127.0.0.1:9/", "username": "u"},
-     "push request has no 'password'"),
-    ({"name": "example", "version": "1.0", "posturl": "ftp://example.invalid/", "username": "u",
-      "password": "p"}, "is not an http or https URL"),
-    ("{not json", "could not decode JSON body"),
-    ("[1, 2]", "expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({**to_prod(), ":action": "file_upload"}, "unknown additional options: :action"),
+        ({**to_prod(), "color": "red", "bogus": 1}, "unknown additional options: bogus, color"),
+        ({"version": "1.0", "targetindex": "alice/prod"}, "push request has no 'name'"),
+        ({"name": "example", "targetindex": "alice/prod"}, "push request has no 'version'"),
+        ({**to_prod(), "name": ["example"]}, "'name' of a push request must be a non-empty string"),
+        ({**to_prod(), "version": ""}, "'version' of a push request must be a non-empty string"),
+        (to_prod(targetindex="prod"), "targetindex not in format user/index"),
+        (to_prod(targetindex="alice/prod/x"), "targetindex not in format user/index"),
+        (to_prod(no_docs=True, only_docs=True), "can't use 'no_docs' and 'only_docs' together"),
+        (to_prod(no_docs="yes"), "'no_docs' of a push request must be true or false"),
+        ({"name": "example", "version": "1.0"}, "neither 'targetindex' nor 'posturl'"),
+        ({**to_prod(), "posturl": "http://127.0.0.1:9/"}, "unknown additional options: posturl"),
+        (
+            {
+                "name": "example",
+                "version": "1.0",
+                "posturl": "http://127.0.0.1:9/",
+                "username": "u",
+                "password": "p",
+                ":action": "push",
+            },
+            "unknown additional options: :action",
+        ),
+        (
+            {
+                "name": "example",
+                "version": "1.0",
+                "posturl": "http://127.0.0.1:9/",
+                "username": "u",
+            },
+            "push request has no 'password'",
+        ),
+        (
+            {
+                "name": "example",
+                "version": "1.0",
+                "posturl": "ftp://example.invalid/",
+                "username": "u",
+                "password": "p",
+            },
+            "is not an http or https URL",
+        ),
+        ("{not json", "could not decode JSON body"),
+        ("[1, 2]", "expected a JSON object"),
+    ],
+)
 def test_bad_push_requests_are_refused(client, files, prod, body, message):
     refused(push(client, body), 400, message)
     assert not ReleaseFile.objects.filter(index=prod).exists()
@@ -174,11 +211,13 @@ def test_bad_push_requests_are_refused(client, files, prod, body, message):
 
 def test_not_found(client, files, prod, dev):
     refused(push(client, to_prod(version="9.9")), 404, "there are no files for example 9.9")
-    refused(push(client, to_prod(targetindex="alice/nothere")), 404,
-            "alice/nothere could not be found")
+    refused(
+        push(client, to_prod(targetindex="alice/nothere")), 404, "alice/nothere could not be found"
+    )
     # a release registered without files has nothing to push
-    release_register(index=dev, user=dev.owner,
-                     form=UploadForm({"name": ["example"], "version": ["2.0"]}))
+    release_register(
+        index=dev, user=dev.owner, form=UploadForm({"name": ["example"], "version": ["2.0"]})
+    )
     refused(push(client, to_prod(version="2.0")), 404, "no release/files found for example 2.0")
     assert not Project.objects.filter(index=prod).exists()
 
@@ -209,9 +248,17 @@ def test_push_hooks_run_per_file_inside_the_transaction(client, files, prod):
         registry.unregister("test-hook")
     assert response.status_code == 200, response.content
     wheel, sdist = files
-    assert seen == [(wheel.filename, "alice/prod", "alice"), (sdist.filename, "alice/prod", "alice")]
+    assert seen == [
+        (wheel.filename, "alice/prod", "alice"),
+        (sdist.filename, "alice/prod", "alice"),
+    ]
     assert [line[1] for line in json.loads(response.content)["result"]] == [
-        "register", "store_releasefile", "hooked", "store_releasefile", "hooked"]
+        "register",
+        "store_releasefile",
+        "hooked",
+        "store_releasefile",
+        "hooked",
+    ]
 
 
 def test_a_failing_hook_rolls_the_whole_push_back(client, files, prod):
@@ -231,14 +278,16 @@ def test_a_failing_hook_rolls_the_whole_push_back(client, files, prod):
 
 # -- to an external index ----------------------------------------------------------
 
+
 class Recorder(BaseHTTPRequestHandler):
     """An upload endpoint that records each POST and answers with the next
     of ``server.answers`` (200 when none are left)."""
 
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         message = email.message_from_bytes(
-            f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body)
+            f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body
+        )
         fields, files = {}, {}
         for part in message.get_payload():
             name = part.get_param("name", header="content-disposition")
@@ -248,8 +297,9 @@ class Recorder(BaseHTTPRequestHandler):
                 files[name] = (filename, data)
             else:
                 fields.setdefault(name, []).append(data.decode())
-        self.server.requests.append({"auth": self.headers.get("Authorization"),
-                                     "fields": fields, "files": files})
+        self.server.requests.append(
+            {"auth": self.headers.get("Authorization"), "fields": fields, "files": files}
+        )
         status, text = self.server.answers.pop(0) if self.server.answers else (200, "")
         payload = text.encode()
         self.send_response(status, text or None)
@@ -271,8 +321,14 @@ def upstream():
 
 
 def external(upstream, **extra) -> dict:
-    return {"name": "example", "version": "1.0", "posturl": upstream.url, "username": "me",
-            "password": "s3cret", **extra}
+    return {
+        "name": "example",
+        "version": "1.0",
+        "posturl": upstream.url,
+        "username": "me",
+        "password": "s3cret",
+        **extra,
+    }
 
 
 def test_external_push_uploads_every_file(client, files, upstream):
@@ -285,7 +341,8 @@ def test_external_push_uploads_every_file(client, files, upstream):
     ]
     assert len(upstream.requests) == 2
     for request, source, filetype, pyversion in zip(
-            upstream.requests, files, ("bdist_wheel", "sdist"), ("py3", "source")):
+        upstream.requests, files, ("bdist_wheel", "sdist"), ("py3", "source")
+    ):
         assert request["auth"] == "Basic " + base64.b64encode(b"me:s3cret").decode()
         fields = request["fields"]
         assert fields[":action"] == ["file_upload"] and fields["protocol_version"] == ["1"]
@@ -328,8 +385,13 @@ def test_external_stops_at_the_first_refusal(client, files, upstream):
 def test_external_unreachable_is_a_502(client, files):
     from tests.live import free_port
 
-    body = {"name": "example", "version": "1.0", "username": "me", "password": "pw",
-            "posturl": f"http://127.0.0.1:{free_port()}/legacy/"}
+    body = {
+        "name": "example",
+        "version": "1.0",
+        "username": "me",
+        "password": "pw",
+        "posturl": f"http://127.0.0.1:{free_port()}/legacy/",
+    }
     response = push(client, body)
     refused(response, 502, "error pushing upload of example-1.0-py3-none-any.whl")
     assert json.loads(response.content)["result"][0][0] == -1
@@ -338,28 +400,52 @@ def test_external_unreachable_is_a_502(client, files):
 def test_external_push_needs_upload_rights_on_the_source(client, files, upstream, alice, bob):
     # devpi lets anyone push a release out; here the server would make the
     # requests for them, so it takes upload rights on the source index
-    refused(push(client, external(upstream), user=None), 401,
-            "an external push needs upload rights on the source index")
-    refused(push(client, external(upstream), user="bob"), 403,
-            "an external push needs upload rights on the source index")
+    refused(
+        push(client, external(upstream), user=None),
+        401,
+        "an external push needs upload rights on the source index",
+    )
+    refused(
+        push(client, external(upstream), user="bob"),
+        403,
+        "an external push needs upload rights on the source index",
+    )
     with pytest.raises(Unauthorized):
-        release_push_external(source="alice/dev", project="example", version="1.0",
-                              posturl=upstream.url, username="me", password="pw", user=None)
+        release_push_external(
+            source="alice/dev",
+            project="example",
+            version="1.0",
+            posturl=upstream.url,
+            username="me",
+            password="pw",
+            user=None,
+        )
     assert upstream.requests == []
-    refused(push(client, external(upstream, version="3.0")), 404,
-            "there are no files for example 3.0")
+    refused(
+        push(client, external(upstream, version="3.0")), 404, "there are no files for example 3.0"
+    )
     assert upstream.requests == []
-    actionlog = release_push_external(source="alice/dev", project="example", version="1.0",
-                                      posturl=upstream.url, username="me", password="pw",
-                                      user=alice)
+    actionlog = release_push_external(
+        source="alice/dev",
+        project="example",
+        version="1.0",
+        posturl=upstream.url,
+        username="me",
+        password="pw",
+        user=alice,
+    )
     assert [line[0] for line in actionlog] == [200, 200]
 
 
 def test_external_posturl_goes_through_the_egress_guard(client, files, upstream):
     # 127.0.0.2 is loopback but not in the tests' DEVPI_ALLOW_PRIVATE_UPSTREAMS
     port = upstream.server_address[1]
-    for posturl in (f"http://127.0.0.2:{port}/legacy/", f"http://[::ffff:127.0.0.2]:{port}/",
-                    f"http://169.254.169.254:{port}/", f"http://10.1.2.3:{port}/"):
+    for posturl in (
+        f"http://127.0.0.2:{port}/legacy/",
+        f"http://[::ffff:127.0.0.2]:{port}/",
+        f"http://169.254.169.254:{port}/",
+        f"http://10.1.2.3:{port}/",
+    ):
         response = push(client, external(upstream, posturl=posturl))
         refused(response, 400, "DEVPI_ALLOW_PRIVATE_UPSTREAMS")
     assert upstream.requests == []
@@ -367,8 +453,15 @@ def test_external_posturl_goes_through_the_egress_guard(client, files, upstream)
 
 def test_external_refusal_reports_a_short_clean_reason_not_the_body(client, files, upstream):
     upstream.answers = [(403, "Bad\x1b[31m credentials " + "x" * 500)]
-    response = push(client, external(upstream, posturl=upstream.url.replace(
-        "http://", "http://me:hunter2@"), username="u", password="p"))
+    response = push(
+        client,
+        external(
+            upstream,
+            posturl=upstream.url.replace("http://", "http://me:hunter2@"),
+            username="u",
+            password="p",
+        ),
+    )
     assert response.status_code == 502
     data = json.loads(response.content)
     reason = data["result"][0][3]
@@ -384,11 +477,17 @@ def test_external_push_sends_the_docs_and_takes_410_for_them(client, files, dev,
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("index.html", b"docs")
-    doczip_upload(index=dev, user=dev.owner, form=UploadForm({"name": ["example"],
-                                                              "version": ["1.0"]}),
-                  content=io.BytesIO(buffer.getvalue()))
-    upstream.answers = [(200, ""), (200, ""), (410, "Uploading documentation is no longer "
-                                                    "supported")]
+    doczip_upload(
+        index=dev,
+        user=dev.owner,
+        form=UploadForm({"name": ["example"], "version": ["1.0"]}),
+        content=io.BytesIO(buffer.getvalue()),
+    )
+    upstream.answers = [
+        (200, ""),
+        (200, ""),
+        (410, "Uploading documentation is no longer supported"),
+    ]
     response = push(client, external(upstream))
     assert response.status_code == 200, response.content
     result = json.loads(response.content)["result"]
@@ -412,22 +511,30 @@ def test_push_over_a_file_on_a_volatile_index_logs_devpi_history(client, alice, 
     put(dev, make_sdist(tmp_path / "two", "hello", "1.0", requires_python=">=3.2"), name="hello")
     body = {"name": "hello", "version": "1.0", "targetindex": "alice/prod"}
     assert push(client, body).status_code == 200
-    (link,) = json.loads(client.get("/alice/prod/hello", HTTP_ACCEPT=JSON).content)[
-        "result"]["1.0"]["+links"]
+    (link,) = json.loads(client.get("/alice/prod/hello", HTTP_ACCEPT=JSON).content)["result"][
+        "1.0"
+    ]["+links"]
     assert [e["what"] for e in link["log"]] == ["overwrite", "upload", "push"]
     assert link["log"][0]["count"] == 1 and link["log"][0]["who"] is None
     assert link["log"][1]["dst"] == "alice/dev"
-    assert link["log"][2] | {"when": None} == {"what": "push", "who": "alice", "when": None,
-                                               "src": "alice/dev", "dst": "alice/prod"}
+    assert link["log"][2] | {"when": None} == {
+        "what": "push",
+        "who": "alice",
+        "when": None,
+        "src": "alice/dev",
+        "dst": "alice/prod",
+    }
     assert len(link["log"][2]["when"]) == 6
-    (source,) = json.loads(client.get("/alice/dev/hello", HTTP_ACCEPT=JSON).content)[
-        "result"]["1.0"]["+links"]
+    (source,) = json.loads(client.get("/alice/dev/hello", HTTP_ACCEPT=JSON).content)["result"][
+        "1.0"
+    ]["+links"]
     assert [(e["what"], e["dst"]) for e in source["log"]] == [("upload", "alice/dev")]
     # a second overwrite counts on; the source's own overwrite entries never travel
     put(dev, make_sdist(tmp_path / "three", "hello", "1.0", requires_python=">=3.3"), name="hello")
     assert push(client, body).status_code == 200
-    (link,) = json.loads(client.get("/alice/prod/hello", HTTP_ACCEPT=JSON).content)[
-        "result"]["1.0"]["+links"]
+    (link,) = json.loads(client.get("/alice/prod/hello", HTTP_ACCEPT=JSON).content)["result"][
+        "1.0"
+    ]["+links"]
     assert [e["what"] for e in link["log"]] == ["overwrite", "upload", "push"]
     assert link["log"][0]["count"] == 2
 
@@ -458,5 +565,7 @@ def test_version_json_lists_the_bases_copies_under_shadowing(client, alice, tmp_
     # only the index itself: nothing shadowed
     alone = json.loads(client.get("/alice/dev/hello?ignore_bases", HTTP_ACCEPT=JSON).content)
     assert "+shadowing" not in alone["result"]["1.0"]
-    assert "+shadowing" not in json.loads(
-        client.get("/alice/prod/hello/1.0", HTTP_ACCEPT=JSON).content)["result"]
+    assert (
+        "+shadowing"
+        not in json.loads(client.get("/alice/prod/hello/1.0", HTTP_ACCEPT=JSON).content)["result"]
+    )

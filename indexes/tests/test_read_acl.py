@@ -16,10 +16,21 @@ from indexes.models import Index, ReleaseFile
 from indexes.resolution import resolution_order
 from tests.factories import make_wheel
 
-from .conftest import (JSON, PIP_ACCEPT, SIMPLE_JSON, api, assert_error, basic, create_user,
-                       mirror_cache_project, mirror_index, mirror_link, stage, upload)
+from .conftest import (
+    JSON,
+    PIP_ACCEPT,
+    SIMPLE_JSON,
+    api,
+    assert_error,
+    basic,
+    create_user,
+    mirror_cache_project,
+    mirror_index,
+    mirror_link,
+    stage,
+    upload,
+)
 from .conftest import devpi_stdout as devpi
-
 
 pytestmark = pytest.mark.usefixtures("unrestricted")
 
@@ -36,45 +47,62 @@ def private(alice, blob_dir):
     return stage(alice, "private", acl_read="alice,:team:")
 
 
-def put_wheel(client, tmp_path, index="alice/private", name="secretpkg", version="1.0",
-              user="alice"):
+def put_wheel(
+    client, tmp_path, index="alice/private", name="secretpkg", version="1.0", user="alice"
+):
     wheel = make_wheel(tmp_path / f"{index.replace('/', '-')}-{version}", name, version)
-    response = upload(client, f"/{index}/", wheel, name=name, version=version,
-                      headers=basic(user))
+    response = upload(client, f"/{index}/", wheel, name=name, version=version, headers=basic(user))
     assert response.status_code == 200, response.content
     return ReleaseFile.objects.get(index__name=index.split("/")[1], filename=wheel.name)
 
 
 # -- the key --------------------------------------------------------------------
 
+
 def _build(requested, current=None, index_type="stage"):
-    return build_config(index_type=index_type, owner="alice", fullname="alice/x",
-                        current=current, requested=requested, get_bases=lambda name: [])
+    return build_config(
+        index_type=index_type,
+        owner="alice",
+        fullname="alice/x",
+        current=current,
+        requested=requested,
+        get_bases=lambda name: [],
+    )
 
 
-@pytest.mark.parametrize("value, stored", [
-    ("alice, :team:", ["alice", ":team:"]),
-    ([":anonymous:"], [ANONYMOUS]),
-    (":authenticated:,bob,bob", [AUTHENTICATED, "bob"]),
-    ("", []),
-    ([], []),
-])
+@pytest.mark.parametrize(
+    "value, stored",
+    [
+        ("alice, :team:", ["alice", ":team:"]),
+        ([":anonymous:"], [ANONYMOUS]),
+        (":authenticated:,bob,bob", [AUTHENTICATED, "bob"]),
+        ("", []),
+        ([], []),
+    ],
+)
 def test_acl_read_values(value, stored):
     assert _build({"acl_read": value})["acl_read"] == stored
-    assert _build({"acl_read": value, "mirror_url": "http://127.0.0.1:1/"},
-                  index_type="mirror")["acl_read"] == stored
+    assert (
+        _build({"acl_read": value, "mirror_url": "http://127.0.0.1:1/"}, index_type="mirror")[
+            "acl_read"
+        ]
+        == stored
+    )
 
 
-@pytest.mark.parametrize("value, message", [
-    (5, "Unknown list value"),
-    ([1, 2], "Unknown list value"),
-    ({"a": 1}, "Unknown list value"),
-    ("alice, bad name", "'acl_read' entries must be"),
-    (":team", "'acl_read' entries must be"),
-    ("a/b", "'acl_read' entries must be"),
-    (":a b:", "'acl_read' entries must be"),
-    (",".join(f"u{i}" for i in range(201)), "at most 200 entries"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (5, "Unknown list value"),
+        ([1, 2], "Unknown list value"),
+        ({"a": 1}, "Unknown list value"),
+        ("alice, bad name", "'acl_read' entries must be"),
+        (":team", "'acl_read' entries must be"),
+        ("a/b", "'acl_read' entries must be"),
+        (":a b:", "'acl_read' entries must be"),
+        (",".join(f"u{i}" for i in range(201)), "at most 200 entries"),
+    ],
+)
 def test_acl_read_bad_values(value, message):
     with pytest.raises(Invalid, match=message):
         _build({"acl_read": value})
@@ -90,8 +118,9 @@ def test_absent_acl_read_means_everyone_and_adds_to_it():
 
 def test_api_edits_and_refuses(client, alice):
     stage(alice, "dev")
-    r = client.patch("/alice/dev", json.dumps({"acl_read": "alice"}), content_type=JSON,
-                     **api("alice"))
+    r = client.patch(
+        "/alice/dev", json.dumps({"acl_read": "alice"}), content_type=JSON, **api("alice")
+    )
     assert r.status_code == 200, r.content
     assert json.loads(r.content)["result"]["acl_read"] == ["alice"]
     before = Index.objects.get(name="dev")
@@ -99,19 +128,20 @@ def test_api_edits_and_refuses(client, alice):
         r = client.patch("/alice/dev", json.dumps(bad), content_type=JSON, **api("alice"))
         assert r.status_code == 400, r.content
         assert "acl_read" in json.loads(r.content)["message"] or "list value" in r.content.decode()
-    r = client.patch("/alice/dev", json.dumps(["acl_read=a b"]), content_type=JSON,
-                     **api("alice"))
+    r = client.patch("/alice/dev", json.dumps(["acl_read=a b"]), content_type=JSON, **api("alice"))
     assert_error(r, 400, "'acl_read' entries must be")
     after = Index.objects.get(name="dev")
     assert (after.config, after.generation) == (before.config, before.generation)
     # PUT with a bad value creates nothing
-    r = client.put("/alice/other", json.dumps({"acl_read": ":bad"}), content_type=JSON,
-                   **api("alice"))
+    r = client.put(
+        "/alice/other", json.dumps({"acl_read": ":bad"}), content_type=JSON, **api("alice")
+    )
     assert_error(r, 400, "'acl_read' entries must be")
     assert not Index.objects.filter(name="other").exists()
 
 
 # -- the one check ----------------------------------------------------------------
+
 
 def test_may_read_table(root, alice, bob, carol, blob_dir):
     public = stage(alice, "public")
@@ -158,10 +188,14 @@ def test_readable_indexes_resolve_in_memory(alice, bob, blob_dir):
     assert names == {"bob/open"}
     assert len(queries) == 0
     assert {ix.fullname for ix in p.readable_indexes(alice, everything)} == {
-        "alice/private", "bob/child", "bob/open"}
+        "alice/private",
+        "bob/child",
+        "bob/open",
+    }
 
 
 # -- the read paths ------------------------------------------------------------------
+
 
 def _refused(response, status):
     assert response.status_code == status, (response.status_code, response.content[:300])
@@ -204,17 +238,24 @@ def test_files_metadata_and_json(client, private, bob, tmp_path):
     _refused(client.get(f, HTTP_ACCEPT=JSON), 401)
     _refused(client.post(f, b"{}", content_type=JSON), 401)  # a tox report
     assert client.delete(f).status_code == 403  # devpi: 403 (its message echoes the path sent)
-    for url in ("/alice/private", "/alice/private/secretpkg", "/alice/private/secretpkg/1.0",
-                "/alice/private/SecretPkg"):
+    for url in (
+        "/alice/private",
+        "/alice/private/secretpkg",
+        "/alice/private/secretpkg/1.0",
+        "/alice/private/SecretPkg",
+    ):
         _refused(client.get(url, HTTP_ACCEPT=JSON), 401)
         _refused(client.get(url, **api("bob")), 403)
         _refused(client.get(url), 401)  # the web UI's pages
         assert client.get(url, **api("alice")).status_code in (200, 302)
     # pushing copies what the pusher reads
     stage(bob, "dst", acl_upload="bob")
-    r = client.post("/alice/private", json.dumps({"name": "secretpkg", "version": "1.0",
-                                                  "targetindex": "bob/dst"}),
-                    content_type=JSON, **api("bob"))
+    r = client.post(
+        "/alice/private",
+        json.dumps({"name": "secretpkg", "version": "1.0", "targetindex": "bob/dst"}),
+        content_type=JSON,
+        **api("bob"),
+    )
     _refused(r, 403)
 
 
@@ -222,8 +263,11 @@ def test_public_child_of_a_private_base(client, private, bob, tmp_path):
     put_wheel(client, tmp_path)
     stage(bob, "child", bases="alice/private")
     put_wheel(client, tmp_path, index="bob/child", name="bobpkg", user="bob")
-    for url in ("/bob/child/+simple/", "/bob/child/+simple/secretpkg/",
-                "/bob/child/+simple/bobpkg/"):
+    for url in (
+        "/bob/child/+simple/",
+        "/bob/child/+simple/secretpkg/",
+        "/bob/child/+simple/bobpkg/",
+    ):
         _refused(client.get(url), 401)
         # bob owns the child but does not read the base
         _refused(client.get(url, **basic("bob")), 403)
@@ -236,13 +280,15 @@ def test_acl_change_invalidates_cached_pages(client, alice, bob, tmp_path, blob_
     put_wheel(client, tmp_path, index="alice/dev")
     for url in ("/alice/dev/+simple/secretpkg/", "/bob/child/+simple/secretpkg/"):
         assert client.get(url).status_code == 200  # cached now
-    r = client.patch("/alice/dev", json.dumps(["acl_read=alice"]), content_type=JSON,
-                     **api("alice"))
+    r = client.patch(
+        "/alice/dev", json.dumps(["acl_read=alice"]), content_type=JSON, **api("alice")
+    )
     assert r.status_code == 200, r.content
     for url in ("/alice/dev/+simple/secretpkg/", "/bob/child/+simple/secretpkg/"):
         _refused(client.get(url), 401)
-    r = client.patch("/alice/dev", json.dumps(["acl_read=:ANONYMOUS:"]), content_type=JSON,
-                     **api("alice"))
+    r = client.patch(
+        "/alice/dev", json.dumps(["acl_read=:ANONYMOUS:"]), content_type=JSON, **api("alice")
+    )
     assert client.get("/bob/child/+simple/secretpkg/").status_code == 200
 
 
@@ -272,8 +318,9 @@ def test_listings_search_and_status(client, root, private, bob, tmp_path, settin
     assert "child" in owner["bob"]["indexes"]
     user = json.loads(client.get("/alice", HTTP_ACCEPT=JSON).content)["result"]
     assert "private" not in user["indexes"]
-    assert "private" in json.loads(client.get("/alice", **api("alice")).content)[
-        "result"]["indexes"]
+    assert (
+        "private" in json.loads(client.get("/alice", **api("alice")).content)["result"]["indexes"]
+    )
     assert b"alice/private" not in client.get("/").content
     assert b"alice/private" not in client.get("/alice").content
     # search
@@ -321,10 +368,17 @@ def test_web_form_edits_acl_read(client, alice, blob_dir):
     client.force_login(alice)
     form = client.get("/alice/dev/+edit")
     assert b'name="acl_read"' in form.content and b":ANONYMOUS:" in form.content
-    data = {"title": "", "description": "", "bases": "", "volatile": "on",
-            "acl_read": "alice, :team:", "acl_upload": "alice",
-            "acl_toxresult_upload": ":ANONYMOUS:", "mirror_whitelist": "",
-            "mirror_whitelist_inheritance": "intersection"}
+    data = {
+        "title": "",
+        "description": "",
+        "bases": "",
+        "volatile": "on",
+        "acl_read": "alice, :team:",
+        "acl_upload": "alice",
+        "acl_toxresult_upload": ":ANONYMOUS:",
+        "mirror_whitelist": "",
+        "mirror_whitelist_inheritance": "intersection",
+    }
     r = client.post("/alice/dev/+edit", data)
     assert r.status_code == 302, r.content
     assert Index.objects.get(name="dev").config["acl_read"] == ["alice", ":team:"]
@@ -343,8 +397,9 @@ def test_command_reads_as_the_acting_user(client, root, private, bob, tmp_path):
         devpi("--as", "bob", "list", "--index", "alice/private")
     with pytest.raises(CommandError, match="may not read alice/private"):
         devpi("--as", "bob", "getjson", "/alice/private/secretpkg")
-    assert "private" not in json.loads(devpi("--as", "bob", "getjson", "/alice"))["result"][
-        "indexes"]
+    assert (
+        "private" not in json.loads(devpi("--as", "bob", "getjson", "/alice"))["result"]["indexes"]
+    )
     assert "private" in json.loads(devpi("getjson", "/alice"))["result"]["indexes"]  # root
     # index: edited with validation, nothing changed on a bad value
     devpi("--as", "alice", "index", "alice/private", "acl_read+=bob")
@@ -361,8 +416,9 @@ def test_huge_acl_is_refused_fast(client, alice):
     stage(alice, "dev")
     for value in ([f"u{i}" for i in range(200_000)], ",".join("u" for _ in range(200_000))):
         started = time.monotonic()
-        r = client.patch("/alice/dev", json.dumps({"acl_read": value}), content_type=JSON,
-                         **api("alice"))
+        r = client.patch(
+            "/alice/dev", json.dumps({"acl_read": value}), content_type=JSON, **api("alice")
+        )
         assert_error(r, 400, "at most 200 entries")
         assert time.monotonic() - started < 2
     assert "acl_read" not in Index.objects.get(name="dev").config

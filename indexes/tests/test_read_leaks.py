@@ -85,16 +85,35 @@ def secrets(client, root, blob_dir, tmp_path, settings):
     mirror = mirror_index(alice, "secretmirror", acl_read="alice")
     mirror_cache_project(mirror, "mirrorsecret", [mirror_link("mirrorsecret-2.0.tar.gz", "2.0")])
     wheel = make_wheel(tmp_path / "w", "secretpkg", "1.0")
-    r = upload(client, "/alice/private/", wheel, name="secretpkg", version="1.0",
-               extra=[("summary", SUMMARY)], headers=basic("alice"))
+    r = upload(
+        client,
+        "/alice/private/",
+        wheel,
+        name="secretpkg",
+        version="1.0",
+        extra=[("summary", SUMMARY)],
+        headers=basic("alice"),
+    )
     assert r.status_code == 200, r.content
-    r = upload(client, "/alice/private/", None, name="secretpkg", version="1.0",
-               action="doc_upload", filename="secretpkg-1.0.doc.zip",
-               content=make_zip({"index.html": b"<p>secret docs</p>"}), headers=basic("alice"))
+    r = upload(
+        client,
+        "/alice/private/",
+        None,
+        name="secretpkg",
+        version="1.0",
+        action="doc_upload",
+        filename="secretpkg-1.0.doc.zip",
+        content=make_zip({"index.html": b"<p>secret docs</p>"}),
+        headers=basic("alice"),
+    )
     assert r.status_code == 200, r.content
     file = ReleaseFile.objects.get(filename=wheel.name)
-    r = client.post(f"/alice/private/+f/{file.hash_path}", report_bytes("tox4_report.json"),
-                    content_type=JSON, **basic("alice"))
+    r = client.post(
+        f"/alice/private/+f/{file.hash_path}",
+        report_bytes("tox4_report.json"),
+        content_type=JSON,
+        **basic("alice"),
+    )
     assert r.status_code == 200, r.content
     toxresult = json.loads(r.content)["result"]
     doczip = file.release.doczip
@@ -103,8 +122,13 @@ def secrets(client, root, blob_dir, tmp_path, settings):
         ("user", "index"): [tuple(name.split("/")) for name in PRIVATE_INDEXES],
         "project": ["secretpkg", "SecretPkg", "mirrorsecret"],
         "version": ["1.0", "latest"],
-        "path": [file.hash_path, file.hash_path + ".metadata", doczip.hash_path,
-                 toxresult.split("/+f/", 1)[1], f"abc/defabcdefabcd/{mirror_link_path}"],
+        "path": [
+            file.hash_path,
+            file.hash_path + ".metadata",
+            doczip.hash_path,
+            toxresult.split("/+f/", 1)[1],
+            f"abc/defabcdefabcd/{mirror_link_path}",
+        ],
         "relpath": ["index.html", ""],
         # the admin's parameters
         "app_label": ["indexes"],
@@ -118,8 +142,17 @@ def secrets(client, root, blob_dir, tmp_path, settings):
         # API tokens (/<user>/+tokens/<id>, the settings page's revoke form)
         "token_id": ["0123abcd"],
     }
-    forbidden = {"secretpkg", wheel.name, file.sha256, file.sha256[3:16], "internal use",
-                 "secret docs", "mirrorsecret-2.0", doczip.sha256, "py311"}
+    forbidden = {
+        "secretpkg",
+        wheel.name,
+        file.sha256,
+        file.sha256[3:16],
+        "internal use",
+        "secret docs",
+        "mirrorsecret-2.0",
+        doczip.sha256,
+        "py311",
+    }
     return values, forbidden
 
 
@@ -132,8 +165,9 @@ def fill(fmt: str, params: tuple[str, ...], values: dict):
     pairs = values[pair] if set(pair) <= set(params) else [()]
     if any(p in params for p in pair) and not set(pair) <= set(params):
         pairs = [(u,) for u in ("alice", "bob")]
-    for owner_index, combo in itertools.product(pairs, itertools.product(
-            *[values[n] for n in names])):
+    for owner_index, combo in itertools.product(
+        pairs, itertools.product(*[values[n] for n in names])
+    ):
         kwargs = dict(zip(names, combo, strict=True))
         if len(owner_index) == 2:
             kwargs.update(user=owner_index[0], index=owner_index[1])
@@ -156,14 +190,12 @@ def walk(client, values, headers):
 
 
 def body(response) -> str:
-    data = (b"".join(response.streaming_content) if response.streaming
-            else response.content)
+    data = b"".join(response.streaming_content) if response.streaming else response.content
     return data.decode("utf-8", "replace")
 
 
 def _no_secret(url, variant, response, forbidden):
-    text = body(response) + "\n".join(
-        f"{k}: {v}" for k, v in response.items())
+    text = body(response) + "\n".join(f"{k}: {v}" for k, v in response.items())
     leaked = [s for s in forbidden if s in text]
     assert not leaked, (url, variant, response.status_code, leaked, text[:500])
 

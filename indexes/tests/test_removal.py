@@ -9,15 +9,21 @@ from indexes.services.uploads import UploadForm, release_file_upload
 from tests.factories import make_sdist, make_wheel
 
 pytestmark = pytest.mark.django_db
-AUTH = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"alice:pw").decode(),
-        "HTTP_ACCEPT": "application/json"}
+AUTH = {
+    "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"alice:pw").decode(),
+    "HTTP_ACCEPT": "application/json",
+}
 
 
 def put(index, path, version):
     with open(path, "rb") as fh:
-        return release_file_upload(index=index, user=index.owner, filename=path.name,
-                                   content=fh, form=UploadForm({"name": ["pkg"],
-                                                                "version": [version]})).file
+        return release_file_upload(
+            index=index,
+            user=index.owner,
+            filename=path.name,
+            content=fh,
+            form=UploadForm({"name": ["pkg"], "version": [version]}),
+        ).file
 
 
 def test_last_file_takes_version_and_project_with_it(client, dev, tmp_path):
@@ -58,8 +64,11 @@ def test_file_serving_modes_and_conditional_get(client, dev, tmp_path, settings)
     assert b"".join(direct.streaming_content) == (tmp_path / "w" / wheel.filename).read_bytes()
     assert direct["Content-Length"] == str(wheel.size)
     assert client.get(url, HTTP_IF_NONE_MATCH=direct["ETag"]).status_code == 304
-    settings.DEVPI = {**settings.DEVPI, "FILE_SERVING": "x-accel-redirect",
-                      "X_ACCEL_PREFIX": "/+blobs"}
+    settings.DEVPI = {
+        **settings.DEVPI,
+        "FILE_SERVING": "x-accel-redirect",
+        "X_ACCEL_PREFIX": "/+blobs",
+    }
     accel = client.get(url)
     sha = wheel.sha256
     assert accel["X-Accel-Redirect"] == f"/+blobs/{sha[:2]}/{sha[2:4]}/{sha}"

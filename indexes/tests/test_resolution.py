@@ -19,6 +19,7 @@ from .conftest import SIMPLE_JSON, create_user, mirror_index, stage
 
 # -- visible_indexes: pure, table-driven -----------------------------------------------------
 
+
 def ix(id, *, mirror=False, whitelist=(), inheritance=None):
     if mirror:
         return Index(id=id, type=Index.MIRROR, config={"mirror_url": "https://x/"})
@@ -35,26 +36,46 @@ CASES = {
     "nobody": ([(1, "stage", []), (9, "mirror", [])], set(), []),
     "private hides mirror": ([(1, "stage", []), (9, "mirror", [])], {1, 9}, [1]),
     "private in a base hides mirror": (
-        [(1, "stage", []), (2, "stage", []), (9, "mirror", [])], {2, 9}, [2]),
+        [(1, "stage", []), (2, "stage", []), (9, "mirror", [])],
+        {2, 9},
+        [2],
+    ),
     "whitelisted": ([(1, "stage", ["pkg"]), (9, "mirror", [])], {1, 9}, [1, 9]),
     "star whitelists all": ([(1, "stage", ["*"]), (9, "mirror", [])], {1, 9}, [1, 9]),
     "other name whitelisted": ([(1, "stage", ["other"]), (9, "mirror", [])], {1, 9}, [1]),
     "whitelist of the child and the base (intersection)": (
-        [(1, "stage", ["pkg"]), (2, "stage", ["pkg"]), (9, "mirror", [])], {2, 9}, [2, 9]),
+        [(1, "stage", ["pkg"]), (2, "stage", ["pkg"]), (9, "mirror", [])],
+        {2, 9},
+        [2, 9],
+    ),
     # whitelisted at the first stage already: later stages cannot undo it (as devpi)
     "whitelisted before the private base": (
-        [(1, "stage", ["pkg"]), (2, "stage", []), (9, "mirror", [])], {1, 2, 9}, [1, 2, 9]),
+        [(1, "stage", ["pkg"]), (2, "stage", []), (9, "mirror", [])],
+        {1, 2, 9},
+        [1, 2, 9],
+    ),
     # the base whitelists, but the intersection with the child's empty list is empty
     "base whitelist cut by intersection": (
-        [(1, "stage", []), (2, "stage", ["pkg"]), (9, "mirror", [])], {2, 9}, [2]),
+        [(1, "stage", []), (2, "stage", ["pkg"]), (9, "mirror", [])],
+        {2, 9},
+        [2],
+    ),
     "private hit before the whitelist": (
-        [(1, "stage", []), (2, "stage", ["pkg"]), (9, "mirror", [])], {1, 2, 9}, [1, 2]),
+        [(1, "stage", []), (2, "stage", ["pkg"]), (9, "mirror", [])],
+        {1, 2, 9},
+        [1, 2],
+    ),
     "private bases always merged": (
-        [(1, "stage", []), (2, "stage", []), (3, "stage", [])], {1, 2, 3}, [1, 2, 3]),
+        [(1, "stage", []), (2, "stage", []), (3, "stage", [])],
+        {1, 2, 3},
+        [1, 2, 3],
+    ),
     "all mirrors hidden": (
-        [(1, "stage", []), (8, "mirror", []), (9, "mirror", [])], {1, 8, 9}, [1]),
-    "all mirrors shown": (
-        [(1, "stage", []), (8, "mirror", []), (9, "mirror", [])], {8, 9}, [8, 9]),
+        [(1, "stage", []), (8, "mirror", []), (9, "mirror", [])],
+        {1, 8, 9},
+        [1],
+    ),
+    "all mirrors shown": ([(1, "stage", []), (8, "mirror", []), (9, "mirror", [])], {8, 9}, [8, 9]),
 }
 
 
@@ -65,8 +86,9 @@ def test_visible_indexes(case):
     assert [i.id for i in visible_indexes(order, has, "pkg")] == expected
 
 
-@pytest.mark.parametrize(("inheritance", "expected"), [
-    (None, [2]), ("intersection", [2]), ("union", [2, 9])])
+@pytest.mark.parametrize(
+    ("inheritance", "expected"), [(None, [2]), ("intersection", [2]), ("union", [2, 9])]
+)
 def test_union_inheritance_of_the_requested_index(inheritance, expected):
     order = [ix(1, inheritance=inheritance), ix(2, whitelist=["pkg"]), ix(9, mirror=True)]
     assert [i.id for i in visible_indexes(order, {2, 9}, "pkg")] == expected
@@ -79,14 +101,18 @@ def test_only_the_requested_index_decides_the_inheritance():
 
 
 def test_union_then_intersection_differs_for_star():
-    order_union = [ix(1, whitelist=["a"], inheritance="union"), ix(2, whitelist=["*"]),
-                   ix(9, mirror=True)]
+    order_union = [
+        ix(1, whitelist=["a"], inheritance="union"),
+        ix(2, whitelist=["*"]),
+        ix(9, mirror=True),
+    ]
     order_inter = [ix(1, whitelist=["a"]), ix(2, whitelist=["*"]), ix(9, mirror=True)]
     assert [i.id for i in visible_indexes(order_union, {2, 9}, "pkg")] == [2, 9]
     assert [i.id for i in visible_indexes(order_inter, {2, 9}, "pkg")] == [2]
 
 
 # -- resolution_order with real rows -----------------------------------------------------------
+
 
 @pytest.fixture
 def users(db):
@@ -103,8 +129,7 @@ def test_order_is_breadth_first_with_mirrors_last(users):
     stage(users["alice"], "a", bases="alice/c")
     stage(users["bob"], "b", bases="alice/c, root/pypi")
     dev = stage(users["alice"], "dev", bases="root/pypi, alice/a, bob/b")
-    assert names(resolution_order(dev)) == [
-        "alice/dev", "alice/a", "bob/b", "alice/c", "root/pypi"]
+    assert names(resolution_order(dev)) == ["alice/dev", "alice/a", "bob/b", "alice/c", "root/pypi"]
 
 
 def test_each_index_once_even_with_a_cycle(users):
@@ -146,12 +171,18 @@ def test_one_query_per_base_level(users, django_assert_num_queries):
 
 
 def add_release(index, project, version, filename):
-    row, _ = Project.objects.get_or_create(index=index, name=project,
-                                           defaults={"display_name": project})
+    row, _ = Project.objects.get_or_create(
+        index=index, name=project, defaults={"display_name": project}
+    )
     release = Release.objects.create(project=row, version=version)
-    ReleaseFile.objects.create(release=release, index=index, filename=filename,
-                               sha256=f"{index.id:04d}".ljust(64, "0"), size=1,
-                               uploaded_at=datetime(2024, 1, 1, tzinfo=UTC))
+    ReleaseFile.objects.create(
+        release=release,
+        index=index,
+        filename=filename,
+        sha256=f"{index.id:04d}".ljust(64, "0"),
+        size=1,
+        uploaded_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
     return row
 
 
@@ -173,17 +204,30 @@ def test_project_sources_follow_the_guard(users):
 
 # -- query counts of a simple page -------------------------------------------------------------
 
+
 def fill(index, count, prefix="filler"):
     """``count`` projects with one release and file each, in bulk."""
     projects = Project.objects.bulk_create(
-        [Project(index=index, name=f"{prefix}{n}", display_name=f"{prefix}{n}")
-         for n in range(count)])
-    releases = Release.objects.bulk_create(
-        [Release(project=p, version="1.0") for p in projects])
+        [
+            Project(index=index, name=f"{prefix}{n}", display_name=f"{prefix}{n}")
+            for n in range(count)
+        ]
+    )
+    releases = Release.objects.bulk_create([Release(project=p, version="1.0") for p in projects])
     when = datetime(2024, 1, 1, tzinfo=UTC)
     ReleaseFile.objects.bulk_create(
-        [ReleaseFile(release=r, index=index, filename=f"{r.project.name}-1.0.tar.gz",
-                     sha256=f"{r.id:064x}", size=10, uploaded_at=when) for r in releases])
+        [
+            ReleaseFile(
+                release=r,
+                index=index,
+                filename=f"{r.project.name}-1.0.tar.gz",
+                sha256=f"{r.id:064x}",
+                size=10,
+                uploaded_at=when,
+            )
+            for r in releases
+        ]
+    )
 
 
 def page_queries(client, url) -> int:
@@ -205,7 +249,8 @@ def page_queries(client, url) -> int:
 
 
 def test_simple_page_queries_do_not_depend_on_the_number_of_projects(
-        users, client, django_assert_num_queries):
+    users, client, django_assert_num_queries
+):
     small = stage(users["alice"], "small")
     large = stage(users["bob"], "large")
     for index, count in ((small, 5), (large, 200)):
@@ -235,14 +280,14 @@ def test_simple_page_queries_grow_by_at_most_one_per_base_level(users, client):
     levels = []
     previous = None
     for depth in range(4):
-        index = stage(users["alice"], f"level{depth}",
-                      **({"bases": previous.fullname} if previous else {}))
+        index = stage(
+            users["alice"], f"level{depth}", **({"bases": previous.fullname} if previous else {})
+        )
         fill(index, 20, prefix=f"level{depth}-")
         levels.append(index)
         previous = index
     add_release(levels[0], "target", "1.0", "target-1.0.tar.gz")
-    counts = [page_queries(client, f"/alice/level{depth}/+simple/target/")
-              for depth in range(4)]
+    counts = [page_queries(client, f"/alice/level{depth}/+simple/target/") for depth in range(4)]
     for shallower, deeper in zip(counts, counts[1:], strict=False):
         assert deeper - shallower <= 1, counts
     assert counts[-1] - counts[0] <= 3, counts

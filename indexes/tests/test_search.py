@@ -13,10 +13,14 @@ pytestmark = pytest.mark.django_db
 
 
 def release(index, name, version, summary=""):
-    project, _ = Project.objects.get_or_create(index=index, name=normalize_name(name),
-                                               defaults={"display_name": name})
-    return Release.objects.create(project=project, version=version,
-                                  metadata={"name": name, "version": version, "summary": summary})
+    project, _ = Project.objects.get_or_create(
+        index=index, name=normalize_name(name), defaults={"display_name": name}
+    )
+    return Release.objects.create(
+        project=project,
+        version=version,
+        metadata={"name": name, "version": version, "summary": summary},
+    )
 
 
 def names(page):
@@ -45,8 +49,12 @@ def test_ranking_exact_name_then_prefix_then_contains_then_summary(dev):
     release(dev, "other", "1.0", "a ranker for search results")
     release(dev, "Ranker", "0.9", "the ranker itself")
     page = project_search(query="ranker")
-    assert names(page) == [("alice/dev", "ranker"), ("alice/dev", "ranker-tools"),
-                           ("alice/dev", "myranker"), ("alice/dev", "other")]
+    assert names(page) == [
+        ("alice/dev", "ranker"),
+        ("alice/dev", "ranker-tools"),
+        ("alice/dev", "myranker"),
+        ("alice/dev", "other"),
+    ]
     scores = [hit.score for hit in page.object_list]
     assert scores == sorted(scores, reverse=True) and len(set(scores)) == 4
     top = page.object_list[0]
@@ -56,8 +64,10 @@ def test_ranking_exact_name_then_prefix_then_contains_then_summary(dev):
 def test_name_query_is_normalised(dev):
     release(dev, "Foo_Bar", "1.0")
     release(dev, "foo-bar-baz", "1.0")
-    assert names(project_search(query="FOO.bar")) == [("alice/dev", "foo-bar"),
-                                                      ("alice/dev", "foo-bar-baz")]
+    assert names(project_search(query="FOO.bar")) == [
+        ("alice/dev", "foo-bar"),
+        ("alice/dev", "foo-bar-baz"),
+    ]
 
 
 def test_summary_words_and_more_matching_words_rank_higher(dev):
@@ -66,8 +76,11 @@ def test_summary_words_and_more_matching_words_rank_higher(dev):
     release(dev, "gamma", "1.0", "xml parser")
     page = project_search(query="json parser")
     assert names(page)[0] == ("alice/dev", "alpha")
-    assert set(names(page)) == {("alice/dev", "alpha"), ("alice/dev", "beta"),
-                                ("alice/dev", "gamma")}
+    assert set(names(page)) == {
+        ("alice/dev", "alpha"),
+        ("alice/dev", "beta"),
+        ("alice/dev", "gamma"),
+    }
 
 
 def test_across_indexes_and_latest_version_with_its_summary(alice, dev):
@@ -79,8 +92,10 @@ def test_across_indexes_and_latest_version_with_its_summary(alice, dev):
     release(prod, "shared", "3.0", "prod's")
     page = project_search(query="shared")
     assert names(page) == [("alice/dev", "shared"), ("bob/prod", "shared")]
-    assert [(h.version, h.summary) for h in page.object_list] == [("1.10", "new summary"),
-                                                                  ("3.0", "prod's")]
+    assert [(h.version, h.summary) for h in page.object_list] == [
+        ("1.10", "new summary"),
+        ("3.0", "prod's"),
+    ]
 
 
 def test_yanked_latest_is_skipped_for_the_summary(dev):
@@ -93,8 +108,12 @@ def test_yanked_latest_is_skipped_for_the_summary(dev):
 
 
 def test_mirror_indexes_are_not_searched(alice, dev):
-    mirror = Index.objects.create(owner=alice, name="mirror", type=Index.MIRROR,
-                                  config={"mirror_url": "http://127.0.0.1:9/simple/"})
+    mirror = Index.objects.create(
+        owner=alice,
+        name="mirror",
+        type=Index.MIRROR,
+        config={"mirror_url": "http://127.0.0.1:9/simple/"},
+    )
     Project.objects.create(index=mirror, name="cached", display_name="cached")
     release(dev, "cached-too", "1.0")
     assert names(project_search(query="cached")) == [("alice/dev", "cached-too")]

@@ -16,17 +16,20 @@ from indexes.models import Index
 from .conftest import JSON, api
 
 
-@pytest.mark.parametrize("name", [
-    "a\u202eb",  # right-to-left override
-    "a\u200bb",  # zero-width space
-    "a\u200db",  # zero-width joiner
-    "a\ufeffb",  # byte order mark
-    "a\u00a0b",  # no-break space
-    "a\u2028b",  # line separator
-    "a\u3000b",  # ideographic space
-    "a\x85b",  # next line (a C1 control)
-    "a\ue000b",  # private use
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a\u202eb",  # right-to-left override
+        "a\u200bb",  # zero-width space
+        "a\u200db",  # zero-width joiner
+        "a\ufeffb",  # byte order mark
+        "a\u00a0b",  # no-break space
+        "a\u2028b",  # line separator
+        "a\u3000b",  # ideographic space
+        "a\x85b",  # next line (a C1 control)
+        "a\ue000b",  # private use
+    ],
+)
 def test_invisible_characters_are_refused(name):
     assert not is_valid_user_or_index_name(name)
 
@@ -47,14 +50,15 @@ def test_skeletons():
 def test_look_alike_user_names_are_refused(root):
     client = Client()
     for name in ("r\u043e\u043et", "Root", "\uff52oot"):
-        r = client.put(f"/{name}", json.dumps({"password": "x"}), content_type=JSON,
-                       HTTP_ACCEPT=JSON)
+        r = client.put(
+            f"/{name}", json.dumps({"password": "x"}), content_type=JSON, HTTP_ACCEPT=JSON
+        )
         assert r.status_code == 409, (name, r.content)
         assert "looks like the existing user 'root'" in r.json()["message"]
-    r = client.put("/a\u202eb", json.dumps({"password": "x"}), content_type=JSON,
-                   HTTP_ACCEPT=JSON)
+    r = client.put("/a\u202eb", json.dumps({"password": "x"}), content_type=JSON, HTTP_ACCEPT=JSON)
     assert r.status_code == 400
     from django.contrib.auth import get_user_model
+
     assert list(get_user_model().objects.values_list("username", flat=True)) == ["root"]
 
 
@@ -65,6 +69,7 @@ def test_invisible_index_names_are_refused(alice):
 
 
 # -- JSON depth -------------------------------------------------------------------
+
 
 def test_json_depth():
     assert nesting_depth(json.loads('{"a": [[1, {"b": []}], {}]}')) == 5
@@ -87,19 +92,25 @@ def test_deep_json_bodies_answer_400(alice, path):
 
 # -- credentials in mirror URLs -----------------------------------------------------
 
+
 def test_redact_text():
     assert redact_text("https://bob:pw@host/simple/") == "https://bob:****@host/simple/"
-    assert redact_text("error 502 getting http://tok@h:8080/x/") == \
-        "error 502 getting http://****@h:8080/x/"
+    assert (
+        redact_text("error 502 getting http://tok@h:8080/x/")
+        == "error 502 getting http://****@h:8080/x/"
+    )
     assert redact_text("https://u:p@ss@host/x@y") == "https://u:****@host/x@y"
     assert redact_text("http://host/a@b") == "http://host/a@b"
 
 
 def test_mirror_credentials_shown_to_owner_and_root_only(root, alice, bob):
     client = Client()
-    r = client.put("/alice/up", json.dumps({"type": "mirror",
-                                           "mirror_url": "http://alice:s3cret@127.0.0.1:9/simple/"}),
-                   content_type=JSON, **api("alice"))
+    r = client.put(
+        "/alice/up",
+        json.dumps({"type": "mirror", "mirror_url": "http://alice:s3cret@127.0.0.1:9/simple/"}),
+        content_type=JSON,
+        **api("alice"),
+    )
     assert r.status_code == 200
     assert r.json()["result"]["mirror_url"] == "http://alice:s3cret@127.0.0.1:9/simple/"
     for who in (None, "bob"):

@@ -36,6 +36,7 @@ def user_exists(name: str) -> bool:
 
 # -- users ---------------------------------------------------------------------------
 
+
 def test_user_create_refused_where_creating_users_is_restricted(alice, root, restricted):
     with pytest.raises(Forbidden, match="user 'alice' may not create users"):
         users.user_create(username="carol", data={"password": "x"}, actor=alice)
@@ -73,6 +74,7 @@ def test_user_delete_refused(alice, bob, root, unrestricted):
 
 # -- indexes ---------------------------------------------------------------------------
 
+
 def test_index_create_modify_delete_refused_for_others(alice, bob, unrestricted):
     with pytest.raises(Forbidden, match="user 'bob' may not create index alice/dev"):
         index_services.index_create(owner=alice, name="dev", data={}, actor=bob)
@@ -98,12 +100,20 @@ def test_index_create_restricted_to_the_listed_users(alice, root, restricted):
 
 # -- removal ---------------------------------------------------------------------------
 
+
 def release_file(index: Index, version: str = "1.0") -> ReleaseFile:
     project, _ = Project.objects.get_or_create(index=index, name="pkg")
     release = Release.objects.create(project=project, version=version)
     return ReleaseFile.objects.create(
-        index=index, release=release, filename=f"pkg-{version}.tar.gz", sha256="0" * 64,
-        size=1, packagetype="sdist", pyversion="source", uploaded_at=timezone.now())
+        index=index,
+        release=release,
+        filename=f"pkg-{version}.tar.gz",
+        sha256="0" * 64,
+        size=1,
+        packagetype="sdist",
+        pyversion="source",
+        uploaded_at=timezone.now(),
+    )
 
 
 def test_removal_needs_the_delete_right(alice, bob, unrestricted):
@@ -123,18 +133,22 @@ def test_removal_needs_the_delete_right(alice, bob, unrestricted):
     assert not ReleaseFile.objects.exists()
 
 
-def test_removal_on_a_non_volatile_index_needs_force_by_owner_or_root(alice, bob, root,
-                                                                     unrestricted):
+def test_removal_on_a_non_volatile_index_needs_force_by_owner_or_root(
+    alice, bob, root, unrestricted
+):
     prod = stage(alice, "prod", volatile=False, acl_upload="alice,bob")
     release_file(prod, "1.0")
     release_file(prod, "2.0")
-    with pytest.raises(Forbidden, match=r"cannot delete on non-volatile index alice/prod "
-                                        r"\(the owner or root may use -f/--force\)"):
+    with pytest.raises(
+        Forbidden,
+        match=r"cannot delete on non-volatile index alice/prod "
+        r"\(the owner or root may use -f/--force\)",
+    ):
         removal.release_delete(index=prod, project="pkg", version="1.0", actor=alice)
-    with pytest.raises(Forbidden, match="only the owner or root may force removal on "
-                                        "non-volatile index alice/prod"):
-        removal.release_delete(index=prod, project="pkg", version="1.0", force=True,
-                               actor=bob)
+    with pytest.raises(
+        Forbidden, match="only the owner or root may force removal on non-volatile index alice/prod"
+    ):
+        removal.release_delete(index=prod, project="pkg", version="1.0", force=True, actor=bob)
     assert Release.objects.count() == 2
     removal.release_delete(index=prod, project="pkg", version="1.0", force=True, actor=alice)
     removal.project_delete(index=prod, project="pkg", force=True, actor=root)
@@ -151,12 +165,12 @@ def test_removal_as_the_server_keeps_its_own_volatile_rule(alice):
 
 # -- tokens ----------------------------------------------------------------------------
 
+
 def test_tokens_are_created_by_their_owner_alone(alice, root):
     with pytest.raises(Forbidden, match="user 'root' may not create tokens for 'alice'"):
         tokens.api_token_create(owner=alice, data={"scopes": ["read"]}, actor=root)
     assert not ApiToken.objects.exists()
-    token, _secret = tokens.api_token_create(owner=alice, data={"scopes": ["read"]},
-                                             actor=alice)
+    token, _secret = tokens.api_token_create(owner=alice, data={"scopes": ["read"]}, actor=alice)
     assert token.owner == alice
 
 
@@ -169,14 +183,14 @@ def test_tokens_are_listed_and_revoked_by_their_owner_or_root(alice, bob, root):
         tokens.api_token_revoke(owner=alice, token_id=token.public_id, actor=bob)
     token.refresh_from_db()
     assert token.revoked is None
-    assert [t["id"] for t in tokens.api_tokens_list(owner=alice, actor=root)] == [
-        token.public_id]
+    assert [t["id"] for t in tokens.api_tokens_list(owner=alice, actor=root)] == [token.public_id]
     tokens.api_token_revoke(owner=alice, token_id=token.public_id, actor=alice)
     token.refresh_from_db()
     assert token.revoked is not None
 
 
 # -- reading ---------------------------------------------------------------------------
+
 
 def test_index_readable_refuses_who_may_not_read(alice, bob):
     private = stage(alice, "private", acl_read="alice")

@@ -29,8 +29,9 @@ from .conftest import blob_files, mirror_index, stage
 
 
 def form(**fields) -> UploadForm:
-    return UploadForm({key: [value] for key, value in {"name": "pkg", "version": "1.0",
-                                                       **fields}.items()})
+    return UploadForm(
+        {key: [value] for key, value in {"name": "pkg", "version": "1.0", **fields}.items()}
+    )
 
 
 @pytest.fixture
@@ -40,11 +41,13 @@ def wheel(tmp_path):
 
 def upload_as(user, index, wheel):
     with open(wheel, "rb") as fh:
-        return release_file_upload(index=index, user=user, form=form(), filename=wheel.name,
-                                   content=fh)
+        return release_file_upload(
+            index=index, user=user, form=form(), filename=wheel.name, content=fh
+        )
 
 
 # -- upload permission, in the services -------------------------------------------------
+
 
 def test_upload_services_refuse_anonymous_with_a_bare_401(alice, blob_dir, wheel):
     dev = stage(alice, "dev")
@@ -59,8 +62,7 @@ def test_upload_services_refuse_anonymous_with_a_bare_401(alice, blob_dir, wheel
     assert blob_files(blob_dir) == []
 
 
-def test_upload_services_refuse_a_user_without_the_right_with_403(alice, bob, blob_dir,
-                                                                  wheel):
+def test_upload_services_refuse_a_user_without_the_right_with_403(alice, bob, blob_dir, wheel):
     dev = stage(alice, "dev")
     with pytest.raises(Forbidden) as refused:
         upload_as(bob, dev, wheel)
@@ -89,11 +91,18 @@ def test_a_mirror_is_not_found_before_permission(alice, blob_dir, wheel):
 
 # -- release file rows -------------------------------------------------------------------
 
+
 def stored(data: bytes, filename: str = "pkg-1.0.tar.gz") -> FileFacts:
     sha256 = hashlib.sha256(data).hexdigest()
     blob_put(io.BytesIO(data), sha256)
-    return FileFacts(filename=filename, sha256=sha256, size=len(data), packagetype="sdist",
-                     pyversion="source" * 20, core_metadata=b"Metadata-Version: 2.1\n")
+    return FileFacts(
+        filename=filename,
+        sha256=sha256,
+        size=len(data),
+        packagetype="sdist",
+        pyversion="source" * 20,
+        core_metadata=b"Metadata-Version: 2.1\n",
+    )
 
 
 def release_of(index) -> Release:
@@ -104,22 +113,32 @@ def release_of(index) -> Release:
 def create(index, release, facts, **kwargs) -> ReleaseFile:
     with transaction.atomic():
         replacing = release_file_locked(index=index, filename=facts.filename)
-        return release_file_create(index=index, release=release, facts=facts,
-                                   uploaded_at=timezone.now(), uploader="alice",
-                                   replacing=replacing, **kwargs)
+        return release_file_create(
+            index=index,
+            release=release,
+            facts=facts,
+            uploaded_at=timezone.now(),
+            uploader="alice",
+            replacing=replacing,
+            **kwargs,
+        )
 
 
 def test_release_file_create_writes_the_row_and_its_history(alice, blob_dir):
     dev = stage(alice, "dev")
     release = release_of(dev)
     earlier = log_entry("upload", "bob", dst="bob/dev")
-    row = create(dev, release, stored(b"one"), history=[earlier],
-                 entry=log_entry("push", "alice", src="bob/dev", dst="alice/dev"))
+    row = create(
+        dev,
+        release,
+        stored(b"one"),
+        history=[earlier],
+        entry=log_entry("push", "alice", src="bob/dev", dst="alice/dev"),
+    )
     assert [e["what"] for e in row.log] == ["upload", "push"]
     assert row.pyversion == ("source" * 20)[:64]
     assert len(row.core_metadata_sha256) == 64
-    imported = create(dev, release, stored(b"two", "pkg-1.0.zip"), history=[earlier],
-                      entry=None)
+    imported = create(dev, release, stored(b"two", "pkg-1.0.zip"), history=[earlier], entry=None)
     assert imported.log == [earlier]
 
 
@@ -127,11 +146,11 @@ def test_release_file_create_replaces_only_on_a_volatile_index(alice, blob_dir):
     dev = stage(alice, "dev")
     release = release_of(dev)
     first = create(dev, release, stored(b"one"), history=[], entry=log_entry("upload", "a"))
-    second = create(dev, release, stored(b"two"), history=[], entry=log_entry("upload", "a"),
-                    keep_attached=True)
+    second = create(
+        dev, release, stored(b"two"), history=[], entry=log_entry("upload", "a"), keep_attached=True
+    )
     assert second.pk == first.pk  # rewritten in place
-    assert [(e["what"], e.get("count")) for e in second.log] == [("overwrite", 1),
-                                                                 ("upload", None)]
+    assert [(e["what"], e.get("count")) for e in second.log] == [("overwrite", 1), ("upload", None)]
     third = create(dev, release, stored(b"three"), history=[], entry=log_entry("push", "a"))
     assert third.pk != first.pk and ReleaseFile.objects.filter(index=dev).count() == 1
     assert third.log[0] == {**third.log[0], "what": "overwrite", "count": 2}
@@ -144,6 +163,7 @@ def test_release_file_create_replaces_only_on_a_volatile_index(alice, blob_dir):
 
 # -- no_docs / only_docs -----------------------------------------------------------------
 
+
 def test_one_rule_keeps_no_docs_and_only_docs_apart(alice, blob_dir):
     docs_selection_check(no_docs=True, only_docs=False)
     with pytest.raises(Invalid, match="can't use 'no_docs' and 'only_docs' together"):
@@ -151,5 +171,6 @@ def test_one_rule_keeps_no_docs_and_only_docs_apart(alice, blob_dir):
     with pytest.raises(Invalid, match="can't use '--no-docs' and '--only-docs' together"):
         docs_selection_check(no_docs=True, only_docs=True, names=("--no-docs", "--only-docs"))
     with pytest.raises(Invalid, match="can't use 'no_docs' and 'only_docs' together"):
-        release_content(source=stage(alice, "dev"), project="pkg", version="1.0",
-                        no_docs=True, only_docs=True)
+        release_content(
+            source=stage(alice, "dev"), project="pkg", version="1.0", no_docs=True, only_docs=True
+        )

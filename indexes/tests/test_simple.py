@@ -32,11 +32,13 @@ PAGE = "http://testserver/alice/dev/+simple/pkg/"
 
 
 def put_file(client, path, index="alice/dev", name="pkg", version="1.0", user="alice"):
-    response = upload(client, f"/{index}/", path, name=name, version=version,
-                      headers=basic(user))
+    response = upload(client, f"/{index}/", path, name=name, version=version, headers=basic(user))
     assert response.status_code == 200, (response.status_code, response.reason_phrase)
-    return ReleaseFile.objects.get(index__owner__username=index.split("/")[0],
-                                   index__name=index.split("/")[1], filename=path.name)
+    return ReleaseFile.objects.get(
+        index__owner__username=index.split("/")[0],
+        index__name=index.split("/")[1],
+        filename=path.name,
+    )
 
 
 @pytest.fixture
@@ -69,6 +71,7 @@ def download(client, url):
 
 # -- the project page ---------------------------------------------------------------------
 
+
 def test_html_project_page(client, files):
     wheel_row, sdist_row, wheel, sdist = files
     response = client.get(PAGE)
@@ -80,8 +83,9 @@ def test_html_project_page(client, files):
     links = anchors(html)
     assert list(links) == [wheel.name, sdist.name]
     whl = links[wheel.name]
-    assert whl["href"] == (f"../../../../alice/dev/+f/{wheel_row.hash_path}"
-                           f"#sha256={wheel_row.sha256}")
+    assert whl["href"] == (
+        f"../../../../alice/dev/+f/{wheel_row.hash_path}#sha256={wheel_row.sha256}"
+    )
     assert whl["data-requires-python"] == "&gt;=3.8,&lt;4"
     assert whl["data-core-metadata"] == f"sha256={wheel_row.core_metadata_sha256}"
     assert whl["data-dist-info-metadata"] == whl["data-core-metadata"]
@@ -139,15 +143,22 @@ def test_core_metadata_file(client, files):
     assert hashlib.sha256(response.content).hexdigest() == wheel_row.core_metadata_sha256
     assert response["Content-Length"] == str(len(expected))
     assert "Requires-Python: >=3.8,<4" in response.content.decode()
-    assert_error(client.get(f"/alice/dev/+f/{sdist_row.hash_path}.metadata"), 404,
-                 f"no metadata for {sdist_row.filename}")
+    assert_error(
+        client.get(f"/alice/dev/+f/{sdist_row.hash_path}.metadata"),
+        404,
+        f"no metadata for {sdist_row.filename}",
+    )
 
 
 def test_requires_python_and_yank_reason_are_escaped(client, dev, tmp_path):
     wheel = make_wheel(tmp_path, "pkg", "1.0", requires_python='>=3.8,!="3.9"')
     put_file(client, wheel)
-    response = client.patch("/alice/dev/pkg/1.0", json.dumps({"yanked": 'bad "x" <y> & z'}),
-                            content_type=JSON, **api("alice"))
+    response = client.patch(
+        "/alice/dev/pkg/1.0",
+        json.dumps({"yanked": 'bad "x" <y> & z'}),
+        content_type=JSON,
+        **api("alice"),
+    )
     assert response.status_code == 200
     html = client.get(PAGE).content.decode()
     assert 'data-requires-python="&gt;=3.8,!=&quot;3.9&quot;"' in html
@@ -156,8 +167,12 @@ def test_requires_python_and_yank_reason_are_escaped(client, dev, tmp_path):
 
 def test_yank_and_unyank(client, files, bob):
     wheel_row, sdist_row, wheel, sdist = files
-    response = client.patch("/alice/dev/pkg/1.0", json.dumps({"yanked": "broken build"}),
-                            content_type=JSON, **api("alice"))
+    response = client.patch(
+        "/alice/dev/pkg/1.0",
+        json.dumps({"yanked": "broken build"}),
+        content_type=JSON,
+        **api("alice"),
+    )
     assert response.status_code == 200
     assert json.loads(response.content)["message"] == "pkg 1.0 yanked on alice/dev"
     links = anchors(client.get(PAGE).content.decode())
@@ -168,13 +183,15 @@ def test_yank_and_unyank(client, files, bob):
     version = json.loads(client.get("/alice/dev/pkg/1.0", HTTP_ACCEPT=JSON).content)
     assert version["result"]["yanked"] == "broken build"
     # yanked without a reason
-    client.patch("/alice/dev/pkg/1.0", json.dumps({"yanked": True}), content_type=JSON,
-                 **api("alice"))
+    client.patch(
+        "/alice/dev/pkg/1.0", json.dumps({"yanked": True}), content_type=JSON, **api("alice")
+    )
     assert anchors(client.get(PAGE).content.decode())[wheel.name]["data-yanked"] == ""
     assert simple_json(client)["files"][0]["yanked"] is True
     # un-yank
-    response = client.patch("/alice/dev/pkg/1.0", json.dumps({"yanked": False}),
-                            content_type=JSON, **api("alice"))
+    response = client.patch(
+        "/alice/dev/pkg/1.0", json.dumps({"yanked": False}), content_type=JSON, **api("alice")
+    )
     assert response.status_code == 200
     assert "data-yanked" not in client.get(PAGE).content.decode()
     assert [f["yanked"] for f in simple_json(client)["files"]] == [False, False]
@@ -183,18 +200,35 @@ def test_yank_and_unyank(client, files, bob):
 
 def test_yank_rights_and_errors(client, files, bob):
     body = json.dumps({"yanked": "x"})
-    assert_error(client.patch("/alice/dev/pkg/1.0", body, content_type=JSON, **api()), 403,
-                 "no permission to modify pkg 1.0 on alice/dev")
-    assert_error(client.patch("/alice/dev/pkg/1.0", body, content_type=JSON, **api("bob")), 403,
-                 "no permission to modify pkg 1.0 on alice/dev")
-    assert_error(client.patch("/alice/dev/pkg/1.0", json.dumps({"yanked": 5}),
-                              content_type=JSON, **api("alice")), 400,
-                 "'yanked' must be a reason string, true or false")
-    assert_error(client.patch("/alice/dev/pkg/1.0", json.dumps({"other": 1}),
-                              content_type=JSON, **api("alice")), 400,
-                 'expected a JSON object {"yanked": "<reason>"} or {"yanked": false}')
-    assert_error(client.patch("/alice/dev/pkg/9.9", body, content_type=JSON, **api("alice")),
-                 404, "The version 9.9 of project pkg does not exist")
+    assert_error(
+        client.patch("/alice/dev/pkg/1.0", body, content_type=JSON, **api()),
+        403,
+        "no permission to modify pkg 1.0 on alice/dev",
+    )
+    assert_error(
+        client.patch("/alice/dev/pkg/1.0", body, content_type=JSON, **api("bob")),
+        403,
+        "no permission to modify pkg 1.0 on alice/dev",
+    )
+    assert_error(
+        client.patch(
+            "/alice/dev/pkg/1.0", json.dumps({"yanked": 5}), content_type=JSON, **api("alice")
+        ),
+        400,
+        "'yanked' must be a reason string, true or false",
+    )
+    assert_error(
+        client.patch(
+            "/alice/dev/pkg/1.0", json.dumps({"other": 1}), content_type=JSON, **api("alice")
+        ),
+        400,
+        'expected a JSON object {"yanked": "<reason>"} or {"yanked": false}',
+    )
+    assert_error(
+        client.patch("/alice/dev/pkg/9.9", body, content_type=JSON, **api("alice")),
+        404,
+        "The version 9.9 of project pkg does not exist",
+    )
     assert not Release.objects.filter(yanked=True).exists()
 
 
@@ -211,16 +245,22 @@ def test_non_normalised_name_redirects(client, files):
 
 
 def test_unknown_project(client, dev):
-    assert_error(client.get("/alice/dev/+simple/nothing/", HTTP_ACCEPT=JSON), 404,
-                 "The project nothing does not exist.")
+    assert_error(
+        client.get("/alice/dev/+simple/nothing/", HTTP_ACCEPT=JSON),
+        404,
+        "The project nothing does not exist.",
+    )
     response = client.get("/alice/dev/+simple/nothing/")
     assert response.status_code == 404
     assert response["X-Devpi-Api-Version"] == "2"
 
 
 def test_unknown_index(client, alice):
-    assert_error(client.get("/alice/nothing/+simple/pkg/", HTTP_ACCEPT=JSON), 404,
-                 "The stage alice/nothing could not be found.")
+    assert_error(
+        client.get("/alice/nothing/+simple/pkg/", HTTP_ACCEPT=JSON),
+        404,
+        "The stage alice/nothing could not be found.",
+    )
 
 
 def test_project_list(client, files, alice, tmp_path):
@@ -231,21 +271,27 @@ def test_project_list(client, files, alice, tmp_path):
     assert '<meta name="pypi:repository-version" content="1.4">' in html
     assert re.findall(r'<a href="([^"]*)">([^<]*)</a>', html) == [
         ("../../../alice/dev/+simple/other-pkg/", "other-pkg"),
-        ("../../../alice/dev/+simple/pkg/", "pkg")]
+        ("../../../alice/dev/+simple/pkg/", "pkg"),
+    ]
     assert simple_json(client, "/alice/dev/+simple/") == {
-        "meta": {"api-version": "1.4"}, "projects": [{"name": "other-pkg"}, {"name": "pkg"}]}
+        "meta": {"api-version": "1.4"},
+        "projects": [{"name": "other-pkg"}, {"name": "pkg"}],
+    }
     assert client.get("/alice/dev/+simple").status_code == 302
 
 
 # -- inheritance and the mirror guard ----------------------------------------------------------
 
+
 def test_child_shadows_base_for_the_same_filename(client, alice, blob_dir, tmp_path):
     stage(alice, "base")
     stage(alice, "dev", bases="alice/base")
-    base_copy = put_file(client, make_wheel(tmp_path / "b", "pkg", "1.0", payload="X = 'base'\n"),
-                         index="alice/base")
-    base_only = put_file(client, make_wheel(tmp_path / "b2", "pkg", "0.9"), index="alice/base",
-                         version="0.9")
+    base_copy = put_file(
+        client, make_wheel(tmp_path / "b", "pkg", "1.0", payload="X = 'base'\n"), index="alice/base"
+    )
+    base_only = put_file(
+        client, make_wheel(tmp_path / "b2", "pkg", "0.9"), index="alice/base", version="0.9"
+    )
     dev_copy = put_file(client, make_wheel(tmp_path / "d", "pkg", "1.0", payload="X = 'dev'\n"))
     assert base_copy.sha256 != dev_copy.sha256
     data = simple_json(client)
@@ -253,13 +299,17 @@ def test_child_shadows_base_for_the_same_filename(client, alice, blob_dir, tmp_p
     by_name = {f["filename"]: f for f in data["files"]}
     assert by_name["pkg-1.0-py3-none-any.whl"]["hashes"]["sha256"] == dev_copy.sha256
     assert urljoin(PAGE, by_name["pkg-1.0-py3-none-any.whl"]["url"]) == (
-        f"http://testserver/alice/dev/+f/{dev_copy.hash_path}")
+        f"http://testserver/alice/dev/+f/{dev_copy.hash_path}"
+    )
     assert urljoin(PAGE, by_name["pkg-0.9-py3-none-any.whl"]["url"]) == (
-        f"http://testserver/alice/base/+f/{base_only.hash_path}")
+        f"http://testserver/alice/base/+f/{base_only.hash_path}"
+    )
     # the base alone still shows its own copy
     base_page = simple_json(client, "/alice/base/+simple/pkg/")
     assert {f["hashes"]["sha256"] for f in base_page["files"]} == {
-        base_copy.sha256, base_only.sha256}
+        base_copy.sha256,
+        base_only.sha256,
+    }
     # and the version JSON of the child comes from the child
     versions = json.loads(client.get("/alice/dev/pkg", HTTP_ACCEPT=JSON).content)["result"]
     assert set(versions) == {"0.9", "1.0"}
@@ -271,10 +321,17 @@ def test_child_shadows_base_for_the_same_filename(client, alice, blob_dir, tmp_p
 @pytest.fixture
 def pypi(root):
     mirror = mirror_index(root)
-    mirror_cache_project(mirror, "pkg", [mirror_link("pkg-0.1-py3-none-any.whl", "0.1"),
-                                         mirror_link("pkg-1.0-py3-none-any.whl", "1.0")])
-    mirror_cache_project(mirror, "pub", [mirror_link("pub-3.0.tar.gz", "3.0",
-                                                     requires_python=">=3.9")])
+    mirror_cache_project(
+        mirror,
+        "pkg",
+        [
+            mirror_link("pkg-0.1-py3-none-any.whl", "0.1"),
+            mirror_link("pkg-1.0-py3-none-any.whl", "1.0"),
+        ],
+    )
+    mirror_cache_project(
+        mirror, "pub", [mirror_link("pub-3.0.tar.gz", "3.0", requires_python=">=3.9")]
+    )
     return mirror
 
 
@@ -287,8 +344,8 @@ def test_mirror_files_shown_when_no_private_project(client, pypi, alice, blob_di
     assert file["hashes"] == {"sha256": link["sha256"]}
     assert file["requires-python"] == ">=3.9"
     assert urljoin("http://testserver/alice/dev/+simple/pub/", file["url"]) == (
-        f"http://testserver/root/pypi/+f/{link['sha256'][:3]}/{link['sha256'][3:16]}/"
-        "pub-3.0.tar.gz")
+        f"http://testserver/root/pypi/+f/{link['sha256'][:3]}/{link['sha256'][3:16]}/pub-3.0.tar.gz"
+    )
     assert data["versions"] == ["3.0"]
 
 
@@ -301,28 +358,35 @@ def test_private_project_hides_the_mirror(client, pypi, alice, blob_dir, tmp_pat
     html = client.get(PAGE).content.decode()
     assert list(anchors(html)) == [private.filename]
     # whitelisting the name shows the mirror's files again, after the private ones
-    response = client.patch("/alice/dev", json.dumps(["mirror_whitelist+=PKG"]),
-                            content_type=JSON, **api("alice"))
+    response = client.patch(
+        "/alice/dev", json.dumps(["mirror_whitelist+=PKG"]), content_type=JSON, **api("alice")
+    )
     assert response.status_code == 200
     data = simple_json(client)
     assert sorted(f["filename"] for f in data["files"]) == [
-        "pkg-0.1-py3-none-any.whl", private.filename, "pkg-1.0-py3-none-any.whl"]
+        "pkg-0.1-py3-none-any.whl",
+        private.filename,
+        "pkg-1.0-py3-none-any.whl",
+    ]
     assert data["versions"] == ["0.1", "0.5", "1.0"]
 
 
 def test_private_project_in_a_base_hides_the_mirror(client, pypi, alice, blob_dir, tmp_path):
     stage(alice, "base", bases="root/pypi")
     stage(alice, "dev", bases="alice/base")
-    private = put_file(client, make_wheel(tmp_path, "pkg", "0.5"), index="alice/base",
-                       version="0.5")
+    private = put_file(
+        client, make_wheel(tmp_path, "pkg", "0.5"), index="alice/base", version="0.5"
+    )
     assert [f["filename"] for f in simple_json(client)["files"]] == [private.filename]
-    client.patch("/alice/dev", json.dumps({"mirror_whitelist": "*"}), content_type=JSON,
-                 **api("alice"))
+    client.patch(
+        "/alice/dev", json.dumps({"mirror_whitelist": "*"}), content_type=JSON, **api("alice")
+    )
     assert len(simple_json(client)["files"]) == 3
 
 
-def test_private_file_shadows_the_mirror_copy_of_the_same_name(client, pypi, alice, blob_dir,
-                                                               tmp_path):
+def test_private_file_shadows_the_mirror_copy_of_the_same_name(
+    client, pypi, alice, blob_dir, tmp_path
+):
     stage(alice, "dev", bases="root/pypi", mirror_whitelist="pkg")
     private = put_file(client, make_wheel(tmp_path, "pkg", "1.0"))
     files = {f["filename"]: f for f in simple_json(client)["files"]}
@@ -339,8 +403,11 @@ def test_stage_over_an_unreachable_mirror_knows_nothing(client, pypi, alice, blo
 
 # -- installers at the plain index URL ----------------------------------------------------------
 
-@pytest.mark.parametrize("agent", ["pip/24.0 {\"installer\":{\"name\":\"pip\"}}",
-                                   "uv/0.4.0", "setuptools/69.0 Python-urllib/3.11"])
+
+@pytest.mark.parametrize(
+    "agent",
+    ['pip/24.0 {"installer":{"name":"pip"}}', "uv/0.4.0", "setuptools/69.0 Python-urllib/3.11"],
+)
 def test_installer_user_agent_gets_simple_pages(client, files, agent):
     wheel_row, sdist_row, wheel, sdist = files
     response = client.get("/alice/dev/", HTTP_USER_AGENT=agent)
@@ -359,7 +426,9 @@ def test_installer_user_agent_gets_simple_pages(client, files, agent):
     response = client.get("/alice/dev/pkg/", HTTP_USER_AGENT=agent, HTTP_ACCEPT=PIP_ACCEPT)
     assert response["Content-Type"] == SIMPLE_JSON
     assert [f["filename"] for f in json.loads(response.content)["files"]] == [
-        wheel.name, sdist.name]
+        wheel.name,
+        sdist.name,
+    ]
 
 
 def test_browsers_get_no_simple_page_at_the_plain_url(client, files):
@@ -369,6 +438,7 @@ def test_browsers_get_no_simple_page_at_the_plain_url(client, files):
 
 
 # -- file downloads -------------------------------------------------------------------------------
+
 
 def test_file_download(client, files):
     wheel_row, _, wheel, _ = files
@@ -401,8 +471,9 @@ def test_file_metadata_as_json(client, files):
     assert data["result"]["project"] == "pkg" and data["result"]["version"] == "1.0"
 
 
-@pytest.mark.parametrize("path", ["abc/0123456789abc/pkg-1.0.tar.gz", "x/y/z",
-                                  "ab/0123456789abc/pkg-1.0.tar.gz"])
+@pytest.mark.parametrize(
+    "path", ["abc/0123456789abc/pkg-1.0.tar.gz", "x/y/z", "ab/0123456789abc/pkg-1.0.tar.gz"]
+)
 def test_unknown_file(client, files, path):
     assert client.get(f"/alice/dev/+f/{path}").status_code == 404
 
@@ -413,6 +484,7 @@ def test_file_of_another_index_is_not_served(client, files, alice):
 
 
 # -- deletions --------------------------------------------------------------------------------------
+
 
 def test_delete_file_on_volatile(client, files):
     wheel_row, sdist_row, wheel, _ = files
@@ -433,8 +505,11 @@ def test_delete_version_on_volatile(client, files):
     data = simple_json(client)
     assert [f["filename"] for f in data["files"]] == [sdist_row.filename]
     assert data["versions"] == ["2.0"]
-    assert_error(client.delete("/alice/dev/pkg/1.0", **api("alice")), 404,
-                 "version '1.0' of project 'pkg' not found on stage 'alice/dev'")
+    assert_error(
+        client.delete("/alice/dev/pkg/1.0", **api("alice")),
+        404,
+        "version '1.0' of project 'pkg' not found on stage 'alice/dev'",
+    )
 
 
 def test_delete_project_on_volatile(client, files):
@@ -451,20 +526,31 @@ def test_delete_project_on_volatile(client, files):
 def test_delete_rights(client, files, bob):
     wheel_row = files[0]
     url = f"/alice/dev/+f/{wheel_row.hash_path}"
-    assert_error(client.delete(url, **api()), 403,
-                 f"no permission to delete {wheel_row.filename} on alice/dev")
-    assert_error(client.delete(url, **api("bob")), 403,
-                 f"no permission to delete {wheel_row.filename} on alice/dev")
-    assert_error(client.delete("/alice/dev/pkg/1.0", **api("bob")), 403,
-                 "no permission to delete pkg 1.0 on alice/dev")
-    assert_error(client.delete("/alice/dev/pkg", **api("bob")), 403,
-                 "no permission to delete project pkg on alice/dev")
+    assert_error(
+        client.delete(url, **api()),
+        403,
+        f"no permission to delete {wheel_row.filename} on alice/dev",
+    )
+    assert_error(
+        client.delete(url, **api("bob")),
+        403,
+        f"no permission to delete {wheel_row.filename} on alice/dev",
+    )
+    assert_error(
+        client.delete("/alice/dev/pkg/1.0", **api("bob")),
+        403,
+        "no permission to delete pkg 1.0 on alice/dev",
+    )
+    assert_error(
+        client.delete("/alice/dev/pkg", **api("bob")),
+        403,
+        "no permission to delete project pkg on alice/dev",
+    )
     assert ReleaseFile.objects.count() == 2
 
 
 def test_acl_upload_members_may_delete_on_volatile(client, files, bob):
-    client.patch("/alice/dev", json.dumps(["acl_upload+=bob"]), content_type=JSON,
-                 **api("alice"))
+    client.patch("/alice/dev", json.dumps(["acl_upload+=bob"]), content_type=JSON, **api("alice"))
     assert client.delete("/alice/dev/pkg/2.0", **api("bob")).status_code == 200
     assert list(Release.objects.values_list("version", flat=True)) == ["1.0"]
 
@@ -473,20 +559,30 @@ def test_acl_upload_members_may_delete_on_volatile(client, files, bob):
 def prod_files(client, alice, blob_dir, tmp_path):
     stage(alice, "prod", volatile=False, acl_upload="alice,bob")
     wheel = put_file(client, make_wheel(tmp_path / "w", "pkg", "1.0"), index="alice/prod")
-    sdist = put_file(client, make_sdist(tmp_path / "s", "pkg", "2.0"), index="alice/prod",
-                     version="2.0")
+    sdist = put_file(
+        client, make_sdist(tmp_path / "s", "pkg", "2.0"), index="alice/prod", version="2.0"
+    )
     return wheel, sdist
 
 
 def test_no_deletes_on_non_volatile(client, prod_files):
     wheel, sdist = prod_files
     url = f"/alice/prod/+f/{wheel.hash_path}"
-    assert_error(client.delete(url, **api("alice")), 403,
-                 "cannot delete file on non-volatile index alice/prod")
-    assert_error(client.delete("/alice/prod/pkg/1.0", **api("alice")), 403,
-                 "cannot delete version on non-volatile index alice/prod")
-    assert_error(client.delete("/alice/prod/pkg", **api("alice")), 403,
-                 "cannot delete project on non-volatile index alice/prod")
+    assert_error(
+        client.delete(url, **api("alice")),
+        403,
+        "cannot delete file on non-volatile index alice/prod",
+    )
+    assert_error(
+        client.delete("/alice/prod/pkg/1.0", **api("alice")),
+        403,
+        "cannot delete version on non-volatile index alice/prod",
+    )
+    assert_error(
+        client.delete("/alice/prod/pkg", **api("alice")),
+        403,
+        "cannot delete project on non-volatile index alice/prod",
+    )
     assert ReleaseFile.objects.count() == 2
     assert download(client, url)
 
@@ -508,8 +604,9 @@ def test_root_may_force_deletes_on_non_volatile(client, prod_files, root):
 def test_only_owner_or_root_may_force(client, prod_files, bob):
     # bob may upload to alice/prod, but forcing a delete there is the owner's
     wheel, _ = prod_files
-    assert_error(client.delete(f"/alice/prod/+f/{wheel.hash_path}?force", **api("bob")), 403,
-                 "non-volatile")
+    assert_error(
+        client.delete(f"/alice/prod/+f/{wheel.hash_path}?force", **api("bob")), 403, "non-volatile"
+    )
     assert_error(client.delete("/alice/prod/pkg?force", **api("bob")), 403, "non-volatile")
     assert ReleaseFile.objects.count() == 2
 
@@ -525,10 +622,22 @@ def test_rendered_attributes_are_escaped_whatever_their_source():
     from indexes.simple.render import project_html
 
     hostile = '"><script>alert(1)</script>'
-    page = SimpleProjectPage(name="x", files=[SimpleFile(
-        filename=f"x-1.0.tar.gz{hostile}", path=f"u/i/+f/abc/def/x-1.0.tar.gz{hostile}",
-        sha256=hostile, size=None, upload_time=None, requires_python=hostile, yanked=True,
-        yanked_reason=hostile, core_metadata_sha256=hostile)])
+    page = SimpleProjectPage(
+        name="x",
+        files=[
+            SimpleFile(
+                filename=f"x-1.0.tar.gz{hostile}",
+                path=f"u/i/+f/abc/def/x-1.0.tar.gz{hostile}",
+                sha256=hostile,
+                size=None,
+                upload_time=None,
+                requires_python=hostile,
+                yanked=True,
+                yanked_reason=hostile,
+                core_metadata_sha256=hostile,
+            )
+        ],
+    )
     html = project_html(page, "/")
     assert "<script>" not in html and '"><' not in html
     assert html.count("&quot;&gt;&lt;script&gt;") >= 5

@@ -18,8 +18,13 @@ JSON = "application/vnd.pypi.simple.v1+json"
 
 def upload(index, user, path, name, version):
     with open(path, "rb") as fh:
-        return release_file_upload(index=index, user=user, filename=path.name, content=fh,
-                                   form=UploadForm({"name": [name], "version": [version]}))
+        return release_file_upload(
+            index=index,
+            user=user,
+            filename=path.name,
+            content=fh,
+            form=UploadForm({"name": [name], "version": [version]}),
+        )
 
 
 def filenames(client, url):
@@ -45,8 +50,9 @@ def test_each_change_shows_on_the_next_request(client, alice, tmp_path):
     upload(base, alice, w3, "pkg", "3.0")
     assert filenames(client, url) == [w1.name, w2.name, w3.name]
     # yank in a base
-    r = client.patch("/alice/base/pkg/3.0", {"yanked": "bad"}, content_type="application/json",
-                     **basic("alice"))
+    r = client.patch(
+        "/alice/base/pkg/3.0", {"yanked": "bad"}, content_type="application/json", **basic("alice")
+    )
     assert r.status_code == 200
     files = {f["filename"]: f for f in client.get(url, HTTP_ACCEPT=JSON).json()["files"]}
     assert files[w3.name]["yanked"] == "bad"
@@ -71,15 +77,19 @@ def test_index_list_follows_uploads(client, alice, tmp_path):
     assert client.get("/alice/dev/+simple/", HTTP_ACCEPT=JSON).json()["projects"] == []
     upload(dev, alice, make_wheel(tmp_path, "newpkg", "1.0"), "newpkg", "1.0")
     assert client.get("/alice/dev/+simple/", HTTP_ACCEPT=JSON).json()["projects"] == [
-        {"name": "newpkg"}]
+        {"name": "newpkg"}
+    ]
 
 
 def test_mirror_refresh_and_whitelist_change_show(client, alice, tmp_path):
     up = start_upstream(tmp_path / "up")
     try:
         up.add("pub", "1.0")
-        index_create(owner=alice, name="mirror", data={
-            "type": "mirror", "mirror_url": up.url, "mirror_cache_expiry": 3600})
+        index_create(
+            owner=alice,
+            name="mirror",
+            data={"type": "mirror", "mirror_url": up.url, "mirror_cache_expiry": 3600},
+        )
         dev = index_create(owner=alice, name="dev", data={"bases": "alice/mirror"})
         url = "/alice/dev/+simple/pub/"
         assert filenames(client, url) == ["pub-1.0-py3-none-any.whl"]
@@ -93,8 +103,9 @@ def test_mirror_refresh_and_whitelist_change_show(client, alice, tmp_path):
         upload(dev, alice, private, "pub", "0.1")
         assert filenames(client, url) == [private.name]
         index_modify(index=dev, data=["mirror_whitelist+=pub"])
-        assert filenames(client, url) == sorted([private.name, "pub-1.0-py3-none-any.whl",
-                                                 newer.name])
+        assert filenames(client, url) == sorted(
+            [private.name, "pub-1.0-py3-none-any.whl", newer.name]
+        )
     finally:
         up.stop()
 
@@ -139,8 +150,9 @@ def test_push_shows_on_the_target_and_its_children(client, alice, tmp_path):
 
 
 @pytest.mark.parametrize("accept", [None, JSON], ids=["html", "json"])
-def test_a_cached_public_page_costs_one_query(client, alice, tmp_path, accept,
-                                              django_assert_num_queries):
+def test_a_cached_public_page_costs_one_query(
+    client, alice, tmp_path, accept, django_assert_num_queries
+):
     """The hot path of the benchmark (bench/README.md, "Profile of the cached
     page path"): once a page is cached, a request for it reads the server's
     serial (the cache check, and the X-Devpi-Serial header) and nothing else:

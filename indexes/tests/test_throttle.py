@@ -20,13 +20,22 @@ from .conftest import JSON, api, create_user
 
 @pytest.fixture(autouse=True)
 def small_limits(settings):
-    settings.DEVPI = {**settings.DEVPI, "LOGIN_FAILURE_LIMIT": 3,
-                      "LOGIN_ADDRESS_FAILURE_LIMIT": 5, "LOGIN_FAILURE_WINDOW": 900}
+    settings.DEVPI = {
+        **settings.DEVPI,
+        "LOGIN_FAILURE_LIMIT": 3,
+        "LOGIN_ADDRESS_FAILURE_LIMIT": 5,
+        "LOGIN_FAILURE_WINDOW": 900,
+    }
 
 
 def login(client, user, password, **extra):
-    return client.post("/+login", json.dumps({"user": user, "password": password}),
-                       content_type=JSON, HTTP_ACCEPT=JSON, **extra)
+    return client.post(
+        "/+login",
+        json.dumps({"user": user, "password": password}),
+        content_type=JSON,
+        HTTP_ACCEPT=JSON,
+        **extra,
+    )
 
 
 def test_user_locked_after_limit_even_with_right_password(alice, bob):
@@ -90,8 +99,13 @@ def test_window_expiry_lifts_the_lock(alice, settings):
 
 def test_cache_store_counts_like_the_database_store(alice, settings):
     cache = LocMemCache("throttle-test", {})
-    settings.CACHES = {**settings.CACHES, "throttle": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle-test"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle-test",
+        },
+    }
     for _ in range(3):
         check_password_credentials(None, "alice", "wrong", address="192.0.2.1")
     assert not LoginFailure.objects.exists()
@@ -156,17 +170,22 @@ def test_password_change_checks_are_throttled(alice):
     client = Client()
     client.force_login(alice)
     for _ in range(3):
-        r = client.post("/alice/+settings", {"email": "", "current_password": "x",
-                                             "new_password": "n", "new_password_again": "n"})
+        r = client.post(
+            "/alice/+settings",
+            {"email": "", "current_password": "x", "new_password": "n", "new_password_again": "n"},
+        )
         assert r.status_code == 400
-    r = client.post("/alice/+settings", {"email": "", "current_password": "pw",
-                                         "new_password": "n", "new_password_again": "n"})
+    r = client.post(
+        "/alice/+settings",
+        {"email": "", "current_password": "pw", "new_password": "n", "new_password_again": "n"},
+    )
     assert r.status_code == 429
     alice.refresh_from_db()
     assert alice.check_password("pw")
 
 
 # -- client addresses ------------------------------------------------------------
+
 
 def test_forwarded_for_is_read_from_the_right(settings):
     settings.DEVPI = {**settings.DEVPI, "TRUSTED_PROXIES": ["127.0.0.1", "10.0.0.0/8"]}
@@ -192,11 +211,19 @@ def test_untrusted_peers_cannot_choose_their_address(settings):
 def test_proxy_headers_dropped_from_untrusted_peers(settings, alice):
     settings.DEVPI = {**settings.DEVPI, "TRUSTED_PROXIES": ["127.0.0.1"]}
     client = Client()
-    r = client.get("/+api", HTTP_ACCEPT=JSON, REMOTE_ADDR="198.51.100.7",
-                   HTTP_X_OUTSIDE_URL="https://evil.example")
+    r = client.get(
+        "/+api",
+        HTTP_ACCEPT=JSON,
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_X_OUTSIDE_URL="https://evil.example",
+    )
     assert r.json()["result"]["login"] == "http://testserver/+login"
-    r = client.get("/+api", HTTP_ACCEPT=JSON, REMOTE_ADDR="127.0.0.1",
-                   HTTP_X_OUTSIDE_URL="https://devpi.example")
+    r = client.get(
+        "/+api",
+        HTTP_ACCEPT=JSON,
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_OUTSIDE_URL="https://devpi.example",
+    )
     assert r.json()["result"]["login"] == "https://devpi.example/+login"
 
 
@@ -208,8 +235,13 @@ def test_redis_store_counts_across_clients(alice, settings):
     from django.core.cache import caches
 
     location = os.environ.get("DEVPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    settings.CACHES = {**settings.CACHES, "throttle": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+        },
+    }
     name, address = f"nobody-{uuid.uuid4().hex}", f"192.0.2.{uuid.uuid4().int % 250}"
     try:
         for _ in range(3):
@@ -240,6 +272,7 @@ def test_expired_tokens_are_not_counted_as_password_guesses(alice, settings):
 
 # -- authentication backends ------------------------------------------------------
 
+
 class DirectoryBackend:
     """A stand-in for an LDAP backend: knows one user, creates it on login."""
 
@@ -257,16 +290,21 @@ class DirectoryBackend:
 
 
 def test_other_backends_plug_in(db, settings):
-    settings.AUTHENTICATION_BACKENDS = ["indexes.tests.test_throttle.DirectoryBackend",
-                                        "indexes.backends.CachedModelBackend"]
+    settings.AUTHENTICATION_BACKENDS = [
+        "indexes.tests.test_throttle.DirectoryBackend",
+        "indexes.backends.CachedModelBackend",
+    ]
     client = Client()
     r = login(client, "carol", "directory-pw")
     assert r.status_code == 200
     token = r.json()["result"]["password"]
-    assert client.get("/+api", **api("carol", token)).json()["result"]["authstatus"][:2] == \
-        ["ok", "carol"]
-    assert client.get("/+api", **api("carol", "directory-pw")).json()["result"][
-        "authstatus"][:2] == ["ok", "carol"]
+    assert client.get("/+api", **api("carol", token)).json()["result"]["authstatus"][:2] == [
+        "ok",
+        "carol",
+    ]
+    assert client.get("/+api", **api("carol", "directory-pw")).json()["result"]["authstatus"][
+        :2
+    ] == ["ok", "carol"]
     for _ in range(3):
         assert login(client, "carol", "wrong").status_code == 401
     assert login(client, "carol", "directory-pw").status_code == 429

@@ -53,6 +53,7 @@ def served(client, file: ReleaseFile) -> bytes:
 
 # -- success -----------------------------------------------------------------------------
 
+
 def test_upload_wheel(client, dev, wheel, blob_dir):
     response = post(client, wheel)
     assert response.status_code == 200, response.content
@@ -82,7 +83,10 @@ def test_upload_sdist_without_trailing_slash(client, dev, tmp_path):
     assert response.status_code == 200, response.content
     file = ReleaseFile.objects.get()
     assert (file.filename, file.packagetype, file.pyversion) == (
-        "example_pkg-2.0b1.tar.gz", "sdist", "source")
+        "example_pkg-2.0b1.tar.gz",
+        "sdist",
+        "source",
+    )
     assert file.core_metadata is None
     assert file.release.project.name == "example-pkg"
     assert file.release.project.display_name == "Example.Pkg"
@@ -100,17 +104,23 @@ def test_upload_legacy_egg(client, dev):
 
 def test_upload_records_the_metadata_with_lists(client, dev, wheel):
     extra = [
-        ("summary", "A package"), ("author", "Alice"), ("license", "UNKNOWN"),
+        ("summary", "A package"),
+        ("author", "Alice"),
+        ("license", "UNKNOWN"),
         ("classifiers", "Programming Language :: Python :: 3"),
         ("classifiers", "License :: OSI Approved :: MIT License"),
-        ("requires_dist", "attrs>=21"), ("requires_dist", "idna; extra == 'web'"),
-        ("provides_extra", "web"), ("provides_extra", "test"),
+        ("requires_dist", "attrs>=21"),
+        ("requires_dist", "idna; extra == 'web'"),
+        ("provides_extra", "web"),
+        ("provides_extra", "test"),
         ("metadata_version", "2.1"),
     ]
     assert post(client, wheel, extra=extra).status_code == 200
     release = Release.objects.get()
-    assert release.metadata["classifiers"] == ["Programming Language :: Python :: 3",
-                                               "License :: OSI Approved :: MIT License"]
+    assert release.metadata["classifiers"] == [
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+    ]
     response = client.get("/alice/dev/pkg/1.0", HTTP_ACCEPT=JSON)
     assert response.status_code == 200
     data = json.loads(response.content)
@@ -119,8 +129,10 @@ def test_upload_records_the_metadata_with_lists(client, dev, wheel):
     assert result["name"] == "pkg" and result["version"] == "1.0"
     assert result["summary"] == "A package" and result["author"] == "Alice"
     assert result["license"] == ""
-    assert result["classifiers"] == ["Programming Language :: Python :: 3",
-                                     "License :: OSI Approved :: MIT License"]
+    assert result["classifiers"] == [
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+    ]
     assert result["requires_dist"] == ["attrs>=21", "idna; extra == 'web'"]
     assert result["provides_extras"] == ["web", "test"]
     assert "provides_extra" not in result
@@ -136,9 +148,11 @@ def test_upload_records_the_metadata_with_lists(client, dev, wheel):
 
 def test_matching_digests_are_accepted(client, dev, wheel):
     data = wheel.read_bytes()
-    extra = [("sha256_digest", hashlib.sha256(data).hexdigest().upper()),
-             ("blake2_256_digest", hashlib.blake2b(data, digest_size=32).hexdigest()),
-             ("md5_digest", hashlib.md5(data).hexdigest())]
+    extra = [
+        ("sha256_digest", hashlib.sha256(data).hexdigest().upper()),
+        ("blake2_256_digest", hashlib.blake2b(data, digest_size=32).hexdigest()),
+        ("md5_digest", hashlib.md5(data).hexdigest()),
+    ]
     assert post(client, wheel, extra=extra).status_code == 200
     assert ReleaseFile.objects.count() == 1
 
@@ -148,7 +162,9 @@ def test_second_file_of_a_version(client, dev, wheel, tmp_path):
     assert post(client, make_sdist(tmp_path, "pkg", "1.0")).status_code == 200
     assert Release.objects.count() == 1
     assert sorted(ReleaseFile.objects.values_list("filename", flat=True)) == [
-        "pkg-1.0-py3-none-any.whl", "pkg-1.0.tar.gz"]
+        "pkg-1.0-py3-none-any.whl",
+        "pkg-1.0.tar.gz",
+    ]
 
 
 def test_acl_anonymous_and_authenticated(client, alice, bob, blob_dir, wheel, tmp_path):
@@ -170,20 +186,26 @@ def test_register_without_file(client, dev):
 
 # -- refused uploads: status, message, nothing stored ----------------------------------------
 
-@pytest.mark.parametrize(("filename", "message"), [
-    ("pkg-1.0.txt", "unsupported file type: 'pkg-1.0.txt'"),
-    ("pkg-1.0", "unsupported file type: 'pkg-1.0'"),
-    ("pkg.whl", "invalid wheel filename 'pkg.whl'"),
-    (".pkg-1.0.tar.gz", "must not contain path components"),
-])
+
+@pytest.mark.parametrize(
+    ("filename", "message"),
+    [
+        ("pkg-1.0.txt", "unsupported file type: 'pkg-1.0.txt'"),
+        ("pkg-1.0", "unsupported file type: 'pkg-1.0'"),
+        ("pkg.whl", "invalid wheel filename 'pkg.whl'"),
+        (".pkg-1.0.tar.gz", "must not contain path components"),
+    ],
+)
 def test_unknown_or_unsafe_filename(client, dev, wheel, blob_dir, filename, message):
     response = post(client, None, content=wheel.read_bytes(), filename=filename)
     assert_error(response, 400, message)
     assert_nothing_stored(blob_dir)
 
 
-@pytest.mark.parametrize("filename", ["../pkg-1.0.tar.gz", "/tmp/pkg-1.0.tar.gz",
-                                      "..\\pkg-1.0.tar.gz", "sub/dir/pkg-1.0.tar.gz"])
+@pytest.mark.parametrize(
+    "filename",
+    ["../pkg-1.0.tar.gz", "/tmp/pkg-1.0.tar.gz", "..\\pkg-1.0.tar.gz", "sub/dir/pkg-1.0.tar.gz"],
+)
 def test_filename_with_path_components(client, dev, tmp_path, blob_dir, filename):
     sdist = make_sdist(tmp_path, "pkg", "1.0")
     response = post(client, None, content=sdist.read_bytes(), filename=filename)
@@ -194,22 +216,27 @@ def test_filename_with_path_components(client, dev, tmp_path, blob_dir, filename
 
 def test_name_mismatch(client, dev, wheel, blob_dir):
     response = post(client, wheel, name="other")
-    assert_error(response, 400,
-                 "filename 'pkg-1.0-py3-none-any.whl' does not match project name 'other'")
+    assert_error(
+        response, 400, "filename 'pkg-1.0-py3-none-any.whl' does not match project name 'other'"
+    )
     assert_nothing_stored(blob_dir)
 
 
 def test_version_mismatch(client, dev, wheel, blob_dir):
     response = post(client, wheel, version="2.0")
-    assert_error(response, 400,
-                 "filename 'pkg-1.0-py3-none-any.whl' does not contain version '2.0'")
+    assert_error(
+        response, 400, "filename 'pkg-1.0-py3-none-any.whl' does not contain version '2.0'"
+    )
     assert_nothing_stored(blob_dir)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"metadata_name": "other"}, "METADATA names project 'other'"),
-    ({"metadata_version": "9.9"}, "METADATA has version '9.9', the filename '1.0'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"metadata_name": "other"}, "METADATA names project 'other'"),
+        ({"metadata_version": "9.9"}, "METADATA has version '9.9', the filename '1.0'"),
+    ],
+)
 def test_wheel_metadata_disagrees(client, dev, tmp_path, blob_dir, kwargs, message):
     wheel = make_wheel(tmp_path, "pkg", "1.0", **kwargs)
     assert_error(post(client, wheel), 400, message)
@@ -218,17 +245,21 @@ def test_wheel_metadata_disagrees(client, dev, tmp_path, blob_dir, kwargs, messa
 
 def test_sdist_pkg_info_disagrees(client, dev, tmp_path, blob_dir):
     sdist = make_sdist(tmp_path, "pkg", "1.0")
-    response = post(client, None, content=sdist.read_bytes(), filename="pkg-1.1.tar.gz",
-                    version="1.1")
+    response = post(
+        client, None, content=sdist.read_bytes(), filename="pkg-1.1.tar.gz", version="1.1"
+    )
     assert_error(response, 400, "PKG-INFO has version '1.0', the filename '1.1'")
     assert_nothing_stored(blob_dir)
 
 
-@pytest.mark.parametrize(("filename", "message"), [
-    ("pkg-1.0-py3-none-any.whl", "is not a valid wheel"),
-    ("pkg-1.0.tar.gz", "is not a valid tar archive"),
-    ("pkg-1.0.zip", "is not a valid zip archive"),
-])
+@pytest.mark.parametrize(
+    ("filename", "message"),
+    [
+        ("pkg-1.0-py3-none-any.whl", "is not a valid wheel"),
+        ("pkg-1.0.tar.gz", "is not a valid tar archive"),
+        ("pkg-1.0.zip", "is not a valid zip archive"),
+    ],
+)
 def test_corrupt_archive(client, dev, blob_dir, filename, message):
     response = post(client, None, content=b"definitely not an archive" * 20, filename=filename)
     assert_error(response, 400, f"{filename} {message}")
@@ -278,8 +309,7 @@ def test_missing_action(client, dev, wheel, blob_dir):
 
 
 def test_unknown_action(client, dev, wheel, blob_dir):
-    assert_error(post(client, wheel, action="frobnicate"), 400,
-                 "action 'frobnicate' not supported")
+    assert_error(post(client, wheel, action="frobnicate"), 400, "action 'frobnicate' not supported")
     assert_nothing_stored(blob_dir)
 
 
@@ -288,12 +318,15 @@ def test_missing_content(client, dev, blob_dir):
     assert_nothing_stored(blob_dir)
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"name": None}, "missing 'name' field"),
-    ({"name": "bad name!"}, "invalid project name 'bad name!'"),
-    ({"version": None}, "missing 'version' field"),
-    ({"version": "1.0 beta"}, "invalid version '1.0 beta'"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": None}, "missing 'name' field"),
+        ({"name": "bad name!"}, "invalid project name 'bad name!'"),
+        ({"version": None}, "missing 'version' field"),
+        ({"version": "1.0 beta"}, "invalid version '1.0 beta'"),
+    ],
+)
 def test_missing_or_bad_name_and_version(client, dev, wheel, blob_dir, fields, message):
     kwargs = {"name": "pkg", "version": "1.0", **fields}
     response = upload(client, URL, wheel, headers=basic("alice"), **kwargs)
@@ -336,8 +369,7 @@ def test_upload_to_a_missing_index(client, alice, wheel, blob_dir):
 
 
 def test_json_error_for_json_clients(client, dev, wheel, blob_dir):
-    response = post(client, wheel, version="2.0",
-                    headers={**basic("alice"), "HTTP_ACCEPT": JSON})
+    response = post(client, wheel, version="2.0", headers={**basic("alice"), "HTTP_ACCEPT": JSON})
     assert response.status_code == 400
     assert response["Content-Type"] == JSON
     assert "does not contain version '2.0'" in json.loads(response.content)["message"]
@@ -346,6 +378,7 @@ def test_json_error_for_json_clients(client, dev, wheel, blob_dir):
 
 
 # -- re-uploads ----------------------------------------------------------------------------------
+
 
 def test_non_volatile_refuses_other_bytes(client, prod, tmp_path, blob_dir):
     first = make_wheel(tmp_path / "a", "pkg", "1.0", payload="X = 1\n")
@@ -369,7 +402,11 @@ def test_non_volatile_identical_bytes_is_a_no_op(client, prod, wheel, blob_dir):
     assert response.status_code == 200
     file = ReleaseFile.objects.get()
     assert (file.pk, file.sha256, file.uploaded_at, file.log) == (
-        old.pk, old.sha256, old.uploaded_at, old.log)
+        old.pk,
+        old.sha256,
+        old.uploaded_at,
+        old.log,
+    )
     assert len(blob_files(blob_dir)) == 1
 
 
@@ -391,8 +428,9 @@ def test_volatile_reupload_replaces(client, dev, tmp_path, blob_dir):
     assert file.sha256 == hashlib.sha256(second.read_bytes()).hexdigest() != old.sha256
     assert served(client, file) == second.read_bytes()
     assert client.get(f"/alice/dev/+f/{old.hash_path}").status_code in (404, 410)
-    simple = client.get("/alice/dev/+simple/pkg/",
-                        HTTP_ACCEPT="application/vnd.pypi.simple.v1+json").json()
+    simple = client.get(
+        "/alice/dev/+simple/pkg/", HTTP_ACCEPT="application/vnd.pypi.simple.v1+json"
+    ).json()
     assert [f["hashes"]["sha256"] for f in simple["files"]] == [file.sha256]
 
 
@@ -405,8 +443,12 @@ def test_same_file_on_two_indexes_shares_one_blob(client, dev, alice, wheel, blo
 
 
 def test_basic_auth_with_a_token(client, dev, wheel):
-    token = client.post("/+login", json.dumps({"user": "alice", "password": "pw"}),
-                        content_type=JSON, HTTP_ACCEPT=JSON).json()["result"]["password"]
+    token = client.post(
+        "/+login",
+        json.dumps({"user": "alice", "password": "pw"}),
+        content_type=JSON,
+        HTTP_ACCEPT=JSON,
+    ).json()["result"]["password"]
     assert post(client, wheel, auth=("alice", token)).status_code == 200
 
 

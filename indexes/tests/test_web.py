@@ -28,8 +28,9 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 # and an email) and ``alice/dev`` over ``alice/base``: not tests/fixtures.py's
 @pytest.fixture
 def web_alice():
-    return user_services.user_create(username="alice",
-                                     data={"password": "alice-pw", "email": "alice@example.com"})
+    return user_services.user_create(
+        username="alice", data={"password": "alice-pw", "email": "alice@example.com"}
+    )
 
 
 @pytest.fixture
@@ -47,19 +48,44 @@ def web_dev(web_alice, base):
     return index_services.index_create(owner=web_alice, name="dev", data={"bases": "alice/base"})
 
 
-def release(index, name, version, *, summary="", description="", content_type="", files=(),
-            uploader="alice", **metadata):
-    project, _ = Project.objects.get_or_create(index=index, name=normalize_name(name),
-                                               defaults={"display_name": name})
-    rel = Release.objects.create(project=project, version=version, metadata={
-        "name": name, "version": version, "summary": summary, "description": description,
-        "description_content_type": content_type, **metadata})
+def release(
+    index,
+    name,
+    version,
+    *,
+    summary="",
+    description="",
+    content_type="",
+    files=(),
+    uploader="alice",
+    **metadata,
+):
+    project, _ = Project.objects.get_or_create(
+        index=index, name=normalize_name(name), defaults={"display_name": name}
+    )
+    rel = Release.objects.create(
+        project=project,
+        version=version,
+        metadata={
+            "name": name,
+            "version": version,
+            "summary": summary,
+            "description": description,
+            "description_content_type": content_type,
+            **metadata,
+        },
+    )
     for filename in files:
         ReleaseFile.objects.create(
-            release=rel, index=index, filename=filename,
+            release=rel,
+            index=index,
+            filename=filename,
             sha256=hashlib.sha256(f"{index.fullname}/{filename}".encode()).hexdigest(),
-            size=123456, uploaded_at=timezone.now(), uploader=uploader,
-            packagetype="bdist_wheel" if filename.endswith(".whl") else "sdist")
+            size=123456,
+            uploaded_at=timezone.now(),
+            uploader=uploader,
+            packagetype="bdist_wheel" if filename.endswith(".whl") else "sdist",
+        )
     return rel
 
 
@@ -82,6 +108,7 @@ def text(response) -> str:
 
 # -- pages and content negotiation ----------------------------------------------
 
+
 def test_root_page_lists_users_and_indexes_and_json_stays_json(client, web_dev):
     page = client.get("/", **BROWSER)
     assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
@@ -89,7 +116,9 @@ def test_root_page_lists_users_and_indexes_and_json_stays_json(client, web_dev):
     assert '<a href="/alice/base">alice/base</a>' in text(page)
     data = client.get("/", **JSON).json()
     assert data["type"] == "list:userconfig" and set(data["result"]["alice"]["indexes"]) == {
-        "base", "dev"}
+        "base",
+        "dev",
+    }
 
 
 def test_user_page_lists_indexes_and_owner_controls(client, web_alice, web_bob, web_dev):
@@ -119,11 +148,18 @@ def test_index_page_shows_config_bases_acls_and_projects(client, web_dev):
 
 def test_index_page_paginates_2000_projects(client, web_dev, django_assert_max_num_queries):
     projects = Project.objects.bulk_create(
-        [Project(index=web_dev, name=f"proj-{n:04d}", display_name=f"Proj-{n:04d}")
-         for n in range(2000)])
+        [
+            Project(index=web_dev, name=f"proj-{n:04d}", display_name=f"Proj-{n:04d}")
+            for n in range(2000)
+        ]
+    )
     Release.objects.bulk_create(
-        [Release(project=p, version=v, metadata={"summary": f"{p.name} at {v}"})
-         for p in projects for v in ("1.0", "2.0")])
+        [
+            Release(project=p, version=v, metadata={"summary": f"{p.name} at {v}"})
+            for p in projects
+            for v in ("1.0", "2.0")
+        ]
+    )
     with django_assert_max_num_queries(15):
         first = text(client.get("/alice/dev", **BROWSER))
     rows = re.findall(r'<a href="/alice/dev/(proj-\d{4})">', first)
@@ -134,7 +170,8 @@ def test_index_page_paginates_2000_projects(client, web_dev, django_assert_max_n
     assert 'href="?page=2" rel="next"' in first
     last = text(client.get("/alice/dev?page=20", **BROWSER))
     assert re.findall(r'<a href="/alice/dev/(proj-\d{4})">', last) == [
-        f"proj-{n:04d}" for n in range(1900, 2000)]
+        f"proj-{n:04d}" for n in range(1900, 2000)
+    ]
     assert 'rel="next"' not in last and 'href="?page=19" rel="prev"' in last
     # out of range and junk page numbers give a page, not an error
     assert "Page 20 of 20" in text(client.get("/alice/dev?page=999", **BROWSER))
@@ -156,10 +193,17 @@ def test_project_page_lists_versions_from_the_index_and_its_bases(client, base, 
 
 
 def test_version_page_shows_files_with_details(client, base, web_dev):
-    release(base, "pkg", "1.0", summary="A package", files=["pkg-1.0.tar.gz",
-                                                            "pkg-1.0-py3-none-any.whl"],
-            uploader="carol", author="Carol", home_page="javascript:alert(1)",
-            project_urls=["Source, https://example.com/src"])
+    release(
+        base,
+        "pkg",
+        "1.0",
+        summary="A package",
+        files=["pkg-1.0.tar.gz", "pkg-1.0-py3-none-any.whl"],
+        uploader="carol",
+        author="Carol",
+        home_page="javascript:alert(1)",
+        project_urls=["Source, https://example.com/src"],
+    )
     body = text(client.get("/alice/dev/pkg/1.0", **BROWSER))
     sha = hashlib.sha256(b"alice/base/pkg-1.0.tar.gz").hexdigest()
     assert f'href="http://testserver/alice/base/+f/{sha[:3]}/{sha[3:16]}/pkg-1.0.tar.gz"' in body
@@ -173,14 +217,21 @@ def test_version_page_shows_files_with_details(client, base, web_dev):
 
 
 def tox_report(env: str, retcode: int, host: str = "ci-host") -> bytes:
-    return json.dumps({
-        "reportversion": "1", "toxversion": "4.11.0", "platform": "linux", "host": host,
-        "testenvs": {env: {
-            "python": {"version": "3.11.7 (main) [GCC 12.2.0]"},
-            "setup": [{"command": ["pip", "install"], "output": "", "retcode": 0}],
-            "test": [{"command": ["pytest"], "output": "", "retcode": retcode}],
-        }},
-    }).encode()
+    return json.dumps(
+        {
+            "reportversion": "1",
+            "toxversion": "4.11.0",
+            "platform": "linux",
+            "host": host,
+            "testenvs": {
+                env: {
+                    "python": {"version": "3.11.7 (main) [GCC 12.2.0]"},
+                    "setup": [{"command": ["pip", "install"], "output": "", "retcode": 0}],
+                    "test": [{"command": ["pytest"], "output": "", "retcode": retcode}],
+                }
+            },
+        }
+    ).encode()
 
 
 def test_version_page_shows_tox_results_per_file_with_status(client, web_dev):
@@ -197,7 +248,9 @@ def test_version_page_shows_tox_results_per_file_with_status(client, web_dev):
     rows = re.findall(r'<tr class="tox-(\w[\w-]*)">(.*?)</tr>', tox, re.S)
     # newest report first, as devpi-client lists them
     assert [(cls, "py311" in row, "py312" in row) for cls, row in rows] == [
-        ("failed", False, True), ("passed", True, False)]
+        ("failed", False, True),
+        ("passed", True, False),
+    ]
     assert 'class="status status-failed"' in rows[0][1] and "tests failed" in rows[0][1]
     assert 'class="status status-passed"' in rows[1][1] and "tests passed" in rows[1][1]
     assert "3.11.7" in rows[1][1] and "ci-host" in rows[1][1]
@@ -221,19 +274,34 @@ def test_version_page_links_documentation_when_present(client, web_dev):
 
     rel = release(web_dev, "pkg", "1.0", files=["pkg-1.0.tar.gz"])
     assert "Documentation" not in text(client.get("/alice/dev/pkg/1.0", **BROWSER))
-    DocZip.objects.create(release=rel, index=web_dev, filename="pkg-1.0.doc.zip", sha256="a" * 64,
-                          size=10, uploaded_at=timezone.now())
+    DocZip.objects.create(
+        release=rel,
+        index=web_dev,
+        filename="pkg-1.0.doc.zip",
+        sha256="a" * 64,
+        size=10,
+        uploaded_at=timezone.now(),
+    )
     body = text(client.get("/alice/dev/pkg/1.0", **BROWSER))
     assert '<a class="button button-secondary" href="/alice/dev/pkg/1.0/+d/index.html">' in body
 
 
 def test_version_page_renders_descriptions_inert(client, web_dev):
     evil = "<script>alert('x')</script>"
-    release(web_dev, "rst", "1.0", description=f"Title\n=====\n\n{evil}\n\n`a <javascript:x()>`_\n",
-            content_type="text/x-rst")
-    release(web_dev, "md", "1.0",
-            description=f"# Title\n\n{evil}\n\n<img src=x onerror=alert(1)>\n",
-            content_type="text/markdown; charset=UTF-8; variant=GFM")
+    release(
+        web_dev,
+        "rst",
+        "1.0",
+        description=f"Title\n=====\n\n{evil}\n\n`a <javascript:x()>`_\n",
+        content_type="text/x-rst",
+    )
+    release(
+        web_dev,
+        "md",
+        "1.0",
+        description=f"# Title\n\n{evil}\n\n<img src=x onerror=alert(1)>\n",
+        content_type="text/markdown; charset=UTF-8; variant=GFM",
+    )
     release(web_dev, "plain", "1.0", description=evil, content_type="text/plain")
     release(web_dev, "broken", "1.0", description=f"bad `rst {evil}")
     for project in ("rst", "md", "plain", "broken"):
@@ -266,19 +334,31 @@ def test_search_page_ranks_and_links(client, web_dev):
 
 
 def test_status_page_for_browsers_json_for_clients(client, web_alice, monkeypatch):
-    Index.objects.create(owner=web_alice, name="mirror", type=Index.MIRROR,
-                         config={"mirror_url": "http://127.0.0.1:9/simple/",
-                                 "mirror_cache_expiry": 600})
+    Index.objects.create(
+        owner=web_alice,
+        name="mirror",
+        type=Index.MIRROR,
+        config={"mirror_url": "http://127.0.0.1:9/simple/", "mirror_cache_expiry": 600},
+    )
     assert client.get("/+status", **JSON).json()["result"]["versioninfo"]["devpi-server"]
     body = text(client.get("/+status", **BROWSER))
     assert "alice/mirror" in body and "http://127.0.0.1:9/simple/" in body
     assert "600 seconds" in body
     from indexes import selectors
 
-    monkeypatch.setattr(selectors, "mirror_statuses", lambda reader=None, **kw: {"alice/mirror": {
-        "upstream": "http://127.0.0.1:9/simple/", "last_contact": "2030-01-02T03:04:05+00:00",
-        "cached_projects": 42, "cached_bytes": 3 * 1024 * 1024,
-        "last_error": "error 503 getting http://127.0.0.1:9/simple/x/"}})
+    monkeypatch.setattr(
+        selectors,
+        "mirror_statuses",
+        lambda reader=None, **kw: {
+            "alice/mirror": {
+                "upstream": "http://127.0.0.1:9/simple/",
+                "last_contact": "2030-01-02T03:04:05+00:00",
+                "cached_projects": 42,
+                "cached_bytes": 3 * 1024 * 1024,
+                "last_error": "error 503 getting http://127.0.0.1:9/simple/x/",
+            }
+        },
+    )
     body = text(client.get("/+status", **BROWSER))
     assert "2030-01-02 03:04:05 UTC" in body
     assert "Cached projects</dt><dd>42</dd>" in body
@@ -288,22 +368,38 @@ def test_status_page_for_browsers_json_for_clients(client, web_alice, monkeypatc
 
 # -- login, logout, sessions and CSRF -------------------------------------------
 
+
 def test_login_form_and_session(web_alice):
     client = Client(enforce_csrf_checks=True)
     page = client.get("/+login", **BROWSER)
     assert page.status_code == 200 and 'name="username"' in text(page)
     token = csrf_token(client, "/+login")
-    bad = client.post("/+login", {"username": "alice", "password": "wrong",
-                                  "csrfmiddlewaretoken": token})
+    bad = client.post(
+        "/+login", {"username": "alice", "password": "wrong", "csrfmiddlewaretoken": token}
+    )
     assert bad.status_code == 400 and "wrong password" in text(bad)
-    good = client.post("/+login", {"username": "alice", "password": "alice-pw",
-                                   "csrfmiddlewaretoken": token, "next": "/alice/"})
+    good = client.post(
+        "/+login",
+        {
+            "username": "alice",
+            "password": "alice-pw",
+            "csrfmiddlewaretoken": token,
+            "next": "/alice/",
+        },
+    )
     assert good.status_code == 302 and good["Location"] == "/alice/"
     assert "Log out" in text(client.get("/", **BROWSER))
     # an off-site next is not followed
     token = csrf_token(client, "/+login?next=/")
-    away = client.post("/+login", {"username": "alice", "password": "alice-pw",
-                                   "csrfmiddlewaretoken": token, "next": "https://evil.test/"})
+    away = client.post(
+        "/+login",
+        {
+            "username": "alice",
+            "password": "alice-pw",
+            "csrfmiddlewaretoken": token,
+            "next": "https://evil.test/",
+        },
+    )
     assert away["Location"] == "/alice"
     token = csrf_token(client, "/+logout")
     assert client.post("/+logout", {"csrfmiddlewaretoken": token}).status_code == 302
@@ -319,23 +415,36 @@ def test_login_form_post_without_csrf_token_is_refused(web_alice):
 
 def test_devpi_json_login_is_unchanged_and_needs_no_csrf(web_alice):
     client = Client(enforce_csrf_checks=True)
-    r = client.post("/+login", json.dumps({"user": "alice", "password": "alice-pw"}),
-                    content_type="application/json", **JSON)
+    r = client.post(
+        "/+login",
+        json.dumps({"user": "alice", "password": "alice-pw"}),
+        content_type="application/json",
+        **JSON,
+    )
     assert r.status_code == 200 and r.json()["type"] == "proxyauth"
     # curl -d '{...}' sends JSON as a form: still devpi's login
-    r = client.post("/+login", json.dumps({"user": "alice", "password": "alice-pw"}),
-                    content_type="application/x-www-form-urlencoded", **JSON)
+    r = client.post(
+        "/+login",
+        json.dumps({"user": "alice", "password": "alice-pw"}),
+        content_type="application/x-www-form-urlencoded",
+        **JSON,
+    )
     assert r.status_code == 200 and r.json()["result"]["password"]
-    r = client.post("/+login", json.dumps({"user": "alice", "password": "nope"}),
-                    content_type="application/json", **JSON)
+    r = client.post(
+        "/+login",
+        json.dumps({"user": "alice", "password": "nope"}),
+        content_type="application/json",
+        **JSON,
+    )
     assert r.status_code == 401
     assert Client().get("/+login", **JSON).status_code == 405
 
 
 def test_json_api_ignores_the_browser_session(web_alice, web_dev):
     client = logged_in(web_alice, "alice-pw")
-    r = client.patch("/alice/dev", json.dumps({"title": "via session"}),
-                     content_type="application/json", **JSON)
+    r = client.patch(
+        "/alice/dev", json.dumps({"title": "via session"}), content_type="application/json", **JSON
+    )
     assert r.status_code == 403
     assert client.get("/+api", **JSON).json()["result"]["authstatus"][0] == "noauth"
     web_dev.refresh_from_db()
@@ -350,6 +459,7 @@ def test_logout_needs_csrf(web_alice):
 
 # -- index forms ------------------------------------------------------------------
 
+
 def test_owner_edits_index_through_the_api_validation(web_alice, web_bob, web_dev):
     client = logged_in(web_alice, "alice-pw", csrf=True)
     page = client.get("/alice/dev", **BROWSER)
@@ -357,11 +467,20 @@ def test_owner_edits_index_through_the_api_validation(web_alice, web_bob, web_de
     form = text(client.get("/alice/dev/+edit", **BROWSER))
     assert 'name="acl_upload" value="alice"' in form and 'name="mirror_url"' not in form
     token = csrf_token(client, "/alice/dev/+edit")
-    r = client.post("/alice/dev/+edit", {
-        "csrfmiddlewaretoken": token, "title": "Dev <b>index</b>", "description": "",
-        "bases": "", "volatile": "on", "acl_upload": "alice, bob, :authenticated:",
-        "acl_toxresult_upload": ":ANONYMOUS:", "mirror_whitelist": "Foo_Bar, *",
-        "mirror_whitelist_inheritance": "union"})
+    r = client.post(
+        "/alice/dev/+edit",
+        {
+            "csrfmiddlewaretoken": token,
+            "title": "Dev <b>index</b>",
+            "description": "",
+            "bases": "",
+            "volatile": "on",
+            "acl_upload": "alice, bob, :authenticated:",
+            "acl_toxresult_upload": ":ANONYMOUS:",
+            "mirror_whitelist": "Foo_Bar, *",
+            "mirror_whitelist_inheritance": "union",
+        },
+    )
     assert r.status_code == 302 and r["Location"] == "/alice/dev"
     web_dev.refresh_from_db()
     # normalised by config
@@ -375,13 +494,24 @@ def test_owner_edits_index_through_the_api_validation(web_alice, web_bob, web_de
 def test_invalid_edit_shows_the_api_message_and_changes_nothing(web_alice, web_dev):
     client = logged_in(web_alice, "alice-pw")
     before = dict(web_dev.config)
-    r = client.post("/alice/dev/+edit", {"bases": "alice/nonexistent", "acl_upload": "alice",
-                                         "mirror_whitelist_inheritance": "intersection"})
+    r = client.post(
+        "/alice/dev/+edit",
+        {
+            "bases": "alice/nonexistent",
+            "acl_upload": "alice",
+            "mirror_whitelist_inheritance": "intersection",
+        },
+    )
     assert r.status_code == 400
     assert "base index &#x27;alice/nonexistent&#x27; does not exist" in text(r)
     basic = "Basic " + base64.b64encode(b"alice:alice-pw").decode()
-    api = Client().patch("/alice/dev", json.dumps({"bases": "alice/nonexistent"}),
-                         content_type="application/json", HTTP_AUTHORIZATION=basic, **JSON)
+    api = Client().patch(
+        "/alice/dev",
+        json.dumps({"bases": "alice/nonexistent"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=basic,
+        **JSON,
+    )
     assert api.status_code == 400
     assert api.json()["message"] == "base index 'alice/nonexistent' does not exist"
     r = client.post("/alice/dev/+edit", {"bases": "alice/dev", "volatile": "on"})
@@ -395,9 +525,11 @@ def test_non_owner_sees_no_edit_controls_and_gets_403(web_alice, web_bob, web_de
     page = text(client.get("/alice/dev", **BROWSER))
     assert "+edit" not in page and "+delete" not in page
     assert client.get("/alice/dev/+edit", **BROWSER).status_code == 403
-    for url, data in (("/alice/dev/+edit", {"acl_upload": "bob", "volatile": "on"}),
-                      ("/alice/dev/+delete", {}),
-                      ("/alice/+create-index", {"name": "x", "type": "stage"})):
+    for url, data in (
+        ("/alice/dev/+edit", {"acl_upload": "bob", "volatile": "on"}),
+        ("/alice/dev/+delete", {}),
+        ("/alice/+create-index", {"name": "x", "type": "stage"}),
+    ):
         r = client.post(url, data)
         assert r.status_code == 403, url
         assert "You may not" in text(r)
@@ -421,10 +553,19 @@ def test_create_and_delete_index(web_alice, web_dev):
     client = logged_in(web_alice, "alice-pw")
     form = text(client.get("/alice/+create-index", **BROWSER))
     assert 'name="acl_upload" value="alice"' in form
-    r = client.post("/alice/+create-index", {
-        "name": "staging", "type": "stage", "bases": "alice/dev", "volatile": "on",
-        "acl_upload": "alice", "acl_toxresult_upload": ":ANONYMOUS:",
-        "mirror_whitelist_inheritance": "intersection", "title": "Staging"})
+    r = client.post(
+        "/alice/+create-index",
+        {
+            "name": "staging",
+            "type": "stage",
+            "bases": "alice/dev",
+            "volatile": "on",
+            "acl_upload": "alice",
+            "acl_toxresult_upload": ":ANONYMOUS:",
+            "mirror_whitelist_inheritance": "intersection",
+            "title": "Staging",
+        },
+    )
     assert r.status_code == 302 and r["Location"] == "/alice/staging"
     staging = Index.objects.get(owner=web_alice, name="staging")
     assert staging.config["bases"] == ["alice/dev"] and staging.config["title"] == "Staging"
@@ -433,15 +574,24 @@ def test_create_and_delete_index(web_alice, web_dev):
     assert r.status_code == 400 and "exists" in text(r)
     r = client.post("/alice/+create-index", {"name": "bad name", "type": "stage"})
     assert r.status_code == 400 and "not allowed" in text(r)
-    r = client.post("/alice/+create-index", {"name": "m", "type": "stage",
-                                             "mirror_url": "http://127.0.0.1:9/"})
+    r = client.post(
+        "/alice/+create-index", {"name": "m", "type": "stage", "mirror_url": "http://127.0.0.1:9/"}
+    )
     assert r.status_code == 400 and "unexpected keyword arguments: mirror_url" in text(r)
-    r = client.post("/alice/+create-index", {
-        "name": "up", "type": "mirror", "mirror_url": "http://127.0.0.1:9/simple/",
-        "acl_upload": "alice", "mirror_whitelist_inheritance": "intersection"})
+    r = client.post(
+        "/alice/+create-index",
+        {
+            "name": "up",
+            "type": "mirror",
+            "mirror_url": "http://127.0.0.1:9/simple/",
+            "acl_upload": "alice",
+            "mirror_whitelist_inheritance": "intersection",
+        },
+    )
     assert r.status_code == 302
     assert Index.objects.get(owner=web_alice, name="up").config["mirror_url"] == (
-        "http://127.0.0.1:9/simple/")
+        "http://127.0.0.1:9/simple/"
+    )
     # delete: a confirmation page, then gone
     assert "Delete alice/staging?" in text(client.get("/alice/staging/+delete", **BROWSER))
     r = client.post("/alice/staging/+delete")
@@ -460,24 +610,44 @@ def test_non_volatile_index_is_not_deleted(web_alice, web_dev):
 
 # -- account settings ---------------------------------------------------------------
 
+
 def test_user_changes_email_and_password(web_alice, web_bob):
     client = logged_in(web_alice, "alice-pw")
     assert 'value="alice@example.com"' in text(client.get("/alice/+settings", **BROWSER))
-    r = client.post("/alice/+settings", {"email": "new@example.com", "current_password": "nope",
-                                         "new_password": "n3w", "new_password_again": "n3w"})
+    r = client.post(
+        "/alice/+settings",
+        {
+            "email": "new@example.com",
+            "current_password": "nope",
+            "new_password": "n3w",
+            "new_password_again": "n3w",
+        },
+    )
     assert r.status_code == 400 and "not your current password" in text(r)
-    r = client.post("/alice/+settings", {"email": "new@example.com", "new_password": "n3w",
-                                         "new_password_again": "other"})
+    r = client.post(
+        "/alice/+settings",
+        {"email": "new@example.com", "new_password": "n3w", "new_password_again": "other"},
+    )
     assert r.status_code == 400 and "differ" in text(r)
-    r = client.post("/alice/+settings", {"email": "new@example.com",
-                                         "current_password": "alice-pw",
-                                         "new_password": "n3w", "new_password_again": "n3w"})
+    r = client.post(
+        "/alice/+settings",
+        {
+            "email": "new@example.com",
+            "current_password": "alice-pw",
+            "new_password": "n3w",
+            "new_password_again": "n3w",
+        },
+    )
     assert r.status_code == 302
     web_alice.refresh_from_db()
     assert web_alice.email == "new@example.com" and web_alice.check_password("n3w")
     assert "Settings saved." in text(client.get("/alice/+settings", **BROWSER))  # still logged in
-    login = Client().post("/+login", json.dumps({"user": "alice", "password": "n3w"}),
-                          content_type="application/json", **JSON)
+    login = Client().post(
+        "/+login",
+        json.dumps({"user": "alice", "password": "n3w"}),
+        content_type="application/json",
+        **JSON,
+    )
     assert login.status_code == 200
     other = logged_in(web_bob, "bob-pw")
     assert other.get("/alice/+settings", **BROWSER).status_code == 403
@@ -487,6 +657,7 @@ def test_user_changes_email_and_password(web_alice, web_bob):
 
 
 # -- static files and admin -------------------------------------------------------------
+
 
 def test_static_files_are_served_by_the_application(client):
     page = text(client.get("/", **BROWSER))
@@ -498,17 +669,24 @@ def test_static_files_are_served_by_the_application(client):
 
 
 def test_admin_for_superusers_lists_every_model(web_alice, web_dev):
-    root = user_services.user_create(username="root", data={"password": "root-pw"},
-                                     superuser=True)
+    root = user_services.user_create(username="root", data={"password": "root-pw"}, superuser=True)
     release(web_dev, "pkg", "1.0", files=["pkg-1.0.tar.gz"])
     client = logged_in(root, "root-pw")
     index = text(client.get("/+admin/"))
     from django.contrib import admin
 
     registered = {m._meta.label for m in admin.site._registry}
-    assert {"indexes.Index", "indexes.Project", "indexes.Release", "indexes.ReleaseFile",
-            "indexes.UserProfile", "indexes.ServerState", "mirror.MirrorProject",
-            "mirror.MirrorFile", "mirror.MirrorState"} <= registered
+    assert {
+        "indexes.Index",
+        "indexes.Project",
+        "indexes.Release",
+        "indexes.ReleaseFile",
+        "indexes.UserProfile",
+        "indexes.ServerState",
+        "mirror.MirrorProject",
+        "mirror.MirrorFile",
+        "mirror.MirrorState",
+    } <= registered
     from django.apps import apps
 
     for app in ("indexes", "mirror", "toxresults"):

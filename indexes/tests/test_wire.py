@@ -38,9 +38,11 @@ def test_json_response():
 
 def test_api_envelope():
     assert json.loads(api_response(200, "ok", type="t", result={"x": 1}).content) == {
-        "type": "t", "result": {"x": 1}, "message": "ok"}
-    assert json.loads(api_response(200, "only a message").content) == {
-        "message": "only a message"}
+        "type": "t",
+        "result": {"x": 1},
+        "message": "ok",
+    }
+    assert json.loads(api_response(200, "only a message").content) == {"message": "only a message"}
     assert "status" not in json.loads(api_response(200, type="t", result=[]).content)
 
 

@@ -35,8 +35,7 @@ from .common import (
     require,
 )
 
-FEATURES = ["push-no-docs", "push-only-docs", "push-register-project",
-            "server-keyvalue-parsing"]
+FEATURES = ["push-no-docs", "push-only-docs", "push-register-project", "server-keyvalue-parsing"]
 LOGIN_EXPIRATION = 36000
 
 
@@ -98,11 +97,13 @@ def login(request):
     if account is None:
         audit_record("login.failure", target=username[:150], via="password")
         raise Unauthorized(f"user {username!r} could not be authenticated")
-    audit_record("login.success", target=account.username, actor=account.username,
-                 via="password")
-    return api_response(200, "login successful", type="proxyauth",
-                        result={"password": token_create(account),
-                                "expiration": LOGIN_EXPIRATION})
+    audit_record("login.success", target=account.username, actor=account.username, via="password")
+    return api_response(
+        200,
+        "login successful",
+        type="proxyauth",
+        result={"password": token_create(account), "expiration": LOGIN_EXPIRATION},
+    )
 
 
 def _token_login(username: str, secret: str):
@@ -114,13 +115,18 @@ def _token_login(username: str, secret: str):
         audit_record("login.failure", target=username[:150], via="token")
         raise Unauthorized(f"user {username!r} could not be authenticated")
     token = api_token_of(account)
-    audit_record("login.success", target=account.username, actor=account.username,
-                 via=via_of(account))
+    audit_record(
+        "login.success", target=account.username, actor=account.username, via=via_of(account)
+    )
     expiration = LOGIN_EXPIRATION
     if token is not None and token.expires is not None:
         expiration = max(1, int((token.expires - timezone.now()).total_seconds()))
-    return api_response(200, "login successful", type="proxyauth",
-                        result={"password": secret, "expiration": expiration})
+    return api_response(
+        200,
+        "login successful",
+        type="proxyauth",
+        result={"password": secret, "expiration": expiration},
+    )
 
 
 def status(request):
@@ -129,10 +135,8 @@ def status(request):
         "serial": serial,
         "uuid": uuid,
         "role": "primary",
-        "versioninfo": {"devpi-server": DEVPI_SERVER_COMPAT_VERSION,
-                        "devpi-django": __version__},
-        "mirrors": selectors.mirror_statuses(read_identity(request),
-                                             viewer=read_identity(request)),
+        "versioninfo": {"devpi-server": DEVPI_SERVER_COMPAT_VERSION, "devpi-django": __version__},
+        "mirrors": selectors.mirror_statuses(read_identity(request), viewer=read_identity(request)),
     }
     if _wants(request) == HTML:
         return web.status_page(request, result)
@@ -156,8 +160,9 @@ def user_view(request, user):
     if request.method == "PUT":
         require(permissions.may_create_user(actor), request, f"no permission to create user {user}")
         account = users.user_create(username=user, data=read_json_object(request))
-        return api_response(201, type="userconfig",
-                            result=selectors.user_config(account, viewer=actor))
+        return api_response(
+            201, type="userconfig", result=selectors.user_config(account, viewer=actor)
+        )
     account = selectors.user_get(user)
     if request.method in ("GET", "HEAD"):
         identity = read_identity(request)
@@ -168,16 +173,25 @@ def user_view(request, user):
     if request.method == "PATCH":
         data = read_json_object(request)
         password_only = set(data) == {"password"}
-        require(permissions.may_modify_user(actor, user, password_only=password_only), request,
-                f"no permission to modify user {user}")
+        require(
+            permissions.may_modify_user(actor, user, password_only=password_only),
+            request,
+            f"no permission to modify user {user}",
+        )
         if users.user_modify(user=account, data=data):
-            return api_response(200, "user updated, new proxy auth", type="userpassword",
-                                result={"password": token_create(account),
-                                        "expiration": LOGIN_EXPIRATION})
+            return api_response(
+                200,
+                "user updated, new proxy auth",
+                type="userpassword",
+                result={"password": token_create(account), "expiration": LOGIN_EXPIRATION},
+            )
         return api_response(200, "user updated")
     if request.method == "DELETE":
-        require(permissions.may_delete_user(actor, user), request,
-                f"no permission to delete user {user}")
+        require(
+            permissions.may_delete_user(actor, user),
+            request,
+            f"no permission to delete user {user}",
+        )
         users.user_delete(user=account)
         return api_response(200, f"user {user!r} deleted")
     return _method_not_allowed(request)
@@ -189,11 +203,15 @@ def index_view(request, user, index):
     actor = request_user(request)
     if method == "PUT":
         owner = selectors.user_get(user)
-        require(permissions.may_create_index(actor, user), request,
-                f"no permission to create index {user}/{index}")
+        require(
+            permissions.may_create_index(actor, user),
+            request,
+            f"no permission to create index {user}/{index}",
+        )
         ix = index_services.index_create(owner=owner, name=index, data=read_json_object(request))
-        return api_response(200, type="indexconfig",
-                            result=selectors.index_config(ix, viewer=actor))
+        return api_response(
+            200, type="indexconfig", result=selectors.index_config(ix, viewer=actor)
+        )
     if method in ("GET", "HEAD") and is_installer(request):
         return simple.installer_index(request, user, index)
     if method in ("GET", "HEAD"):
@@ -209,14 +227,21 @@ def index_view(request, user, index):
         return web.index_page(request, ix)
     ix = selectors.index_get(user, index)
     if method == "PATCH":
-        require(permissions.may_modify_index(actor, ix), request,
-                f"no permission to modify index {ix.fullname}")
+        require(
+            permissions.may_modify_index(actor, ix),
+            request,
+            f"no permission to modify index {ix.fullname}",
+        )
         ix = index_services.index_modify(index=ix, data=read_json(request))
-        return api_response(200, type="indexconfig",
-                            result=selectors.index_config(ix, viewer=actor))
+        return api_response(
+            200, type="indexconfig", result=selectors.index_config(ix, viewer=actor)
+        )
     if method == "DELETE":
-        require(permissions.may_modify_index(actor, ix), request,
-                f"no permission to delete index {ix.fullname}")
+        require(
+            permissions.may_modify_index(actor, ix),
+            request,
+            f"no permission to delete index {ix.fullname}",
+        )
         index_services.index_delete(index=ix, force=force_requested(request, ix))
         return api_response(201, f"index {ix.fullname} deleted")
     if method == "POST" and request.content_type.startswith("multipart/"):
@@ -256,7 +281,7 @@ def _project_redirect(request, project: str):
     if normalized != project:
         path = request.path_info
         start = path.rindex(project)
-        new_path = path[:start] + normalized + path[start + len(project):]
+        new_path = path[:start] + normalized + path[start + len(project) :]
         query = request.META.get("QUERY_STRING")
         return redirect(request.build_absolute_uri(new_path + (f"?{query}" if query else "")))
     return None
@@ -264,35 +289,49 @@ def _project_redirect(request, project: str):
 
 @csrf_exempt
 def project_view(request, user, index, project):
-    if request.method in ("GET", "HEAD") and (is_installer(request) or _wants(
-            request, (HTML, JSON, SIMPLE_JSON, SIMPLE_HTML)) in (SIMPLE_JSON, SIMPLE_HTML)):
+    if request.method in ("GET", "HEAD") and (
+        is_installer(request)
+        or _wants(request, (HTML, JSON, SIMPLE_JSON, SIMPLE_HTML)) in (SIMPLE_JSON, SIMPLE_HTML)
+    ):
         return simple.installer_project(request, user, index, project)
     actor = request_user(request)
     if request.method in ("GET", "HEAD"):
         ix, _order = readable_index(request, user, index)
         if (response := _project_redirect(request, project)) is not None:
             return response
-        versions = selectors.project_versions(ix, project, outside_url(request),
-                                              ignore_bases="ignore_bases" in request.GET)
-        status = project_status.status_of(ix, normalize_name(project), _order,
-                                          request_state(request)[1])
+        versions = selectors.project_versions(
+            ix, project, outside_url(request), ignore_bases="ignore_bases" in request.GET
+        )
+        status = project_status.status_of(
+            ix, normalize_name(project), _order, request_state(request)[1]
+        )
         versions = _quarantine_links(versions, status)
         if _wants(request) == JSON:
-            return api_response(200, type="projectconfig", result=versions,
-                                extra=_status_extra(status))
+            return api_response(
+                200, type="projectconfig", result=versions, extra=_status_extra(status)
+            )
         return web.project_page(request, ix, project, versions, status)
     ix = selectors.index_get(user, index)
     if request.method == "PATCH":
         row = project_status_services.project_status_set(
-            index=ix, project=project, data=read_json(request), user=actor)
-        return api_response(200, f"project {row.name} is {row.status} on {ix.fullname}",
-                            type="projectstatus", result=_status_result(row))
+            index=ix, project=project, data=read_json(request), user=actor
+        )
+        return api_response(
+            200,
+            f"project {row.name} is {row.status} on {ix.fullname}",
+            type="projectstatus",
+            result=_status_result(row),
+        )
     if request.method == "DELETE":
-        require(permissions.may_delete_entries(actor, ix), request,
-                f"no permission to delete project {project} on {ix.fullname}")
+        require(
+            permissions.may_delete_entries(actor, ix),
+            request,
+            f"no permission to delete project {project} on {ix.fullname}",
+        )
         removal.project_delete(index=ix, project=project, force=force_requested(request, ix))
-        return api_response(200, f"project {normalize_name(project)} deleted from stage "
-                                 f"{ix.fullname}")
+        return api_response(
+            200, f"project {normalize_name(project)} deleted from stage {ix.fullname}"
+        )
     return _method_not_allowed(request)
 
 
@@ -306,17 +345,22 @@ def version_view(request, user, index, project, version):
         versions = selectors.project_versions(ix, project, outside_url(request))
         if version not in versions:
             raise NotFound(f"The version {version} of project {project} does not exist.")
-        status = project_status.status_of(ix, normalize_name(project), _order,
-                                          request_state(request)[1])
+        status = project_status.status_of(
+            ix, normalize_name(project), _order, request_state(request)[1]
+        )
         versions = _quarantine_links(versions, status)
         if _wants(request) == JSON:
-            return api_response(200, type="versiondata", result=versions[version],
-                                extra=_status_extra(status))
+            return api_response(
+                200, type="versiondata", result=versions[version], extra=_status_extra(status)
+            )
         return web.version_page(request, ix, project, version, versions[version])
     ix = selectors.index_get(user, index)
     if request.method == "PATCH":
-        require(permissions.may_delete_entries(actor, ix), request,
-                f"no permission to modify {project} {version} on {ix.fullname}")
+        require(
+            permissions.may_delete_entries(actor, ix),
+            request,
+            f"no permission to modify {project} {version} on {ix.fullname}",
+        )
         data = read_json_object(request)
         if set(data) != {"yanked"}:
             raise Invalid('expected a JSON object {"yanked": "<reason>"} or {"yanked": false}')
@@ -325,9 +369,13 @@ def version_view(request, user, index, project, version):
         state = "yanked" if release.yanked else "un-yanked"
         return api_response(200, f"{release.project.name} {version} {state} on {ix.fullname}")
     if request.method == "DELETE":
-        require(permissions.may_delete_entries(actor, ix), request,
-                f"no permission to delete {project} {version} on {ix.fullname}")
-        removal.release_delete(index=ix, project=project, version=version,
-                               force=force_requested(request, ix))
+        require(
+            permissions.may_delete_entries(actor, ix),
+            request,
+            f"no permission to delete {project} {version} on {ix.fullname}",
+        )
+        removal.release_delete(
+            index=ix, project=project, version=version, force=force_requested(request, ix)
+        )
         return api_response(200, f"project {normalize_name(project)!r} version {version!r} deleted")
     return _method_not_allowed(request)

@@ -43,24 +43,37 @@ def _serve(request, *, user=None, index=None):
     # an index's trail also needs the right to read the index: an owner whose
     # index inherits from a private base they cannot read sees neither
     if not permissions.may_read_audit(actor, index) or (
-            index is not None and not permissions.may_read(actor, index)):
+        index is not None and not permissions.may_read(actor, index)
+    ):
         raise Forbidden(f"no permission to read {what}")
     query = request.GET
-    page = audit_events(index=index.fullname if index is not None else None,
-                        action=query.get("action") or None, user=query.get("user") or None,
-                        page=query.get("page"), size=query.get("size"))
+    page = audit_events(
+        index=index.fullname if index is not None else None,
+        action=query.get("action") or None,
+        user=query.get("user") or None,
+        page=query.get("page"),
+        size=query.get("size"),
+    )
     events = [event_json(e) for e in page.events]
     if wants_html:
         for event in events:
             event["detail_text"] = json.dumps(event["detail"], indent=1, sort_keys=True)
     next_url = _page_url(request, page.page + 1) if page.has_next else None
     if wants_html:
-        return render(request, "indexes/audit.html", {
-            "index": index, "events": events, "page": page, "next_url": next_url,
-            "prev_url": _page_url(request, page.page - 1) if page.page > 1 else None,
-            "actions": ACTIONS, "action": query.get("action", ""),
-            "user_filter": query.get("user", ""),
-        })
+        return render(
+            request,
+            "indexes/audit.html",
+            {
+                "index": index,
+                "events": events,
+                "page": page,
+                "next_url": next_url,
+                "prev_url": _page_url(request, page.page - 1) if page.page > 1 else None,
+                "actions": ACTIONS,
+                "action": query.get("action", ""),
+                "user_filter": query.get("user", ""),
+            },
+        )
     response = api_response(200, type="auditlog", result=events)
     if next_url:
         response["Link"] = f'<{next_url}>; rel="next"'

@@ -30,8 +30,10 @@ from ..models import DocZip, Index
 from ..storage import blob_storage, doc_key
 from .common import readable_index
 
-SANDBOX = ("sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox "
-           "allow-modals allow-downloads")
+SANDBOX = (
+    "sandbox allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox "
+    "allow-modals allow-downloads"
+)
 MAX_AGE = 60
 
 
@@ -52,8 +54,9 @@ def _locate(request, doczip, relpath: str):
     key = doc_key(doczip.sha256, path)
     if _is_file(storage, key):
         return key, None
-    if not relpath.endswith("/") and _is_file(storage, doc_key(doczip.sha256,
-                                                                f"{path}/index.html")):
+    if not relpath.endswith("/") and _is_file(
+        storage, doc_key(doczip.sha256, f"{path}/index.html")
+    ):
         return None, redirect(request.path + "/")
     raise NotFound(f"File {relpath} not found in documentation.")
 
@@ -78,8 +81,9 @@ class DocFile:
     key: str  # its storage key
 
 
-def _lookup(request, user: str, index: str, project: str, version: str,
-            relpath: str) -> DocFile | HttpResponse:
+def _lookup(
+    request, user: str, index: str, project: str, version: str, relpath: str
+) -> DocFile | HttpResponse:
     """The file a request names (read access checked), or a redirect: to
     ``index.html`` for an empty path, with a slash for a directory."""
     ix, _order = readable_index(request, user, index)
@@ -97,15 +101,19 @@ def _content_type(path: str) -> str:
     if encoding or content_type is None:
         return "application/octet-stream"
     if content_type.startswith("text/") or content_type in (
-            "application/javascript", "application/json", "image/svg+xml"):
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ):
         return f"{content_type}; charset=utf-8"
     return content_type
 
 
 @require_http_methods(["GET", "HEAD"])
 @xframe_options_sameorigin
-def doc_serve(request, user: str, index: str, project: str, version: str,
-              relpath: str) -> HttpResponse:
+def doc_serve(
+    request, user: str, index: str, project: str, version: str, relpath: str
+) -> HttpResponse:
     found = _lookup(request, user, index, project, version, relpath)
     if isinstance(found, HttpResponse):
         return found
@@ -128,19 +136,26 @@ def doc_serve(request, user: str, index: str, project: str, version: str,
 
 
 @require_http_methods(["GET", "HEAD"])
-def doc_view(request, user: str, index: str, project: str, version: str,
-             relpath: str) -> HttpResponse:
+def doc_view(
+    request, user: str, index: str, project: str, version: str, relpath: str
+) -> HttpResponse:
     """The web UI's documentation page: the files of ``+doc`` in a frame."""
     found = _lookup(request, user, index, project, version, relpath)
     if isinstance(found, HttpResponse):
         return found
     ix, doczip = found.index, found.doczip
-    path = found.key[len(doc_key(doczip.sha256, "")):]
+    path = found.key[len(doc_key(doczip.sha256, "")) :]
     query = request.META.get("QUERY_STRING")
-    return render(request, "indexes/docview.html", {
-        "index": ix, "project": doczip.release.project.name,
-        "version": version, "doc_version": doczip.release.version,
-        "frame_url": f"/{ix.fullname}/{doczip.release.project.name}/{version}/+doc/{path}"
-                     + (f"?{query}" if query else ""),
-        "zip_url": "/" + file_path(ix.fullname, doczip.sha256, doczip.filename),
-    })
+    return render(
+        request,
+        "indexes/docview.html",
+        {
+            "index": ix,
+            "project": doczip.release.project.name,
+            "version": version,
+            "doc_version": doczip.release.version,
+            "frame_url": f"/{ix.fullname}/{doczip.release.project.name}/{version}/+doc/{path}"
+            + (f"?{query}" if query else ""),
+            "zip_url": "/" + file_path(ix.fullname, doczip.sha256, doczip.filename),
+        },
+    )

@@ -9,14 +9,15 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import filelookup, permissions, project_status, registry, selectors
-from ..blobresponse import blob_response, bytes_response, download_headers
 from ..auth import request_user
+from ..blobresponse import blob_response, bytes_response, download_headers
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
 from ..negotiation import prefers_json
 from ..services import removal
 from ..wire import api_response, request_state
 from .common import force_requested, readable_index, require
+
 
 def _api(response):
     """A JSON API reply from a +f URL: not a download."""
@@ -34,21 +35,28 @@ def _metadata(request, index, path: str, serial: int) -> HttpResponse:
     data = filelookup.core_metadata(facts.id) if facts.has_metadata else None
     if data is None:
         raise NotFound(f"no metadata for {facts.filename}")
-    return bytes_response(request, data, content_type="text/plain; charset=utf-8",
-                          sha256=facts.core_metadata_sha256)
+    return bytes_response(
+        request, data, content_type="text/plain; charset=utf-8", sha256=facts.core_metadata_sha256
+    )
 
 
 def _file_meta(file) -> HttpResponse:
     """devpi's JSON answer about a release file (``Accept: application/json``)."""
     release = file.release
-    return _api(api_response(200, type="releasefilemeta", result={
-        "hash_spec": f"sha256={file.sha256}",
-        "hashes": {"sha256": file.sha256},
-        "last_modified": http_date(file.uploaded_at.timestamp()),
-        "project": release.project.name,
-        "version": release.version,
-        "size": file.size,
-    }))
+    return _api(
+        api_response(
+            200,
+            type="releasefilemeta",
+            result={
+                "hash_spec": f"sha256={file.sha256}",
+                "hashes": {"sha256": file.sha256},
+                "last_modified": http_date(file.uploaded_at.timestamp()),
+                "project": release.project.name,
+                "version": release.version,
+                "size": file.size,
+            },
+        )
+    )
 
 
 def _post(request, index, path: str):
@@ -68,8 +76,13 @@ def _other_file(request, index, path: str):
     app serves (a tox result). None when nothing has it."""
     doczip = selectors.doczip_by_path(index, path)
     if doczip is not None:
-        return blob_response(request, sha256=doczip.sha256, size=doczip.size,
-                             filename=doczip.filename, last_modified=doczip.uploaded_at)
+        return blob_response(
+            request,
+            sha256=doczip.sha256,
+            size=doczip.size,
+            filename=doczip.filename,
+            last_modified=doczip.uploaded_at,
+        )
     return registry.serve_other_file(request, index, path)
 
 
@@ -93,8 +106,11 @@ def _serve(request, user, index, path):
         ix = selectors.index_get(user, index)
     if request.method == "DELETE":
         # the right first: a refusal says nothing of whether the file exists
-        require(permissions.may_delete_entries(request_user(request), ix), request,
-                f"no permission to delete {path.rpartition('/')[2]} on {ix.fullname}")
+        require(
+            permissions.may_delete_entries(request_user(request), ix),
+            request,
+            f"no permission to delete {path.rpartition('/')[2]} on {ix.fullname}",
+        )
         file = selectors.release_file_by_path(ix, path)
         removal.release_file_delete(index=ix, file=file, force=force_requested(request, ix))
         return api_response(200, f"package {ix.fullname}/+f/{path!r} deleted")
@@ -113,8 +129,13 @@ def _serve(request, user, index, path):
         # the download hot path: the file's facts without the ORM
         facts = filelookup.release_file_facts(ix.id, path, serial)
         if facts is not None:
-            return blob_response(request, sha256=facts.sha256, size=facts.size,
-                                 filename=facts.filename, last_modified=facts.uploaded_at)
+            return blob_response(
+                request,
+                sha256=facts.sha256,
+                size=facts.size,
+                filename=facts.filename,
+                last_modified=facts.uploaded_at,
+            )
     try:
         file = selectors.release_file_by_path(ix, path)
     except NotFound:
@@ -124,8 +145,13 @@ def _serve(request, user, index, path):
         return response
     if prefers_json(request.META.get("HTTP_ACCEPT")):
         return _file_meta(file)
-    return blob_response(request, sha256=file.sha256, size=file.size, filename=file.filename,
-                         last_modified=file.uploaded_at)
+    return blob_response(
+        request,
+        sha256=file.sha256,
+        size=file.size,
+        filename=file.filename,
+        last_modified=file.uploaded_at,
+    )
 
 
 @csrf_exempt
@@ -139,5 +165,4 @@ def serve_external(request, user, index, path):
     kind = kind_for(ix) if ix.is_mirror else None
     if kind is None:
         raise NotFound(f"no such file {path!r}", json=True)
-    return download_headers(kind.serve_external_file(request, ix, path),
-                            path.rsplit("/", 1)[-1])
+    return download_headers(kind.serve_external_file(request, ix, path), path.rsplit("/", 1)[-1])

@@ -16,16 +16,28 @@ def push_view(request, index):
     user = request_user(request)
     if options.targetindex is not None:
         actionlog = push.release_push(
-            source=index, project=options.name, version=options.version,
-            target=options.targetindex, user=user, no_docs=options.no_docs,
-            only_docs=options.only_docs)
+            source=index,
+            project=options.name,
+            version=options.version,
+            target=options.targetindex,
+            user=user,
+            no_docs=options.no_docs,
+            only_docs=options.only_docs,
+        )
         return api_response(200, type="actionlog", result=actionlog)
     try:
         actionlog = push.release_push_external(
-            source=index, project=options.name, version=options.version,
-            posturl=options.posturl, username=options.username, password=options.password,
-            user=user, no_docs=options.no_docs, only_docs=options.only_docs,
-            register_project=options.register_project)
+            source=index,
+            project=options.name,
+            version=options.version,
+            posturl=options.posturl,
+            username=options.username,
+            password=options.password,
+            user=user,
+            no_docs=options.no_docs,
+            only_docs=options.only_docs,
+            register_project=options.register_project,
+        )
     except push.ExternalPushFailed as exc:
         return api_response(502, exc.message, type="actionlog", result=exc.actionlog)
     return api_response(200, type="actionlog", result=actionlog)

@@ -19,8 +19,8 @@ from ..kinds import kind_for
 from ..middleware import header_entries, quick_headers, set_headers
 from ..negotiation import HTML, SIMPLE_HTML, SIMPLE_JSON, choose
 from ..resolution import resolution_order
-from ..wire import request_state
 from ..simple import cache, pages, render
+from ..wire import request_state
 from .common import readable_index, require_read, root_prefix
 
 OFFERS = (HTML, SIMPLE_HTML, SIMPLE_JSON)
@@ -81,8 +81,11 @@ def index_list(request, index, order=None):
     page = cache.get(key)
     if page is None:
         names, complete = pages.project_names(index, order)
-        body = (render.index_json(names) if wanted == SIMPLE_JSON
-                else render.index_html(names, prefix, index.fullname))
+        body = (
+            render.index_json(names)
+            if wanted == SIMPLE_JSON
+            else render.index_html(names, prefix, index.fullname)
+        )
         headers = () if complete else (("X-Devpi-Project-List", "incomplete"),)
         page = cache.make_page(key, body, _content_type(wanted), headers)
         # an incomplete list is being fetched in the background: look again soon
@@ -103,12 +106,19 @@ def project_page(request, index, project: str, order=None):
         data = pages.project_page(index, normalized, order, request_state(request)[1])
         if data is None:
             raise NotFound(f"The project {project} does not exist.")
-        body = (render.project_json(data, prefix) if wanted == SIMPLE_JSON
-                else render.project_html(data, prefix))
+        body = (
+            render.project_json(data, prefix)
+            if wanted == SIMPLE_JSON
+            else render.project_html(data, prefix)
+        )
         headers = ()
         if data.stale:
-            headers = (("X-Devpi-Stale", "cached page past its expiry: refresh pending or "
-                                         "upstream unreachable"),)
+            headers = (
+                (
+                    "X-Devpi-Stale",
+                    "cached page past its expiry: refresh pending or upstream unreachable",
+                ),
+            )
         page = cache.make_page(key, body, _content_type(wanted), headers)
         if not data.stale:
             cache.put(key, page, data.mirror_expiry)

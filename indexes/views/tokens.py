@@ -20,18 +20,27 @@ from .common import read_json_object, require
 def tokens_view(request, user):
     actor = request_user(request)
     if request.method == "POST":
-        require(permissions.may_create_token(actor, user), request,
-                f"no permission to create tokens for user {user}")
+        require(
+            permissions.may_create_token(actor, user),
+            request,
+            f"no permission to create tokens for user {user}",
+        )
         owner = selectors.user_get(user)
         token, secret = tokens.api_token_create(owner=owner, data=read_json_object(request))
-        return api_response(201, f"token {token.public_id} created: the secret is shown only "
-                                 "this once", type="apitoken",
-                            result={**tokens.token_summary(token), "token": secret})
+        return api_response(
+            201,
+            f"token {token.public_id} created: the secret is shown only this once",
+            type="apitoken",
+            result={**tokens.token_summary(token), "token": secret},
+        )
     if request.method in ("GET", "HEAD"):
         if choose(request.META.get("HTTP_ACCEPT"), (HTML, JSON)) == HTML:
             return redirect(f"/{user}/+settings#tokens")  # browsers manage tokens there
-        require(permissions.may_manage_tokens(actor, user), request,
-                f"no permission to list the tokens of user {user}")
+        require(
+            permissions.may_manage_tokens(actor, user),
+            request,
+            f"no permission to list the tokens of user {user}",
+        )
         owner = selectors.user_get(user)
         return api_response(200, type="list:apitoken", result=tokens.api_tokens_list(owner=owner))
     raise MethodNotAllowed(f"method {request.method} not allowed here")
@@ -42,12 +51,19 @@ def token_view(request, user, token_id):
     actor = request_user(request)
     if request.method not in ("GET", "HEAD", "DELETE"):
         raise MethodNotAllowed(f"method {request.method} not allowed here")
-    require(permissions.may_manage_tokens(actor, user), request,
-            f"no permission to manage the tokens of user {user}")
+    require(
+        permissions.may_manage_tokens(actor, user),
+        request,
+        f"no permission to manage the tokens of user {user}",
+    )
     owner = selectors.user_get(user)
     if request.method == "DELETE":
         token = tokens.api_token_revoke(owner=owner, token_id=token_id)
-        return api_response(200, f"token {token.public_id} revoked", type="apitoken",
-                            result=tokens.token_summary(token))
+        return api_response(
+            200,
+            f"token {token.public_id} revoked",
+            type="apitoken",
+            result=tokens.token_summary(token),
+        )
     token = tokens.api_token_get(owner=owner, token_id=token_id)
     return api_response(200, type="apitoken", result=tokens.token_summary(token))

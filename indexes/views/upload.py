@@ -59,8 +59,9 @@ def upload(request, index) -> HttpResponse:
         if not doc_result.created:
             response.reason_phrase = "Upload of identical file to non volatile index."
         return response
-    result = release_file_upload(index=index, user=user, form=form, filename=content.name,
-                                 content=content.file)
+    result = release_file_upload(
+        index=index, user=user, form=form, filename=content.name, content=content.file
+    )
     response = HttpResponse("")
     if not result.created:
         response.reason_phrase = "Upload of identical file to non volatile index."

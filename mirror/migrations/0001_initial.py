@@ -5,80 +5,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('indexes', '0001_initial'),
+        ("indexes", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Lease',
+            name="Lease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255, unique=True)),
-                ('owner', models.CharField(max_length=64)),
-                ('expires_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255, unique=True)),
+                ("owner", models.CharField(max_length=64)),
+                ("expires_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='MirrorProjectList',
+            name="MirrorProjectList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('names', models.TextField(blank=True, default='')),
-                ('count', models.IntegerField(default=0)),
-                ('fetched_at', models.DateTimeField(blank=True, null=True)),
-                ('etag', models.CharField(blank=True, default='', max_length=255)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('last_attempt', models.DateTimeField(blank=True, null=True)),
-                ('index', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='mirror_list', to='indexes.index')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("names", models.TextField(blank=True, default="")),
+                ("count", models.IntegerField(default=0)),
+                ("fetched_at", models.DateTimeField(blank=True, null=True)),
+                ("etag", models.CharField(blank=True, default="", max_length=255)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("last_attempt", models.DateTimeField(blank=True, null=True)),
+                (
+                    "index",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mirror_list",
+                        to="indexes.index",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MirrorState',
+            name="MirrorState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_contact', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('index', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='mirror_state', to='indexes.index')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_contact", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "index",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mirror_state",
+                        to="indexes.index",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MirrorFile',
+            name="MirrorFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project', models.CharField(max_length=255)),
-                ('filename', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.BigIntegerField()),
-                ('url', models.TextField()),
-                ('stored_at', models.DateTimeField(auto_now_add=True)),
-                ('index', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mirror_files', to='indexes.index')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("project", models.CharField(max_length=255)),
+                ("filename", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.BigIntegerField()),
+                ("url", models.TextField()),
+                ("stored_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "index",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mirror_files",
+                        to="indexes.index",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('index', 'filename', 'sha256'), name='mirrorfile_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("index", "filename", "sha256"), name="mirrorfile_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MirrorProject',
+            name="MirrorProject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='PEP 503 normalised name', max_length=255)),
-                ('exists', models.BooleanField(default=True)),
-                ('links', models.JSONField(default=list)),
-                ('versions', models.JSONField(default=list)),
-                ('fetched_at', models.DateTimeField(help_text='last time upstream confirmed this page')),
-                ('etag', models.CharField(blank=True, default='', max_length=255)),
-                ('last_modified', models.CharField(blank=True, default='', max_length=64)),
-                ('serial', models.BigIntegerField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('index', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mirror_projects', to='indexes.index')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(help_text="PEP 503 normalised name", max_length=255)),
+                ("exists", models.BooleanField(default=True)),
+                ("links", models.JSONField(default=list)),
+                ("versions", models.JSONField(default=list)),
+                (
+                    "fetched_at",
+                    models.DateTimeField(help_text="last time upstream confirmed this page"),
+                ),
+                ("etag", models.CharField(blank=True, default="", max_length=255)),
+                ("last_modified", models.CharField(blank=True, default="", max_length=64)),
+                ("serial", models.BigIntegerField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "index",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mirror_projects",
+                        to="indexes.index",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('index', 'name'), name='mirrorproject_unique_name')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("index", "name"), name="mirrorproject_unique_name"
+                    )
+                ],
             },
         ),
     ]

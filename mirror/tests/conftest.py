@@ -20,5 +20,8 @@ def upstream(tmp_path):
 def mirror(request, upstream, blob_dir):
     owner = get_user_model().objects.create(username="owner")
     expiry = getattr(request.module, "MIRROR_CACHE_EXPIRY", 3600)
-    return index_create(owner=owner, name="m", data={
-        "type": "mirror", "mirror_url": upstream.url, "mirror_cache_expiry": expiry})
+    return index_create(
+        owner=owner,
+        name="m",
+        data={"type": "mirror", "mirror_url": upstream.url, "mirror_cache_expiry": expiry},
+    )

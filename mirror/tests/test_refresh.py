@@ -28,7 +28,8 @@ def started(monkeypatch):
 
 def expire(mirror, name):
     MirrorProject.objects.filter(index=mirror, name=name).update(
-        fetched_at=timezone.now() - timedelta(seconds=61))
+        fetched_at=timezone.now() - timedelta(seconds=61)
+    )
 
 
 def test_expired_page_served_at_once_and_refreshed_once(mirror, upstream, started):
@@ -89,6 +90,7 @@ def test_broker_down_falls_back_to_a_thread(mirror, upstream, started, settings,
 
 # -- manage.py devpi refresh / prefetch ------------------------------------------
 
+
 @pytest.fixture
 def data_dir(settings, tmp_path):
     """``manage.py devpi`` keeps its state file in the data dir: one per test."""
@@ -123,15 +125,19 @@ def test_prefetch_verb_reads_requirements_files(mirror, upstream, root, tmp_path
     upstream.add("demo", "2.0")
     upstream.add("other", "0.1")
     req = tmp_path / "requirements.txt"
-    req.write_text("# pinned\n-i http://127.0.0.1:9/ignored\ndemo==1.0 --hash=sha256:00 \\\n"
-                   "    --hash=sha256:11\nother  # a comment\n\n")
+    req.write_text(
+        "# pinned\n-i http://127.0.0.1:9/ignored\ndemo==1.0 --hash=sha256:00 \\\n"
+        "    --hash=sha256:11\nother  # a comment\n\n"
+    )
     out = devpi("prefetch", "--index", "owner/m", "-r", str(req))
     lines = out.splitlines()
     assert lines[0] == "demo==1.0: demo-1.0-py3-none-any.whl"
     assert lines[1] == "other: other-0.1-py3-none-any.whl"
     assert lines[2].startswith("prefetch: 2/2 requirements in ") and "into owner/m" in lines[2]
     assert set(MirrorFile.objects.values_list("filename", flat=True)) == {
-        "demo-1.0-py3-none-any.whl", "other-0.1-py3-none-any.whl"}
+        "demo-1.0-py3-none-any.whl",
+        "other-0.1-py3-none-any.whl",
+    }
     with pytest.raises(CommandError, match="1 of 2 requirements have no files"):
         devpi("prefetch", "--index", "owner/m", "demo>=2", "absent-project")
     with pytest.raises(CommandError, match="nothing to prefetch"):

@@ -31,11 +31,14 @@ def test_unknown_project_cached_negatively(mirror, upstream):
 
 def test_external_urls_and_no_project_list(mirror, upstream):
     upstream.add("demo", "1.0")
-    mirror.config = {**mirror.config, "mirror_use_external_urls": True,
-                     "mirror_no_project_list": True}
+    mirror.config = {
+        **mirror.config,
+        "mirror_use_external_urls": True,
+        "mirror_no_project_list": True,
+    }
     mirror.save()
     page = services.mirror_project_page(mirror, "demo")
-    assert page.files[0].path == f"{upstream.url[:-len('simple/')]}files/demo-1.0-py3-none-any.whl"
+    assert page.files[0].path == f"{upstream.url[: -len('simple/')]}files/demo-1.0-py3-none-any.whl"
     names, complete = services.mirror_project_names(mirror)
     assert names == ["demo"] and complete is True
     assert upstream.hits("GET /simple/ ") == 0 and not MirrorProjectList.objects.exists()
@@ -93,11 +96,16 @@ def test_lease_waits_are_bounded_and_answer_with_retry_after(mirror, upstream, s
         services.mirror_serve_file(rf.get("/"), mirror, path)
     assert file_wait.value.retry_after and time.monotonic() - started < 3
     assert upstream.hits("GET /files/") == 0
-@pytest.mark.parametrize("url, expected", [
-    ("http://127.0.0.1:8080/pkg/pkg-1.0.zip", "http_127.0.0.1_8080_pkg"),
-    ("https://files.example/a/b%20c/x-1.0.tar.gz?q=1", "https_files.example_a_b_20c"),
-    ("http://[::1]:9/x-1.0.zip", "http____1__9"),
-])
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("http://127.0.0.1:8080/pkg/pkg-1.0.zip", "http_127.0.0.1_8080_pkg"),
+        ("https://files.example/a/b%20c/x-1.0.tar.gz?q=1", "https_files.example_a_b_20c"),
+        ("http://[::1]:9/x-1.0.zip", "http____1__9"),
+    ],
+)
 def test_external_dir_as_devpi_names_it(url, expected):
     """devpi's +e directory: scheme, host, port and path joined by "_", anything else "_"."""
     assert services.external_dir(url) == expected

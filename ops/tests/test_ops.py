@@ -18,10 +18,20 @@ from tests.live import free_port
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("header, kept", [
-    ("abc-123", True), ("a.b:c_d", True), ("x" * 128, True), ("x" * 129, False),
-    ("", False), (None, False), ("bad id", False), ("bad\nid", False), ("<script>", False),
-])
+@pytest.mark.parametrize(
+    "header, kept",
+    [
+        ("abc-123", True),
+        ("a.b:c_d", True),
+        ("x" * 128, True),
+        ("x" * 129, False),
+        ("", False),
+        (None, False),
+        ("bad id", False),
+        ("bad\nid", False),
+        ("<script>", False),
+    ],
+)
 def test_request_id_from_header(header, kept):
     value = context.request_id_from(header)
     assert (value == header) is kept
@@ -60,8 +70,9 @@ def test_readiness_reports_mirrors(settings):
     from mirror.services import _record_contact
 
     owner = get_user_model().objects.create(username="o")
-    mirror = index_create(owner=owner, name="m", data={
-        "type": "mirror", "mirror_url": "http://127.0.0.1:9/simple/"})
+    mirror = index_create(
+        owner=owner, name="m", data={"type": "mirror", "mirror_url": "http://127.0.0.1:9/simple/"}
+    )
     _record_contact(mirror)
     _record_contact(mirror, "error 500 getting http://127.0.0.1:9/simple/x/")
     body = Client().get("/+health/ready").json()
@@ -86,10 +97,18 @@ def test_metrics_only_for_allowed_addresses(settings):
     assert Client().get("/+metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
 
 
-@pytest.mark.parametrize("address, allowed", [
-    ("127.0.0.1", True), ("::1", True), ("::ffff:127.0.0.1", True), ("[::1]", True),
-    ("10.0.0.1", False), ("", False), ("not-an-ip", False),
-])
+@pytest.mark.parametrize(
+    "address, allowed",
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("[::1]", True),
+        ("10.0.0.1", False),
+        ("", False),
+        ("not-an-ip", False),
+    ],
+)
 def test_address_allowed(address, allowed):
     networks = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
     assert address_allowed(address, networks) is allowed
@@ -102,19 +121,21 @@ def _sample(name: str, **labels) -> float:
 
 
 def test_request_metrics_by_route_status_and_latency():
-    before = _sample("devpi_http_requests_total", route="health-live", method="GET",
-                     status="200")
-    before_404 = _sample("devpi_http_requests_total", route="unmatched", method="GET",
-                         status="404")
+    before = _sample("devpi_http_requests_total", route="health-live", method="GET", status="200")
+    before_404 = _sample("devpi_http_requests_total", route="unmatched", method="GET", status="404")
     hist = _sample("devpi_http_request_duration_seconds_count", route="health-live")
     client = Client()
     for _ in range(3):
         client.get("/+health/live")
     client.get("/+nothing/here")
-    assert _sample("devpi_http_requests_total", route="health-live", method="GET",
-                   status="200") == before + 3
-    assert _sample("devpi_http_requests_total", route="unmatched", method="GET",
-                   status="404") == before_404 + 1
+    assert (
+        _sample("devpi_http_requests_total", route="health-live", method="GET", status="200")
+        == before + 3
+    )
+    assert (
+        _sample("devpi_http_requests_total", route="unmatched", method="GET", status="404")
+        == before_404 + 1
+    )
     assert _sample("devpi_http_request_duration_seconds_count", route="health-live") == hist + 3
 
 
@@ -130,8 +151,9 @@ def test_metrics_middleware_is_cheap():
 
 
 def test_json_log_line_carries_request_context():
-    record = logging.LogRecord("indexes.views", logging.WARNING, __file__, 1, "hello %s",
-                               ("world",), None)
+    record = logging.LogRecord(
+        "indexes.views", logging.WARNING, __file__, 1, "hello %s", ("world",), None
+    )
 
     class Request:
         request_id = "rid-1"
@@ -155,13 +177,19 @@ def test_json_log_line_carries_request_context():
     assert json.loads(json_formatter().format(outside))["request_id"] == ""
 
 
-@pytest.mark.parametrize("argv, worker", [
-    (["/srv/.venv/bin/celery", "-A", "devpi_django", "worker"], True),
-    (["/srv/lib/python3/site-packages/celery/__main__.py", "-A", "devpi_django", "worker"], True),
-    (["/srv/.venv/bin/celery", "-A", "devpi_django", "beat"], False),
-    (["manage.py", "devpi", "worker"], False),
-    (["/srv/.venv/bin/gunicorn", "worker"], False),
-])
+@pytest.mark.parametrize(
+    "argv, worker",
+    [
+        (["/srv/.venv/bin/celery", "-A", "devpi_django", "worker"], True),
+        (
+            ["/srv/lib/python3/site-packages/celery/__main__.py", "-A", "devpi_django", "worker"],
+            True,
+        ),
+        (["/srv/.venv/bin/celery", "-A", "devpi_django", "beat"], False),
+        (["manage.py", "devpi", "worker"], False),
+        (["/srv/.venv/bin/gunicorn", "worker"], False),
+    ],
+)
 def test_celery_workers_count_in_the_shared_metrics_dir(argv, worker):
     from devpi_django.celery import _is_celery_worker
 

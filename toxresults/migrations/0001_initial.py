@@ -5,51 +5,99 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('indexes', '0004_doczip'),
+        ("indexes", "0004_doczip"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ToxResult',
+            name="ToxResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=255)),
-                ('report', models.TextField(help_text='the report JSON, exactly as posted')),
-                ('sha256', models.CharField(max_length=64)),
-                ('host', models.CharField(max_length=255)),
-                ('platform', models.CharField(max_length=255)),
-                ('toxversion', models.CharField(blank=True, default='', max_length=255)),
-                ('reportversion', models.CharField(blank=True, default='', max_length=255)),
-                ('posted_at', models.DateTimeField()),
-                ('uploader', models.CharField(blank=True, default='', max_length=150)),
-                ('log', models.JSONField(default=list)),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='toxresults', to='indexes.releasefile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                ("report", models.TextField(help_text="the report JSON, exactly as posted")),
+                ("sha256", models.CharField(max_length=64)),
+                ("host", models.CharField(max_length=255)),
+                ("platform", models.CharField(max_length=255)),
+                ("toxversion", models.CharField(blank=True, default="", max_length=255)),
+                ("reportversion", models.CharField(blank=True, default="", max_length=255)),
+                ("posted_at", models.DateTimeField()),
+                ("uploader", models.CharField(blank=True, default="", max_length=150)),
+                ("log", models.JSONField(default=list)),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="toxresults",
+                        to="indexes.releasefile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ToxEnvResult',
+            name="ToxEnvResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('envname', models.CharField(max_length=255)),
-                ('python_version', models.CharField(blank=True, default='', max_length=64)),
-                ('setup', models.CharField(choices=[('none', 'none'), ('ok', 'ok'), ('failed', 'failed')], max_length=16)),
-                ('tests', models.CharField(choices=[('none', 'none'), ('ok', 'ok'), ('failed', 'failed')], max_length=16)),
-                ('status', models.CharField(choices=[('passed', 'tests passed'), ('failed', 'tests failed'), ('setup-failed', 'setup failed'), ('no-tests', 'no tests were run')], max_length=16)),
-                ('toxresult', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='envs', to='toxresults.toxresult')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("envname", models.CharField(max_length=255)),
+                ("python_version", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "setup",
+                    models.CharField(
+                        choices=[("none", "none"), ("ok", "ok"), ("failed", "failed")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "tests",
+                    models.CharField(
+                        choices=[("none", "none"), ("ok", "ok"), ("failed", "failed")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("passed", "tests passed"),
+                            ("failed", "tests failed"),
+                            ("setup-failed", "setup failed"),
+                            ("no-tests", "no tests were run"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "toxresult",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="envs",
+                        to="toxresults.toxresult",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['envname'],
+                "ordering": ["envname"],
             },
         ),
         migrations.AddConstraint(
-            model_name='toxresult',
-            constraint=models.UniqueConstraint(fields=('file', 'filename'), name='toxresult_unique_filename'),
+            model_name="toxresult",
+            constraint=models.UniqueConstraint(
+                fields=("file", "filename"), name="toxresult_unique_filename"
+            ),
         ),
     ]

@@ -32,14 +32,23 @@ def basic(username: str, password: str = "pw") -> dict:
 
 def put_file(index, path: Path, name: str, version: str):
     with open(path, "rb") as fh:
-        return release_file_upload(index=index, user=index.owner, filename=path.name, content=fh,
-                                   form=UploadForm({"name": [name], "version": [version]})).file
+        return release_file_upload(
+            index=index,
+            user=index.owner,
+            filename=path.name,
+            content=fh,
+            form=UploadForm({"name": [name], "version": [version]}),
+        ).file
 
 
-def post_report(client, file, body: bytes, headers: dict | None = None,
-                content_type: str = JSON):
-    return client.generic("POST", f"/{file.index.fullname}/+f/{file.hash_path}", body,
-                          content_type=content_type, **(headers or {"HTTP_ACCEPT": JSON}))
+def post_report(client, file, body: bytes, headers: dict | None = None, content_type: str = JSON):
+    return client.generic(
+        "POST",
+        f"/{file.index.fullname}/+f/{file.hash_path}",
+        body,
+        content_type=content_type,
+        **(headers or {"HTTP_ACCEPT": JSON}),
+    )
 
 
 @pytest.fixture(autouse=True)

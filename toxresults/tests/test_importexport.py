@@ -20,10 +20,19 @@ from toxresults.importexport import ToxResultAttachments
 from toxresults.models import ToxResult
 
 pytestmark = pytest.mark.django_db
-REPORT = {"reportversion": "1", "toxversion": "4.11.0", "platform": "linux", "host": "ci-1",
-          "testenvs": {"py311": {"python": {"version": "3.11.7"}, "setup": [],
-                                 "test": [{"command": ["pytest"], "output": "ok",
-                                           "retcode": 0}]}}}
+REPORT = {
+    "reportversion": "1",
+    "toxversion": "4.11.0",
+    "platform": "linux",
+    "host": "ci-1",
+    "testenvs": {
+        "py311": {
+            "python": {"version": "3.11.7"},
+            "setup": [],
+            "test": [{"command": ["pytest"], "output": "ok", "retcode": 0}],
+        }
+    },
+}
 
 
 @pytest.fixture
@@ -41,9 +50,16 @@ def export_tree(tmp_path, report: bytes) -> tuple[Tree, str]:
     t.release("alice/dev", "pkg", "1.0")
     t.file("alice/dev", wheel, project="pkg", version="1.0")
     name = f"{wheel.name}.toxresult-20240102030405-0"
-    t.file("alice/dev", report, type="toxresult", project="pkg", version="1.0",
-           filename=name, for_sha=sha,
-           for_entrypath=f"alice/dev/+f/{sha[:3]}/{sha[3:16]}/{wheel.name}")
+    t.file(
+        "alice/dev",
+        report,
+        type="toxresult",
+        project="pkg",
+        version="1.0",
+        filename=name,
+        for_sha=sha,
+        for_entrypath=f"alice/dev/+f/{sha[:3]}/{sha[3:16]}/{wheel.name}",
+    )
     t.write()
     return t, name
 

@@ -24,25 +24,38 @@ VERBS = {verb.name: verb.summary for verb in REGISTRY}
 
 
 class Command(BaseCommand):
-    help = ("devpi-client's verbs run on the server itself. Commands act on the database as "
-            "--as USER (default root); 'install' and 'test' talk HTTP to the server at "
-            "DEVPI_OUTSIDE_URL, else http://DEVPI_HOST:DEVPI_PORT, with a short-lived token of "
-            "that user. The current index ('use') is kept in the data dir; --index overrides "
-            "it per command.")
+    help = (
+        "devpi-client's verbs run on the server itself. Commands act on the database as "
+        "--as USER (default root); 'install' and 'test' talk HTTP to the server at "
+        "DEVPI_OUTSIDE_URL, else http://DEVPI_HOST:DEVPI_PORT, with a short-lived token of "
+        "that user. The current index ('use') is kept in the data dir; --index overrides "
+        "it per command."
+    )
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as", dest="acting_user", default=None, metavar="USER",
-                            help="the user who acts (default: root); also accepted after "
-                                 "the verb")
+        parser.add_argument(
+            "--as",
+            dest="acting_user",
+            default=None,
+            metavar="USER",
+            help="the user who acts (default: root); also accepted after the verb",
+        )
         common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--as", dest="acting_user", default=argparse.SUPPRESS,
-                            metavar="USER", help="the user who acts (default: root)")
-        verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True,
-                                      title="verbs")
+        common.add_argument(
+            "--as",
+            dest="acting_user",
+            default=argparse.SUPPRESS,
+            metavar="USER",
+            help="the user who acts (default: root)",
+        )
+        verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True, title="verbs")
         for verb in REGISTRY:
-            verb.add_arguments(verbs.add_parser(verb.name, parents=[common], help=verb.summary,
-                                                description=verb.description))
+            verb.add_arguments(
+                verbs.add_parser(
+                    verb.name, parents=[common], help=verb.summary, description=verb.description
+                )
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
         run = {verb.name: verb.run for verb in REGISTRY}[options["verb"]]

@@ -11,16 +11,25 @@ from indexes.audit import audit_prune
 
 
 class Command(BaseCommand):
-    help = ("Delete audit trail events older than DEVPI_AUDIT_RETENTION_DAYS days (or --days). "
-            "Run it daily from cron, or run Celery beat, which does it when the variable is set.")
+    help = (
+        "Delete audit trail events older than DEVPI_AUDIT_RETENTION_DAYS days (or --days). "
+        "Run it daily from cron, or run Celery beat, which does it when the variable is set."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=None,
-                            help="keep this many days (default: DEVPI_AUDIT_RETENTION_DAYS)")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="keep this many days (default: DEVPI_AUDIT_RETENTION_DAYS)",
+        )
 
     def handle(self, *args, **options):
-        days = options["days"] if options["days"] is not None else \
-            settings.DEVPI["AUDIT_RETENTION_DAYS"]
+        days = (
+            options["days"]
+            if options["days"] is not None
+            else settings.DEVPI["AUDIT_RETENTION_DAYS"]
+        )
         if days is not None and days < 1:
             raise CommandError("--days must be at least 1")
         if not days:

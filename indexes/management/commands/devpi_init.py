@@ -9,13 +9,18 @@ from indexes.services.bootstrap import server_initialise
 
 
 class Command(BaseCommand):
-    help = ("Initialise the server (idempotent): the root user, with DEVPI_ROOT_PASSWORD or a "
-            "generated password printed once, and the root/pypi mirror index, whose upstream "
-            "is DEVPI_MIRROR_URL, else pip's configured index, else pip's default index.")
+    help = (
+        "Initialise the server (idempotent): the root user, with DEVPI_ROOT_PASSWORD or a "
+        "generated password printed once, and the root/pypi mirror index, whose upstream "
+        "is DEVPI_MIRROR_URL, else pip's configured index, else pip's default index."
+    )
 
     def handle(self, *args, **options):
-        own = [f"http://{env.HOST}:{env.PORT}", f"http://127.0.0.1:{env.PORT}",
-               f"http://localhost:{env.PORT}"]
+        own = [
+            f"http://{env.HOST}:{env.PORT}",
+            f"http://127.0.0.1:{env.PORT}",
+            f"http://localhost:{env.PORT}",
+        ]
         if settings.DEVPI["OUTSIDE_URL"]:
             own.append(settings.DEVPI["OUTSIDE_URL"])
 
@@ -23,12 +28,14 @@ class Command(BaseCommand):
             # the mirror app registers the "mirror" kind (indexes never imports mirror)
             kind = kind_named("mirror")
             if kind is None:
-                raise CommandError("no index kind 'mirror' is registered: is the mirror app "
-                                   "in INSTALLED_APPS?")
+                raise CommandError(
+                    "no index kind 'mirror' is registered: is the mirror app in INSTALLED_APPS?"
+                )
             return kind.default_upstream(own)
 
-        result = server_initialise(root_password=settings.DEVPI["ROOT_PASSWORD"],
-                                   mirror_url_resolver=mirror_url)
+        result = server_initialise(
+            root_password=settings.DEVPI["ROOT_PASSWORD"], mirror_url_resolver=mirror_url
+        )
         if result.root_created:
             if result.root_password is not None:
                 self.stdout.write(f"created user root with password: {result.root_password}")

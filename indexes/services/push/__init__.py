@@ -12,6 +12,14 @@ from .external import ExternalPushFailed, StreamingMultipart, release_push_exter
 from .internal import release_push
 from .options import PushOptions, docs_selection_check, push_options
 
-__all__ = ["ExternalPushFailed", "PushOptions", "ReleaseContent", "StreamingMultipart",
-           "docs_selection_check", "push_options", "release_content", "release_push",
-           "release_push_external"]
+__all__ = [
+    "ExternalPushFailed",
+    "PushOptions",
+    "ReleaseContent",
+    "StreamingMultipart",
+    "docs_selection_check",
+    "push_options",
+    "release_content",
+    "release_push",
+    "release_push_external",
+]

@@ -28,20 +28,28 @@ def index_of(value: Index | str, what: str) -> Index:
     return index_get(*parts)
 
 
-def release_content(*, source: Index, project: str, version: str, no_docs: bool = False,
-                    only_docs: bool = False) -> ReleaseContent:
+def release_content(
+    *, source: Index, project: str, version: str, no_docs: bool = False, only_docs: bool = False
+) -> ReleaseContent:
     """The release files (sorted by name) and doczip a push copies, or
     ``NotFound`` when there are none."""
     docs_selection_check(no_docs=no_docs, only_docs=only_docs)
     if source.is_mirror:
         raise Invalid(f"pushing from mirror index {source.fullname} is not supported")
-    release = Release.objects.filter(project__index=source,
-                                     project__name=normalize_name(project),
-                                     version=version).select_related("project").first()
+    release = (
+        Release.objects.filter(
+            project__index=source, project__name=normalize_name(project), version=version
+        )
+        .select_related("project")
+        .first()
+    )
     if release is None:
         raise NotFound(f"there are no files for {project} {version} on stage {source.fullname}")
-    files = [] if only_docs else list(
-        ReleaseFile.objects.filter(release=release, index=source).order_by("filename"))
+    files = (
+        []
+        if only_docs
+        else list(ReleaseFile.objects.filter(release=release, index=source).order_by("filename"))
+    )
     doczip = None if no_docs else DocZip.objects.filter(release=release).first()
     if not files and doczip is None:
         raise NotFound(f"no release/files found for {project} {version}")

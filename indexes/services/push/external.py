@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import uuid
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -44,16 +45,30 @@ class StreamingMultipart:
 
     BLOCK = 64 * 1024
 
-    def __init__(self, fields: list[tuple[str, str]], file_field: str, filename: str,
-                 fileobj: BinaryIO, size: int):
+    def __init__(
+        self,
+        fields: list[tuple[str, str]],
+        file_field: str,
+        filename: str,
+        fileobj: BinaryIO,
+        size: int,
+    ):
         self.boundary = uuid.uuid4().hex
         head = bytearray()
         for key, value in fields:
-            head += (f"--{self.boundary}\r\nContent-Disposition: form-data; "
-                     f"name=\"{_quote(key)}\"\r\n\r\n").encode() + value.encode() + b"\r\n"
-        head += (f"--{self.boundary}\r\nContent-Disposition: form-data; "
-                 f"name=\"{_quote(file_field)}\"; filename=\"{_quote(filename)}\"\r\n"
-                 f"Content-Type: application/octet-stream\r\n\r\n").encode()
+            head += (
+                (
+                    f"--{self.boundary}\r\nContent-Disposition: form-data; "
+                    f'name="{_quote(key)}"\r\n\r\n'
+                ).encode()
+                + value.encode()
+                + b"\r\n"
+            )
+        head += (
+            f"--{self.boundary}\r\nContent-Disposition: form-data; "
+            f'name="{_quote(file_field)}"; filename="{_quote(filename)}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
         tail = f"\r\n--{self.boundary}--\r\n".encode()
         self._parts: list[BinaryIO] = [io.BytesIO(bytes(head)), fileobj, io.BytesIO(tail)]
         self._length = len(head) + size + len(tail)
@@ -87,15 +102,16 @@ class StreamingMultipart:
 
 
 def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', "\\\"").replace("\r", " ").replace("\n", " ")
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ").replace("\n", " ")
 
 
 def _form_fields(release: Release) -> list[tuple[str, str]]:
     """The release's metadata as legacy upload form fields."""
     metadata = release.metadata
-    fields: list[tuple[str, str]] = [("name", str(metadata.get("name") or
-                                                  release.project.display_name)),
-                                     ("version", release.version)]
+    fields: list[tuple[str, str]] = [
+        ("name", str(metadata.get("name") or release.project.display_name)),
+        ("version", release.version),
+    ]
     for key in METADATA_KEYS:
         if key in ("name", "version"):
             continue
@@ -129,17 +145,37 @@ def _shown_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def _post(posturl: str, fields, *, auth, filename: str | None = None,
-          fileobj: BinaryIO | None = None, size: int = 0) -> outbound.Fetch:
+def _post(
+    posturl: str,
+    fields,
+    *,
+    auth,
+    filename: str | None = None,
+    fileobj: BinaryIO | None = None,
+    size: int = 0,
+) -> outbound.Fetch:
     seconds = float(settings.DEVPI.get("TRANSFER_TIMEOUT", 600))
     if fileobj is None:  # multipart too, as upload endpoints expect
-        return outbound.fetch("POST", posturl, auth=auth, seconds=seconds,
-                              max_bytes=REPLY_MAX_BYTES, allow_redirects=False,
-                              files=[(key, (None, value)) for key, value in fields])
+        return outbound.fetch(
+            "POST",
+            posturl,
+            auth=auth,
+            seconds=seconds,
+            max_bytes=REPLY_MAX_BYTES,
+            allow_redirects=False,
+            files=[(key, (None, value)) for key, value in fields],
+        )
     body = StreamingMultipart(fields, "content", filename or "content", fileobj, size)
-    return outbound.fetch("POST", posturl, auth=auth, data=body, seconds=seconds,
-                          max_bytes=REPLY_MAX_BYTES, allow_redirects=False,
-                          headers={"Content-Type": body.content_type})
+    return outbound.fetch(
+        "POST",
+        posturl,
+        auth=auth,
+        data=body,
+        seconds=seconds,
+        max_bytes=REPLY_MAX_BYTES,
+        allow_redirects=False,
+        headers={"Content-Type": body.content_type},
+    )
 
 
 def _failure_text(response: outbound.Fetch) -> str:
@@ -162,22 +198,30 @@ class _Remote:
         self.auth = auth
         self.actionlog: list = []
 
-    def send(self, what: str, ok: tuple[int, ...], data: list[tuple[str, str]],
-             **file) -> tuple[int, str | None]:
+    def send(
+        self, what: str, ok: tuple[int, ...], data: list[tuple[str, str]], **file
+    ) -> tuple[int, str | None]:
         """The status and, unless it is in ``ok``, the remote's reason."""
         try:
             response = _post(self.posturl, data, auth=self.auth, **file)
         except outbound.OutboundError as exc:
             reason = exc.message.replace(self.posturl, self.shown)
             self.actionlog.append([-1, f"exception on {what}:", reason])
-            raise ExternalPushFailed(f"error pushing {what} to {self.shown}: {reason}",
-                                     self.actionlog) from None
+            raise ExternalPushFailed(
+                f"error pushing {what} to {self.shown}: {reason}", self.actionlog
+            ) from None
         with response:
-            return response.status, (None if response.status in ok
-                                      else _failure_text(response))
+            return response.status, (None if response.status in ok else _failure_text(response))
 
-    def record(self, line: list, status: int, failure: str | None, message: str, *,
-               with_reason: bool = True) -> None:
+    def record(
+        self,
+        line: list,
+        status: int,
+        failure: str | None,
+        message: str,
+        *,
+        with_reason: bool = True,
+    ) -> None:
         """Log the request's line (``with_reason``: and the remote's reason
         for a refusal); a refusal ends the push with ``message``."""
         self.actionlog.append(line + ([failure] if failure is not None and with_reason else []))
@@ -189,41 +233,78 @@ def _external_push_check(user, source: Index) -> None:
     if not permissions.may_upload(user, source):
         refusal = Unauthorized if user is None or not user.is_authenticated else Forbidden
         who = user.username if user is not None else None
-        raise refusal(f"user {who!r} cannot push from {source.fullname!r}: "
-                      f"an external push needs upload rights on the source index")
+        raise refusal(
+            f"user {who!r} cannot push from {source.fullname!r}: "
+            f"an external push needs upload rights on the source index"
+        )
 
 
-def _send_files(remote: _Remote, source: Index, content: ReleaseContent,
-                fields: list[tuple[str, str]]) -> None:
+def _send_files(
+    remote: _Remote, source: Index, content: ReleaseContent, fields: list[tuple[str, str]]
+) -> None:
     for file in content.files:
-        data = fields + [(":action", "file_upload"), ("protocol_version", "1"),
-                         ("filetype", file.packagetype or "sdist"),
-                         ("pyversion", file.pyversion or "source"),
-                         ("sha256_digest", file.sha256)]
+        data = fields + [
+            (":action", "file_upload"),
+            ("protocol_version", "1"),
+            ("filetype", file.packagetype or "sdist"),
+            ("pyversion", file.pyversion or "source"),
+            ("sha256_digest", file.sha256),
+        ]
         with blob_open(file.sha256) as fh:
-            status, failure = remote.send(f"upload of {file.filename}", EXTERNAL_OK, data,
-                                          filename=file.filename, fileobj=fh, size=file.size)
-        remote.record([status, "upload", f"{source.fullname}/+f/{file.hash_path}"], status,
-                      failure, f"upload of {file.filename} to {remote.shown}")
+            status, failure = remote.send(
+                f"upload of {file.filename}",
+                EXTERNAL_OK,
+                data,
+                filename=file.filename,
+                fileobj=fh,
+                size=file.size,
+            )
+        remote.record(
+            [status, "upload", f"{source.fullname}/+f/{file.hash_path}"],
+            status,
+            failure,
+            f"upload of {file.filename} to {remote.shown}",
+        )
 
 
-def _send_docs(remote: _Remote, content: ReleaseContent, fields: list[tuple[str, str]],
-               what: str) -> None:
+def _send_docs(
+    remote: _Remote, content: ReleaseContent, fields: list[tuple[str, str]], what: str
+) -> None:
     doczip = content.doczip
     if doczip is None:
         return
     name = content.release.project.name
     data = fields + [(":action", "doc_upload"), ("protocol_version", "1")]
     with blob_open(doczip.sha256) as fh:
-        status, failure = remote.send("documentation upload", EXTERNAL_DOCS_OK, data,
-                                      filename=f"{name}.zip", fileobj=fh, size=doczip.size)
-    remote.record([status, "docfile", name], status, failure,
-                  f"documentation upload of {what} to {remote.shown}")
+        status, failure = remote.send(
+            "documentation upload",
+            EXTERNAL_DOCS_OK,
+            data,
+            filename=f"{name}.zip",
+            fileobj=fh,
+            size=doczip.size,
+        )
+    remote.record(
+        [status, "docfile", name],
+        status,
+        failure,
+        f"documentation upload of {what} to {remote.shown}",
+    )
 
 
-def release_push_external(*, source: Index | str, project: str, version: str, posturl: str,
-                          username: str, password: str, user, no_docs: bool = False,
-                          only_docs: bool = False, register_project: bool = False) -> list:
+def release_push_external(
+    *,
+    source: Index | str,
+    project: str,
+    version: str,
+    posturl: str,
+    username: str,
+    password: str,
+    user,
+    no_docs: bool = False,
+    only_docs: bool = False,
+    register_project: bool = False,
+) -> list:
     """Upload the release's files (and its doczip) to ``posturl`` with the
     legacy upload API, as devpi's push to ``pypi:NAME`` does. Stops at the
     first refusal and raises ``ExternalPushFailed`` (502) with the actionlog
@@ -234,19 +315,34 @@ def release_push_external(*, source: Index | str, project: str, version: str, po
     source = index_of(source, "source index")
     _external_push_check(user, source)
     _check_posturl(posturl)
-    content = release_content(source=source, project=project, version=version,
-                              no_docs=no_docs, only_docs=only_docs)
+    content = release_content(
+        source=source, project=project, version=version, no_docs=no_docs, only_docs=only_docs
+    )
     fields = _form_fields(content.release)
     remote = _Remote(posturl, (username, password))
     if register_project:
-        status, failure = remote.send("register", EXTERNAL_DOCS_OK,
-                                      fields + [(":action", "submit")])
-        remote.record([status, "register", project, version], status, failure,
-                      f"register of {project} {version} at {remote.shown}", with_reason=False)
+        status, failure = remote.send(
+            "register", EXTERNAL_DOCS_OK, fields + [(":action", "submit")]
+        )
+        remote.record(
+            [status, "register", project, version],
+            status,
+            failure,
+            f"register of {project} {version} at {remote.shown}",
+            with_reason=False,
+        )
     _send_files(remote, source, content, fields)
     _send_docs(remote, content, fields, f"{project} {version}")
-    audit_record("release.push", target=mask_url(posturl), index=source.fullname,
-                 detail={"source": source.fullname, "project": content.release.project.name,
-                         "version": content.release.version, "files": len(content.files),
-                         "external_user": username})
+    audit_record(
+        "release.push",
+        target=mask_url(posturl),
+        index=source.fullname,
+        detail={
+            "source": source.fullname,
+            "project": content.release.project.name,
+            "version": content.release.version,
+            "files": len(content.files),
+            "external_user": username,
+        },
+    )
     return remote.actionlog

@@ -33,14 +33,20 @@ def _check_non_volatile(target: Index, content: ReleaseContent) -> None:
     if target.volatile:
         return
     names = [f.filename for f in content.files]
-    clash = ReleaseFile.objects.filter(index=target, filename__in=names).order_by(
-        "filename").values_list("filename", flat=True).first()
+    clash = (
+        ReleaseFile.objects.filter(index=target, filename__in=names)
+        .order_by("filename")
+        .values_list("filename", flat=True)
+        .first()
+    )
     if clash is not None:
         raise Conflict(f"{clash} already exists in non-volatile index")
     if content.doczip is not None:
         existing = DocZip.objects.filter(
-            index=target, release__project__name=content.release.project.name,
-            release__version=content.release.version).first()
+            index=target,
+            release__project__name=content.release.project.name,
+            release__version=content.release.version,
+        ).first()
         if existing is not None:
             raise Conflict(f"{existing.filename} already exists in non-volatile index")
 
@@ -48,12 +54,15 @@ def _check_non_volatile(target: Index, content: ReleaseContent) -> None:
 def _register(target: Index, release: Release) -> Release:
     """The target's release with the source's metadata (devpi overwrites)."""
     project, _ = Project.objects.get_or_create(
-        index=target, name=release.project.name,
-        defaults={"display_name": release.project.display_name})
+        index=target,
+        name=release.project.name,
+        defaults={"display_name": release.project.display_name},
+    )
     row, created = Release.objects.get_or_create(
-        project=project, version=release.version,
-        defaults={"metadata": dict(release.metadata),
-                  "description_html": release.description_html})
+        project=project,
+        version=release.version,
+        defaults={"metadata": dict(release.metadata), "description_html": release.description_html},
+    )
     if not created and row.metadata != release.metadata:
         row.metadata = dict(release.metadata)
         row.description_html = release.description_html  # the same metadata: the same HTML
@@ -63,30 +72,50 @@ def _register(target: Index, release: Release) -> Release:
     return row
 
 
-def _copy_file(file: ReleaseFile, *, source: Index, target: Index, release: Release,
-               who: str | None) -> ReleaseFile:
+def _copy_file(
+    file: ReleaseFile, *, source: Index, target: Index, release: Release, who: str | None
+) -> ReleaseFile:
     """The target's link to the same stored bytes, its history the source's
     (without its overwrites) and this push."""
-    facts = FileFacts(filename=file.filename, sha256=file.sha256, size=file.size,
-                      packagetype=file.packagetype, pyversion=file.pyversion,
-                      requires_python=file.requires_python, core_metadata=file.core_metadata)
+    facts = FileFacts(
+        filename=file.filename,
+        sha256=file.sha256,
+        size=file.size,
+        packagetype=file.packagetype,
+        pyversion=file.pyversion,
+        requires_python=file.requires_python,
+        core_metadata=file.core_metadata,
+    )
     return release_file_create(
-        index=target, release=release, facts=facts,
+        index=target,
+        release=release,
+        facts=facts,
         history=[entry for entry in file.log if entry.get("what") != "overwrite"],
         entry=log_entry("push", who, src=source.fullname, dst=target.fullname),
-        uploaded_at=file.uploaded_at, uploader=file.uploader,
-        replacing=release_file_locked(index=target, filename=file.filename))
+        uploaded_at=file.uploaded_at,
+        uploader=file.uploader,
+        replacing=release_file_locked(index=target, filename=file.filename),
+    )
 
 
-def release_push(*, source: Index | str, project: str, version: str, target: Index | str, user,
-                 no_docs: bool = False, only_docs: bool = False) -> list:
+def release_push(
+    *,
+    source: Index | str,
+    project: str,
+    version: str,
+    target: Index | str,
+    user,
+    no_docs: bool = False,
+    only_docs: bool = False,
+) -> list:
     """Copy ``project`` ``version`` with its files, their tox results and its
     docs from ``source`` to ``target`` as ``user`` (who needs upload rights
     on the target). Returns devpi's actionlog."""
     source = index_of(source, "source index")
     target = index_of(target, "targetindex")
-    content = release_content(source=source, project=project, version=version,
-                              no_docs=no_docs, only_docs=only_docs)
+    content = release_content(
+        source=source, project=project, version=version, no_docs=no_docs, only_docs=only_docs
+    )
     who = _username(user)
     if not permissions.may_upload(user, target):
         raise Unauthorized(f"user {who!r} cannot upload to {target.fullname!r}")
@@ -100,24 +129,41 @@ def release_push(*, source: Index | str, project: str, version: str, target: Ind
             release = _register(target, content.release)
             for file in content.files:
                 new = _copy_file(file, source=source, target=target, release=release, who=who)
-                actionlog.append([200, "store_releasefile",
-                                  f"{target.fullname}/+f/{new.hash_path}"])
-                actionlog.extend(registry.run_push_hooks(source_file=file, target_file=new,
-                                                         user=user))
+                actionlog.append(
+                    [200, "store_releasefile", f"{target.fullname}/+f/{new.hash_path}"]
+                )
+                actionlog.extend(
+                    registry.run_push_hooks(source_file=file, target_file=new, user=user)
+                )
             if content.doczip is not None:
                 doczip = content.doczip
-                log = list(doczip.log) + [log_entry("push", who, src=source.fullname,
-                                                    dst=target.fullname)]
-                new_doc, _ = doczip_store(index=target, release=release, sha256=doczip.sha256,
-                                          size=doczip.size, uploaded_at=doczip.uploaded_at,
-                                          log=log, uploader=doczip.uploader)
+                log = list(doczip.log) + [
+                    log_entry("push", who, src=source.fullname, dst=target.fullname)
+                ]
+                new_doc, _ = doczip_store(
+                    index=target,
+                    release=release,
+                    sha256=doczip.sha256,
+                    size=doczip.size,
+                    uploaded_at=doczip.uploaded_at,
+                    log=log,
+                    uploader=doczip.uploader,
+                )
                 actionlog.append([200, "store_doczip", f"{target.fullname}/+f/{new_doc.hash_path}"])
-            audit_record("release.push", target=f"{target.fullname}/{content.release.project.name}"
-                         f"/{content.release.version}", index=target.fullname,
-                         detail={"source": source.fullname, "files": len(content.files),
-                                 "docs": content.doczip is not None})
+            audit_record(
+                "release.push",
+                target=f"{target.fullname}/{content.release.project.name}"
+                f"/{content.release.version}",
+                index=target.fullname,
+                detail={
+                    "source": source.fullname,
+                    "files": len(content.files),
+                    "docs": content.doczip is not None,
+                },
+            )
             serial_bump(target.id)
     except IntegrityError:
-        raise Conflict(f"{project} {version} was changed on {target.fullname} concurrently, "
-                       f"try again") from None
+        raise Conflict(
+            f"{project} {version} was changed on {target.fullname} concurrently, try again"
+        ) from None
     return actionlog

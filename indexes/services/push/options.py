@@ -11,8 +11,9 @@ INTERNAL_KEYS = {"targetindex"}
 EXTERNAL_KEYS = {"posturl", "username", "password", "register_project"}
 
 
-def docs_selection_check(*, no_docs: bool, only_docs: bool,
-                         names: tuple[str, str] = ("no_docs", "only_docs")) -> None:
+def docs_selection_check(
+    *, no_docs: bool, only_docs: bool, names: tuple[str, str] = ("no_docs", "only_docs")
+) -> None:
     """A push takes the files and docs, the files only (``no_docs``) or the
     docs only (``only_docs``): never both flags. ``names``: the flags as the
     asker spelled them, for the message."""
@@ -66,8 +67,9 @@ def push_options(body: object) -> PushOptions:
     if "targetindex" in data:
         targetindex = _text(data, "targetindex")
         _refuse_unknown(data)
-        return PushOptions(name, version, targetindex=targetindex, no_docs=no_docs,
-                           only_docs=only_docs)
+        return PushOptions(
+            name, version, targetindex=targetindex, no_docs=no_docs, only_docs=only_docs
+        )
     if "posturl" not in data:
         _refuse_unknown({k: v for k, v in data.items() if k not in EXTERNAL_KEYS})
         raise Invalid("push request has neither 'targetindex' nor 'posturl'")
@@ -78,9 +80,16 @@ def push_options(body: object) -> PushOptions:
         raise Invalid("push request has no 'password'")
     register_project = _flag(data, "register_project")
     _refuse_unknown(data)
-    return PushOptions(name, version, posturl=posturl, username=username, password=password,
-                       register_project=register_project, no_docs=no_docs,
-                       only_docs=only_docs)
+    return PushOptions(
+        name,
+        version,
+        posturl=posturl,
+        username=username,
+        password=password,
+        register_project=register_project,
+        no_docs=no_docs,
+        only_docs=only_docs,
+    )
 
 
 def _refuse_unknown(data: dict) -> None:

@@ -13,14 +13,37 @@ API, so the validation is the same.
 - ``index_forms``: index create, edit, delete.
 """
 
-from .account import (login_page, login_submit, logout, token_create, token_revoke,
-                      user_settings)
+from .account import login_page, login_submit, logout, token_create, token_revoke, user_settings
 from .base import session_user
 from .index_forms import index_create, index_delete, index_edit
-from .pages import (index_page, project_page, project_status_submit, root_page, search,
-                    status_page, user_page, version_page)
+from .pages import (
+    index_page,
+    project_page,
+    project_status_submit,
+    root_page,
+    search,
+    status_page,
+    user_page,
+    version_page,
+)
 
-__all__ = ["index_create", "index_delete", "index_edit", "index_page", "login_page",
-           "login_submit", "logout", "project_page", "project_status_submit", "root_page",
-           "search", "session_user", "status_page", "token_create", "token_revoke",
-           "user_page", "user_settings", "version_page"]
+__all__ = [
+    "index_create",
+    "index_delete",
+    "index_edit",
+    "index_page",
+    "login_page",
+    "login_submit",
+    "logout",
+    "project_page",
+    "project_status_submit",
+    "root_page",
+    "search",
+    "session_user",
+    "status_page",
+    "token_create",
+    "token_revoke",
+    "user_page",
+    "user_settings",
+    "version_page",
+]

@@ -20,13 +20,14 @@ from ...services import tokens as token_services
 from ...services import users as user_services
 from .base import forbidden, login_redirect, session_user
 
-
 # -- login and logout -----------------------------------------------------------
+
 
 def _safe_next(request, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -50,21 +51,29 @@ def login_submit(request) -> HttpResponse:
         try:
             account = check_password_credentials(request, username, password)
         except TooManyRequests as exc:
-            form.add_error(None, f"Too many failed logins: try again in {exc.retry_after} "
-                                 "seconds.")
-            response = render(request, "indexes/login.html",
-                              {"form": form, "next": _safe_next(request, "")}, status=429)
+            form.add_error(None, f"Too many failed logins: try again in {exc.retry_after} seconds.")
+            response = render(
+                request,
+                "indexes/login.html",
+                {"form": form, "next": _safe_next(request, "")},
+                status=429,
+            )
             response["Retry-After"] = str(exc.retry_after)
             return response
         if account is not None:
             django_auth.login(request, account)  # the backend that authenticated it
-            audit_record("login.success", target=account.username, actor=account.username,
-                         via="password (web)")
+            audit_record(
+                "login.success",
+                target=account.username,
+                actor=account.username,
+                via="password (web)",
+            )
             return HttpResponseRedirect(_safe_next(request, f"/{account.username}"))
         audit_record("login.failure", target=username[:150], via="password (web)")
         form.add_error(None, "Unknown user name or wrong password.")
-    return render(request, "indexes/login.html", {"form": form, "next": _safe_next(request, "")},
-                  status=400)
+    return render(
+        request, "indexes/login.html", {"form": form, "next": _safe_next(request, "")}, status=400
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -77,6 +86,7 @@ def logout(request) -> HttpResponse:
 
 
 # -- account settings -----------------------------------------------------------
+
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def user_settings(request, user) -> HttpResponse:
@@ -98,8 +108,12 @@ def user_settings(request, user) -> HttpResponse:
                 data["email"] = form.cleaned_data["email"]
             new_password = form.cleaned_data["new_password"]
             if new_password:
-                if check_password_credentials(request, actor.username,
-                                              form.cleaned_data["current_password"] or "") is None:
+                if (
+                    check_password_credentials(
+                        request, actor.username, form.cleaned_data["current_password"] or ""
+                    )
+                    is None
+                ):
                     form.add_error("current_password", "This is not your current password.")
                 else:
                     data["password"] = new_password
@@ -121,17 +135,23 @@ def user_settings(request, user) -> HttpResponse:
     return _settings_page(request, account, actor, form=form, status=status)
 
 
-def _settings_page(request, account, actor, *, form=None, token_form=None, new_token=None,
-                   status=200) -> HttpResponse:
+def _settings_page(
+    request, account, actor, *, form=None, token_form=None, new_token=None, status=200
+) -> HttpResponse:
     may_tokens = permissions.may_manage_tokens(actor, account.username)
-    return render(request, "indexes/user_settings.html", {
-        "account": account,
-        "form": form or UserSettingsForm(initial={"email": account.email}),
-        "token_form": token_form or TokenCreateForm(),
-        "may_create_token": permissions.may_create_token(actor, account.username),
-        "tokens": token_services.api_tokens_list(owner=account) if may_tokens else [],
-        "new_token": new_token,
-    }, status=status)
+    return render(
+        request,
+        "indexes/user_settings.html",
+        {
+            "account": account,
+            "form": form or UserSettingsForm(initial={"email": account.email}),
+            "token_form": token_form or TokenCreateForm(),
+            "may_create_token": permissions.may_create_token(actor, account.username),
+            "tokens": token_services.api_tokens_list(owner=account) if may_tokens else [],
+            "new_token": new_token,
+        },
+        status=status,
+    )
 
 
 def _token_actor(request, user) -> tuple:
@@ -158,13 +178,13 @@ def token_create(request, user) -> HttpResponse:
     form = TokenCreateForm(request.POST)
     if form.is_valid():
         try:
-            token, secret = token_services.api_token_create(owner=account,
-                                                            data=form.token_data())
+            token, secret = token_services.api_token_create(owner=account, data=form.token_data())
         except DevpiError as exc:
             form.add_error(None, exc.message)
         else:
-            return _settings_page(request, account, actor, new_token={
-                "id": token.public_id, "token": secret})
+            return _settings_page(
+                request, account, actor, new_token={"id": token.public_id, "token": secret}
+            )
     return _settings_page(request, account, actor, token_form=form, status=400)
 
 

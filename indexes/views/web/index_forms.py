@@ -15,8 +15,8 @@ from ...models import Index
 from ...services import indexes as index_services
 from .base import forbidden, login_redirect, session_user
 
-
 # -- indexes: create, edit, delete ---------------------------------------------
+
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def index_create(request, user) -> HttpResponse:
@@ -32,8 +32,9 @@ def index_create(request, user) -> HttpResponse:
         if form.is_valid():
             index_type = form.cleaned_data["type"]
             try:
-                ix = index_services.index_create(owner=owner, name=form.cleaned_data["name"],
-                                                 data=form.config_data(index_type))
+                ix = index_services.index_create(
+                    owner=owner, name=form.cleaned_data["name"], data=form.config_data(index_type)
+                )
             except DevpiError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -42,11 +43,19 @@ def index_create(request, user) -> HttpResponse:
         status = 400
     else:
         form = IndexCreateForm(initial=IndexCreateForm.initial_for(user))
-    return render(request, "indexes/index_create.html", {
-        "owner": owner, "form": form,
-        "stage_fields": [form[k] for k in form.STAGE_FIELDS],
-        "mirror_only_fields": [form[k] for k in form.MIRROR_FIELDS if k not in form.STAGE_FIELDS],
-    }, status=status)
+    return render(
+        request,
+        "indexes/index_create.html",
+        {
+            "owner": owner,
+            "form": form,
+            "stage_fields": [form[k] for k in form.STAGE_FIELDS],
+            "mirror_only_fields": [
+                form[k] for k in form.MIRROR_FIELDS if k not in form.STAGE_FIELDS
+            ],
+        },
+        status=status,
+    )
 
 
 def _index_for_change(request, user, index) -> tuple[Index | None, HttpResponse | None]:
@@ -80,9 +89,16 @@ def index_edit(request, user, index) -> HttpResponse:
         status = 400
     else:
         form = IndexConfigForm(initial=IndexConfigForm.initial_from(ix.config))
-    return render(request, "indexes/index_edit.html", {
-        "index": ix, "form": form, "fields": [form[k] for k in form.fields_for(ix.type)],
-    }, status=status)
+    return render(
+        request,
+        "indexes/index_edit.html",
+        {
+            "index": ix,
+            "form": form,
+            "fields": [form[k] for k in form.fields_for(ix.type)],
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -99,7 +115,14 @@ def index_delete(request, user, index) -> HttpResponse:
         else:
             messages.success(request, f"Index {ix.fullname} deleted.")
             return redirect(f"/{ix.owner.username}")
-    children = [other.fullname for other in Index.objects.select_related("owner")
-                if ix.fullname in other.bases]
-    return render(request, "indexes/index_delete.html",
-                  {"index": ix, "error": error, "children": children}, status=status)
+    children = [
+        other.fullname
+        for other in Index.objects.select_related("owner")
+        if ix.fullname in other.bases
+    ]
+    return render(
+        request,
+        "indexes/index_delete.html",
+        {"index": ix, "error": error, "children": children},
+        status=status,
+    )

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from devpi_django import __version__
 
-from ... import permissions, search as search_selectors, selectors, web_selectors
+from ... import permissions, selectors, web_selectors
+from ... import search as search_selectors
 from ...config import ANONYMOUS
 from ...errors import DevpiError
 from ...models import ProjectStatus
@@ -23,23 +24,38 @@ from ..common import outside_url, read_identity
 from .base import forbidden, login_redirect, session_user
 
 METADATA_FIELDS = [
-    ("author", "Author"), ("author_email", "Author email"), ("maintainer", "Maintainer"),
-    ("maintainer_email", "Maintainer email"), ("license", "License"),
-    ("license_expression", "License"), ("home_page", "Home page"),
-    ("requires_python", "Requires Python"), ("keywords", "Keywords"),
+    ("author", "Author"),
+    ("author_email", "Author email"),
+    ("maintainer", "Maintainer"),
+    ("maintainer_email", "Maintainer email"),
+    ("license", "License"),
+    ("license_expression", "License"),
+    ("home_page", "Home page"),
+    ("requires_python", "Requires Python"),
+    ("keywords", "Keywords"),
     ("platform", "Platform"),
 ]
-LIST_METADATA_FIELDS = [("requires_dist", "Requires"), ("provides_extras", "Extras"),
-                        ("project_urls", "Project links"), ("classifiers", "Classifiers")]
+LIST_METADATA_FIELDS = [
+    ("requires_dist", "Requires"),
+    ("provides_extras", "Extras"),
+    ("project_urls", "Project links"),
+    ("classifiers", "Classifiers"),
+]
 
 
 # -- pages at devpi's URLs -------------------------------------------------------
 
+
 def root_page(request, configs) -> HttpResponse:
     users = [
-        {"name": name, "title": config.get("title", ""),
-         "indexes": [{"name": ix_name, **ix, "fullname": f"{name}/{ix_name}"}
-                     for ix_name, ix in config.get("indexes", {}).items()]}
+        {
+            "name": name,
+            "title": config.get("title", ""),
+            "indexes": [
+                {"name": ix_name, **ix, "fullname": f"{name}/{ix_name}"}
+                for ix_name, ix in config.get("indexes", {}).items()
+            ],
+        }
         for name, config in configs.items()
     ]
     return render(request, "indexes/root.html", {"users": users})
@@ -47,44 +63,73 @@ def root_page(request, configs) -> HttpResponse:
 
 def user_page(request, account, config) -> HttpResponse:
     actor = session_user(request)
-    indexes = [{"name": name, "fullname": f"{account.username}/{name}", **ix}
-               for name, ix in config.get("indexes", {}).items()]
-    return render(request, "indexes/user.html", {
-        "account": account, "config": config, "indexes": indexes,
-        "may_create_index": permissions.may_create_index(actor, account.username),
-        "may_modify_user": actor is not None and permissions.may_modify_user(
-            actor, account.username, password_only=True),
-    })
+    indexes = [
+        {"name": name, "fullname": f"{account.username}/{name}", **ix}
+        for name, ix in config.get("indexes", {}).items()
+    ]
+    return render(
+        request,
+        "indexes/user.html",
+        {
+            "account": account,
+            "config": config,
+            "indexes": indexes,
+            "may_create_index": permissions.may_create_index(actor, account.username),
+            "may_modify_user": actor is not None
+            and permissions.may_modify_user(actor, account.username, password_only=True),
+        },
+    )
 
 
 def index_page(request, index) -> HttpResponse:
     actor = session_user(request)
     config = selectors.index_config(index, viewer=actor)
-    projects = None if index.is_mirror else web_selectors.index_projects(
-        index, page=request.GET.get("page"))
-    return render(request, "indexes/index.html", {
-        "index": index, "config": config, "projects": projects,
-        "base_url": outside_url(request),
-        "may_modify": permissions.may_modify_index(actor, index),
-        "may_audit": permissions.may_read_audit(actor, index),
-        "readers": ", ".join(config.get("acl_read", [ANONYMOUS])) or "the owner and root",
-    })
+    projects = (
+        None
+        if index.is_mirror
+        else web_selectors.index_projects(index, page=request.GET.get("page"))
+    )
+    return render(
+        request,
+        "indexes/index.html",
+        {
+            "index": index,
+            "config": config,
+            "projects": projects,
+            "base_url": outside_url(request),
+            "may_modify": permissions.may_modify_index(actor, index),
+            "may_audit": permissions.may_read_audit(actor, index),
+            "readers": ", ".join(config.get("acl_read", [ANONYMOUS])) or "the owner and root",
+        },
+    )
 
 
-def project_page(request, index, project, versions, status=None, *,
-                 form_error=None) -> HttpResponse:
+def project_page(
+    request, index, project, versions, status=None, *, form_error=None
+) -> HttpResponse:
     rows = web_selectors.project_version_rows(index, project, versions)
-    display = next((str(data["name"]) for data in versions.values() if data.get("name")),
-                   project)
-    own = (ProjectStatus.objects.filter(index=index, name=project).first()
-           if status is not None else None)
-    return render(request, "indexes/project.html", {
-        "index": index, "project": project, "display_name": display, "versions": rows,
-        "base_url": outside_url(request), "status": status,
-        "may_set_status": project_status_services.may_set_status(session_user(request), index),
-        "statuses": STATUSES, "own_status": own.status if own else "active",
-        "own_reason": own.reason if own else "",
-    })
+    display = next((str(data["name"]) for data in versions.values() if data.get("name")), project)
+    own = (
+        ProjectStatus.objects.filter(index=index, name=project).first()
+        if status is not None
+        else None
+    )
+    return render(
+        request,
+        "indexes/project.html",
+        {
+            "index": index,
+            "project": project,
+            "display_name": display,
+            "versions": rows,
+            "base_url": outside_url(request),
+            "status": status,
+            "may_set_status": project_status_services.may_set_status(session_user(request), index),
+            "statuses": STATUSES,
+            "own_status": own.status if own else "active",
+            "own_reason": own.reason if own else "",
+        },
+    )
 
 
 @require_http_methods(["POST"])
@@ -98,14 +143,20 @@ def project_status_submit(request, user, index, project) -> HttpResponse:
         return login_redirect(request)
     try:
         row = project_status_services.project_status_set(
-            index=ix, project=project, user=actor,
-            data={"status": request.POST.get("status"),
-                  "reason": request.POST.get("reason", "")})
+            index=ix,
+            project=project,
+            user=actor,
+            data={"status": request.POST.get("status"), "reason": request.POST.get("reason", "")},
+        )
     except DevpiError as exc:
         if exc.status in (401, 403):
             return forbidden(request, exc.message)
-        return render(request, "indexes/forbidden.html",
-                      {"message": exc.message, "title": "Not changed"}, status=400)
+        return render(
+            request,
+            "indexes/forbidden.html",
+            {"message": exc.message, "title": "Not changed"},
+            status=400,
+        )
     messages.success(request, f"{row.name} is {row.status} on {ix.fullname}.")
     return redirect(f"/{ix.fullname}/{row.name}")
 
@@ -125,8 +176,10 @@ def _metadata_rows(data: dict) -> tuple[list, list]:
             values = [values]
         if values:
             if key == "project_urls":
-                values = [tuple(part.strip() for part in v.split(",", 1)) if "," in v
-                          else (v, v) for v in values]
+                values = [
+                    tuple(part.strip() for part in v.split(",", 1)) if "," in v else (v, v)
+                    for v in values
+                ]
             lists.append((key, label, values))
     return single, lists
 
@@ -138,31 +191,51 @@ def version_page(request, index, project, version, data) -> HttpResponse:
     web_selectors.attach_toxresults(files)
     single, lists = _metadata_rows(data)
     docs = next((link for link in data.get("+links", []) if link.get("rel") == "doczip"), None)
-    return render(request, "indexes/version.html", {
-        "index": index, "project": project, "version": version, "data": data,
-        "name": data.get("name") or project, "source": source,
-        "files": files, "has_toxresults": any(f.toxresults for f in files),
-        "metadata": single, "metadata_lists": lists,
-        "docs_url": f"/{index.fullname}/{project}/{version}/+d/index.html" if docs else None,
-        "description_html": web_selectors.version_description_html(source, project, version),
-        "yanked": data.get("yanked"),
-        "base_url": outside_url(request),
-    })
+    return render(
+        request,
+        "indexes/version.html",
+        {
+            "index": index,
+            "project": project,
+            "version": version,
+            "data": data,
+            "name": data.get("name") or project,
+            "source": source,
+            "files": files,
+            "has_toxresults": any(f.toxresults for f in files),
+            "metadata": single,
+            "metadata_lists": lists,
+            "docs_url": f"/{index.fullname}/{project}/{version}/+d/index.html" if docs else None,
+            "description_html": web_selectors.version_description_html(source, project, version),
+            "yanked": data.get("yanked"),
+            "base_url": outside_url(request),
+        },
+    )
 
 
 def status_page(request, result) -> HttpResponse:
-    return render(request, "indexes/status.html", {
-        "status": result, "mirrors": web_selectors.mirror_status_rows(result.get("mirrors", {})),
-        "version": __version__,
-    })
+    return render(
+        request,
+        "indexes/status.html",
+        {
+            "status": result,
+            "mirrors": web_selectors.mirror_status_rows(result.get("mirrors", {})),
+            "version": __version__,
+        },
+    )
 
 
 # -- search --------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "HEAD"])
 def search(request) -> HttpResponse:
     query = request.GET.get("query", "").strip()
-    page = search_selectors.project_search(query=query, page=request.GET.get("page"),
-                                           reader=read_identity(request))
-    return render(request, "indexes/search.html", {
-        "query": query, "page": page, "page_extra": urlencode({"query": query}) + "&"})
+    page = search_selectors.project_search(
+        query=query, page=request.GET.get("page"), reader=read_identity(request)
+    )
+    return render(
+        request,
+        "indexes/search.html",
+        {"query": query, "page": page, "page_extra": urlencode({"query": query}) + "&"},
+    )
