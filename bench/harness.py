@@ -39,6 +39,8 @@ from .data import ensure_tools, fill, machine_facts, make_data
 from .output import render, update_readme
 from .procmem import TreeMemory, disk_usage_mib
 from .servers import (
+    BenchServer,
+    OurServer,
     Started,
     StartError,
     install_devpi_server,
@@ -65,7 +67,7 @@ class Run:
             f"of {sizes.load_seconds:g} s per figure, medians"
         )
         self.started = Started()
-        self.servers: dict[str, object] = {}  # "ours" / "devpi" -> server
+        self.servers: dict[str, BenchServer] = {}  # "ours" / "devpi" -> server
         self.memory: dict[str, TreeMemory] = {}
 
     def put(self, key: str, column: str, value) -> None:
@@ -162,7 +164,7 @@ class Run:
         names = flows.upstream_names(self.sizes)
         for name in (n for group in names.values() for n in group):
             upstream.add(name, "1.0", requires_python=">=3.8")
-        self.start_servers(upstream.url)
+        ours = self.start_servers(upstream.url)
         for column, server in self.servers.items():
             say(f"filling {column} through the devpi API")
             seconds = fill(DevpiApi(server.url), data, upstream.url if column == "devpi" else None)
@@ -177,25 +179,28 @@ class Run:
         flows.measure_uv(self, data, names["uv"])
         flows.measure_concurrent(self, names["concurrent"])
         for column, server in self.servers.items():
-            snap = self.memory[column].memory.snapshot()
+            snap = self.memory[column].snapshot()
             self.put("mem_peak", column, snap["peak_hwm_mib"])
             self.put("mem_rss", column, snap["peak_rss_sum_mib"])
             self.put("mem_pss", column, snap["pss_now_mib"])
             self.put("disk", column, disk_usage_mib(Path(server.data_dir)))
             self.facts[f"{column}_processes"] = snap["processes"]
         if self.args.scale:
-            self.measure_scale(self.servers["ours"])
+            self.measure_scale(ours)
 
-    def start_servers(self, upstream_url: str) -> None:
+    def start_servers(self, upstream_url: str) -> OurServer:
+        """Starts devpi-django (and devpi-server unless smoke), each with a
+        memory sampler; returns devpi-django's server."""
         say("starting devpi-django (gunicorn, 4 workers)")
         ours = self.started.add(start_devpi_django(upstream_url))
         self.servers["ours"] = ours
-        self.memory["ours"] = self.started.add(_Sampler(TreeMemory(ours.pid).start()))
+        self.memory["ours"] = self.started.add(TreeMemory(ours.pid).start())
         if not self.smoke:
             say("starting devpi-server")
             devpi = self.started.add(start_devpi_server(self.out / "devpi-venv", self.work))
             self.servers["devpi"] = devpi
-            self.memory["devpi"] = self.started.add(_Sampler(TreeMemory(devpi.pid).start()))
+            self.memory["devpi"] = self.started.add(TreeMemory(devpi.pid).start())
+        return ours
 
     def measure_pages(self, data: dict) -> None:
         s = self.sizes
@@ -245,7 +250,14 @@ class Run:
             seconds = twine_upload(self.work, f"{server.url}/{USER}/upload/", files)
             self.put("twine", column, len(files) / seconds)
 
-    def measure_scale(self, ours) -> None:
+    def measure_scale(self, ours: OurServer) -> None:
+        self.scale_fill(ours)
+        self.scale_pages(ours)
+        self.scale_list(ours)
+
+    def scale_fill(self, ours: OurServer) -> None:
+        """Fills USER/small and USER/big with devpi_bench_data; the time of
+        the big one is the scale_fill figure."""
         s = self.sizes
         say(
             f"scale: devpi_bench_data {s.small_projects}/{s.small_files} and "
@@ -277,6 +289,11 @@ class Run:
             self.results["scale_fill"]["note"] = (
                 f"here {s.big_projects:,} projects / {s.big_files:,} files"
             )
+
+    def scale_pages(self, ours: OurServer) -> None:
+        """A project's simple page on the small and the big index: warm
+        under load, and cold (pages nobody asked for yet)."""
+        s = self.sizes
         files_per_project = s.big_files // s.big_projects
         targets = []
         for label, projects in (("small", s.small_projects), ("big", s.big_projects)):
@@ -297,6 +314,10 @@ class Run:
             ][: s.cold_pages]
             self.put(f"scale_page_{label}_cold", "ours", statistics.median(cold))
         self.facts["scale_files_per_project"] = files_per_project
+
+    def scale_list(self, ours: OurServer) -> None:
+        """The big index's project list, HTML cold and warm, JSON warm."""
+        s = self.sizes
         url = f"{ours.url}/{USER}/big/+simple/"
         say("scale: index list of the big index")
         self.put("scale_list_cold", "ours", timed_get(url))
@@ -327,16 +348,6 @@ class Run:
         )
         if self.args.update_readme and kind == "full":
             update_readme(text)
-
-
-class _Sampler:
-    """Stops a TreeMemory sampler with the other started things."""
-
-    def __init__(self, memory: TreeMemory):
-        self.memory = memory
-
-    def stop(self) -> None:
-        self.memory.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

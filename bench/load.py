@@ -45,9 +45,12 @@ def run_wrk(
     url: str, *, accept: str | None, connections: int, seconds: float, threads: int | None = None
 ) -> LoadResult:
     threads = threads or max(1, min(connections, os.cpu_count() or 1))
+    wrk = wrk_binary()
+    if wrk is None:
+        raise LoadError("wrk is not installed")
     env = dict(os.environ, BENCH_ACCEPT=accept or "")
     cmd = [
-        wrk_binary(),
+        wrk,
         f"-t{threads}",
         f"-c{connections}",
         f"-d{max(1, round(seconds))}s",

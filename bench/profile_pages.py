@@ -16,14 +16,13 @@ Instruction counts come from valgrind's callgrind, switched on only around the
 measured requests (a small C helper with callgrind's client requests, built
 with ``cc`` into the data directory); they are stable on a loaded machine,
 wall time is not. Without valgrind or a C compiler, only cProfile and the
-query counts are reported. Takes well under a minute.
+query counts are reported. Takes well under a minute. The child side (what
+runs under valgrind) is ``bench/profile_child.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import io
 import json
 import os
 import shutil
@@ -31,214 +30,17 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from bench.profile_child import child
 
 REPO = Path(__file__).resolve().parent.parent
-
-FIGURES = [
-    # (name, devpi-django path, Accept header, bare page file)
-    ("project page, HTML", "/user/dev/+simple/bench-page/", None, "project.html"),
-    (
-        "project page, JSON",
-        "/user/dev/+simple/bench-page/",
-        "application/vnd.pypi.simple.v1+json",
-        "project.json",
-    ),
-    ("index list, HTML", "/user/many/+simple/", None, "list.html"),
-    ("index list, JSON", "/user/many/+simple/", "application/vnd.pypi.simple.v1+json", "list.json"),
-]
 
 MARKER_C = r"""
 #include <valgrind/callgrind.h>
 void marker_start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
 void marker_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS; }
 """
-
-
-# -- in the child process ----------------------------------------------------
-
-
-def _environ(path: str, accept: str | None) -> dict:
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "REMOTE_PORT": "50000",
-        "HTTP_HOST": "127.0.0.1:8000",
-        "HTTP_USER_AGENT": "wrk",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": "http",
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    if accept:
-        environ["HTTP_ACCEPT"] = accept
-    return environ
-
-
-def _request(application, path: str, accept: str | None) -> tuple[str, bytes]:
-    status = []
-
-    def start_response(s, headers, exc_info=None):
-        status.append(s)
-
-    result = application(_environ(path, accept), start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return status[0], body
-
-
-def _fill() -> None:
-    """The benchmark's indexes and files, as rows."""
-    import hashlib
-
-    from django.core.management import call_command
-    from django.db import transaction
-    from django.utils import timezone
-
-    from indexes.management.commands.devpi_bench_data import BLOB, _release_metadata
-    from indexes.models import Project, Release, ReleaseFile
-    from indexes.services.indexes import index_create
-    from indexes.services.users import user_create
-    from indexes.storage import blob_put
-    from indexes.wire import serial_bump
-
-    call_command("migrate", "--noinput", verbosity=0)
-    call_command("devpi_init", stdout=io.StringIO())
-    digest = hashlib.sha256(BLOB).hexdigest()
-    blob_put(io.BytesIO(BLOB), digest)
-    user = user_create(username="user", data={"password": "secret"})
-    stable = index_create(owner=user, name="stable", data={"bases": []})
-    dev = index_create(owner=user, name="dev", data={"bases": ["user/stable", "root/pypi"]})
-    many = index_create(owner=user, name="many", data={"bases": []})
-    now = timezone.now()
-
-    def add(index, name: str, versions: list[str]) -> None:
-        project, _ = Project.objects.get_or_create(
-            index=index, name=name, defaults={"display_name": name}
-        )
-        dist = name.replace("-", "_")
-        for version in versions:
-            release = Release.objects.create(
-                project=project,
-                version=version,
-                metadata={**_release_metadata(name, version), "name": name, "version": version},
-            )
-            ReleaseFile.objects.create(
-                release=release,
-                index=index,
-                filename=f"{dist}-{version}-py3-none-any.whl",
-                sha256=hashlib.sha256(f"{name}-{version}".encode()).hexdigest(),
-                size=len(BLOB),
-                packagetype="bdist_wheel",
-                pyversion="py3",
-                uploaded_at=now,
-                uploader="user",
-                requires_python=">=3.8",
-            )
-
-    with transaction.atomic():
-        add(stable, "bench-page", [f"0.{i}" for i in range(10)])
-        add(dev, "bench-page", [f"1.{i}" for i in range(50)])
-        for i in range(2000):
-            add(many, f"many-{i:04d}", ["1.0"])
-        serial_bump(stable.id, dev.id, many.id)
-
-
-def child(args) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devpi_django.settings")
-    pages = Path(args.data) / "pages"
-    if args.child == "django":
-        # Prometheus counts in files, as under gunicorn (gunicorn_conf.py)
-        try:
-            from ops.multiproc import enable_multiprocess
-        except ImportError:  # a checkout from before the metrics, to compare with
-            pass
-        else:
-            enable_multiprocess(Path(args.data) / "metrics")
-        if args.without:
-            import django
-            from django.conf import settings
-
-            django.setup()
-            settings.MIDDLEWARE = [
-                m for m in settings.MIDDLEWARE if m.rsplit(".", 1)[1] not in args.without
-            ]
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        from devpi_django.wsgi import application
-
-        if args.fill:
-            _fill()
-            pages.mkdir(exist_ok=True)
-            for _name, path, accept, page in FIGURES:
-                status, body = _request(application, path, accept)
-                assert status.startswith("200"), (path, status)
-                (pages / page).write_bytes(body)
-            return
-        requests = [(name, path, accept) for name, path, accept, _page in FIGURES]
-    else:
-        os.environ["BENCH_BARE_PAGES"] = str(pages)
-        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bare_app"
-        from bench.bare_app import application
-
-        requests = [(name, "/" + page, None) for name, _path, _accept, page in FIGURES]
-    marker = None
-    if args.marker:
-        import ctypes
-
-        marker = ctypes.CDLL(args.marker)
-    results = {}
-    for name, path, accept in requests:
-        for _ in range(5):  # the first builds the cached page; then warm
-            status, body = _request(application, path, accept)
-            assert status.startswith("200"), (name, status)
-        entry = {"bytes": len(body)}
-        if args.child == "django":
-            with CaptureQueriesContext(connection) as queries:
-                _request(application, path, accept)
-            entry["queries"] = len(queries.captured_queries)
-        if args.cprofile:
-            import cProfile
-            import pstats
-
-            profile = cProfile.Profile()
-            profile.enable()
-            for _ in range(args.requests):
-                _request(application, path, accept)
-            profile.disable()
-            out = io.StringIO()
-            stats = pstats.Stats(profile, stream=out)
-            entry["calls"] = stats.total_calls / args.requests
-            stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.cprofile)
-            entry["profile"] = out.getvalue()
-        if marker is not None:
-            # no collection of the cyclic garbage in the window: it would
-            # land in one page's count or another's by chance
-            gc.collect()
-            gc.disable()
-            marker.marker_start()
-            for _ in range(args.requests):
-                _request(application, path, accept)
-            marker.marker_stop()
-            gc.enable()
-        results[name] = entry
-    print(json.dumps(results))
-
-
-# -- in the parent -----------------------------------------------------------
 
 
 def _build_marker(data: Path) -> str | None:
@@ -307,7 +109,7 @@ def _run(
         dumps = sorted(
             data.glob(f"callgrind.{target}.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1])
         )
-        for (name, entry), dump in zip(results.items(), dumps):
+        for entry, dump in zip(results.values(), dumps, strict=False):
             for line in dump.read_text().splitlines():
                 if line.startswith("totals:"):
                     entry["instructions"] = int(line.split()[1]) / requests
@@ -317,7 +119,7 @@ def _run(
     return results
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--requests", type=int, default=50, help="measured requests per page (default 50)"
@@ -343,12 +145,12 @@ def main(argv=None) -> int:
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--marker", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        child(args)
-        return 0
+    return parser
 
-    data = Path(tempfile.mkdtemp(prefix="devpi-profile-"))
+
+def _child_env(data: Path) -> dict[str, str]:
+    """The children's environment: no settings of the caller's server, a
+    data directory of their own, an upstream nobody answers on."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -364,47 +166,68 @@ def main(argv=None) -> int:
             "PYTHONHASHSEED": "0",
         }
     )
+    return env
+
+
+def _collect(args, data: Path, env: dict[str, str], marker: str | None) -> dict:
+    """page -> target ("django", "bare") -> figures, from one child per
+    target and kind of measurement."""
+    table: dict[str, dict[str, dict[str, Any]]] = {}
+    for target in ("django", "bare"):
+        if args.cprofile:
+            for name, entry in _run(
+                target,
+                data,
+                env,
+                requests=args.requests,
+                cprofile=args.cprofile,
+                without=args.without,
+            ).items():
+                print(
+                    f"== {target}: {name}: {entry['calls']:.0f} calls a request"
+                    + (f", {entry['queries']} queries" if "queries" in entry else "")
+                )
+                print(entry["profile"])
+                table.setdefault(name, {})[target] = entry
+        if marker:
+            for name, entry in _run(
+                target, data, env, requests=args.requests, marker=marker, without=args.without
+            ).items():
+                table.setdefault(name, {}).setdefault(target, {}).update(entry)
+        elif not args.cprofile:
+            for name, entry in _run(target, data, env, requests=1).items():
+                table.setdefault(name, {}).setdefault(target, {}).update(entry)
+    return table
+
+
+def _print_table(table: dict) -> None:
+    print(
+        "| page | bytes | queries | devpi-django instr./request | bare instr./request "
+        "| bare/devpi-django |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, row in table.items():
+        dj, bare = row.get("django", {}), row.get("bare", {})
+        di, bi = dj.get("instructions"), bare.get("instructions")
+        print(
+            f"| {name} | {dj.get('bytes', '')} | {dj.get('queries', '')} | "
+            f"{f'{di:,.0f}' if di else '-'} | {f'{bi:,.0f}' if bi else '-'} | "
+            f"{f'{bi / di:.2f}' if di and bi else '-'} |"
+        )
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.child:
+        child(args)
+        return 0
+
+    data = Path(tempfile.mkdtemp(prefix="devpi-profile-"))
+    env = _child_env(data)
     try:
         _run("django", data, env, requests=1, fill=True)
         marker = None if args.no_callgrind else _build_marker(data)
-        table = {}
-        for target in ("django", "bare"):
-            if args.cprofile:
-                for name, entry in _run(
-                    target,
-                    data,
-                    env,
-                    requests=args.requests,
-                    cprofile=args.cprofile,
-                    without=args.without,
-                ).items():
-                    print(
-                        f"== {target}: {name}: {entry['calls']:.0f} calls a request"
-                        + (f", {entry['queries']} queries" if "queries" in entry else "")
-                    )
-                    print(entry["profile"])
-                    table.setdefault(name, {})[target] = entry
-            if marker:
-                for name, entry in _run(
-                    target, data, env, requests=args.requests, marker=marker, without=args.without
-                ).items():
-                    table.setdefault(name, {}).setdefault(target, {}).update(entry)
-            elif not args.cprofile:
-                for name, entry in _run(target, data, env, requests=1).items():
-                    table.setdefault(name, {}).setdefault(target, {}).update(entry)
-        print(
-            "| page | bytes | queries | devpi-django instr./request | bare instr./request "
-            "| bare/devpi-django |"
-        )
-        print("|---|---|---|---|---|---|")
-        for name, row in table.items():
-            dj, bare = row.get("django", {}), row.get("bare", {})
-            di, bi = dj.get("instructions"), bare.get("instructions")
-            print(
-                f"| {name} | {dj.get('bytes', '')} | {dj.get('queries', '')} | "
-                f"{f'{di:,.0f}' if di else '-'} | {f'{bi:,.0f}' if bi else '-'} | "
-                f"{f'{bi / di:.2f}' if di and bi else '-'} |"
-            )
+        _print_table(_collect(args, data, env, marker))
     finally:
         if args.keep:
             print(f"data kept in {data}", file=sys.stderr)

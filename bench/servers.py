@@ -10,12 +10,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import requests
 
-from tests.live import REPO, VENV_BIN, free_port, start_server
+from tests.live import REPO, VENV_BIN, LiveServer, free_port, start_server
 
 ROOT_PASSWORD = "root-secret"
 LOCAL_ENV = {
@@ -28,6 +30,22 @@ LOCAL_ENV = {
 
 class StartError(RuntimeError):
     """A server could not be set up or started."""
+
+
+class BenchServer(Protocol):
+    """What the measurements use of a server under test (devpi-django or
+    devpi-server)."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def data_dir(self) -> Path: ...
+
+    def stop(self) -> None: ...
 
 
 def _clean_env(**extra) -> dict[str, str]:
@@ -180,8 +198,8 @@ def start_devpi_server(venv: Path, workdir: Path) -> DevpiServer:
 
 @dataclass
 class OurServer:
-    live: object  # tests.live.LiveServer
-    cleanup: callable
+    live: LiveServer
+    cleanup: Callable[[], None]
 
     @property
     def url(self) -> str:
@@ -337,13 +355,16 @@ def start_nginx(pages: Path, workdir: Path) -> SimpleProcess:
     return server
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Started:
     """Every process the run started, stopped in reverse order."""
 
     items: list = field(default_factory=list)
 
-    def add(self, item):
+    def add(self, item: _T) -> _T:
         self.items.append(item)
         return item
 

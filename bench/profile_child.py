@@ -1,0 +1,231 @@
+"""The child side of ``bench.profile_pages``: runs in the process that
+valgrind watches, fills the data (``--fill``) or sends each page of the
+benchmark through one WSGI application (devpi-django's or the bare view) and
+prints, as one JSON line, per page its bytes, queries, cProfile calls and
+(with ``--marker``) switches callgrind on around the measured requests."""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+FIGURES = [
+    # (name, devpi-django path, Accept header, bare page file)
+    ("project page, HTML", "/user/dev/+simple/bench-page/", None, "project.html"),
+    (
+        "project page, JSON",
+        "/user/dev/+simple/bench-page/",
+        "application/vnd.pypi.simple.v1+json",
+        "project.json",
+    ),
+    ("index list, HTML", "/user/many/+simple/", None, "list.html"),
+    ("index list, JSON", "/user/many/+simple/", "application/vnd.pypi.simple.v1+json", "list.json"),
+]
+
+
+def _environ(path: str, accept: str | None) -> dict:
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "50000",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "HTTP_USER_AGENT": "wrk",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if accept:
+        environ["HTTP_ACCEPT"] = accept
+    return environ
+
+
+def _request(application, path: str, accept: str | None) -> tuple[str, bytes]:
+    status = []
+
+    def start_response(s, headers, exc_info=None):
+        status.append(s)
+
+    result = application(_environ(path, accept), start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return status[0], body
+
+
+def _fill() -> None:
+    """The benchmark's indexes and files, as rows."""
+    import hashlib
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from indexes.management.commands.devpi_bench_data import BLOB, _release_metadata
+    from indexes.models import Project, Release, ReleaseFile
+    from indexes.services.indexes import index_create
+    from indexes.services.users import user_create
+    from indexes.storage import blob_put
+    from indexes.wire import serial_bump
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("devpi_init", stdout=io.StringIO())
+    digest = hashlib.sha256(BLOB).hexdigest()
+    blob_put(io.BytesIO(BLOB), digest)
+    user = user_create(username="user", data={"password": "secret"})
+    stable = index_create(owner=user, name="stable", data={"bases": []})
+    dev = index_create(owner=user, name="dev", data={"bases": ["user/stable", "root/pypi"]})
+    many = index_create(owner=user, name="many", data={"bases": []})
+    now = timezone.now()
+
+    def add(index, name: str, versions: list[str]) -> None:
+        project, _ = Project.objects.get_or_create(
+            index=index, name=name, defaults={"display_name": name}
+        )
+        dist = name.replace("-", "_")
+        for version in versions:
+            release = Release.objects.create(
+                project=project,
+                version=version,
+                metadata={**_release_metadata(name, version), "name": name, "version": version},
+            )
+            ReleaseFile.objects.create(
+                release=release,
+                index=index,
+                filename=f"{dist}-{version}-py3-none-any.whl",
+                sha256=hashlib.sha256(f"{name}-{version}".encode()).hexdigest(),
+                size=len(BLOB),
+                packagetype="bdist_wheel",
+                pyversion="py3",
+                uploaded_at=now,
+                uploader="user",
+                requires_python=">=3.8",
+            )
+
+    with transaction.atomic():
+        add(stable, "bench-page", [f"0.{i}" for i in range(10)])
+        add(dev, "bench-page", [f"1.{i}" for i in range(50)])
+        for i in range(2000):
+            add(many, f"many-{i:04d}", ["1.0"])
+        serial_bump(stable.id, dev.id, many.id)
+
+
+def _django_application(args):
+    """devpi-django's WSGI application, as under gunicorn: Prometheus counts
+    in files; ``--without`` middleware classes left out."""
+    # Prometheus counts in files, as under gunicorn (gunicorn_conf.py)
+    try:
+        from ops.multiproc import enable_multiprocess
+    except ImportError:  # a checkout from before the metrics, to compare with
+        pass
+    else:
+        enable_multiprocess(Path(args.data) / "metrics")
+    if args.without:
+        import django
+        from django.conf import settings
+
+        django.setup()
+        settings.MIDDLEWARE = [
+            m for m in settings.MIDDLEWARE if m.rsplit(".", 1)[1] not in args.without
+        ]
+    from devpi_django.wsgi import application
+
+    return application
+
+
+def _write_pages(application, pages: Path) -> None:
+    """The four pages' bytes, for the bare view to serve."""
+    pages.mkdir(exist_ok=True)
+    for _name, path, accept, page in FIGURES:
+        status, body = _request(application, path, accept)
+        assert status.startswith("200"), (path, status)
+        (pages / page).write_bytes(body)
+
+
+def _cprofile(application, path: str, accept: str | None, args) -> tuple[float, str]:
+    """cProfile's calls a request and its top ``args.cprofile`` functions."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(args.requests):
+        _request(application, path, accept)
+    profile.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    # set by Stats.load_stats; typeshed does not declare it
+    calls = stats.total_calls / args.requests  # type: ignore[attr-defined]
+    stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.cprofile)
+    return calls, out.getvalue()
+
+
+def _measure(application, name: str, path: str, accept: str | None, args, marker) -> dict:
+    """One page: warmed up, then its figures (callgrind's are in its dump)."""
+    for _ in range(5):  # the first builds the cached page; then warm
+        status, body = _request(application, path, accept)
+        assert status.startswith("200"), (name, status)
+    entry: dict[str, int | float | str] = {"bytes": len(body)}
+    if args.child == "django":
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            _request(application, path, accept)
+        entry["queries"] = len(queries.captured_queries)
+    if args.cprofile:
+        entry["calls"], entry["profile"] = _cprofile(application, path, accept, args)
+    if marker is not None:
+        # no collection of the cyclic garbage in the window: it would
+        # land in one page's count or another's by chance
+        gc.collect()
+        gc.disable()
+        marker.marker_start()
+        for _ in range(args.requests):
+            _request(application, path, accept)
+        marker.marker_stop()
+        gc.enable()
+    return entry
+
+
+def child(args) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devpi_django.settings")
+    pages = Path(args.data) / "pages"
+    if args.child == "django":
+        application = _django_application(args)
+        if args.fill:
+            _fill()
+            _write_pages(application, pages)
+            return
+        requests = [(name, path, accept) for name, path, accept, _page in FIGURES]
+    else:
+        os.environ["BENCH_BARE_PAGES"] = str(pages)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bare_app"
+        from bench.bare_app import application
+
+        requests = [(name, "/" + page, None) for name, _path, _accept, page in FIGURES]
+    marker = None
+    if args.marker:
+        import ctypes
+
+        marker = ctypes.CDLL(args.marker)
+    results = {}
+    for name, path, accept in requests:
+        results[name] = _measure(application, name, path, accept, args, marker)
+    print(json.dumps(results))
