@@ -7,9 +7,18 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TextIO
+from typing import Protocol
 
 from tqdm import tqdm
+
+
+class Stream(Protocol):
+    """What the bar and the lines are written to: a text file, or the
+    OutputWrapper of a management command."""
+
+    def write(self, s: str, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 
 class Progress:
@@ -20,13 +29,13 @@ class Progress:
         desc: str,
         *,
         unit: str = "file",
-        out: TextIO | None = None,
-        err: TextIO | None = None,
+        out: Stream | None = None,
+        err: Stream | None = None,
         force: bool | None = None,
     ):
         self.desc = desc
         self.unit = unit
-        self.out = out or sys.stdout
+        self.out: Stream = out or sys.stdout
         # the raw stream under Django's OutputWrapper, which would end every
         # write of the bar with a newline and colour it
         self.err = getattr(err, "_out", err) or sys.stderr

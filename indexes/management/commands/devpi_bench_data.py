@@ -39,7 +39,7 @@ BLOB = b"devpi-django synthetic benchmark file; its rows share this one blob\n"
 def _release_metadata(name: str, version: str) -> dict:
     fields = {"name": [name], "version": [version], "summary": ["synthetic benchmark data"]}
     return metadata_from_form(
-        lambda k: (fields.get(k) or [None])[-1],
+        lambda k: fields[k][-1] if fields.get(k) else None,
         lambda k: list(fields.get(k, [])),
         set(fields),
         only_present=False,
@@ -101,7 +101,7 @@ class Command(BaseCommand):
             numbers = range(first, min(first + batch, projects))
             with transaction.atomic():
                 added = self._fill_batch(target, numbers, counts, row)
-            created = [total + n for total, n in zip(created, added)]
+            created = [total + n for total, n in zip(created, added, strict=True)]
             progress.advance(added[0])
             if (first // batch) % 10 == 9:
                 progress.line(
