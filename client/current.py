@@ -97,6 +97,7 @@ def resolve_index_name(spec: str, *, acting: str) -> str:
 
 def index_for(spec: str | None, *, acting: str) -> Index:
     """The index an argument names, else the current index."""
+    name: str | None
     if spec:
         name = resolve_index_name(spec, acting=acting)
     else:

@@ -5,18 +5,27 @@ requirements a file names. The work itself is the mirror kind's
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexes.errors import Invalid
-from indexes.kinds import kind_for
+from indexes.kinds import IndexKind, kind_for
 from indexes.resolution import resolution_order
+
+if TYPE_CHECKING:
+    from indexes.models import Index
 
 MAX_REQUIREMENTS_BYTES = 1024 * 1024
 MAX_REQUIREMENTS = 10_000
 
 
-def mirrors_of(index) -> list:
-    """The mirror indexes in ``index``'s resolution order (itself first)."""
-    found = [ix for ix in resolution_order(index) if ix.is_mirror and kind_for(ix) is not None]
+def mirrors_of(index: Index) -> list[tuple[Index, IndexKind]]:
+    """The mirror indexes in ``index``'s resolution order (itself first),
+    each with its kind."""
+    found = [
+        (ix, kind)
+        for ix in resolution_order(index)
+        if ix.is_mirror and (kind := kind_for(ix)) is not None
+    ]
     if not found:
         raise Invalid(f"{index.fullname} is not a mirror and has no mirror among its bases")
     return found

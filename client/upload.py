@@ -92,9 +92,10 @@ def metadata_form(data: bytes) -> dict[str, list[str]]:
     for key, value in raw.items():
         field = RAW_TO_FORM.get(key, key)
         if key == "project_urls":
-            fields[field] = [f"{label}, {url}" for label, url in value.items()]
+            urls = raw["project_urls"]
+            fields[field] = [f"{label}, {url}" for label, url in urls.items()]
         elif key == "keywords":
-            fields[field] = [",".join(value)]
+            fields[field] = [",".join(raw["keywords"])]
         elif isinstance(value, list):
             fields[field] = [str(v) for v in value]
         else:

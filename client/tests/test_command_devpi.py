@@ -1166,7 +1166,11 @@ def sdist_with_tox_ini(directory: Path, name: str, version: str) -> Path:
     body = b"[tox]\nenvlist = py\n"
     extra.size = len(body)
     with tarfile.open(path) as tf:
-        members = [(m, tf.extractfile(m).read()) for m in tf.getmembers()]
+        members = []
+        for member in tf.getmembers():
+            content = tf.extractfile(member)
+            assert content is not None  # make_sdist writes regular files only
+            members.append((member, content.read()))
     with tarfile.open(path, "w:gz") as tf:
         for member, data in members:
             tf.addfile(member, io.BytesIO(data))

@@ -15,7 +15,7 @@ FORBIDDEN_IN_CLIENT = ("indexes.views", "rest_framework", "django.http")
 def imported_modules(path: Path) -> set[str]:
     """Absolute names of the modules a file imports (relative ones resolved)."""
     package = ".".join(path.relative_to(REPO).with_suffix("").parts[:-1])
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)

@@ -70,19 +70,12 @@ def run(out: Console, options: dict[str, Any]) -> None:
         for ix in sorted(selectors.user_config(user).get("indexes", {})):
             out.line(f"{username}/{ix}")
         return
-    if (options["create"] or options["delete"]) and not name:
-        raise Invalid("need to explicitly specify index for deletion/creation")
-    if options["create"]:
-        fullname = current.resolve_index_name(name, acting=actor.username)
-        owner_name, _, index_name = fullname.partition("/")
-        owner = selectors.user_get(owner_name)
-        show_index(
-            out,
-            index_services.index_create(
-                owner=owner, name=index_name, data=keyvalue_dict(items), actor=actor
-            ),
-        )
-        return
+    if options["create"] or options["delete"]:
+        if not name:
+            raise Invalid("need to explicitly specify index for deletion/creation")
+        if options["create"]:
+            _create(out, actor, name, items)
+            return
     index = current.index_for(name, acting=actor.username)
     if options["delete"]:
         if items:
@@ -105,6 +98,18 @@ def run(out: Console, options: dict[str, Any]) -> None:
             out.line(f"/{index.fullname} {op}")
         index = index_services.index_modify(index=index, data=operations, actor=actor)
     show_index(out, index)
+
+
+def _create(out: Console, actor: Any, name: str, items: list[str]) -> None:
+    fullname = current.resolve_index_name(name, acting=actor.username)
+    owner_name, _, index_name = fullname.partition("/")
+    owner = selectors.user_get(owner_name)
+    show_index(
+        out,
+        index_services.index_create(
+            owner=owner, name=index_name, data=keyvalue_dict(items), actor=actor
+        ),
+    )
 
 
 def show_index(out: Console, index: Index) -> None:

@@ -11,7 +11,6 @@ from django.core.management.base import CommandError
 
 from devpi_django.progress import Progress
 from indexes.errors import DevpiError, Invalid
-from indexes.kinds import kind_for
 
 from .. import current
 from ..console import Console, Verb
@@ -46,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(out: Console, options: dict[str, Any]) -> None:
     index = current.index_for(options["index"], acting=out.actor().username)
-    mirror = mirrors_of(index)[0]
+    mirror, kind = mirrors_of(index)[0]
     requirements = requirement_lines("\n".join(options["requirements"]))
     for path in options["requirement"]:
         requirements.extend(read_requirements(Path(path)))
@@ -58,7 +57,7 @@ def run(out: Console, options: dict[str, Any]) -> None:
     try:
         for requirement in requirements:
             try:
-                files = kind_for(mirror).prefetch(mirror, requirement)
+                files = kind.prefetch(mirror, requirement)
             except DevpiError as exc:
                 files, problem = [], exc.message
             else:

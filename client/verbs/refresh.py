@@ -8,7 +8,6 @@ from typing import Any
 
 from indexes.distribution.names import normalize_name
 from indexes.errors import DevpiError
-from indexes.kinds import kind_for
 
 from .. import current
 from ..console import Console, Verb
@@ -37,9 +36,9 @@ def run(out: Console, options: dict[str, Any]) -> None:
     mirrors = mirrors_of(index)
     for project in options["projects"]:
         name = normalize_name(project)
-        for mirror in mirrors:
+        for mirror, kind in mirrors:
             try:
-                what = kind_for(mirror).refresh(mirror, name)
+                what = kind.refresh(mirror, name)
             except DevpiError as exc:
                 what = f"failed: {exc.message}"
             out.line(f"{mirror.fullname} {name}: {what}")

@@ -96,6 +96,7 @@ def run(out: Console, options: dict[str, Any]) -> None:
             continue
         with tempfile.TemporaryDirectory(prefix="devpi-test-") as tmp:
             runs = _unpack(out, Path(tmp), http, spec, version, sdists, wheels, options)
+            assert tox is not None  # refused above unless --list
             failures += _run_tox(out, Path(tmp), tox, http, simpleindex, runs, options)
     if failures:
         raise CommandError("; ".join(failures))

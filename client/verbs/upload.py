@@ -189,10 +189,10 @@ def upload_files(
         if options["dry_run"]:
             out.line(f"skipped (dry run): doc_upload of {path.name} to {target}")
             continue
-        result = cli_docs.upload_doczip(
+        doc_result = cli_docs.upload_doczip(
             index=index, user=actor, path=path, name=name, version=version
         )
-        note = "" if result.created else " (identical file was there already)"
+        note = "" if doc_result.created else " (identical file was there already)"
         out.line(f"doc_upload of {path.name} to {target}{note}")
 
 

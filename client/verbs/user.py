@@ -47,13 +47,14 @@ def run(out: Console, options: dict[str, Any]) -> None:
         for username in sorted(selectors.users_configs()):
             out.line(username)
         return
-    if (options["create"] or options["delete"]) and not name:
-        raise Invalid("need to specify a username")
-    if options["create"]:
-        user_services.user_create(username=name, data=keyvalue_dict(items), actor=actor)
-        out.line(f"user created: {name}")
-    elif options["delete"]:
-        _delete(out, actor, name, items)
+    if options["create"] or options["delete"]:
+        if not name:
+            raise Invalid("need to specify a username")
+        if options["create"]:
+            user_services.user_create(username=name, data=keyvalue_dict(items), actor=actor)
+            out.line(f"user created: {name}")
+        else:
+            _delete(out, actor, name, items)
     elif options["modify"] or items:
         _modify(out, actor, name or actor.username, items)
     else:

@@ -41,7 +41,9 @@ class Command(BaseCommand):
             metavar="USER",
             help="the user who acts (default: root); also accepted after the verb",
         )
-        common = argparse.ArgumentParser(add_help=False)
+        # a CommandParser like the subparsers it is a parent of (argparse
+        # only copies its arguments)
+        common = CommandParser(add_help=False)
         common.add_argument(
             "--as",
             dest="acting_user",
