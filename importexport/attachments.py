@@ -12,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Protocol
+from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from indexes.models import Index, Release, ReleaseFile
 
 
 @dataclass(frozen=True)
 class AttachmentIn:
     """An attached file of an export, its hashes verified."""
 
-    index: object  # indexes.models.Index
-    release: object  # indexes.models.Release
-    release_file: object | None  # the ReleaseFile a tox result is for
+    index: Index
+    release: Release
+    release_file: ReleaseFile | None  # the ReleaseFile a tox result is for
     filename: str  # as in the export (tox results: "<file>.toxresult-<ts>-<n>")
     sha256: str
     size: int
@@ -34,13 +37,13 @@ class AttachmentIn:
 class AttachmentOut:
     """An attached file to write into an export."""
 
-    release: object  # indexes.models.Release
-    release_file: object | None  # tox results: the ReleaseFile they are for
+    release: Release
+    release_file: ReleaseFile | None  # tox results: the ReleaseFile they are for
     filename: str
     sha256: str
     log: list
     uploaded_at: datetime
-    open: Callable[[], BinaryIO]
+    open: Callable[[], IO[bytes]]
 
 
 class AttachmentHandler(Protocol):
@@ -48,7 +51,7 @@ class AttachmentHandler(Protocol):
         """Store it; False when it was there already (nothing changed).
         Raise ``indexes.errors.DevpiError`` to have it reported as skipped."""
 
-    def export_files(self, index) -> Iterable[AttachmentOut]:
+    def export_files(self, index: Index) -> Iterable[AttachmentOut]:
         """The index's attached files of this type."""
 
 

@@ -4,6 +4,7 @@ is checked as an upload is, stored, unpacked, and recorded."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from indexes.errors import Conflict
 from indexes.models import DocZip
@@ -46,5 +47,5 @@ class DocZipAttachments:
                 sha256=doczip.sha256,
                 log=doczip.log,
                 uploaded_at=doczip.uploaded_at,
-                open=lambda sha256=doczip.sha256: blob_open(sha256),
+                open=partial(blob_open, doczip.sha256),
             )

@@ -10,6 +10,7 @@ devpi-server can verify them (argon2); other users are listed in the report.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 
@@ -20,7 +21,7 @@ from indexes.storage import blob_open
 from indexes.wire import DEVPI_SERVER_COMPAT_VERSION
 
 from . import mapping
-from .attachments import attachment_handler
+from .attachments import AttachmentOut, attachment_handler
 from .errors import ImportExportError
 from .layout import (
     DOCZIP,
@@ -34,10 +35,15 @@ from .layout import (
 from .reports import ExportReport, Skipped
 from .writer import ExportWriteError, ExportWriter
 
+if TYPE_CHECKING:
+    from devpi_django.progress import Progress as Counter
+
 Progress = Callable[[str], None]
 
 
-def devpi_export(path, *, progress: Progress | None = None, counter=None) -> ExportReport:
+def devpi_export(
+    path, *, progress: Progress | None = None, counter: Counter | None = None
+) -> ExportReport:
     """Export everything to directory ``path``, which must not exist or be
     empty. Raises ``ImportExportError`` (a one-line message) when it cannot
     write there; files it cannot read are listed in the report's ``skipped``."""
@@ -85,7 +91,11 @@ def _export_users(writer: ExportWriter, report: ExportReport, progress: Progress
 
 
 def _export_index(
-    writer: ExportWriter, report: ExportReport, progress: Progress, index: Index, counter=None
+    writer: ExportWriter,
+    report: ExportReport,
+    progress: Progress,
+    index: Index,
+    counter: Counter | None = None,
 ) -> None:
     name = index.fullname
     writer.index(
@@ -95,6 +105,14 @@ def _export_index(
     if index.is_mirror:
         progress(f"index {name} (mirror: config only)")
         return
+    releases = _export_releases(writer, report, index)
+    exported_files = _export_release_files(writer, report, index, counter)
+    _export_attachments(writer, report, index, exported_files)
+    progress(f"index {name}: {len(releases)} releases, {len(exported_files)} files")
+
+
+def _export_releases(writer: ExportWriter, report: ExportReport, index: Index) -> list[Release]:
+    name = index.fullname
     releases = list(
         Release.objects.filter(project__index=index)
         .select_related("project")
@@ -116,6 +134,14 @@ def _export_index(
         )
         report.exported["releases"] += 1
     report.exported["projects"] += len({r.project_id for r in releases})
+    return releases
+
+
+def _export_release_files(
+    writer: ExportWriter, report: ExportReport, index: Index, counter: Counter | None
+) -> set[int]:
+    """The index's release files; returns the ids of those exported."""
+    name = index.fullname
     exported_files: set[int] = set()
     files = (
         ReleaseFile.objects.filter(index=index)
@@ -143,8 +169,7 @@ def _export_index(
             report.exported["release files"] += 1
         if counter is not None:
             counter.advance()
-    _export_attachments(writer, report, index, exported_files)
-    progress(f"index {name}: {len(releases)} releases, {len(exported_files)} files")
+    return exported_files
 
 
 def _export_attachments(writer, report, index: Index, exported_files: set[int]) -> None:
@@ -172,7 +197,7 @@ def _export_attachments(writer, report, index: Index, exported_files: set[int]) 
         ):
             report.exported["tox results"] += 1
     handler = attachment_handler(DOCZIP)
-    newest: dict[int, object] = {}
+    newest: dict[int, AttachmentOut] = {}
     for item in handler.export_files(index) if handler else ():
         current = newest.get(item.release.id)
         if current is None or item.uploaded_at >= current.uploaded_at:

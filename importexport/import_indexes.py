@@ -5,6 +5,8 @@ without their caches."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -132,7 +134,7 @@ def _index_config(run: ImportRun, dump: IndexDump) -> dict:
         return build(requested)
     except Invalid:
         pass
-    good = {}
+    good: dict[str, Any] = {}
     for key, value in requested.items():
         try:
             build({**good, key: value})

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexes.models import Index
 from indexes.storage import blob_put
@@ -15,6 +16,9 @@ from .errors import ImportExportError
 from .layout import ExportTree, FileDesc, IndexDump, check_file
 from .reader import member_path
 from .reports import ImportReport
+
+if TYPE_CHECKING:
+    from devpi_django.progress import Progress as Counter
 
 Progress = Callable[[str], None]
 
@@ -26,7 +30,7 @@ class ImportRun:
     progress: Progress
     fresh: bool  # only root and root/pypi here: root's and root/pypi's settings are taken
     stages: list[tuple[IndexDump, Index]] = field(default_factory=list)
-    counter: object | None = None  # devpi_django.progress.Progress: files of the stage indexes
+    counter: Counter | None = None  # files of the stage indexes
 
 
 def member_check(

@@ -14,6 +14,8 @@ project's rows are written in one transaction.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 
 from indexes.models import Index
@@ -26,8 +28,13 @@ from .layout import ExportTree, IndexDump
 from .reader import read_export
 from .reports import ImportReport
 
+if TYPE_CHECKING:
+    from devpi_django.progress import Progress as Counter
 
-def devpi_import(path, *, progress: Progress | None = None, counter=None) -> ImportReport:
+
+def devpi_import(
+    path, *, progress: Progress | None = None, counter: Counter | None = None
+) -> ImportReport:
     """Import the devpi export in directory ``path``.
 
     Raises ``ImportExportError`` (a one-line message) when ``path`` is not a

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 DATAINDEX = "dataindex.json"
 DUMPVERSION = "2"
@@ -106,7 +107,7 @@ class IndexDump:
 class ExportTree:
     """A parsed export directory (``reader.read_export``)."""
 
-    path: object  # pathlib.Path
+    path: Path
     dumpversion: str
     devpi_server: str | None
     users: dict[str, dict]

@@ -172,11 +172,8 @@ def release_from_devpi(versiondata: dict, *, project: str, version: str) -> Rele
         for k, v in versiondata.items()
         if not k.startswith("+") and k not in (":action", "yanked")
     }
-    name = (
-        metadata.get("name")
-        if isinstance(metadata.get("name"), str) and metadata.get("name")
-        else project
-    )
+    given = metadata.get("name")
+    name = given if isinstance(given, str) and given else project
     metadata["name"] = name
     metadata["version"] = version
     yanked = versiondata.get("yanked")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 
@@ -23,6 +24,7 @@ from .reports import InvalidReport, parse_report
 class ToxResultAttachments:
     def import_file(self, item: AttachmentIn) -> bool:
         file = item.release_file
+        assert file is not None  # importexport passes the file a tox result is for
         existing = (
             ToxResult.objects.filter(file=file, filename=item.filename).only("sha256").first()
         )
@@ -80,5 +82,5 @@ class ToxResultAttachments:
                 sha256=hashlib.sha256(body).hexdigest(),
                 log=result.log,
                 uploaded_at=result.posted_at,
-                open=lambda body=body: io.BytesIO(body),
+                open=partial(io.BytesIO, body),
             )

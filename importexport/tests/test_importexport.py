@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -43,7 +44,7 @@ class Tree:
 
     def __init__(self, path: Path, dumpversion: str = "2"):
         self.path = path
-        self.data = {
+        self.data: dict[str, Any] = {
             "dumpversion": dumpversion,
             "pythonversion": [3, 11, 7, "final", 0],
             "devpi_server": "6.20.3",
@@ -60,7 +61,7 @@ class Tree:
 
     def index(self, name: str, **config) -> dict:
         config.setdefault("type", "stage")
-        entry = {"indexconfig": config}
+        entry: dict[str, Any] = {"indexconfig": config}
         if config["type"] == "stage":
             entry.update(projects={}, files=[])
         self.data["indexes"][name] = entry
@@ -404,7 +405,7 @@ def test_import_into_a_fresh_server(tree, blob_dir, hashers, db, dists):
     assert report.changed and not report.skipped, lines_of(report)
     assert report.created["users"] == 2 and report.updated["users"] == 1  # root, fresh
     assert report.created["indexes"] == 4 and report.created["release files"] == 3
-    assert any("packages/stable: hello_world-1.0.tar.gz: imported" in l for l in lines)
+    assert any("packages/stable: hello_world-1.0.tar.gz: imported" in line for line in lines)
     for name, password in (("root", "rootpw"), ("packages", "pkgpw"), ("alice", "alice-pw")):
         assert User.objects.get(username=name).check_password(password), name
     packages = User.objects.get(username="packages")
