@@ -112,6 +112,16 @@ def create_database() -> tuple[str, Callable[[], None]]:
     return create_postgres_database(POSTGRES_ADMIN, f"dd_cluster_{uuid.uuid4().hex[:10]}")
 
 
+def _stopper(process: subprocess.Popen, log) -> Callable[[], None]:
+    """Stops a Celery process, then closes its log."""
+
+    def stop() -> None:
+        stop_process(process)
+        log.close()
+
+    return stop
+
+
 @dataclass
 class Cluster:
     mode: str  # DEVPI_FILE_SERVING: redirect or x-accel-redirect
@@ -222,7 +232,7 @@ def start_cluster(directory: Path, mode: str) -> Cluster:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-            cleanups.append(lambda p=processes[name], log=log: (stop_process(p), log.close()))
+            cleanups.append(_stopper(processes[name], log))
         nginx = start_nginx(
             directory / "nginx",
             [s.url.removeprefix("http://") for s in servers],

@@ -28,8 +28,10 @@ def index_id(server, fullname: str) -> int:
             "manage.py",
             "shell",
             "-c",
-            "from indexes.models import Index; "
-            f"print(Index.objects.get(owner__username={user!r}, name={name!r}).id)",
+            (
+                "from indexes.models import Index; "
+                f"print(Index.objects.get(owner__username={user!r}, name={name!r}).id)"
+            ),
         ],
         env=server.env,
         cwd=REPO,

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .clientvenv import DEVPI_CLIENT_REQUIREMENTS, client_venv
 from .factories import make_project_tree
-from .live import client_env
 
 pytestmark = [pytest.mark.live, pytest.mark.slow_client]
 
@@ -24,42 +22,6 @@ FAILING = (
     "import unittest\n\nclass T(unittest.TestCase):\n    def test_bad(self):\n"
     "        self.assertEqual(1, 2)\n"
 )
-
-
-class Devpi:
-    def __init__(self, bin_dir: Path, env: dict, cwd: Path):
-        self.bin_dir, self.env, self.cwd = bin_dir, env, cwd
-
-    def __call__(self, *args, check=True, cwd=None) -> subprocess.CompletedProcess:
-        proc = subprocess.run(
-            [str(self.bin_dir / "devpi"), *map(str, args)],
-            env=self.env,
-            cwd=cwd or self.cwd,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(
-                f"devpi {' '.join(map(str, args))} failed "
-                f"({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-            )
-        return proc
-
-
-@pytest.fixture(scope="module")
-def devpi_bin():
-    return client_venv("devpi-client", DEVPI_CLIENT_REQUIREMENTS)
-
-
-@pytest.fixture
-def devpi(devpi_bin, tmp_path):
-    home = tmp_path / "home"
-    env = client_env(home)
-    env["PATH"] = f"{devpi_bin}:{env['PATH']}"
-    env.pop("PIP_CONFIG_FILE", None)  # devpi-client writes its own pip settings under HOME
-    env["PIP_NO_INDEX"] = "0"
-    return Devpi(devpi_bin, env, tmp_path)
 
 
 def project(tmp_path: Path, name: str, version: str, test_body: str) -> Path:

@@ -10,12 +10,11 @@ import json
 import pytest
 
 from .factories import make_sdist
-from .test_devpi_client import devpi, devpi_bin  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.live, pytest.mark.slow_client]
 
 
-def setup_user(devpi, url: str, user: str) -> None:  # noqa: F811
+def setup_user(devpi, url: str, user: str) -> None:
     devpi("use", url)
     devpi("user", "-c", user, "password=pw")
     devpi("login", user, "--password=pw")

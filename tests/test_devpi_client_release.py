@@ -11,8 +11,7 @@ import zipfile
 import pytest
 import requests
 
-from .test_devpi_client import FAILING, PASSING, devpi, devpi_bin, project  # noqa: F401
-from .test_release_workflow import other_server  # noqa: F401 (a fixture)
+from .test_devpi_client import FAILING, PASSING, project
 
 pytestmark = [pytest.mark.live, pytest.mark.slow_client]
 
@@ -27,7 +26,7 @@ def test_upload_test_push_list(
     live_server_proc,
     other_server,
     devpi,
-    tmp_path,  # noqa: F811
+    tmp_path,
     unique,
 ):
     s, o = live_server_proc, other_server
@@ -105,7 +104,7 @@ def test_upload_test_push_list(
 
 def test_doc_zip_is_checked_before_anything_is_stored(
     live_server_proc,
-    devpi,  # noqa: F811
+    devpi,
     tmp_path,
     unique,
 ):

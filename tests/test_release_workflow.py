@@ -16,22 +16,12 @@ import requests
 
 from .clients import pip, twine
 from .factories import make_sdist, make_wheel
-from .live import start_server
 
 pytestmark = pytest.mark.live
 
 TOX_REPORT = (
     Path(__file__).resolve().parent.parent / "toxresults" / "tests" / "data" / "tox4_report.json"
 )
-
-
-@pytest.fixture(scope="module")
-def other_server():
-    server, cleanup = start_server(workers=1)
-    try:
-        yield server
-    finally:
-        cleanup()
 
 
 def basic(user: str, password: str) -> dict:
