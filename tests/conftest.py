@@ -75,11 +75,14 @@ class Devpi:
 
 @pytest.fixture(scope="module")
 def devpi_bin():
+    """The bin directory of the real devpi-client's venv (test modules that
+    need another program's define their own ``devpi_bin``)."""
     return client_venv("devpi-client", DEVPI_CLIENT_REQUIREMENTS)
 
 
 @pytest.fixture
 def devpi(devpi_bin, tmp_path):
+    """Runs the real devpi-client with a HOME of the test's own."""
     home = tmp_path / "home"
     env = client_env(home)
     env["PATH"] = f"{devpi_bin}:{env['PATH']}"
