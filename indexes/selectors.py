@@ -396,7 +396,7 @@ def mirror_statuses(reader: Any = EVERYTHING, *, viewer: User | None = None) -> 
     return result
 
 
-def index_readable(index: Index, reader=EVERYTHING) -> Index:
+def index_readable(index: Index, reader: Any = EVERYTHING) -> Index:
     """``index``, when ``reader`` (the acting user; ``EVERYTHING`` reads all)
     may read it (``permissions.may_read``); else ``Forbidden``. The read
     check of ``manage.py devpi``'s reading verbs."""

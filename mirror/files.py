@@ -14,6 +14,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from indexes.blobresponse import IMMUTABLE, blob_response, content_type_for
@@ -106,7 +107,7 @@ def _find_link(index: Index, filename: str, prefix: str) -> tuple[str, dict]:
     return project, link
 
 
-def mirror_serve_external(request, index: Index, path: str) -> HttpResponse:
+def mirror_serve_external(request, index: Index, path: str) -> HttpResponseBase:
     """A file whose upstream link carries no hash, at ``+e/<dir>/<name>``:
     fetched on first request, kept under the sha256 of what arrived."""
     dirname, _, filename = path.rpartition("/")
@@ -124,8 +125,10 @@ def mirror_serve_external(request, index: Index, path: str) -> HttpResponse:
                 return link
         return None
 
-    link = find(_cached(index, project)) if project else None
-    if link is None and project:
+    if not project:
+        raise NotFound(f"no such file {path!r} on {index.fullname}", json=True)
+    link = find(_cached(index, project))
+    if link is None:
         mirror_project_page(index, project)
         link = find(_cached(index, project))
     if link is None:
@@ -151,7 +154,7 @@ def _file_lease_key(index: Index, link: dict) -> str:
     return f"mirror-file:{index.id}:{ident}"
 
 
-def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponse:
+def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponseBase:
     return blob_response(
         request,
         sha256=stored.sha256,
@@ -167,7 +170,7 @@ def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
     ).first()
 
 
-def mirror_serve_file(request, index: Index, path: str) -> HttpResponse:
+def mirror_serve_file(request, index: Index, path: str) -> HttpResponseBase:
     parts = path.split("/")
     if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
         raise NotFound(f"no such file {path!r}")
