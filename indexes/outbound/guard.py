@@ -146,7 +146,7 @@ def check_url(url: str) -> None:
         raise EgressRefused(f"{url!r} is not an http or https URL")
     host = parts.hostname
     try:
-        parts.port
+        _ = parts.port  # parsing the port refuses one out of range
     except ValueError:
         raise EgressRefused(f"{url!r} has an invalid port") from None
     key = _host_key(host)
