@@ -79,6 +79,7 @@ def bytes_response(request, data: bytes, *, content_type: str, sha256: str) -> H
     report): their length, their sha256 as ETag (a matching If-None-Match
     gets 304), immutable; a HEAD gets the headers only."""
     etag = f'"{sha256}"'
+    response: HttpResponse
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:
         response = HttpResponseNotModified()
     else:

@@ -12,8 +12,9 @@ the managing rights (users, indexes, tokens, deletions): ``_full`` below.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.conf import settings
 
@@ -26,22 +27,31 @@ if TYPE_CHECKING:
     from .models import Index
 
 
-class _Server:
+class _Server(enum.Enum):
     """The server acting for itself: bootstrap, admin actions, import, and
     callers that checked the permission already. A service given no
     ``actor`` checks nothing; given one (``manage.py devpi`` passes its
-    ``--as`` user), it refuses what that user may not do."""
+    ``--as`` user), it refuses what that user may not do.
 
-    username = None
+    A one-member enum, so that ``actor is SERVER`` narrows an ``Actor`` to
+    the user (or None) for the type checker."""
+
+    SERVER = "SERVER"
+
+    @property
+    def username(self) -> None:
+        return None
 
     def __repr__(self) -> str:
         return "SERVER"
 
+    __str__ = __repr__
 
-SERVER = _Server()
+
+SERVER = _Server.SERVER
 
 # what a write service's ``actor`` may be: a user (None when anonymous) or SERVER
-Actor = "User | None | _Server"
+Actor: TypeAlias = "User | None | _Server"
 
 
 def who(actor: Actor) -> str | None:

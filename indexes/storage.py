@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
@@ -57,7 +57,7 @@ class AtomicFileSystemStorage(FileSystemStorage):
         return name
 
 
-def blob_put(fileobj: BinaryIO, sha256: str) -> str:
+def blob_put(fileobj: IO[bytes], sha256: str) -> str:
     """Store verified bytes under their content key (no-op if present)."""
     key = blob_key(sha256)
     storage = blob_storage()
@@ -67,8 +67,12 @@ def blob_put(fileobj: BinaryIO, sha256: str) -> str:
     return key
 
 
-def blob_open(sha256: str) -> File:
-    return blob_storage().open(blob_key(sha256), "rb")
+def blob_open(sha256: str) -> BinaryIO:
+    """The blob's bytes, opened for reading (a context manager)."""
+    # Storage.open gives a django File, which passes the file methods (read,
+    # seek, tell, close, ``with``) on to the file it wraps; its stubs do not
+    # say so
+    return cast(BinaryIO, blob_storage().open(blob_key(sha256), "rb"))
 
 
 def blob_local_path(sha256: str) -> str | None:

@@ -14,7 +14,7 @@ from indexes.models import Index
 from ops import metrics
 
 from . import upstream
-from .models import MirrorProject, MirrorState
+from .models import MirrorFile, MirrorProject, MirrorState
 
 log = logging.getLogger(__name__)
 LEASE_TTL = 120.0
@@ -64,3 +64,9 @@ def _record_contact(index: Index, error: str = "") -> None:
 
 def _cached(index: Index, name: str) -> MirrorProject | None:
     return MirrorProject.objects.filter(index=index, name=name).first()
+
+
+def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
+    return MirrorFile.objects.filter(
+        index=index, filename=filename, sha256__startswith=sha_prefix
+    ).first()

@@ -14,17 +14,16 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from indexes.blobresponse import IMMUTABLE, blob_response, content_type_for
-from indexes.distribution.archives import InvalidArchive, inspect_archive
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.distribution.names import normalize_name
 from indexes.errors import BadGateway, NotFound, ServiceUnavailable
 from indexes.filelookup import SerialCache
 from indexes.models import Index
-from indexes.services.uploads import archive_limits
-from indexes.storage import blob_open, blob_put
+from indexes.storage import blob_put
 from indexes.wire import request_state
 from ops import metrics
 
@@ -37,10 +36,12 @@ from .common import (
     _cached,
     _lease_wait_seconds,
     _record_contact,
+    _stored,
     _upstream_error,
     log,
 )
 from .locks import lease_acquire, lease_release, lease_renew, lease_wait
+from .metadata import metadata_stored
 from .models import MirrorFile, MirrorProject
 from .pages import external_dir, mirror_project_page
 
@@ -106,7 +107,7 @@ def _find_link(index: Index, filename: str, prefix: str) -> tuple[str, dict]:
     return project, link
 
 
-def mirror_serve_external(request, index: Index, path: str) -> HttpResponse:
+def mirror_serve_external(request, index: Index, path: str) -> HttpResponseBase:
     """A file whose upstream link carries no hash, at ``+e/<dir>/<name>``:
     fetched on first request, kept under the sha256 of what arrived."""
     dirname, _, filename = path.rpartition("/")
@@ -124,8 +125,10 @@ def mirror_serve_external(request, index: Index, path: str) -> HttpResponse:
                 return link
         return None
 
-    link = find(_cached(index, project)) if project else None
-    if link is None and project:
+    if not project:
+        raise NotFound(f"no such file {path!r} on {index.fullname}", json=True)
+    link = find(_cached(index, project))
+    if link is None:
         mirror_project_page(index, project)
         link = find(_cached(index, project))
     if link is None:
@@ -151,7 +154,7 @@ def _file_lease_key(index: Index, link: dict) -> str:
     return f"mirror-file:{index.id}:{ident}"
 
 
-def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponse:
+def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponseBase:
     return blob_response(
         request,
         sha256=stored.sha256,
@@ -161,13 +164,7 @@ def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponse:
     )
 
 
-def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
-    return MirrorFile.objects.filter(
-        index=index, filename=filename, sha256__startswith=sha_prefix
-    ).first()
-
-
-def mirror_serve_file(request, index: Index, path: str) -> HttpResponse:
+def mirror_serve_file(request, index: Index, path: str) -> HttpResponseBase:
     parts = path.split("/")
     if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
         raise NotFound(f"no such file {path!r}")
@@ -185,7 +182,8 @@ def mirror_serve_file(request, index: Index, path: str) -> HttpResponse:
             metrics.mirror_file("hit")
         return _serve_stored(request, stored)
     if metadata:
-        stored = _metadata_stored(index, filename[: -len(".metadata")], prefix)
+        project, link = _find_link(index, filename[: -len(".metadata")], prefix)
+        stored = metadata_stored(index, project, link)
         _remember(serial, key, stored)
         return _serve_stored(request, stored)
     project, link = _find_link(index, filename, prefix)
@@ -196,62 +194,6 @@ def mirror_serve_file(request, index: Index, path: str) -> HttpResponse:
         return response
     metrics.mirror_file("miss")
     return _download(request, index, project, link)
-
-
-def _metadata_stored(index: Index, filename: str, prefix: str) -> MirrorFile:
-    """The stored PEP 658 metadata of a mirrored file, fetched when missing."""
-    project, link = _find_link(index, filename, prefix)
-    expected = link.get("core_metadata_sha256")
-    if not expected:
-        raise NotFound(f"no metadata for {filename}")
-    meta_name = f"{filename}.metadata"
-    stored = MirrorFile.objects.filter(index=index, filename=meta_name, sha256=expected).first()
-    if stored is None:
-        stored = _metadata_from_stored_wheel(index, project, link)
-    if stored is None:
-        url = f"{link['url']}.metadata"
-        try:
-            response = upstream.open_file(url, max_bytes=upstream.max_page_bytes())
-            body = upstream._read_body(response, url)
-        except upstream.UpstreamError as error:
-            _record_contact(index, error.message)
-            raise _upstream_error(error) from None
-        if hashlib.sha256(body).hexdigest() != expected:
-            message = f"error sha256 mismatch getting {url}"
-            _record_contact(index, message)
-            raise BadGateway(message)
-        stored = _store_metadata(index, project, link, body, url)
-    return stored
-
-
-def _store_metadata(index: Index, project: str, link: dict, body: bytes, url: str) -> MirrorFile:
-    with tempfile.SpooledTemporaryFile() as tmp:
-        tmp.write(body)
-        blob_put(tmp, link["core_metadata_sha256"])
-    stored, _ = MirrorFile.objects.get_or_create(
-        index=index,
-        filename=f"{link['filename']}.metadata",
-        sha256=link["core_metadata_sha256"],
-        defaults={"project": project, "size": len(body), "url": url},
-    )
-    return stored
-
-
-def _metadata_from_stored_wheel(index: Index, project: str, link: dict) -> MirrorFile | None:
-    """A cached wheel holds its METADATA: serve that when it is the file the
-    upstream page announced (same sha256), without asking upstream."""
-    wheel = _stored(index, link["filename"], link["sha256"]) if link["sha256"] else None
-    if wheel is None or not link["filename"].endswith(".whl"):
-        return None
-    try:
-        dist = parse_filename(link["filename"])
-        with blob_open(wheel.sha256) as fh:
-            data = inspect_archive(fh, dist, archive_limits())
-    except (InvalidFilename, InvalidArchive, OSError):
-        return None
-    if data is None or hashlib.sha256(data).hexdigest() != link["core_metadata_sha256"]:
-        return None
-    return _store_metadata(index, project, link, data, f"{link['url']}.metadata")
 
 
 def _download(request, index: Index, project: str, link: dict):

@@ -5,7 +5,7 @@ them), one fetch per project at a time."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -103,10 +103,8 @@ def mirror_project_page(index: Index, name: str, *, force: bool = False) -> Kind
         if token is None:
             if cached is not None:
                 return _as_page(index, cached, stale=True)
-            raise GatewayTimeout(
-                f"error timeout waiting for {upstream.project_url(index.config['mirror_url'], name)}",
-                retry_after=RETRY_AFTER,
-            )
+            url = upstream.project_url(index.config["mirror_url"], name)
+            raise GatewayTimeout(f"error timeout waiting for {url}", retry_after=RETRY_AFTER)
     try:
         cached = _cached(index, name)
         if cached is not None and not force and _is_fresh(index, cached.fetched_at):
@@ -129,14 +127,7 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
             ignore_serial=bool(config.get("mirror_ignore_serial_header")),
         )
     except upstream.UpstreamError as error:
-        log.warning("mirror %s: %s", index.fullname, error.message)
-        _record_contact(index, error.message)
-        if cached is not None:
-            MirrorProject.objects.filter(pk=cached.pk).update(
-                last_error=error.message, last_error_at=timezone.now()
-            )
-            return _as_page(index, cached, stale=True)
-        raise _upstream_error(error) from None
+        return _fetch_failed(index, cached, error)
     _record_contact(index)
     now = timezone.now()
     if page.status == 304 and cached is not None:
@@ -151,8 +142,37 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
             fetched_at=now, last_error=message, last_error_at=now
         )
         return _as_page(index, cached, stale=True)
+    if page.status != 404 and cached is not None and _older_than(page, cached):
+        # an older copy than the one we have (a lagging upstream cache)
+        MirrorProject.objects.filter(pk=cached.pk).update(fetched_at=now)
+        return _as_page(index, cached, stale=False)
+    return _store(index, name, cached, _row_values(page, now))
+
+
+def _fetch_failed(
+    index: Index, cached: MirrorProject | None, error: upstream.UpstreamError
+) -> KindPage | None:
+    """Upstream unreachable or refusing: the cached page, stale, with the
+    error noted on it; without one, the error as the answer."""
+    log.warning("mirror %s: %s", index.fullname, error.message)
+    _record_contact(index, error.message)
+    if cached is not None:
+        MirrorProject.objects.filter(pk=cached.pk).update(
+            last_error=error.message, last_error_at=timezone.now()
+        )
+        return _as_page(index, cached, stale=True)
+    raise _upstream_error(error) from None
+
+
+def _older_than(page: upstream.UpstreamPage, cached: MirrorProject) -> bool:
+    """Is ``page`` an older serial of the project than the cached one?"""
+    return bool(cached.exists and cached.serial and page.serial and page.serial < cached.serial)
+
+
+def _row_values(page: upstream.UpstreamPage, now: datetime) -> dict:
+    """The cached row's fields for what upstream answered (404: no project)."""
     if page.status == 404:
-        values = {
+        return {
             "exists": False,
             "links": [],
             "versions": [],
@@ -162,28 +182,21 @@ def _refresh(index: Index, name: str, cached: MirrorProject | None) -> KindPage 
             "serial": None,
             "last_error": "",
         }
-    else:
-        if (
-            cached is not None
-            and cached.exists
-            and cached.serial
-            and page.serial
-            and page.serial < cached.serial
-        ):
-            # an older copy than the one we have (a lagging upstream cache)
-            MirrorProject.objects.filter(pk=cached.pk).update(fetched_at=now)
-            return _as_page(index, cached, stale=False)
-        versions = sorted({link["version"] for link in page.links if link["version"]})
-        values = {
-            "exists": True,
-            "links": page.links,
-            "versions": versions,
-            "fetched_at": now,
-            "etag": page.etag,
-            "last_modified": page.last_modified,
-            "serial": page.serial,
-            "last_error": "",
-        }
+    versions = sorted({link["version"] for link in page.links if link["version"]})
+    return {
+        "exists": True,
+        "links": page.links,
+        "versions": versions,
+        "fetched_at": now,
+        "etag": page.etag,
+        "last_modified": page.last_modified,
+        "serial": page.serial,
+        "last_error": "",
+    }
+
+
+def _store(index: Index, name: str, cached: MirrorProject | None, values: dict) -> KindPage | None:
+    """Keep the fetched page; a changed one moves the index's serial."""
     changed = cached is None or cached.exists != values["exists"] or cached.links != values["links"]
     with transaction.atomic():
         project, _ = MirrorProject.objects.update_or_create(index=index, name=name, defaults=values)

@@ -237,7 +237,7 @@ def parse_project_html(body: bytes, page_url: str) -> list[dict]:
         if fragment and algorithm.lower() in HASH_LENGTHS and not hash_ok(algorithm, value):
             continue
         sha256 = value if algorithm.lower() == "sha256" else ""
-        yanked = attrs["data-yanked"] if "data-yanked" in attrs else False
+        yanked = attrs.get("data-yanked", False)
         if yanked is None:
             yanked = True
         core = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))

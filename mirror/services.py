@@ -2,8 +2,8 @@
 after ``mirror_cache_expiry``, files fetched once and verified, the project
 list fetched in the background, stale data served when the upstream fails.
 
-The parts live in ``pages``, ``files`` and ``listing`` (with what they
-share in ``common``); this module is the mirror's service interface, and
+The parts live in ``pages``, ``files`` (with ``metadata``) and ``listing``
+(with what they share in ``common``); this module is the mirror's service interface, and
 holds prefetch and status, which use them all.
 """
 

@@ -132,7 +132,7 @@ def resolve_checked(host: str, port: int, allowance: Allowance | None = None) ->
     results = socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM)
     allowance = allowance or current_allowance()
     for _family, _type, _proto, _canon, sockaddr in results:
-        check_address(host, ipaddress.ip_address(sockaddr[0].split("%", 1)[0]), allowance)
+        check_address(host, ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0]), allowance)
     return results
 
 
@@ -146,7 +146,7 @@ def check_url(url: str) -> None:
         raise EgressRefused(f"{url!r} is not an http or https URL")
     host = parts.hostname
     try:
-        parts.port
+        _ = parts.port  # parsing the port refuses one out of range
     except ValueError:
         raise EgressRefused(f"{url!r} has an invalid port") from None
     key = _host_key(host)

@@ -39,14 +39,15 @@ class FileFacts:
     packagetype: str = ""
     pyversion: str = ""
     requires_python: str = ""
-    core_metadata: bytes | None = None  # a wheel's METADATA
+    # a wheel's METADATA (a memoryview when copied from a row on PostgreSQL)
+    core_metadata: bytes | memoryview | None = None
 
 
-def log_entry(what: str, who: str | None, **extra) -> dict:
+def log_entry(what: str, who: str | None, **extra: object) -> dict:
     """One entry of a link's history, as devpi keeps it: what happened (upload,
     push, overwrite), who did it, when (UTC, ``[Y, M, D, h, m, s]``) and
     from/to which index (``src``, ``dst``)."""
-    entry = {"what": what, "who": who, "when": list(time.gmtime()[:6])}
+    entry: dict[str, object] = {"what": what, "who": who, "when": list(time.gmtime()[:6])}
     entry.update(extra)
     return entry
 

@@ -119,7 +119,7 @@ def index_modify(*, index: Index, data: Any, actor: Actor = SERVER) -> Index:
     return index
 
 
-def index_delete(*, index: Index, force: bool = False, actor=SERVER) -> None:
+def index_delete(*, index: Index, force: bool = False, actor: Actor = SERVER) -> None:
     check_index_delete(actor=actor, index=index)
     if not index.volatile and not force:
         raise Forbidden(f"index {index.fullname} non-volatile, cannot delete")

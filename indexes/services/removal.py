@@ -22,7 +22,7 @@ from ..distribution.hashpath import file_path
 from ..distribution.names import normalize_name
 from ..errors import Forbidden, NotFound
 from ..models import Index, Project, Release, ReleaseFile, RemovedFile
-from ..permissions import SERVER, who
+from ..permissions import SERVER, Actor, who
 from ..wire import serial_bump
 
 
@@ -32,7 +32,7 @@ def _tombstones(index: Index, files: Iterable[ReleaseFile]) -> None:
     )
 
 
-def check_removal(*, actor, index: Index, force: bool) -> None:
+def check_removal(*, actor: Actor, index: Index, force: bool) -> None:
     """No delete right (acl_upload, the owner, root), or a non-volatile index
     without ``force``, or ``force`` by someone who is neither the owner nor
     root: refused."""
@@ -47,7 +47,9 @@ def check_removal(*, actor, index: Index, force: bool) -> None:
             f"cannot delete on non-volatile index {index.fullname} "
             "(the owner or root may use -f/--force)"
         )
-    if who(actor) not in ("root", index.owner.username) and not actor.is_superuser:
+    if who(actor) not in ("root", index.owner.username) and (
+        actor is None or not actor.is_superuser
+    ):
         raise Forbidden(
             f"only the owner or root may force removal on non-volatile index {index.fullname}"
         )
@@ -65,7 +67,9 @@ def _project(index: Index, project: str) -> Project:
     return row
 
 
-def project_delete(*, index: Index, project: str, force: bool = False, actor=SERVER) -> None:
+def project_delete(
+    *, index: Index, project: str, force: bool = False, actor: Actor = SERVER
+) -> None:
     check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "project")
     with transaction.atomic():
@@ -84,7 +88,7 @@ def project_delete(*, index: Index, project: str, force: bool = False, actor=SER
 
 
 def release_delete(
-    *, index: Index, project: str, version: str, force: bool = False, actor=SERVER
+    *, index: Index, project: str, version: str, force: bool = False, actor: Actor = SERVER
 ) -> None:
     check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "version")
@@ -113,7 +117,7 @@ def release_delete(
 
 
 def release_file_delete(
-    *, index: Index, file: ReleaseFile, force: bool = False, actor=SERVER
+    *, index: Index, file: ReleaseFile, force: bool = False, actor: Actor = SERVER
 ) -> None:
     check_removal(actor=actor, index=index, force=force)
     _check_volatile(index, force, "file")

@@ -14,7 +14,7 @@ permission themselves (``upload_permission_check``), so the HTTP API and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -47,6 +47,9 @@ from .files import (
     release_file_create,
     release_file_locked,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def _release_for(index: Index, name: str, version: str, form: UploadForm) -> Rel
     return release
 
 
-def upload_permission_check(*, user, index: Index) -> None:
+def upload_permission_check(*, user: User | None, index: Index) -> None:
     """Refuse ``user`` an upload of any kind (files, docs, metadata) to
     ``index`` unless ``acl_upload`` (and a token's scope) allows it: a bare
     401 "Unauthorized" for an anonymous user, as devpi answers (twine then
@@ -165,7 +168,7 @@ def upload_permission_check(*, user, index: Index) -> None:
     raise Forbidden("no permission to submit")
 
 
-def release_register(*, index: Index, user, form: UploadForm) -> Release:
+def release_register(*, index: Index, user: User | None, form: UploadForm) -> Release:
     """``:action=submit``: register or overwrite a release's metadata."""
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")
@@ -228,7 +231,7 @@ def _file_facts(
 
 
 def release_file_upload(
-    *, index: Index, user, form: UploadForm, filename: str, content: BinaryIO
+    *, index: Index, user: User | None, form: UploadForm, filename: str, content: BinaryIO
 ) -> UploadResult:
     """``:action=file_upload``, as ``user`` (``upload_permission_check``)."""
     if index.is_mirror:

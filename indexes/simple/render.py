@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from typing import Any
 from urllib.parse import quote
 
 from .data import SimpleFile, SimpleProjectPage
@@ -56,7 +57,7 @@ def project_html(page: SimpleProjectPage, root_prefix: str) -> str:
 def project_json(page: SimpleProjectPage, root_prefix: str) -> str:
     files = []
     for f in page.files:
-        entry = {
+        entry: dict[str, Any] = {
             "filename": f.filename,
             "url": _href(root_prefix, f),
             "hashes": {"sha256": f.sha256},
@@ -73,7 +74,7 @@ def project_json(page: SimpleProjectPage, root_prefix: str) -> str:
             entry["core-metadata"] = meta
             entry["dist-info-metadata"] = meta
         files.append(entry)
-    data = {
+    data: dict[str, Any] = {
         "meta": {"api-version": API_VERSION},
         "name": page.name,
         "versions": page.versions,

@@ -158,9 +158,13 @@ def upload(
     fields.append(("protocol_version", "1"))
     fields.extend(extra or [])
     files = []
-    if path is not None or content is not None:
-        data = content if content is not None else Path(path).read_bytes()
-        files.append(("content", filename or Path(path).name, data))
+    if content is None and path is not None:
+        content = Path(path).read_bytes()
+    if content is not None:
+        if not filename:
+            assert path is not None, "give the filename of a content without a path"
+            filename = Path(path).name
+        files.append(("content", filename, content))
     body, content_type = multipart(fields, files)
     return client.generic("POST", url, body, content_type=content_type, **(headers or {}))
 

@@ -341,7 +341,7 @@ def test_external_push_uploads_every_file(client, files, upstream):
     ]
     assert len(upstream.requests) == 2
     for request, source, filetype, pyversion in zip(
-        upstream.requests, files, ("bdist_wheel", "sdist"), ("py3", "source")
+        upstream.requests, files, ("bdist_wheel", "sdist"), ("py3", "source"), strict=True
     ):
         assert request["auth"] == "Basic " + base64.b64encode(b"me:s3cret").decode()
         fields = request["fields"]

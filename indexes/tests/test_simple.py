@@ -483,7 +483,7 @@ def test_file_of_another_index_is_not_served(client, files, alice):
     assert client.get(f"/alice/other/+f/{files[0].hash_path}").status_code == 404
 
 
-# -- deletions --------------------------------------------------------------------------------------
+# -- deletions ------------------------------------------------------------------------------------
 
 
 def test_delete_file_on_volatile(client, files):

@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
@@ -113,12 +114,13 @@ def _content_type(path: str) -> str:
 @xframe_options_sameorigin
 def doc_serve(
     request, user: str, index: str, project: str, version: str, relpath: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     found = _lookup(request, user, index, project, version, relpath)
     if isinstance(found, HttpResponse):
         return found
     etag = f'"{found.doczip.sha256}"'
     storage = blob_storage()
+    response: HttpResponseBase
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:
         response = HttpResponseNotModified()
     else:

@@ -111,7 +111,7 @@ def project_page(request, index, project: str, order=None):
             if wanted == SIMPLE_JSON
             else render.project_html(data, prefix)
         )
-        headers = ()
+        headers: tuple[tuple[str, str], ...] = ()
         if data.stale:
             headers = (
                 (

@@ -5,6 +5,7 @@ import pytest
 from indexes.models import Index
 from mirror import services
 from mirror.models import MirrorProject, MirrorProjectList
+from mirror.upstream import UpstreamError
 from tests.upstream import Fault
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_external_urls_and_no_project_list(mirror, upstream):
 
 def test_project_list_failure_backs_off(mirror, upstream, settings):
     upstream.faults = {"=/simple/": Fault(status=500)}
-    with pytest.raises(Exception):
+    with pytest.raises(UpstreamError):
         services.mirror_project_list_refresh(mirror.id)
     row = MirrorProjectList.objects.get(index=mirror)
     assert "error 500" in row.last_error and row.fetched_at is None and row.last_attempt

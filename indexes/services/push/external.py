@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,6 +21,9 @@ from ...errors import BadGateway, Forbidden, Invalid, Unauthorized
 from ...models import Index, Release
 from ...storage import blob_open
 from .content import ReleaseContent, index_of, release_content
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 EXTERNAL_OK = (200, 201)
 # PyPI answers documentation uploads with 410 Gone: not a failed push
@@ -147,9 +150,9 @@ def _shown_url(url: str) -> str:
 
 def _post(
     posturl: str,
-    fields,
+    fields: list[tuple[str, str]],
     *,
-    auth,
+    auth: tuple[str, str],
     filename: str | None = None,
     fileobj: BinaryIO | None = None,
     size: int = 0,
@@ -192,18 +195,27 @@ class _Remote:
     goes into ``actionlog``; an unreachable remote or a refusal ends the push
     with ``ExternalPushFailed``."""
 
-    def __init__(self, posturl: str, auth: tuple[str, str]):
+    def __init__(self, posturl: str, auth: tuple[str, str]) -> None:
         self.posturl = posturl
         self.shown = _shown_url(posturl)
         self.auth = auth
         self.actionlog: list = []
 
     def send(
-        self, what: str, ok: tuple[int, ...], data: list[tuple[str, str]], **file
+        self,
+        what: str,
+        ok: tuple[int, ...],
+        data: list[tuple[str, str]],
+        *,
+        filename: str | None = None,
+        fileobj: BinaryIO | None = None,
+        size: int = 0,
     ) -> tuple[int, str | None]:
         """The status and, unless it is in ``ok``, the remote's reason."""
         try:
-            response = _post(self.posturl, data, auth=self.auth, **file)
+            response = _post(
+                self.posturl, data, auth=self.auth, filename=filename, fileobj=fileobj, size=size
+            )
         except outbound.OutboundError as exc:
             reason = exc.message.replace(self.posturl, self.shown)
             self.actionlog.append([-1, f"exception on {what}:", reason])
@@ -229,7 +241,7 @@ class _Remote:
             raise ExternalPushFailed(f"{message} failed: {status} {failure}", self.actionlog)
 
 
-def _external_push_check(user, source: Index) -> None:
+def _external_push_check(user: User | None, source: Index) -> None:
     if not permissions.may_upload(user, source):
         refusal = Unauthorized if user is None or not user.is_authenticated else Forbidden
         who = user.username if user is not None else None
@@ -300,7 +312,7 @@ def release_push_external(
     posturl: str,
     username: str,
     password: str,
-    user,
+    user: User | None,
     no_docs: bool = False,
     only_docs: bool = False,
     register_project: bool = False,

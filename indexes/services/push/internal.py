@@ -9,6 +9,8 @@ non-volatile target that has one of the files) leaves the target as it was.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
 from ... import permissions, registry
@@ -22,8 +24,11 @@ from ..docs import doczip_store
 from ..files import FileFacts, log_entry, release_file_create, release_file_locked
 from .content import ReleaseContent, index_of, release_content
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def _username(user) -> str | None:
+
+def _username(user: User | None) -> str | None:
     return user.username if user is not None else None
 
 
@@ -98,13 +103,61 @@ def _copy_file(
     )
 
 
+def _copy_doczip(
+    doczip: DocZip, *, source: Index, target: Index, release: Release, who: str | None
+) -> list:
+    """The target's docs of ``release``: the source's stored zip, its history
+    and this push. Returns the actionlog entry."""
+    log = list(doczip.log) + [log_entry("push", who, src=source.fullname, dst=target.fullname)]
+    new_doc, _ = doczip_store(
+        index=target,
+        release=release,
+        sha256=doczip.sha256,
+        size=doczip.size,
+        uploaded_at=doczip.uploaded_at,
+        log=log,
+        uploader=doczip.uploader,
+    )
+    return [200, "store_doczip", f"{target.fullname}/+f/{new_doc.hash_path}"]
+
+
+def _copy_content(
+    content: ReleaseContent, *, source: Index, target: Index, user: User | None
+) -> list:
+    """The copy itself, inside the push's transaction: the release, its files
+    with the rows of their push hooks, its docs. Returns the actionlog."""
+    who = _username(user)
+    actionlog: list = []
+    release = _register(target, content.release)
+    for file in content.files:
+        new = _copy_file(file, source=source, target=target, release=release, who=who)
+        actionlog.append([200, "store_releasefile", f"{target.fullname}/+f/{new.hash_path}"])
+        actionlog.extend(registry.run_push_hooks(source_file=file, target_file=new, user=user))
+    if content.doczip is not None:
+        actionlog.append(
+            _copy_doczip(content.doczip, source=source, target=target, release=release, who=who)
+        )
+    audit_record(
+        "release.push",
+        target=f"{target.fullname}/{content.release.project.name}/{content.release.version}",
+        index=target.fullname,
+        detail={
+            "source": source.fullname,
+            "files": len(content.files),
+            "docs": content.doczip is not None,
+        },
+    )
+    serial_bump(target.id)
+    return actionlog
+
+
 def release_push(
     *,
     source: Index | str,
     project: str,
     version: str,
     target: Index | str,
-    user,
+    user: User | None,
     no_docs: bool = False,
     only_docs: bool = False,
 ) -> list:
@@ -126,42 +179,7 @@ def release_push(
     actionlog: list = [[200, "register", project, version, "->", target.fullname]]
     try:
         with transaction.atomic():
-            release = _register(target, content.release)
-            for file in content.files:
-                new = _copy_file(file, source=source, target=target, release=release, who=who)
-                actionlog.append(
-                    [200, "store_releasefile", f"{target.fullname}/+f/{new.hash_path}"]
-                )
-                actionlog.extend(
-                    registry.run_push_hooks(source_file=file, target_file=new, user=user)
-                )
-            if content.doczip is not None:
-                doczip = content.doczip
-                log = list(doczip.log) + [
-                    log_entry("push", who, src=source.fullname, dst=target.fullname)
-                ]
-                new_doc, _ = doczip_store(
-                    index=target,
-                    release=release,
-                    sha256=doczip.sha256,
-                    size=doczip.size,
-                    uploaded_at=doczip.uploaded_at,
-                    log=log,
-                    uploader=doczip.uploader,
-                )
-                actionlog.append([200, "store_doczip", f"{target.fullname}/+f/{new_doc.hash_path}"])
-            audit_record(
-                "release.push",
-                target=f"{target.fullname}/{content.release.project.name}"
-                f"/{content.release.version}",
-                index=target.fullname,
-                detail={
-                    "source": source.fullname,
-                    "files": len(content.files),
-                    "docs": content.doczip is not None,
-                },
-            )
-            serial_bump(target.id)
+            actionlog.extend(_copy_content(content, source=source, target=target, user=user))
     except IntegrityError:
         raise Conflict(
             f"{project} {version} was changed on {target.fullname} concurrently, try again"

@@ -4,6 +4,7 @@ rule on which parts of a release a push takes (``docs_selection_check``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 from ...errors import Invalid
 
@@ -34,6 +35,14 @@ class PushOptions:
     register_project: bool = False
     no_docs: bool = False
     only_docs: bool = False
+
+
+@overload
+def _text(data: dict, key: str) -> str: ...
+
+
+@overload
+def _text(data: dict, key: str, *, required: bool) -> str | None: ...
 
 
 def _text(data: dict, key: str, *, required: bool = True) -> str | None:

@@ -3,15 +3,21 @@ the refusal page, the way to the login form."""
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 
-def session_user(request: HttpRequest) -> AbstractBaseUser | None:
+def session_user(request: HttpRequest) -> User | None:
     """The browser session's user, or None."""
     user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else None
+    if user is None or not user.is_authenticated:
+        return None
+    # the project keeps Django's own user model (no AUTH_USER_MODEL swap), so
+    # an authenticated session user is a ``User``; the stubs only know the base
+    return cast(User, user)
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:

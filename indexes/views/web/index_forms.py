@@ -58,22 +58,22 @@ def index_create(request, user) -> HttpResponse:
     )
 
 
-def _index_for_change(request, user, index) -> tuple[Index | None, HttpResponse | None]:
-    """(index, None) when the session's user may change it, else (None, response)."""
+def _index_for_change(request, user, index) -> Index | HttpResponse:
+    """The index when the session's user may change it, else the refusal."""
     ix = selectors.index_get(user, index)
     actor = session_user(request)
     if actor is None and request.method != "POST":
-        return None, login_redirect(request)
+        return login_redirect(request)
     if not permissions.may_modify_index(actor, ix):
-        return None, forbidden(request, f"You may not change the index {ix.fullname}.")
-    return ix, None
+        return forbidden(request, f"You may not change the index {ix.fullname}.")
+    return ix
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def index_edit(request, user, index) -> HttpResponse:
-    ix, refused = _index_for_change(request, user, index)
-    if refused is not None:
-        return refused
+    ix = _index_for_change(request, user, index)
+    if isinstance(ix, HttpResponse):
+        return ix
     status = 200
     if request.method == "POST":
         form = IndexConfigForm(request.POST)
@@ -103,9 +103,9 @@ def index_edit(request, user, index) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def index_delete(request, user, index) -> HttpResponse:
-    ix, refused = _index_for_change(request, user, index)
-    if refused is not None:
-        return refused
+    ix = _index_for_change(request, user, index)
+    if isinstance(ix, HttpResponse):
+        return ix
     error, status = None, 200
     if request.method == "POST":
         try:
