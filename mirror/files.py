@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
@@ -107,7 +107,7 @@ def _find_link(index: Index, filename: str, prefix: str) -> tuple[str, dict]:
     return project, link
 
 
-def mirror_serve_external(request, index: Index, path: str) -> HttpResponseBase:
+def mirror_serve_external(request: HttpRequest, index: Index, path: str) -> HttpResponseBase:
     """A file whose upstream link carries no hash, at ``+e/<dir>/<name>``:
     fetched on first request, kept under the sha256 of what arrived."""
     dirname, _, filename = path.rpartition("/")
@@ -164,7 +164,7 @@ def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponseBase:
     )
 
 
-def mirror_serve_file(request, index: Index, path: str) -> HttpResponseBase:
+def mirror_serve_file(request: HttpRequest, index: Index, path: str) -> HttpResponseBase:
     parts = path.split("/")
     if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
         raise NotFound(f"no such file {path!r}")

@@ -85,7 +85,7 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9._+!~-]+")
 MAX_ATTRIBUTE = 1024
 
 
-def hash_ok(algorithm: str, value) -> bool:
+def hash_ok(algorithm: str, value: object) -> bool:
     """Hex, no longer than a known algorithm's digest (unknown algorithms:
     False). Shorter hex is kept, as devpi keeps it (devpi-client's own suite
     lists a link with ``#sha256=1234`` under ``+f/123/4/``): only hex

@@ -64,6 +64,16 @@ TYPED_DOMAIN = [
     "indexes/tokens.py",
     "indexes/throttle.py",
     "indexes/services/*.py",
+    "indexes/services/*/*.py",
+    "indexes/versiondata.py",
+    "mirror/common.py",
+    "mirror/files.py",
+    "mirror/listing.py",
+    "mirror/metadata.py",
+    "mirror/pages.py",
+    "mirror/parsing.py",
+    "mirror/refresh.py",
+    "mirror/services.py",
     "toxresults/models.py",
     "toxresults/services.py",
     "toxresults/selectors.py",
@@ -75,6 +85,8 @@ TYPED_PENDING: set[str] = set()
 # Modules that hold rules and data, never HTTP.
 HTTP_FREE_DOMAIN = [
     "indexes/services/*.py",
+    "indexes/services/*/*.py",
+    "indexes/versiondata.py",
     "indexes/distribution/*.py",
     "indexes/selectors.py",
     "indexes/resolution.py",
@@ -82,22 +94,34 @@ HTTP_FREE_DOMAIN = [
     "indexes/permissions.py",
     "indexes/storage.py",
     "mirror/services.py",
-    "mirror/services/*.py",
+    "mirror/common.py",
+    "mirror/files.py",
+    "mirror/listing.py",
+    "mirror/metadata.py",
+    "mirror/pages.py",
     "mirror/refresh.py",
     "mirror/parsing.py",
     "toxresults/services.py",
+    # the programs beside the server: the devpi-client workflow and devpi's
+    # export format never answer HTTP requests
+    "client/*.py",
+    "client/*/*.py",
+    "client/*/*/*.py",
+    "importexport/*.py",
 ]
 HTTP_MODULES = ("django.http", "rest_framework")
 # issue 13 (the DRF wire layer) moves what is left of HTTP out of the domain:
 # mirror's services build the responses of its +f and +e files, and the
 # services take the serial bump from indexes.wire, which is an HTTP module.
 HTTP_IMPORT_ALLOWED = {
-    ("mirror/services.py", "django.http"),
-    ("mirror/services/*.py", "django.http"),  # if mirror/services.py becomes a package
-    ("mirror/services.py", "indexes.wire"),
-    ("mirror/services/*.py", "indexes.wire"),
+    ("mirror/files.py", "django.http"),
+    ("mirror/*.py", "indexes.wire"),
     ("indexes/services/*.py", "indexes.wire"),
+    ("indexes/services/*/*.py", "indexes.wire"),
     ("toxresults/services.py", "indexes.wire"),
+    ("importexport/*.py", "indexes.wire"),
+    ("client/*.py", "indexes.wire"),
+    ("client/*/*.py", "indexes.wire"),
 }
 # app -> the apps it never imports (each app's docstring says why): the
 # index core never imports the apps that plug into it or use it
