@@ -19,6 +19,7 @@ from pathlib import Path
 from indexes.distribution.names import normalize_name
 from indexes.errors import Invalid
 from indexes.services.docs import DocUploadResult, doczip_upload
+from indexes.services.push.options import docs_selection_check
 from indexes.services.uploads import UploadForm
 
 from .specs import version_key
@@ -135,6 +136,7 @@ def docs_flags(options: dict) -> tuple[bool, bool, bool]:
     """(with_docs, no_docs, only_docs) of a verb's options; ``--no-docs``
     with ``--only-docs`` is refused."""
     with_docs, no_docs, only_docs = (bool(options.get(dest)) for dest in DOCS_FLAGS)
-    if no_docs and only_docs:
-        raise Invalid("can't use '--no-docs' and '--only-docs' together")
+    docs_selection_check(
+        no_docs=no_docs, only_docs=only_docs, names=(DOCS_FLAGS["no_docs"], DOCS_FLAGS["only_docs"])
+    )
     return with_docs, no_docs, only_docs
