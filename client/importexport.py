@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from devpi_django.progress import Progress
-from indexes.errors import Forbidden
+from importexport.rights import check_whole_server
 
 from .console import Console
 
@@ -17,13 +17,12 @@ def run_importexport(out: Console, function: str, directory: str) -> None:
     from importexport.exporter import devpi_export
     from importexport.importer import devpi_import
 
-    # the import/export functions leave this check to their callers: it stays here
-    if not out.actor().is_superuser:
-        raise Forbidden("import and export act on the whole server: root only")
+    actor = out.actor()
+    check_whole_server(actor)  # before the progress bar; the functions check it again
     counter = Progress(function.removeprefix("devpi_"), out=out.stdout, err=out.stderr)
     try:
         run = devpi_import if function == "devpi_import" else devpi_export
-        report = run(directory, progress=counter.line, counter=counter)
+        report = run(directory, progress=counter.line, counter=counter, actor=actor)
     except ImportExportError as exc:
         raise CommandError(exc.message) from None
     finally:

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 
 from devpi_django import __version__
 from indexes.models import Index, Release, ReleaseFile, UserProfile
+from indexes.permissions import SERVER
 from indexes.selectors import user_public_keys
 from indexes.storage import blob_open
 from indexes.wire import DEVPI_SERVER_COMPAT_VERSION
@@ -33,20 +34,27 @@ from .layout import (
     toxresult_relpath,
 )
 from .reports import ExportReport, Skipped
+from .rights import check_whole_server
 from .writer import ExportWriteError, ExportWriter
 
 if TYPE_CHECKING:
     from devpi_django.progress import Progress as Counter
+    from indexes.permissions import Actor
 
 Progress = Callable[[str], None]
 
 
 def devpi_export(
-    path, *, progress: Progress | None = None, counter: Counter | None = None
+    path,
+    *,
+    progress: Progress | None = None,
+    counter: Counter | None = None,
+    actor: Actor = SERVER,
 ) -> ExportReport:
     """Export everything to directory ``path``, which must not exist or be
     empty. Raises ``ImportExportError`` (a one-line message) when it cannot
     write there; files it cannot read are listed in the report's ``skipped``."""
+    check_whole_server(actor)
     progress = progress or (lambda line: None)
     writer = ExportWriter(
         path, devpi_server_version=DEVPI_SERVER_COMPAT_VERSION, extra={"devpi_django": __version__}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 
 from indexes.models import Index
+from indexes.permissions import SERVER
 
 from .import_files import index_data_import
 from .import_indexes import index_import
@@ -27,13 +28,19 @@ from .import_users import user_import
 from .layout import ExportTree, IndexDump
 from .reader import read_export
 from .reports import ImportReport
+from .rights import check_whole_server
 
 if TYPE_CHECKING:
     from devpi_django.progress import Progress as Counter
+    from indexes.permissions import Actor
 
 
 def devpi_import(
-    path, *, progress: Progress | None = None, counter: Counter | None = None
+    path,
+    *,
+    progress: Progress | None = None,
+    counter: Counter | None = None,
+    actor: Actor = SERVER,
 ) -> ImportReport:
     """Import the devpi export in directory ``path``.
 
@@ -41,6 +48,7 @@ def devpi_import(
     devpi export; everything else that cannot be imported is listed in the
     returned report's ``skipped``, with the reason.
     """
+    check_whole_server(actor)
     progress = progress or (lambda line: None)
     tree = read_export(path)
     report = ImportReport(

@@ -9,10 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from indexes import permissions
 from indexes.distribution.names import normalize_name
 from indexes.errors import Forbidden, Invalid
 from indexes.models import Index
+from indexes.services.uploads import upload_permission_check
 
 from .. import current, procs
 from .. import docs as cli_docs
@@ -79,10 +79,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(out: Console, options: dict[str, Any]) -> None:
     actor = out.actor()
     index = current.index_for(options["index"], acting=actor.username)
-    # services.uploads leaves the upload right to its callers (for now): checked here,
-    # once for every file and doc zip, before anything is built
-    if not permissions.may_upload(actor, index):
-        raise Forbidden(f"user {actor.username!r} may not upload to {index.fullname}")
+    # the upload services refuse on their own; asked once here, before anything is
+    # built, so that a refusal says who and where, as devpi-client does
+    try:
+        upload_permission_check(user=actor, index=index)
+    except Forbidden:
+        raise Forbidden(f"user {actor.username!r} may not upload to {index.fullname}") from None
     with_docs, _no_docs, only_docs = docs_flags(options)
     if options["path"]:
         if with_docs or only_docs:
