@@ -43,7 +43,8 @@ def pypi(root):
 
 
 @pytest.fixture
-def dev(alice, pypi):
+def dev_over_pypi(alice, pypi):
+    """``alice/dev`` over ``root/pypi`` (the shared ``dev`` has no bases)."""
     return stage(alice, "dev", bases="root/pypi")
 
 
@@ -173,7 +174,7 @@ def test_unknown_verb_and_missing_arguments():
     fails("push", "pkg==1.0", match="the following arguments are required: TARGET")
 
 
-def test_unknown_acting_user(dev):
+def test_unknown_acting_user(dev_over_pypi):
     fails("--as", "nobody", "list", match="user 'nobody' does not exist")
     fails("list", "--as", "nobody", match="user 'nobody' does not exist")
 
@@ -255,7 +256,7 @@ def test_use_without_current_index(root):
     assert "no current index" in err
 
 
-def test_use_sets_and_shows_the_current_index(dev, bob):
+def test_use_sets_and_shows_the_current_index(dev_over_pypi, bob):
     out, _ = devpi("--as", "alice", "use", "dev")
     assert lines(out) == [
         f"current devpi index: {OUT}/alice/dev (acting as alice)",
@@ -274,16 +275,16 @@ def test_use_sets_and_shows_the_current_index(dev, bob):
     assert current.current_index_name() is None
 
 
-def test_use_errors(dev):
+def test_use_errors(dev_over_pypi):
     fails("use", "alice/nope", match="The stage alice/nope could not be found")
     fails("use", "a/b/c", match="not of form USER/NAME or NAME")
     fails("use", "dev", match="The stage root/dev could not be found")  # root's, by default
     devpi("use", "alice/dev")
-    dev.delete()
+    dev_over_pypi.delete()
     fails("use", match="The stage alice/dev could not be found")
 
 
-def test_use_with_an_unusable_data_dir(dev, settings, tmp_path, monkeypatch):
+def test_use_with_an_unusable_data_dir(dev_over_pypi, settings, tmp_path, monkeypatch):
     def full_disk(*args):
         raise OSError(28, "No space left on device")
 
@@ -294,7 +295,7 @@ def test_use_with_an_unusable_data_dir(dev, settings, tmp_path, monkeypatch):
     fails("use", "alice/dev", match=r"cannot read .*a-file/devpi-use\.json: .*Not a directory")
 
 
-def test_use_list_and_delete(dev, bob):
+def test_use_list_and_delete(dev_over_pypi, bob):
     stage(bob, "prod", volatile=False)
     out, _ = devpi("use", "-l")
     assert lines(out) == [
@@ -432,8 +433,8 @@ def test_index_create_errors(alice, bob, pypi):
     fails("index", match="no current index")
 
 
-def test_index_modify_with_keyvalue_operations(dev, bob):
-    stage(dev.owner, "prod")
+def test_index_modify_with_keyvalue_operations(dev_over_pypi, bob):
+    stage(dev_over_pypi.owner, "prod")
     out, _ = devpi(
         "--as", "alice", "index", "alice/dev", "bases+=alice/prod", "acl_upload+=bob", "title=Dev"
     )
@@ -447,8 +448,8 @@ def test_index_modify_with_keyvalue_operations(dev, bob):
     out, _ = devpi("--as", "alice", "index", "volatile=False", "acl_upload-=bob")  # current
     assert "  volatile=False" in lines(out) and "  acl_upload=alice" in lines(out)
     devpi("--as", "alice", "index", "-m", "alice/dev", "title-=")
-    dev.refresh_from_db()
-    assert "title" not in dev.config and dev.config["volatile"] is False
+    dev_over_pypi.refresh_from_db()
+    assert "title" not in dev_over_pypi.config and dev_over_pypi.config["volatile"] is False
     fails("--as", "alice", "index", "-m", "alice/dev", match="nothing to modify")
     fails(
         "--as",
@@ -470,7 +471,7 @@ def test_index_modify_with_keyvalue_operations(dev, bob):
     fails("--as", "alice", "index", "alice/dev", "oops", match="must be of the form NAME=VALUE")
 
 
-def test_index_delete(dev, bob):
+def test_index_delete(dev_over_pypi, bob):
     fails(
         "--as",
         "bob",
@@ -485,7 +486,7 @@ def test_index_delete(dev, bob):
     out, _ = devpi("--as", "alice", "index", "--delete", "dev", stdin="yes\n")
     assert "index deleted: http://devpi.test/alice/dev" in out
     assert not Index.objects.filter(name="dev").exists()
-    stage(dev.owner, "prod", volatile=False)
+    stage(dev_over_pypi.owner, "prod", volatile=False)
     fails(
         "--as",
         "alice",
@@ -510,7 +511,7 @@ def test_index_delete(dev, bob):
 # -- getjson -----------------------------------------------------------------------------------
 
 
-def test_getjson_shapes(dev, tmp_path):
+def test_getjson_shapes(dev_over_pypi, tmp_path):
     upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"))
 
     def getjson(path):
@@ -532,11 +533,11 @@ def test_getjson_shapes(dev, tmp_path):
     assert getjson("pkg/1.0") == version  # relative to the current index
 
 
-def test_getjson_errors(dev, tmp_path):
+def test_getjson_errors(dev_over_pypi, tmp_path):
     fails("getjson", "pkg", match="relative path without a current index")
     fails("getjson", "/nobody", match="user 'nobody' does not exist")
     fails("getjson", "/alice/nope", match="could not be found")
-    stage(dev.owner, "other")
+    stage(dev_over_pypi.owner, "other")
     fails("getjson", "/alice/other/nope", match="The project nope does not exist")
     fails("getjson", "/alice/dev/nope", match="error .* getting http://127.0.0.1:9/")
     fails("getjson", "/+api", match="getjson shows /, /USER")
@@ -549,7 +550,7 @@ def test_getjson_errors(dev, tmp_path):
 # -- upload ------------------------------------------------------------------------------------
 
 
-def test_upload_files_and_identical_again(dev, tmp_path):
+def test_upload_files_and_identical_again(dev_over_pypi, tmp_path):
     wheel, sdist = make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0")
     out = upload("alice", "alice/dev", wheel, sdist)
     assert lines(out) == [
@@ -564,7 +565,7 @@ def test_upload_files_and_identical_again(dev, tmp_path):
     assert "(identical file was there already)" in upload("alice", "alice/dev", wheel)
 
 
-def test_upload_from_dir_only_latest_and_dry_run(dev, tmp_path):
+def test_upload_from_dir_only_latest_and_dry_run(dev_over_pypi, tmp_path):
     dist = tmp_path / "dist"
     for version in ("1.0", "1.2", "1.10"):
         make_sdist(dist, "pkg", version)
@@ -588,7 +589,7 @@ def test_upload_from_dir_only_latest_and_dry_run(dev, tmp_path):
     assert devpi("--as", "alice", "upload", "--from-dir", dist)[0].count("file_upload of") == 3
 
 
-def test_upload_errors(dev, bob, pypi, tmp_path):
+def test_upload_errors(dev_over_pypi, bob, pypi, tmp_path):
     wheel = make_wheel(tmp_path, "pkg", "1.0")
     fails("--as", "alice", "upload", wheel, match="no current index")
     fails(
@@ -641,8 +642,8 @@ def test_upload_errors(dev, bob, pypi, tmp_path):
         match="--with-docs/--only-docs build the docs of the project here",
     )
     other = make_wheel(tmp_path / "x", "pkg", "1.0", payload="X = 2\n")
-    dev.config["volatile"] = False
-    dev.save()
+    dev_over_pypi.config["volatile"] = False
+    dev_over_pypi.save()
     upload("alice", "alice/dev", wheel)
     fails(
         "--as",
@@ -655,7 +656,7 @@ def test_upload_errors(dev, bob, pypi, tmp_path):
     )
 
 
-def test_upload_builds_the_project_in_the_current_directory(dev, tmp_path, monkeypatch):
+def test_upload_builds_the_project_in_the_current_directory(dev_over_pypi, tmp_path, monkeypatch):
     tree = make_project_tree(tmp_path, "built-pkg", "0.3")
     monkeypatch.chdir(tree / "src")  # found from below, as devpi-client does
     out = devpi("--as", "alice", "upload", "--index", "alice/dev")[0]
@@ -669,7 +670,7 @@ def test_upload_builds_the_project_in_the_current_directory(dev, tmp_path, monke
     devpi("--as", "alice", "upload", "--index", "alice/dev", "--sdist")  # identical: no-op
 
 
-def test_upload_build_errors(dev, tmp_path, monkeypatch):
+def test_upload_build_errors(dev_over_pypi, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     fails("--as", "alice", "upload", "--index", "dev", match="nothing to build")
     fails(
@@ -699,7 +700,7 @@ def fake_sphinx(tmp_path, monkeypatch):
     return program
 
 
-def test_upload_with_docs_and_only_docs(dev, tmp_path, monkeypatch, fake_sphinx):
+def test_upload_with_docs_and_only_docs(dev_over_pypi, tmp_path, monkeypatch, fake_sphinx):
     tree = make_project_tree(tmp_path, "doc-pkg", "1.0")
     (tree / "doc").mkdir()
     (tree / "doc" / "conf.py").write_text("project = 'doc-pkg'\n")
@@ -716,7 +717,7 @@ def test_upload_with_docs_and_only_docs(dev, tmp_path, monkeypatch, fake_sphinx)
     assert ReleaseFile.objects.count() == 1 and DocZip.objects.count() == 2
 
 
-def test_upload_docs_errors_and_doc_zip_paths(dev, tmp_path, monkeypatch):
+def test_upload_docs_errors_and_doc_zip_paths(dev_over_pypi, tmp_path, monkeypatch):
     tree = make_project_tree(tmp_path, "doc-pkg", "1.0")
     monkeypatch.chdir(tree)
     fails("--as", "alice", "upload", "--index", "dev", "--only-docs", match="no Sphinx docs in")
@@ -754,9 +755,9 @@ def test_upload_docs_errors_and_doc_zip_paths(dev, tmp_path, monkeypatch):
 # -- list --------------------------------------------------------------------------------------
 
 
-def test_list_projects_and_files_per_index(dev, prod, tmp_path):
-    dev.config["bases"] = ["alice/prod", "root/pypi"]
-    dev.save()
+def test_list_projects_and_files_per_index(dev_over_pypi, prod, tmp_path):
+    dev_over_pypi.config["bases"] = ["alice/prod", "root/pypi"]
+    dev_over_pypi.save()
     upload("alice", "alice/prod", make_sdist(tmp_path / "p", "pkg", "1.0"))
     upload(
         "alice",
@@ -771,7 +772,7 @@ def test_list_projects_and_files_per_index(dev, prod, tmp_path):
     assert lines(devpi("list", "--index", "alice/prod")[0]) == ["pkg"]
     dev_f = {
         rf.filename: f"{OUT}/alice/dev/+f/{rf.hash_path}"
-        for rf in ReleaseFile.objects.filter(index=dev)
+        for rf in ReleaseFile.objects.filter(index=dev_over_pypi)
     }
     prod_f = {
         rf.filename: f"{OUT}/alice/prod/+f/{rf.hash_path}"
@@ -791,7 +792,7 @@ def test_list_projects_and_files_per_index(dev, prod, tmp_path):
     assert devpi("list", "pkg>5")[0] == ""
 
 
-def test_list_shows_newest_three_versions_unless_all(dev, tmp_path):
+def test_list_shows_newest_three_versions_unless_all(dev_over_pypi, tmp_path):
     for version in ("1", "2", "3", "4", "5"):
         upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", version))
     out = devpi("list", "--index", "alice/dev", "pkg")[0]
@@ -804,14 +805,14 @@ def test_list_shows_newest_three_versions_unless_all(dev, tmp_path):
     assert len(urls(devpi("list", "--index", "alice/dev", "--all", "pkg")[0])) == 5
 
 
-def test_list_includes_mirror_files(dev, pypi):
+def test_list_includes_mirror_files(dev_over_pypi, pypi):
     mirror_cache_project(pypi, "mirrored", [mirror_link("mirrored-1.0-py3-none-any.whl", "1.0")])
     out = devpi("list", "--index", "alice/dev", "mirrored")[0]
     assert urls(out) and urls(out)[0].startswith(f"{OUT}/root/pypi/+f/")
     assert urls(out)[0].endswith("/mirrored-1.0-py3-none-any.whl")
 
 
-def test_list_with_toxresults(dev, tmp_path):
+def test_list_with_toxresults(dev_over_pypi, tmp_path):
     upload("alice", "alice/dev", make_sdist(tmp_path, "pkg", "1.0"))
     from toxresults.services import toxresult_store
 
@@ -838,7 +839,7 @@ def test_list_with_toxresults(dev, tmp_path):
     ]
 
 
-def test_list_errors(dev, pypi):
+def test_list_errors(dev_over_pypi, pypi):
     fails("list", "pkg", match="no current index")
     fails("list", "--index", "alice/dev", "pkg[x]", match="invalid release specification")
     fails(
@@ -856,15 +857,15 @@ def test_list_errors(dev, pypi):
 # -- remove ------------------------------------------------------------------------------------
 
 
-def test_remove_version_then_project(dev, prod, tmp_path):
-    dev.config["bases"] = ["alice/prod"]
-    dev.save()
+def test_remove_version_then_project(dev_over_pypi, prod, tmp_path):
+    dev_over_pypi.config["bases"] = ["alice/prod"]
+    dev_over_pypi.save()
     upload("alice", "alice/prod", make_wheel(tmp_path / "p", "pkg", "1.0"))
     upload(
         "alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_wheel(tmp_path, "pkg", "2.0")
     )
     devpi("use", "alice/dev")
-    v2 = ReleaseFile.objects.get(index=dev, filename="pkg-2.0-py3-none-any.whl")
+    v2 = ReleaseFile.objects.get(index=dev_over_pypi, filename="pkg-2.0-py3-none-any.whl")
     out, _ = devpi("--as", "alice", "remove", "-y", "pkg==2.0")
     assert lines(out) == [
         "About to remove the following releases and distributions",
@@ -875,7 +876,7 @@ def test_remove_version_then_project(dev, prod, tmp_path):
     ]
     out, _ = devpi("--as", "alice", "remove", "pkg", stdin="yes\n")
     assert "deleting release 1.0 of pkg" in out
-    assert not ReleaseFile.objects.filter(index=dev).exists()
+    assert not ReleaseFile.objects.filter(index=dev_over_pypi).exists()
     # prod's copy, inherited, is untouched and still listed
     assert urls(devpi("list", "pkg")[0]) == [
         f"{OUT}/alice/prod/+f/{ReleaseFile.objects.get(index=prod).hash_path}"
@@ -890,7 +891,7 @@ def test_remove_version_then_project(dev, prod, tmp_path):
     )
 
 
-def test_remove_asks_and_refuses(dev, bob, tmp_path):
+def test_remove_asks_and_refuses(dev_over_pypi, bob, tmp_path):
     upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"))
     devpi("use", "alice/dev")
     out, err = devpi("--as", "alice", "remove", "pkg", stdin="no\n")
@@ -946,7 +947,7 @@ def test_remove_on_non_volatile_index_needs_force_by_owner_or_root(prod, bob, ro
     assert not ReleaseFile.objects.exists()
 
 
-def test_remove_one_file_by_url(dev, prod, tmp_path):
+def test_remove_one_file_by_url(dev_over_pypi, prod, tmp_path):
     upload(
         "alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0")
     )
@@ -970,7 +971,7 @@ def test_remove_one_file_by_url(dev, prod, tmp_path):
 # -- push --------------------------------------------------------------------------------------
 
 
-def test_push_to_another_index(dev, prod, bob, tmp_path):
+def test_push_to_another_index(dev_over_pypi, prod, bob, tmp_path):
     upload(
         "alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"), make_sdist(tmp_path, "pkg", "1.0")
     )
@@ -998,7 +999,7 @@ def test_push_to_another_index(dev, prod, bob, tmp_path):
     assert "200 register pkg 1.0 -> bob/mine" in out
 
 
-def test_push_errors(dev, prod, tmp_path, monkeypatch):
+def test_push_errors(dev_over_pypi, prod, tmp_path, monkeypatch):
     devpi("use", "alice/dev")
     fails("push", "pkg", "alice/prod", match="needs to be of this form: name==version")
     fails(
@@ -1044,7 +1045,7 @@ def test_push_errors(dev, prod, tmp_path, monkeypatch):
     )
 
 
-def test_push_external_failure_shows_the_actionlog(dev, tmp_path):
+def test_push_external_failure_shows_the_actionlog(dev_over_pypi, tmp_path):
     upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"))
     pypirc = tmp_path / "pypirc"
     pypirc.write_text(
@@ -1095,7 +1096,7 @@ def calls(record: Path) -> list[dict]:
     return [json.loads(line) for line in record.read_text().splitlines()]
 
 
-def test_install_runs_pip_with_the_index_and_a_token(dev, fake_pip, monkeypatch):
+def test_install_runs_pip_with_the_index_and_a_token(dev_over_pypi, fake_pip, monkeypatch):
     venv, record = fake_pip
     devpi("use", "alice/dev")
     out, _ = devpi("--as", "alice", "install", "--venv", venv, "pkg", "other>=1")
@@ -1116,7 +1117,7 @@ def test_install_runs_pip_with_the_index_and_a_token(dev, fake_pip, monkeypatch)
     assert argvs[2][-2:] == ["--editable", "."]
 
 
-def test_install_errors(dev, fake_pip, tmp_path, monkeypatch):
+def test_install_errors(dev_over_pypi, fake_pip, tmp_path, monkeypatch):
     venv, _record = fake_pip
     devpi("use", "alice/dev")
     fails("install", "--venv", venv, match="nothing to install")
@@ -1179,7 +1180,7 @@ def sdist_with_tox_ini(directory: Path, name: str, version: str) -> Path:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_test_runs_tox_and_posts_the_reports(served, dev, fake_tox, tmp_path):
+def test_test_runs_tox_and_posts_the_reports(served, dev_over_pypi, fake_tox, tmp_path):
     sdist = sdist_with_tox_ini(tmp_path, "pkg", "1.0")
     universal = make_wheel(tmp_path / "u", "pkg", "1.0")
     universal = universal.rename(universal.with_name("pkg-1.0-py2.py3-none-any.whl"))
@@ -1213,7 +1214,7 @@ def test_test_runs_tox_and_posts_the_reports(served, dev, fake_tox, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_test_options_and_failures(served, dev, fake_tox, tmp_path, monkeypatch):
+def test_test_options_and_failures(served, dev_over_pypi, fake_tox, tmp_path, monkeypatch):
     upload(
         "alice",
         "alice/dev",
@@ -1241,9 +1242,9 @@ def test_test_options_and_failures(served, dev, fake_tox, tmp_path, monkeypatch)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_test_errors(served, dev, fake_tox, tmp_path, monkeypatch, settings):
-    dev.config["bases"] = []  # no mirror: an unknown project is a 404
-    dev.save()
+def test_test_errors(served, dev_over_pypi, fake_tox, tmp_path, monkeypatch, settings):
+    dev_over_pypi.config["bases"] = []  # no mirror: an unknown project is a 404
+    dev_over_pypi.save()
     devpi("use", "alice/dev")
     upload(
         "alice",
@@ -1270,17 +1271,17 @@ def test_test_errors(served, dev, fake_tox, tmp_path, monkeypatch, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_test_report_refused_by_the_server(served, dev, fake_tox, tmp_path):
+def test_test_report_refused_by_the_server(served, dev_over_pypi, fake_tox, tmp_path):
     upload("alice", "alice/dev", sdist_with_tox_ini(tmp_path, "pkg", "1.0"))
-    dev.config["acl_toxresult_upload"] = ["alice"]
-    dev.save()
+    dev_over_pypi.config["acl_toxresult_upload"] = ["alice"]
+    dev_over_pypi.save()
     devpi("use", "alice/dev")
     fails("--as", "root", "test", "pkg", match="could not post tox result data to .*: 403")
     assert "successfully posted" in devpi("--as", "alice", "test", "pkg")[0]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_push_external_to_an_index_of_the_live_server(served, dev, bob, tmp_path):
+def test_push_external_to_an_index_of_the_live_server(served, dev_over_pypi, bob, tmp_path):
     upload("alice", "alice/dev", make_wheel(tmp_path, "pkg", "1.0"))
     stage(bob, "ext")
     pypirc = tmp_path / "pypirc"

@@ -15,10 +15,7 @@ from tests.factories import make_wheel
 
 from .conftest import JSON, api, assert_error, basic, stage, upload
 
-
-@pytest.fixture(autouse=True)
-def _unrestricted(settings):
-    settings.DEVPI = {**settings.DEVPI, "RESTRICT_MODIFY": None}
+pytestmark = pytest.mark.usefixtures("unrestricted")
 
 
 def put_wheel(client, tmp_path, index="alice/dev", name="pkg", version="1.0"):
@@ -28,11 +25,6 @@ def put_wheel(client, tmp_path, index="alice/dev", name="pkg", version="1.0"):
     )
     assert response.status_code == 200, response.content
     return ReleaseFile.objects.get(index__name=index.split("/")[1], filename=wheel.name), wheel
-
-
-@pytest.fixture
-def dev(alice, blob_dir):
-    return stage(alice, "dev")
 
 
 def test_file_headers_get_and_head(client, dev, tmp_path):
