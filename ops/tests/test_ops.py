@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import cProfile
 import ipaddress
 import json
 import logging
+import pstats
 import time
 
 import pytest
@@ -140,14 +142,18 @@ def test_request_metrics_by_route_status_and_latency():
 
 
 def test_metrics_middleware_is_cheap():
-    """The per-request cost on the hot path: a few microseconds."""
+    """The per-request cost on the hot path, counted rather than timed (a
+    timing depends on the machine's load): once a route's labels are looked
+    up, observing a request makes a handful of calls (15 today)."""
     metrics.observe_request("simple-project", "GET", 200, 0.001)  # labels looked up once
-    n = 20000
-    started = time.perf_counter()
+    n = 100
+    profile = cProfile.Profile()
+    profile.enable()
     for _ in range(n):
         metrics.observe_request("simple-project", "GET", 200, 0.001)
-    per_call = (time.perf_counter() - started) / n
-    assert per_call < 20e-6, f"{per_call * 1e6:.1f} µs per request"
+    profile.disable()
+    calls = pstats.Stats(profile).total_calls / n
+    assert calls <= 25, f"{calls:.1f} calls per request"
 
 
 def test_json_log_line_carries_request_context():
