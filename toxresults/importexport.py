@@ -17,8 +17,9 @@ from importexport.mapping import log_who
 from indexes.errors import Conflict, Invalid
 from indexes.wire import serial_bump
 
-from .models import ToxEnvResult, ToxResult
+from .models import ToxResult
 from .reports import InvalidReport, parse_report
+from .services import envs_create
 
 
 class ToxResultAttachments:
@@ -51,19 +52,7 @@ class ToxResultAttachments:
                 uploader=log_who(item.log)[:150],
                 log=item.log,
             )
-            ToxEnvResult.objects.bulk_create(
-                [
-                    ToxEnvResult(
-                        toxresult=result,
-                        envname=env.name,
-                        python_version=env.python_version,
-                        setup=env.setup,
-                        tests=env.tests,
-                        status=env.status,
-                    )
-                    for env in summary.envs
-                ]
-            )
+            envs_create(result, summary)
             serial_bump(file.index_id)
         return True
 

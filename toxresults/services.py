@@ -31,7 +31,8 @@ def toxresult_path(result: ToxResult) -> str:
     return file_path(result.file.index.fullname, result.file.sha256, result.filename)
 
 
-def _envs(result: ToxResult, summary: ReportSummary) -> None:
+def envs_create(result: ToxResult, summary: ReportSummary) -> None:
+    """The rows of a stored report's tox environments (upload and import)."""
     ToxEnvResult.objects.bulk_create(
         [
             ToxEnvResult(
@@ -77,7 +78,7 @@ def toxresult_store(
                     uploader=who or "",
                     log=[log_entry("upload", who, dst=file.index.fullname)],
                 )
-                _envs(result, summary)
+                envs_create(result, summary)
                 audit_record(
                     "toxresult.upload",
                     target=toxresult_path(result),
