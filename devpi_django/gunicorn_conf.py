@@ -50,3 +50,11 @@ if env.LOG_FORMAT == "json":
 
 def child_exit(server, worker):
     mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    # the URL conf and every view imported, the URL patterns compiled, before
+    # the worker's first request rather than during it (devpi_django/warmup.py)
+    from devpi_django.warmup import warm_up
+
+    warm_up()
