@@ -28,6 +28,7 @@ from pathlib import Path
 
 import requests
 
+from devpi_django.env import default_web_concurrency
 from tests.live import REPO
 from tests.upstream import start_upstream
 
@@ -191,7 +192,9 @@ class Run:
     def start_servers(self, upstream_url: str) -> OurServer:
         """Starts devpi-django (and devpi-server unless smoke), each with a
         memory sampler; returns devpi-django's server."""
-        say("starting devpi-django (gunicorn, 4 workers)")
+        # DEVPI_WEB_CONCURRENCY's default, as an operator gets it
+        self.facts["ours_workers"] = default_web_concurrency()
+        say(f"starting devpi-django (gunicorn, {self.facts['ours_workers']} workers)")
         ours = self.started.add(start_devpi_django(upstream_url))
         self.servers["ours"] = ours
         self.memory["ours"] = self.started.add(TreeMemory(ours.pid).start())

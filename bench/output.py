@@ -20,7 +20,9 @@ def render(results: dict, facts: dict, kind: str = "full") -> str:
         "",
         f"Machine: {facts['nproc']} cores ({facts['cpu'] or 'unknown CPU'}), "
         f"{facts['memory']} RAM, Linux {facts['kernel']}, Python {facts['python']}; "
-        f"devpi-django {facts['devpi_django']} (commit {facts.get('commit', '?')}), "
+        f"devpi-django {facts['devpi_django']} (commit {facts.get('commit', '?')}"
+        + (f", {facts['ours_workers']} workers" if facts.get("ours_workers") else "")
+        + "), "
         + (
             f"devpi-server {facts['devpi_server']}; "
             if facts.get("devpi_server")

@@ -221,9 +221,10 @@ class OurServer:
         self.cleanup()
 
 
-def start_devpi_django(mirror_url: str, workers: int = 4) -> OurServer:
-    """gunicorn with DEVPI_WEB_CONCURRENCY workers (the documented default 4);
-    root/pypi's upstream is the local upstream index."""
+def start_devpi_django(mirror_url: str, workers: int | None = None) -> OurServer:
+    """gunicorn with ``workers`` processes, by default DEVPI_WEB_CONCURRENCY's
+    (one per usable CPU, at least 2); root/pypi's upstream is the local
+    upstream index."""
     try:
         live, cleanup = start_server(
             workers=workers, extra_env={"DEVPI_MIRROR_URL": mirror_url, **LOCAL_ENV}
@@ -262,16 +263,19 @@ class SimpleProcess:
         stop_process(self.process)
 
 
-def start_bare_django(pages: Path, workdir: Path, workers: int = 4) -> SimpleProcess:
+def start_bare_django(pages: Path, workdir: Path, workers: int | None = None) -> SimpleProcess:
+    """The bare view under devpi-django's gunicorn settings, with as many
+    workers as devpi-django (by default DEVPI_WEB_CONCURRENCY's)."""
     port = free_port()
     env = _clean_env(
         DEVPI_HOST="127.0.0.1",
         DEVPI_PORT=str(port),
-        DEVPI_WEB_CONCURRENCY=str(workers),
         DEVPI_DATA_DIR=str(workdir / "bare-data"),
         DJANGO_SETTINGS_MODULE="bench.bare_app",
         BENCH_BARE_PAGES=str(pages),
     )
+    if workers is not None:
+        env["DEVPI_WEB_CONCURRENCY"] = str(workers)
     log_path = workdir / "bare-django.log"
     log = open(log_path, "ab")
     process = subprocess.Popen(

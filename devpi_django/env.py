@@ -52,6 +52,19 @@ def _list(name: str) -> list[str] | None:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def default_web_concurrency() -> int:
+    """DEVPI_WEB_CONCURRENCY's default: one worker process per CPU this
+    process may run on (its affinity mask, which a container's cpuset or
+    ``taskset`` narrows), at least 2, so that one busy or restarting worker
+    never leaves the server without one. Processes are for CPU parallelism,
+    each worker's threads for concurrency (gunicorn_conf.py)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # no sched_getaffinity (macOS)
+        cpus = os.cpu_count() or 1
+    return max(2, cpus)
+
+
 DATA_DIR = Path(_get("DEVPI_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 HOST = _get("DEVPI_HOST", "127.0.0.1")
 PORT = _int("DEVPI_PORT", 3141)
@@ -78,7 +91,7 @@ S3_BUCKET = _get("DEVPI_S3_BUCKET")
 S3_ENDPOINT_URL = _get("DEVPI_S3_ENDPOINT_URL")
 CELERY_BROKER_URL = _get("CELERY_BROKER_URL") or _get("REDIS_URL")
 REDIS_URL = _get("REDIS_URL")
-WEB_CONCURRENCY = _int("DEVPI_WEB_CONCURRENCY", 4)
+WEB_CONCURRENCY = _int("DEVPI_WEB_CONCURRENCY", default_web_concurrency())
 WEB_THREADS = _int("DEVPI_WEB_THREADS", 8)
 FILE_SERVING = (_get("DEVPI_FILE_SERVING") or ("redirect" if STORAGE == "s3" else "app")).lower()
 X_ACCEL_PREFIX = (_get("DEVPI_X_ACCEL_PREFIX", "/+blobs") or "/+blobs").rstrip("/")

@@ -7,6 +7,12 @@ then holds one thread, not a whole worker, and pip's and uv's keep-alive
 connections are reused. Request handling is thread-safe: database
 connections are per thread, caches and leases go through the database or
 Redis, outbound sessions are per thread.
+
+DEVPI_WEB_CONCURRENCY defaults to one process per CPU the server may use
+(at least 2, devpi_django/env.py): processes only buy CPU parallelism, the
+threads carry the concurrency. Each further process costs a whole
+interpreter with Django loaded, and, without Redis, its own copy of the
+page and file-lookup caches, which it fills by computing each page again.
 """
 
 from devpi_django import env
@@ -44,3 +50,11 @@ if env.LOG_FORMAT == "json":
 
 def child_exit(server, worker):
     mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    # the URL conf and every view imported, the URL patterns compiled, before
+    # the worker's first request rather than during it (devpi_django/warmup.py)
+    from devpi_django.warmup import warm_up
+
+    warm_up()

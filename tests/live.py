@@ -169,8 +169,10 @@ def stop_process(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float =
 
 
 def start_server(
-    workers: int = 2, extra_env: dict | None = None
+    workers: int | None = 2, extra_env: dict | None = None
 ) -> tuple[LiveServer, Callable[[], None]]:
+    """devpi-django under gunicorn on a free port of 127.0.0.1, with a fresh
+    data dir and database; ``workers=None``: DEVPI_WEB_CONCURRENCY's default."""
     data_dir = Path(tempfile.mkdtemp(prefix="devpi-live-"))
     port = free_port()
     database_url, drop_database = _database_for_server()
@@ -182,12 +184,13 @@ def start_server(
             "DEVPI_PORT": str(port),
             "DEVPI_ROOT_PASSWORD": ROOT_PASSWORD,
             "DEVPI_MIRROR_URL": "http://127.0.0.1:9/simple/",  # nothing listens there
-            "DEVPI_WEB_CONCURRENCY": str(workers),
             # the local upstreams of the tests; 127.0.0.2 (attack tests) stays refused
             "DEVPI_ALLOW_PRIVATE_UPSTREAMS": "127.0.0.1,localhost,::1",
             "DJANGO_SETTINGS_MODULE": "devpi_django.settings",
         }
     )
+    if workers is not None:
+        env["DEVPI_WEB_CONCURRENCY"] = str(workers)
     if database_url:
         env["DATABASE_URL"] = database_url
     else:

@@ -44,6 +44,45 @@ def test_env_template_names_only_known_variables():
         assert f"`{name}`" in readme, f"{name} is not in the README's table"
 
 
+def test_web_concurrency_defaults_to_the_usable_cpus(monkeypatch):
+    """One gunicorn worker per CPU the process may run on, never fewer than 2."""
+    from devpi_django import env
+
+    monkeypatch.setattr(env.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert env.default_web_concurrency() == 3
+    monkeypatch.setattr(env.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert env.default_web_concurrency() == 2
+    monkeypatch.delattr(env.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(env.os, "cpu_count", lambda: 6)
+    assert env.default_web_concurrency() == 6
+
+
+def test_worker_warm_up_loads_the_url_conf_without_touching_the_database(tmp_path):
+    """gunicorn_conf's post_worker_init, as in a fresh worker that has loaded
+    the application: afterwards the URL conf and the views are imported, and
+    no database connection was opened (the request threads open their own)."""
+    code = """
+import sys
+from devpi_django.wsgi import application
+from django.db import connection
+modules = ("devpi_django.urls", "indexes.urls", "indexes.views.api", "ops.urls")
+assert not any(m in sys.modules for m in modules)
+from devpi_django import gunicorn_conf
+gunicorn_conf.post_worker_init(None)
+assert all(m in sys.modules for m in modules)
+assert connection.connection is None
+print("ok")
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEVPI_")}
+    env.update(DEVPI_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="devpi_django.settings")
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [PY, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
 def test_systemd_units_verify(tmp_path):
     """Installed as docs/deploy.md says, with /opt/devpi-django being this
