@@ -1,4 +1,4 @@
-"""Real clients (pip, twine) run as subprocesses against a test server: one
+"""Real clients (pip, uv, twine) run as subprocesses against a test server: one
 way to run each, with their output in the assertion message when they fail."""
 
 from __future__ import annotations
@@ -63,4 +63,28 @@ def twine(
         env,
         check=check,
         timeout=timeout,
+    )
+
+
+def uv_install(
+    env, python, index_url: str, name: str, check: bool = True
+) -> subprocess.CompletedProcess:
+    """``uv pip install --reinstall`` of ``name`` from ``index_url`` into the
+    environment of the interpreter ``python``."""
+    return run(
+        [
+            PY,
+            "-m",
+            "uv",
+            "pip",
+            "install",
+            "--python",
+            python,
+            "--reinstall",
+            "--index-url",
+            index_url,
+            name,
+        ],
+        env,
+        check=check,
     )

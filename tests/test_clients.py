@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .clients import pip, run, twine
+from .clients import pip, run, twine, uv_install
 from .factories import make_project_tree, make_wheel
 
 pytestmark = pytest.mark.live
@@ -59,22 +59,7 @@ def test_build_twine_pip_uv(live_server_proc, team, unique, tmp_path, clients_en
 
     # uv at the plain index URL (installer user agent) and at +simple/
     for index_url in (f"{s.url}/{team}/staging", f"{s.url}/{team}/staging/+simple/"):
-        run(
-            [
-                PY,
-                "-m",
-                "uv",
-                "pip",
-                "install",
-                "--python",
-                python,
-                "--reinstall",
-                "--index-url",
-                index_url,
-                name,
-            ],
-            clients_env,
-        )
+        uv_install(clients_env, python, index_url, name)
     # the sdist, fetched from the index and built from source by pip
     pip(
         clients_env,

@@ -15,7 +15,7 @@ import pytest
 import requests
 from pypi_simple import ACCEPT_JSON_ONLY, ProjectStatus, PyPISimple
 
-from .clients import pip_download, run
+from .clients import pip_download, run, twine, uv_install
 from .factories import make_wheel
 
 pytestmark = pytest.mark.live
@@ -25,26 +25,6 @@ PY = sys.executable
 def with_credentials(url: str, user: str, password: str) -> str:
     scheme, rest = url.split("://", 1)
     return f"{scheme}://{user}:{password}@{rest}"
-
-
-def uv_install(env, python, index_url, name, check=True):
-    return run(
-        [
-            PY,
-            "-m",
-            "uv",
-            "pip",
-            "install",
-            "--python",
-            python,
-            "--reinstall",
-            "--index-url",
-            index_url,
-            name,
-        ],
-        env,
-        check=check,
-    )
 
 
 @pytest.fixture
@@ -63,24 +43,7 @@ def private(live_server_proc, unique, tmp_path, clients_env):
         (f"{other}/child", other, names["childpkg"]),
     ):
         wheel = make_wheel(tmp_path / name, name, "1.0")
-        run(
-            [
-                PY,
-                "-m",
-                "twine",
-                "upload",
-                "--non-interactive",
-                "--disable-progress-bar",
-                "--repository-url",
-                f"{s.url}/{index}/",
-                "-u",
-                user,
-                "-p",
-                "secret",
-                wheel,
-            ],
-            clients_env,
-        )
+        twine(clients_env, f"{s.url}/{index}/", [wheel], user, "secret")
     return owner, other, reader, names
 
 
@@ -187,24 +150,7 @@ def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
     assert upstream.hits(name) == hits  # the quarantine asked the upstream nothing
     # the stage's owner deprecates a project of its own: pypi-simple reads that too
     wheel = make_wheel(tmp_path / "own", f"own-{unique}", "1.0")
-    run(
-        [
-            PY,
-            "-m",
-            "twine",
-            "upload",
-            "--non-interactive",
-            "--disable-progress-bar",
-            "--repository-url",
-            f"{s.url}/{user}/dev/",
-            "-u",
-            user,
-            "-p",
-            "secret",
-            wheel,
-        ],
-        clients_env,
-    )
+    twine(clients_env, f"{s.url}/{user}/dev/", [wheel], user, "secret")
     r = s.api(
         "PATCH",
         f"/{user}/dev/own-{unique}",
@@ -216,23 +162,12 @@ def test_quarantine_on_the_mirror_blocks_pip_through_a_stage(
         project = client.get_project_page(f"own-{unique}")
     assert project.status is ProjectStatus.ARCHIVED and project.status_reason == "done"
     assert [p.filename for p in project.packages] == [wheel.name]
-    refused = run(
-        [
-            PY,
-            "-m",
-            "twine",
-            "upload",
-            "--non-interactive",
-            "--disable-progress-bar",
-            "--repository-url",
-            f"{s.url}/{user}/dev/",
-            "-u",
-            user,
-            "-p",
-            "secret",
-            make_wheel(tmp_path / "own2", f"own-{unique}", "2.0"),
-        ],
+    refused = twine(
         clients_env,
+        f"{s.url}/{user}/dev/",
+        [make_wheel(tmp_path / "own2", f"own-{unique}", "2.0")],
+        user,
+        "secret",
         check=False,
     )
     assert refused.returncode != 0 and "archived" in refused.stdout + refused.stderr
