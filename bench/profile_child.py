@@ -79,10 +79,10 @@ def _fill() -> None:
 
     from indexes.management.commands.devpi_bench_data import BLOB, _release_metadata
     from indexes.models import Project, Release, ReleaseFile
+    from indexes.serverstate import serial_bump
     from indexes.services.indexes import index_create
     from indexes.services.users import user_create
     from indexes.storage import blob_put
-    from indexes.wire import serial_bump
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("devpi_init", stdout=io.StringIO())

@@ -18,8 +18,8 @@ from devpi_django import __version__
 from indexes.models import Index, Release, ReleaseFile, UserProfile
 from indexes.permissions import SERVER
 from indexes.selectors import user_public_keys
+from indexes.serverstate import DEVPI_SERVER_COMPAT_VERSION
 from indexes.storage import blob_open
-from indexes.wire import DEVPI_SERVER_COMPAT_VERSION
 
 from . import mapping
 from .attachments import AttachmentOut, attachment_handler

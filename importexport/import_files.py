@@ -25,9 +25,9 @@ from indexes.distribution.filenames import (
 from indexes.distribution.names import normalize_name
 from indexes.models import Index, Project, Release, ReleaseFile, RemovedFile
 from indexes.readme import description_schedule
+from indexes.serverstate import serial_bump
 from indexes.services.files import FileFacts, release_file_create
 from indexes.services.uploads import archive_limits
-from indexes.wire import serial_bump
 
 from . import mapping
 from .import_attachments import attachment_import

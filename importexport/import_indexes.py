@@ -15,7 +15,7 @@ from indexes.config import build_config, to_list
 from indexes.distribution.names import split_index_name
 from indexes.errors import Invalid
 from indexes.models import Index
-from indexes.wire import serial_bump
+from indexes.serverstate import serial_bump
 
 from . import mapping
 from .import_run import ImportRun

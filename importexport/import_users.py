@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from indexes.distribution.names import is_valid_user_or_index_name
 from indexes.models import UserProfile
-from indexes.wire import serial_bump
+from indexes.serverstate import serial_bump
 
 from . import mapping
 from .import_run import ImportRun

@@ -15,14 +15,8 @@ from devpi_django import __version__
 
 from .audit import ANONYMOUS, AuditContext, audit_record, context_enter, context_exit
 from .errors import DevpiError
-from .wire import (
-    API_VERSION,
-    DEVPI_SERVER_COMPAT_VERSION,
-    add_server_headers,
-    error_response,
-    request_state,
-    server_state,
-)
+from .serverstate import API_VERSION, DEVPI_SERVER_COMPAT_VERSION, server_state
+from .wire import add_server_headers, error_response, request_state
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 UNHEADED_PREFIXES = ("/+static/", "/+admin/", "/+health/", "/+metrics")

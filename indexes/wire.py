@@ -6,10 +6,7 @@ headers devpi-client checks, and the mapping of domain errors to responses.
 from __future__ import annotations
 
 import json
-import uuid as uuid_module
 
-from django.db import connection, transaction
-from django.db.models import F
 from django.http import HttpResponse
 
 from devpi_django import __version__
@@ -17,10 +14,7 @@ from devpi_django import __version__
 from .distribution.redact import redact_text
 from .errors import DevpiError
 from .negotiation import prefers_json
-
-API_VERSION = "2"
-# devpi-client reads the devpi-server version from here; we speak its protocol
-DEVPI_SERVER_COMPAT_VERSION = "6.20.3"
+from .serverstate import API_VERSION, DEVPI_SERVER_COMPAT_VERSION, server_state
 
 
 def reason_phrase(message: str) -> str:
@@ -79,32 +73,7 @@ def error_response(request, error: DevpiError) -> HttpResponse:
     return response
 
 
-# -- server identity and serial -------------------------------------------
-
-_STATE_SQL: str | None = None  # server_state()'s statement, made on first use
-
-
-def server_state():
-    """(uuid, serial) of this server; the row is created on first use.
-
-    On every request, so one plain SQL statement rather than an ORM query
-    (whose compilation costs more than the query itself), made once."""
-    global _STATE_SQL
-    if _STATE_SQL is None:
-        from .models import ServerState
-
-        _STATE_SQL = f"SELECT uuid, serial FROM {ServerState._meta.db_table} WHERE id = 1"
-    with connection.cursor() as cursor:
-        cursor.execute(_STATE_SQL)
-        row = cursor.fetchone()
-    if row is None:
-        from .models import ServerState
-
-        state, _ = ServerState.objects.get_or_create(
-            pk=1, defaults={"uuid": uuid_module.uuid4().hex}
-        )
-        return state.uuid, state.serial
-    return row[0], row[1]
+# -- server identity and serial (indexes.serverstate) in the response ----------
 
 
 def request_state(request):
@@ -116,31 +85,9 @@ def request_state(request):
     return state
 
 
-def serial_bump(*changed_index_ids: int) -> None:
-    """Count one change (devpi's serial), and bump the generation of the
-    indexes whose pages it changes. Call inside the writing transaction."""
-    from .models import ServerState
-
-    if changed_index_ids:
-        generation_bump(*changed_index_ids)
-    if not ServerState.objects.filter(pk=1).update(serial=F("serial") + 1):
-        with transaction.atomic():
-            ServerState.objects.get_or_create(
-                pk=1, defaults={"uuid": uuid_module.uuid4().hex, "serial": 1}
-            )
-
-
 def add_server_headers(response, uuid: str, serial: int) -> None:
     response["X-Devpi-Api-Version"] = API_VERSION
     response["X-Devpi-Server-Version"] = DEVPI_SERVER_COMPAT_VERSION
     response["X-Devpi-Django-Version"] = __version__
     response["X-Devpi-Uuid"] = uuid
     response["X-Devpi-Serial"] = str(serial)
-
-
-def generation_bump(*index_ids: int) -> None:
-    """Note a change of what these indexes show (uploads, removals, pushes,
-    yanks, config changes, mirror refreshes). Page caches key on it."""
-    from .models import Index
-
-    Index.objects.filter(pk__in=index_ids).update(generation=F("generation") + 1)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from indexes.distribution.names import normalize_name
 from indexes.errors import GatewayTimeout
 from indexes.models import Index
+from indexes.serverstate import serial_bump
 from indexes.simple.data import KindPage, SimpleFile
-from indexes.wire import serial_bump
 from ops import metrics
 
 from . import refresh, upstream

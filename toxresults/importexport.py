@@ -15,7 +15,7 @@ from django.db import transaction
 from importexport.attachments import AttachmentIn, AttachmentOut
 from importexport.mapping import log_who
 from indexes.errors import Conflict, Invalid
-from indexes.wire import serial_bump
+from indexes.serverstate import serial_bump
 
 from .models import ToxResult
 from .reports import InvalidReport, parse_report

@@ -14,8 +14,8 @@ from indexes.audit import audit_record
 from indexes.distribution.hashpath import file_path
 from indexes.errors import Conflict, Invalid
 from indexes.models import ReleaseFile
+from indexes.serverstate import serial_bump
 from indexes.services.uploads import log_entry
-from indexes.wire import serial_bump
 
 from .models import ToxEnvResult, ToxResult
 from .reports import InvalidReport, ReportSummary, parse_report

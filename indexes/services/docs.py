@@ -32,8 +32,8 @@ from ..distribution.names import is_valid_project_name, normalize_name
 from ..distribution.versions import sorted_versions
 from ..errors import Conflict, Invalid, NotFound
 from ..models import DocZip, Index, Release
+from ..serverstate import serial_bump
 from ..storage import blob_put, blob_storage, doc_key, doc_marker_key
-from ..wire import serial_bump
 from .files import log_entry, overwrite_log
 from .uploads import UploadForm, _release_for, check_size, upload_permission_check
 

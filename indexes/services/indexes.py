@@ -16,7 +16,7 @@ from ..distribution.names import is_valid_user_or_index_name
 from ..errors import Conflict, Forbidden, Invalid
 from ..models import Index
 from ..permissions import SERVER, Actor, who
-from ..wire import serial_bump
+from ..serverstate import serial_bump
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

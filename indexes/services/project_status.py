@@ -13,7 +13,7 @@ from ..distribution.names import is_valid_project_name, normalize_name
 from ..errors import Forbidden, Invalid, Unauthorized
 from ..models import Index, ProjectStatus
 from ..project_status import MAX_REASON, STATUSES
-from ..wire import serial_bump
+from ..serverstate import serial_bump
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

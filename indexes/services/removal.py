@@ -23,7 +23,7 @@ from ..distribution.names import normalize_name
 from ..errors import Forbidden, NotFound
 from ..models import Index, Project, Release, ReleaseFile, RemovedFile
 from ..permissions import SERVER, Actor, who
-from ..wire import serial_bump
+from ..serverstate import serial_bump
 
 
 def _tombstones(index: Index, files: Iterable[ReleaseFile]) -> None:

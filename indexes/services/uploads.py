@@ -38,8 +38,8 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, Unauthori
 from ..models import Index, Project, Release, ReleaseFile
 from ..project_status import check_upload
 from ..readme import description_schedule
+from ..serverstate import serial_bump
 from ..storage import blob_put
-from ..wire import serial_bump
 from .files import (
     FileFacts,
     log_entry,

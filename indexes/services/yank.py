@@ -7,7 +7,7 @@ from django.db import transaction
 from ..audit import audit_record
 from ..errors import Invalid
 from ..models import Release
-from ..wire import serial_bump
+from ..serverstate import serial_bump
 
 
 def release_yank(*, release: Release, yanked: str | bool | None) -> Release:

@@ -7,14 +7,13 @@ from django.test import RequestFactory
 
 from indexes.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from indexes.models import Index, ServerState
+from indexes.serverstate import serial_bump, server_state
 from indexes.wire import (
     add_server_headers,
     api_response,
     error_response,
     json_response,
     reason_phrase,
-    serial_bump,
-    server_state,
 )
 
 from .conftest import stage

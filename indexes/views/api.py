@@ -18,11 +18,12 @@ from ..auth import check_password_credentials, request_user, token_create
 from ..distribution.names import normalize_name
 from ..errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
 from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
+from ..serverstate import DEVPI_SERVER_COMPAT_VERSION, server_state
 from ..services import indexes as index_services
 from ..services import project_status as project_status_services
 from ..services import removal, users, yank
 from ..tokens import api_token_of, api_token_user, looks_like_token, via_of
-from ..wire import DEVPI_SERVER_COMPAT_VERSION, api_response, request_state, server_state
+from ..wire import api_response, request_state
 from . import push, simple, upload, web
 from .common import (
     force_requested,

@@ -27,11 +27,11 @@ from django.utils import timezone
 from devpi_django.progress import Progress
 from indexes.distribution.metadata import metadata_from_form
 from indexes.models import Index, Project, Release, ReleaseFile
+from indexes.serverstate import serial_bump
 from indexes.services.indexes import index_create
 from indexes.services.uploads import log_entry
 from indexes.services.users import user_create
 from indexes.storage import blob_put
-from indexes.wire import serial_bump
 
 BLOB = b"devpi-django synthetic benchmark file; its rows share this one blob\n"
 

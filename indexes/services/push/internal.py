@@ -19,7 +19,7 @@ from ...errors import Conflict, Invalid, Unauthorized
 from ...models import DocZip, Index, Project, Release, ReleaseFile
 from ...project_status import check_upload
 from ...readme import description_schedule
-from ...wire import serial_bump
+from ...serverstate import serial_bump
 from ..docs import doczip_store
 from ..files import FileFacts, log_entry, release_file_create, release_file_locked
 from .content import ReleaseContent, index_of, release_content
