@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
+from .lookups import index_get
 from .models import Index, Project
 
 
@@ -141,8 +142,6 @@ def index_and_order(user: str, name: str, serial: int) -> tuple[Index, list[Inde
     hit = _ORDERS.get(key)
     if hit is not None and hit[0] == serial:
         return hit[1], hit[2]
-    from .selectors import index_get
-
     index = index_get(user, name)
     order = resolution_order(index)
     if len(_ORDERS) >= _ORDERS_MAX:

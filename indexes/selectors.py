@@ -16,6 +16,8 @@ from .distribution.redact import redact_text
 from .distribution.versions import sorted_versions
 from .errors import Forbidden, Gone, NotFound
 from .kinds import kind_for
+from .lookups import index_get as index_get
+from .lookups import index_get_by_fullname as index_get_by_fullname
 from .models import DocZip, Index, Project, Release, ReleaseFile, RemovedFile, UserProfile
 from .storage import blob_storage, doc_key
 from .versiondata import project_versions as project_versions
@@ -31,20 +33,6 @@ def user_get(username: str) -> User:
     if user is None:
         raise NotFound(f"user {username!r} does not exist")
     return user
-
-
-def index_get(username: str, name: str) -> Index:
-    index = (
-        Index.objects.filter(owner__username=username, name=name).select_related("owner").first()
-    )
-    if index is None:
-        raise NotFound(f"The stage {username}/{name} could not be found.")
-    return index
-
-
-def index_get_by_fullname(fullname: str) -> Index:
-    user, _, name = fullname.strip("/").partition("/")
-    return index_get(user, name)
 
 
 def _iso(dt: datetime | None) -> str | None:

@@ -67,6 +67,7 @@ TYPED_DOMAIN = [
     "indexes/services/*/*.py",
     "indexes/versiondata.py",
     "indexes/serverstate.py",
+    "indexes/lookups.py",
     "mirror/common.py",
     "mirror/files.py",
     "mirror/listing.py",
@@ -86,6 +87,7 @@ TYPED_PENDING: set[str] = set()
 # Modules that hold rules and data, never HTTP.
 HTTP_FREE_DOMAIN = [
     "indexes/serverstate.py",
+    "indexes/lookups.py",
     "indexes/services/*.py",
     "indexes/services/*/*.py",
     "indexes/versiondata.py",
@@ -312,6 +314,22 @@ def test_apps_never_import_the_apps_above_them():
         "an app imports one above it (plug in through indexes.kinds or "
         "indexes.registry instead):\n" + "\n".join(found)
     )
+
+
+# the layers inside indexes: resolution (and the versions listing built on it)
+# sit below the selectors, and find an index through indexes.lookups
+BELOW_SELECTORS = ("indexes/resolution.py", "indexes/versiondata.py", "indexes/lookups.py")
+
+
+def test_resolution_never_imports_the_selectors():
+    found = []
+    for name in BELOW_SELECTORS:
+        for module, line in imported_modules(parse(REPO / name), dotted(name)):
+            if module in ("indexes.selectors", "indexes.web_selectors") or module.startswith(
+                ("indexes.selectors.", "indexes.web_selectors.")
+            ):
+                found.append(f"{name}:{line} imports {module}")
+    assert not found, "a cycle with the selectors:\n" + "\n".join(found)
 
 
 # -- the checks check --------------------------------------------------------------
