@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from indexes.distribution.hashpath import split_file_url
 from indexes.errors import Invalid
 from indexes.models import Index, Release, ReleaseFile
 from indexes.selectors import index_get, release_file_by_path
@@ -66,10 +67,9 @@ def remove_releases(
 
 def file_for_url(url: str) -> tuple[Index, ReleaseFile]:
     """The index and release file of a ``.../USER/NAME/+f/h/hash/FILE`` URL."""
-    path = urlsplit(url).path
-    head, sep, hash_path = path.partition("/+f/")
-    parts = [p for p in head.split("/") if p]
-    if not sep or len(parts) < 2:
+    split = split_file_url(urlsplit(url).path)
+    if split is None:
         raise Invalid(f"{url} is not a release file URL (.../USER/NAME/+f/...)")
-    index = index_get(parts[-2], parts[-1])
+    fullname, hash_path = split
+    index = index_get(*fullname.split("/"))
     return index, release_file_by_path(index, hash_path)

@@ -36,6 +36,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexes.distribution.hashpath import file_path
+
 DATAINDEX = "dataindex.json"
 DUMPVERSION = "2"
 READABLE_DUMPVERSIONS = ("1", "2")
@@ -119,7 +121,7 @@ class ExportTree:
 
 def entrypath(index: str, sha256: str, filename: str) -> str:
     """devpi's path of a stored file: ``user/index/+f/<h[:3]>/<h[3:16]>/<file>``."""
-    return f"{index}/+f/{sha256[:3]}/{sha256[3:16]}/{filename}"
+    return file_path(index, sha256, filename)
 
 
 def releasefile_relpath(index: str, project: str, version: str, filename: str) -> str:

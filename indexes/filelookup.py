@@ -22,6 +22,7 @@ from typing import Any
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+from .distribution.hashpath import parse_hash_path
 from .models import ReleaseFile
 
 CACHE_ENTRIES = 4096
@@ -82,14 +83,6 @@ def clear_caches() -> None:
         cache.clear()
 
 
-def split_hash_path(hash_path: str) -> tuple[str, str] | None:
-    """``h[:3]/h[3:16]/filename`` -> (sha256 prefix, filename), or None."""
-    parts = hash_path.split("/")
-    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13 or not parts[2]:
-        return None
-    return parts[0] + parts[1], parts[2]
-
-
 def like_prefix(prefix: str) -> str:
     """A LIKE pattern matching what starts with ``prefix`` (ESCAPE '\\')."""
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -112,10 +105,10 @@ def release_file_facts(index_id: int, hash_path: str, serial: int) -> FileFacts 
     facts = _files.get(serial, key)
     if facts is not None:
         return facts
-    split = split_hash_path(hash_path)
-    if split is None:
+    parsed = parse_hash_path(hash_path)
+    if parsed is None:
         return None
-    prefix, filename = split
+    prefix, filename = parsed.prefix, parsed.filename
     table = ReleaseFile._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
+from indexes.distribution.hashpath import file_path
 from indexes.distribution.names import normalize_name
 from indexes.errors import GatewayTimeout
 from indexes.models import Index
@@ -50,7 +51,7 @@ def _file_path(index: Index, link: dict) -> str:
         return link["url"]
     if not sha256:
         return f"{index.fullname}/+e/{external_dir(link['url'])}/{link['filename']}"
-    return f"{index.fullname}/+f/{sha256[:3]}/{sha256[3:16]}/{link['filename']}"
+    return file_path(index.fullname, sha256, link["filename"])
 
 
 def _kind_page(index: Index, project: MirrorProject, stale: bool = False) -> KindPage:

@@ -37,7 +37,7 @@ def parse_hash_path(path: str) -> HashPath | None:
     """The digest prefix and file name of ``<h[:3]>/<h[3:16]>/<filename>``;
     None for anything else."""
     parts = path.split("/")
-    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
+    if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13 or not parts[2]:
         return None
     return HashPath(prefix=parts[0] + parts[1], filename=parts[2])
 
