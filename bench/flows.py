@@ -24,22 +24,30 @@ def upstream_names(sizes: Sizes) -> dict[str, list[str]]:
     }
 
 
+def _first_then_median(
+    run: Run, column: str, index_url: str, names: list[str], keys: tuple[str, str], label: str
+) -> None:
+    """``pip download`` of ``names`` from ``index_url``: the first run under
+    ``keys[0]``, the median of the repeats after it under ``keys[1]``."""
+    index = ["-i", index_url]
+    run.put(keys[0], column, pip_download(run.work, index, names, label))
+    repeats = [pip_download(run.work, index, names, label) for _ in range(run.sizes.pip_repeats)]
+    run.put(keys[1], column, statistics.median(repeats))
+
+
 def measure_pip(run: Run, data: dict) -> None:
     s = run.sizes
     names = [n for _p, n, _v in data["dl"]]
     for column, server in run.servers.items():
-        index = ["-i", f"{server.url}/{USER}/dev/+simple/"]
         say(f"pip download of {len(names)} from {column}'s stage")
-        run.put(
-            "pip_stage_cold",
+        _first_then_median(
+            run,
             column,
-            pip_download(run.work, index, names, f"pip download from {column}"),
+            f"{server.url}/{USER}/dev/+simple/",
+            names,
+            ("pip_stage_cold", "pip_stage_warm"),
+            f"pip download from {column}",
         )
-        warm = [
-            pip_download(run.work, index, names, f"pip download from {column}")
-            for _ in range(s.pip_repeats)
-        ]
-        run.put("pip_stage_warm", column, statistics.median(warm))
     say("pip from a local folder (the floor)")
     floor = [
         pip_download(
@@ -78,20 +86,16 @@ def measure_uv(run: Run, data: dict, mirror_names: list[str]) -> None:
 
 
 def measure_mirror(run: Run, names: list[str]) -> None:
-    s = run.sizes
     for column, server in run.servers.items():
-        index = ["-i", f"{server.url}/root/pypi/+simple/"]
         say(f"pip download of {len(names)} through {column}'s mirror")
-        run.put(
-            "mirror_cold",
+        _first_then_median(
+            run,
             column,
-            pip_download(run.work, index, names, f"pip via {column}'s mirror"),
+            f"{server.url}/root/pypi/+simple/",
+            names,
+            ("mirror_cold", "mirror_warm"),
+            f"pip via {column}'s mirror",
         )
-        warm = [
-            pip_download(run.work, index, names, f"pip via {column}'s mirror")
-            for _ in range(s.pip_repeats)
-        ]
-        run.put("mirror_warm", column, statistics.median(warm))
 
 
 def measure_concurrent(run: Run, names: list[str]) -> None:
