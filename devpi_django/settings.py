@@ -50,6 +50,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# DRF carries the wire (indexes/rest): the views name their own renderers,
+# parsers and authenticators; these are the defaults and the one handler
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["indexes.rest.renderers.DevpiJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["indexes.rest.parsers.LimitedJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["indexes.rest.authentication.DevpiAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "indexes.rest.negotiation.DevpiNegotiation",
+    "EXCEPTION_HANDLER": "indexes.rest.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "UNAUTHENTICATED_TOKEN": None,
+}
+
 ROOT_URLCONF = "devpi_django.urls"
 APPEND_SLASH = False
 

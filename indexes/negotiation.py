@@ -7,6 +7,7 @@ the first offer.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 HTML = "text/html"
@@ -76,3 +77,12 @@ def choose(accept: str | None, offers: tuple[str, ...]) -> str | None:
 def prefers_json(accept: str | None) -> bool:
     """devpi's test for an API client: errors then come as JSON."""
     return bool(accept and "application/json" in accept)
+
+
+INSTALLER_USER_AGENT = re.compile(r"([^ ]* )*(distribute|setuptools|pip|pex|uv)/")
+
+
+def is_installer(request) -> bool:
+    """pip, uv and their kin by User-Agent: at a URL that serves the web UI
+    too, they get the simple page (devpi's rule)."""
+    return bool(INSTALLER_USER_AGENT.match(request.META.get("HTTP_USER_AGENT", "")))

@@ -33,7 +33,7 @@ urlpatterns = [
         name="external-file",
     ),
     path("", api.root, name="root"),
-    path("+api", api.apiconfig, name="api"),
+    path("+api", api.ApiConfigView.as_view(), name="api"),
     path("+login", api.login, name="login"),
     path("+status", api.status, name="status"),
     path("+search", web.search, name="search"),
@@ -56,8 +56,8 @@ urlpatterns = [
     re_path(
         rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+delete$", web.index_delete, name="index-delete"
     ),
-    re_path(rf"^(?P<user>{NAME})/\+api$", api.apiconfig),
-    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+api$", api.apiconfig),
+    re_path(rf"^(?P<user>{NAME})/\+api$", api.ApiConfigView.as_view()),
+    re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+api$", api.ApiConfigView.as_view()),
     re_path(
         rf"^(?P<user>{NAME})/(?P<index>{NAME})/(?P<project>{NAME})/(?P<version>[^/]+)"
         r"/\+doc/(?P<relpath>.*)$",

@@ -14,6 +14,7 @@ from devpi_django import __version__
 from .distribution.redact import redact_text
 from .errors import DevpiError
 from .negotiation import prefers_json
+from .rest.response import envelope
 from .serverstate import API_VERSION, DEVPI_SERVER_COMPAT_VERSION, server_state
 
 
@@ -40,15 +41,8 @@ def api_response(
     result=None,
     extra: dict | None = None,
 ) -> HttpResponse:
-    """devpi's ``{"type", "result", "message"}`` envelope (``extra``: keys
-    beside them, which devpi-client ignores)."""
-    data: dict = dict(extra or {})
-    if result is not None or type is not None:
-        data["result"] = result
-        data["type"] = type
-    if message:
-        data["message"] = message
-    return json_response(data, status=status)
+    """devpi's envelope (``rest.response.envelope``) as a response."""
+    return json_response(envelope(type, result, message, extra), status=status)
 
 
 def error_response(request, error: DevpiError) -> HttpResponse:

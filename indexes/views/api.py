@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.response import Response
 
 from devpi_django import __version__
 
@@ -18,6 +19,8 @@ from ..auth import check_password_credentials, request_user, token_create
 from ..distribution.names import normalize_name
 from ..errors import Invalid, MethodNotAllowed, NotFound, Unauthorized
 from ..negotiation import HTML, JSON, SIMPLE_HTML, SIMPLE_JSON, choose
+from ..rest.base import DevpiView
+from ..rest.response import envelope
 from ..serverstate import DEVPI_SERVER_COMPAT_VERSION, server_state
 from ..services import indexes as index_services
 from ..services import project_status as project_status_services
@@ -55,8 +58,17 @@ def _auth_status(request) -> list:
     return ["ok", user.username, []]
 
 
-@csrf_exempt
-def apiconfig(request, user=None, index=None):
+class ApiConfigView(DevpiView):
+    """``/+api``, ``/<user>/+api``, ``/<user>/<index>/+api``: where devpi-client
+    logs in, uploads and reads (any method, as devpi answers it)."""
+
+    def get(self, request, user=None, index=None):
+        return Response(envelope("apiconfig", apiconfig(request, user, index)))
+
+    post = put = patch = delete = push = get
+
+
+def apiconfig(request, user=None, index=None) -> dict:
     base = outside_url(request)
     result = {
         "login": f"{base}/+login",
@@ -71,7 +83,7 @@ def apiconfig(request, user=None, index=None):
             result["pypisubmit"] = f"{base}/{ix.fullname}/"
     elif user is not None:
         selectors.user_get(user)
-    return api_response(200, type="apiconfig", result=result)
+    return result
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 
 from .. import permissions
 from ..auth import request_user
 from ..distribution import jsondepth
 from ..errors import Forbidden, Invalid, TooLarge, Unauthorized
+from ..negotiation import is_installer  # noqa: F401 (views import it from here)
 from ..resolution import index_and_order, resolution_order
 from ..wire import request_state
-
-INSTALLER_USER_AGENT = re.compile(r"([^ ]* )*(distribute|setuptools|pip|pex|uv)/")
-
-
-def is_installer(request) -> bool:
-    return bool(INSTALLER_USER_AGENT.match(request.META.get("HTTP_USER_AGENT", "")))
 
 
 def outside_url(request) -> str:
