@@ -19,7 +19,7 @@ from indexes.serverstate import serial_bump
 
 from .models import ToxResult
 from .reports import InvalidReport, parse_report
-from .services import envs_create
+from .services import toxresult_create
 
 
 class ToxResultAttachments:
@@ -39,20 +39,16 @@ class ToxResultAttachments:
         except InvalidReport as exc:
             raise Invalid(f"not a tox report: {exc}") from None
         with transaction.atomic():
-            result = ToxResult.objects.create(
+            toxresult_create(
                 file=file,
                 filename=item.filename,
                 report=text,
                 sha256=item.sha256,
-                host=summary.host,
-                platform=summary.platform,
-                toxversion=summary.toxversion,
-                reportversion=summary.reportversion,
+                summary=summary,
                 posted_at=item.uploaded_at,
                 uploader=log_who(item.log)[:150],
                 log=item.log,
             )
-            envs_create(result, summary)
             serial_bump(file.index_id)
         return True
 

@@ -18,7 +18,7 @@ from indexes.serverstate import serial_bump
 from indexes.services.uploads import log_entry
 
 from .models import ToxEnvResult, ToxResult
-from .reports import InvalidReport, ReportSummary, parse_report
+from .reports import EnvSummary, InvalidReport, ReportSummary, parse_report
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -31,8 +31,33 @@ def toxresult_path(result: ToxResult) -> str:
     return file_path(result.file.index.fullname, result.file.sha256, result.filename)
 
 
-def envs_create(result: ToxResult, summary: ReportSummary) -> None:
-    """The rows of a stored report's tox environments (upload and import)."""
+def toxresult_create(
+    *,
+    file: ReleaseFile,
+    filename: str,
+    report: str,
+    sha256: str,
+    summary: ReportSummary,
+    posted_at: datetime,
+    uploader: str,
+    log: list,
+) -> ToxResult:
+    """The one writer of a ``ToxResult`` row and its environments' rows, for
+    a posted report, an imported one and a pushed copy (``summary``: what the
+    report says, parsed, or read back from the row being copied)."""
+    result = ToxResult.objects.create(
+        file=file,
+        filename=filename,
+        report=report,
+        sha256=sha256,
+        host=summary.host,
+        platform=summary.platform,
+        toxversion=summary.toxversion,
+        reportversion=summary.reportversion,
+        posted_at=posted_at,
+        uploader=uploader,
+        log=log,
+    )
     ToxEnvResult.objects.bulk_create(
         [
             ToxEnvResult(
@@ -45,6 +70,22 @@ def envs_create(result: ToxResult, summary: ReportSummary) -> None:
             )
             for env in summary.envs
         ]
+    )
+    return result
+
+
+def stored_summary(result: ToxResult) -> ReportSummary:
+    """What a stored report's row says, as ``parse_report`` said it (for a
+    copy; an environment's status follows from its setup and tests)."""
+    return ReportSummary(
+        host=result.host,
+        platform=result.platform,
+        toxversion=result.toxversion,
+        reportversion=result.reportversion,
+        envs=[
+            EnvSummary(env.envname, env.python_version, env.setup, env.tests)
+            for env in result.envs.all()
+        ],
     )
 
 
@@ -65,20 +106,16 @@ def toxresult_store(
         try:
             with transaction.atomic():
                 n = ToxResult.objects.filter(file=file).count()
-                result = ToxResult.objects.create(
+                result = toxresult_create(
                     file=file,
                     filename=f"{file.filename}.toxresult-{stamp}-{n}",
                     report=text,
                     sha256=hashlib.sha256(body).hexdigest(),
-                    host=summary.host,
-                    platform=summary.platform,
-                    toxversion=summary.toxversion,
-                    reportversion=summary.reportversion,
+                    summary=summary,
                     posted_at=posted_at or timezone.now(),
                     uploader=who or "",
                     log=[log_entry("upload", who, dst=file.index.fullname)],
                 )
-                envs_create(result, summary)
                 audit_record(
                     "toxresult.upload",
                     target=toxresult_path(result),
@@ -109,31 +146,15 @@ def toxresults_copy(
         log.append(
             log_entry("push", who, src=source_file.index.fullname, dst=target_file.index.fullname)
         )
-        copy = ToxResult.objects.create(
+        copy = toxresult_create(
             file=target_file,
             filename=source.filename,
             report=source.report,
             sha256=source.sha256,
-            host=source.host,
-            platform=source.platform,
-            toxversion=source.toxversion,
-            reportversion=source.reportversion,
+            summary=stored_summary(source),
             posted_at=source.posted_at,
             uploader=source.uploader,
             log=log,
-        )
-        ToxEnvResult.objects.bulk_create(
-            [
-                ToxEnvResult(
-                    toxresult=copy,
-                    envname=env.envname,
-                    python_version=env.python_version,
-                    setup=env.setup,
-                    tests=env.tests,
-                    status=env.status,
-                )
-                for env in source.envs.all()
-            ]
         )
         lines.append([200, "store_toxresult", toxresult_path(copy)])
     return lines
