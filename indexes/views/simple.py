@@ -145,7 +145,7 @@ class SimpleIndexView(SimplePageView):
             return redirect(django_request.path + "/")
         return index_list(request, ix, order)
 
-    post = put = patch = delete = options = push = trace = get
+    head = post = put = patch = delete = options = push = trace = get
 
 
 class SimpleProjectView(SimplePageView):
@@ -162,7 +162,7 @@ class SimpleProjectView(SimplePageView):
             return redirect(_simple_url(django_request, normalized))
         return project_page(request, ix, project, order)
 
-    post = put = patch = delete = options = push = trace = get
+    head = post = put = patch = delete = options = push = trace = get
 
 
 def installer_project(request, user, index, project):
