@@ -52,8 +52,8 @@ class DevpiRequest(Request):
         self._view = view
         self.META = request.META
         self.method = request.method
-        self.parsers = view.get_parsers()
-        self.authenticators = view.get_authenticators()
+        self.parsers = view.parsers
+        self.authenticators = view.authenticators
         self.negotiator = _NEGOTIATOR
         forced = request.__dict__  # APIRequestFactory's force_authenticate
         if "_force_auth_user" in forced or "_force_auth_token" in forced:
@@ -77,6 +77,9 @@ class DevpiRequest(Request):
 
 
 class DevpiView(APIView):
+    """Views set the class attributes ``renderers``, ``parsers`` and
+    ``authenticators`` (the ``get_*`` methods only return them)."""
+
     renderers: tuple = JSON_RENDERERS
     parsers: tuple = JSON_PARSERS
     authenticators: tuple = AUTHENTICATORS
@@ -86,12 +89,26 @@ class DevpiView(APIView):
 
     @classmethod
     def as_view(cls, **initkwargs):
-        view = super().as_view(**initkwargs)
-        # DRF wraps its view in ``csrf_exempt``: one call more per request
-        # for a flag that the view function can carry itself
-        inner = view.__wrapped__
-        inner.csrf_exempt = True
-        return inner
+        """DRF's view function (its checks, its attributes), without the
+        ``csrf_exempt`` wrapper (the function carries the flag itself) and
+        without ``View.setup`` (``dispatch`` sets what it set)."""
+        drf_view = super().as_view(**initkwargs).__wrapped__
+        if initkwargs:
+            drf_view.csrf_exempt = True
+            return drf_view
+        head_is_get = hasattr(cls, "get") and not hasattr(cls, "head")
+
+        def view(request, *args, **kwargs):
+            self = cls()
+            if head_is_get:
+                self.head = self.get
+            return self.dispatch(request, *args, **kwargs)
+
+        view.__dict__.update(drf_view.__dict__)
+        view.__name__, view.__qualname__ = drf_view.__name__, drf_view.__qualname__
+        view.__module__, view.__doc__ = drf_view.__module__, drf_view.__doc__
+        view.csrf_exempt = True
+        return view
 
     def initialize_request(self, request, *args, **kwargs):
         return DevpiRequest(request, self)
@@ -100,7 +117,7 @@ class DevpiView(APIView):
         """DRF's ``dispatch`` minus what devpi's views never use."""
         self.args = args
         self.kwargs = kwargs
-        request = self.request = self.initialize_request(request, *args, **kwargs)
+        request = self.request = DevpiRequest(request, self)
         self.headers = NO_HEADERS
         try:
             self.initial(request, *args, **kwargs)
@@ -113,15 +130,18 @@ class DevpiView(APIView):
             response = handler(request, *args, **kwargs)
         except Exception as exc:
             response = self.handle_exception(exc)
-        self.response = self.finalize_response(request, response, *args, **kwargs)
-        return self.response
+        if isinstance(response, Response):
+            response = self.finalize_response(request, response, *args, **kwargs)
+        self.response = response
+        return response
 
     def initial(self, request, *args, **kwargs):
+        """Negotiation; versioning, permissions and throttles only where a
+        view sets them; authentication when ``request.user`` is first used."""
         self.format_kwarg = None  # devpi's URLs have no format suffixes
         request.accepted_renderer, request.accepted_media_type = (
             self.perform_content_negotiation(request)
         )
-        self.perform_authentication(request)
         if self.versioning_class is not None:
             request.version, request.versioning_scheme = self.determine_version(
                 request, *args, **kwargs
@@ -130,6 +150,14 @@ class DevpiView(APIView):
             self.check_permissions(request)
         if self.throttle_classes:
             self.check_throttles(request)
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return _NEGOTIATOR.select_renderer(request, self.renderers)
+        except Exception:
+            if force:
+                return (self.renderers[0], self.renderers[0].media_type)
+            raise
 
     def get_renderers(self):
         return self.renderers
