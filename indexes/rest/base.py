@@ -22,7 +22,6 @@ What DRF does per request and what this class changes:
 from __future__ import annotations
 
 from django.conf import settings
-
 from rest_framework.request import Empty, ForcedAuthentication, Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,9 +56,8 @@ class DevpiRequest(Request):
         self.negotiator = _NEGOTIATOR
         forced = request.__dict__  # APIRequestFactory's force_authenticate
         if "_force_auth_user" in forced or "_force_auth_token" in forced:
-            self.authenticators = (
-                ForcedAuthentication(forced.get("_force_auth_user"), forced.get("_force_auth_token")),
-            )
+            user, token = forced.get("_force_auth_user"), forced.get("_force_auth_token")
+            self.authenticators = (ForcedAuthentication(user, token),)
 
     @property
     def parser_context(self) -> dict:
@@ -139,8 +137,8 @@ class DevpiView(APIView):
         """Negotiation; versioning, permissions and throttles only where a
         view sets them; authentication when ``request.user`` is first used."""
         self.format_kwarg = None  # devpi's URLs have no format suffixes
-        request.accepted_renderer, request.accepted_media_type = (
-            self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
         )
         if self.versioning_class is not None:
             request.version, request.versioning_scheme = self.determine_version(

@@ -33,9 +33,7 @@ _CONTENT_TYPE = {
     r.media_type: f"{r.media_type}; charset={r.charset}" if r.charset else r.media_type
     for r in SIMPLE_RENDERERS
 }
-STALE = (
-    ("X-Devpi-Stale", "cached page past its expiry: refresh pending or upstream unreachable"),
-)
+STALE = (("X-Devpi-Stale", "cached page past its expiry: refresh pending or upstream unreachable"),)
 INCOMPLETE = (("X-Devpi-Project-List", "incomplete"),)
 
 
