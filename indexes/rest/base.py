@@ -57,7 +57,8 @@ class DevpiRequest(Request):
         forced = request.__dict__  # APIRequestFactory's force_authenticate
         if "_force_auth_user" in forced or "_force_auth_token" in forced:
             user, token = forced.get("_force_auth_user"), forced.get("_force_auth_token")
-            self.authenticators = (ForcedAuthentication(user, token),)
+            if user is not None or token is not None:
+                self.authenticators = (ForcedAuthentication(user, token),)
 
     @property
     def parser_context(self) -> dict:
