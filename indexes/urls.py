@@ -13,17 +13,17 @@ urlpatterns = [
     # none of them could match the same path.
     re_path(
         rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/?$",
-        simple.simple_index,
+        simple.SimpleIndexView.as_view(),
         name="simple-index",
     ),
     re_path(
         rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/refresh$",
-        simple.simple_refresh,
+        simple.SimpleRefreshView.as_view(),
         name="simple-refresh",
     ),
     re_path(
         rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+simple/(?P<project>[^/]+)/?$",
-        simple.simple_project,
+        simple.SimpleProjectView.as_view(),
         name="simple-project",
     ),
     re_path(rf"^(?P<user>{NAME})/(?P<index>{NAME})/\+f/(?P<path>.+)$", files.serve, name="file"),

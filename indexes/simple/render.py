@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from ..negotiation import SIMPLE_JSON
 from .data import SimpleFile, SimpleProjectPage
 
 API_VERSION = "1.4"  # PEP 792 raised it to 1.4
@@ -103,3 +104,32 @@ def index_json(names: list[str]) -> str:
     return json.dumps(
         {"meta": {"api-version": API_VERSION}, "projects": [{"name": n} for n in names]}
     )
+
+
+class ProjectRender:
+    """A project page to render as the negotiated type (the data of
+    ``indexes.rest.renderers``' simple renderers)."""
+
+    __slots__ = ("page", "root_prefix")
+
+    def __init__(self, page: SimpleProjectPage, root_prefix: str) -> None:
+        self.page, self.root_prefix = page, root_prefix
+
+    def render(self, media_type: str) -> str:
+        if media_type == SIMPLE_JSON:
+            return project_json(self.page, self.root_prefix)
+        return project_html(self.page, self.root_prefix)
+
+
+class IndexRender:
+    """An index's project list to render as the negotiated type."""
+
+    __slots__ = ("index_fullname", "names", "root_prefix")
+
+    def __init__(self, names: list[str], root_prefix: str, index_fullname: str) -> None:
+        self.names, self.root_prefix, self.index_fullname = names, root_prefix, index_fullname
+
+    def render(self, media_type: str) -> str:
+        if media_type == SIMPLE_JSON:
+            return index_json(self.names)
+        return index_html(self.names, self.root_prefix, self.index_fullname)
