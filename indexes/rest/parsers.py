@@ -101,8 +101,8 @@ class StrictMultiPartParser(MultiPartParser):
         meta = request.META.copy()
         meta["CONTENT_TYPE"] = media_type
         encoding = context.get("encoding") or settings.DEFAULT_CHARSET
-        parser = _StrictFormParser(meta, stream, request.upload_handlers, encoding)
         try:
+            parser = _StrictFormParser(meta, stream, request.upload_handlers, encoding)
             data, files = parser.parse()
         except MultiPartParserError as exc:
             raise Invalid(f"Bad request: multipart form parse error - {exc}") from None

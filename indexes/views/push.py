@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from ..auth import request_user
+from ..rest.parsers import body_json
 from ..services import push
 from ..wire import api_response
-from ..rest.parsers import body_json
 from .common import require_read
 
 
