@@ -66,7 +66,11 @@ def body_json(request):
     content type, as devpi reads a push (devpi-client sends
     ``application/json``; ``curl -d`` a form type): ``request.data`` through
     ``LimitedJSONParser`` for JSON, the same limits and errors otherwise."""
-    if isinstance(request, Request) and (request.content_type or "").startswith(JSON):
+    if (
+        isinstance(request, Request)
+        and (request.content_type or "").startswith(JSON)
+        and any(isinstance(parser, LimitedJSONParser) for parser in request.parsers)
+    ):
         return request.data
     django_request = getattr(request, "_request", request)
     length = _declared_length(django_request.META)

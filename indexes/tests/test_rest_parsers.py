@@ -87,6 +87,7 @@ def test_body_json_whatever_the_content_type(content_type):
     body = json.dumps({"name": "pkg", "targetindex": "alice/prod"}).encode()
     expected = {"name": "pkg", "targetindex": "alice/prod"}
     assert body_json(drf(body, content_type)) == expected
+    assert body_json(drf(body, content_type, parsers=UPLOAD_PARSERS)) == expected
     django_request = RequestFactory().generic("POST", "/alice/dev", body, content_type=content_type)
     assert body_json(django_request) == expected
 
