@@ -181,7 +181,10 @@ def authenticate(headers, *, request=None) -> object | None:
 def request_user(request):
     """The devpi user of an HTTP request (headers only; cached on the request).
     A request with neither header is anonymous without building
-    ``request.headers`` (most installer requests)."""
+    ``request.headers`` (most installer requests). A DRF ``Request`` is
+    looked at through its Django request, where ``DevpiAuthentication`` and
+    the middleware's ``record_credential_failure`` find the same answer."""
+    request = getattr(request, "_request", request)
     try:
         return request._devpi_user
     except AttributeError:

@@ -89,8 +89,9 @@ def require_read(request, index, order=None) -> None:
         order = resolution_order(index)
     public = permissions.is_public(order)
     if not public:
-        # what follows is private: never kept by a shared cache (middleware)
-        request._devpi_private = True
+        # what follows is private: never kept by a shared cache (middleware,
+        # which sees the Django request under a DRF one)
+        getattr(request, "_request", request)._devpi_private = True
     # credentials sent are checked even where they are not needed (a wrong
     # password counts as a failed login); without any, this costs nothing
     user = request_user(request)

@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 from ..auth import request_user
+from ..rest.parsers import body_json
 from ..services import push
 from ..wire import api_response
-from .common import read_json, require_read
+from .common import require_read
 
 
 def push_view(request, index):
-    """Pushing copies what the pusher reads: the source's read check first."""
+    """Pushing copies what the pusher reads: the source's read check first.
+    ``request``: DRF's (``IndexView``) or Django's."""
     require_read(request, index)
-    options = push.push_options(read_json(request))
+    options = push.push_options(body_json(request))
     user = request_user(request)
     if options.targetindex is not None:
         actionlog = push.release_push(

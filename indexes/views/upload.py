@@ -3,11 +3,12 @@ devpi-client and setuptools use."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpResponse
+from rest_framework.request import Request
 
 from ..auth import request_user
-from ..errors import Invalid, NotFound, TooLarge
+from ..errors import Invalid, NotFound
+from ..rest.parsers import UPLOAD_PARSERS
 from ..services.docs import doczip_upload
 from ..services.uploads import (
     UploadForm,
@@ -15,32 +16,38 @@ from ..services.uploads import (
     release_register,
     upload_permission_check,
 )
-from ..uploadparser import parse_multipart
 
-# room for the form fields around the file itself
-FORM_OVERHEAD = 1024 * 1024
+IDENTICAL = "Upload of identical file to non volatile index."
 
 
 def _form(post) -> UploadForm:
     return UploadForm({key: post.getlist(key) for key in post})
 
 
+def _strict(request) -> Request:
+    """The request whose form ``StrictMultiPartParser`` alone reads (a plain
+    Django request is wrapped)."""
+    if not isinstance(request, Request):
+        return Request(request, parsers=UPLOAD_PARSERS)
+    request.parsers = UPLOAD_PARSERS
+    return request
+
+
+def _answer(created: bool) -> HttpResponse:
+    response = HttpResponse("")
+    if not created:
+        response.reason_phrase = IDENTICAL
+    return response
+
+
 def upload(request, index) -> HttpResponse:
     if index.is_mirror:
         raise NotFound("cannot submit to mirror index")
-    limit = settings.DEVPI["MAX_UPLOAD_BYTES"]
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit + FORM_OVERHEAD:
-        raise TooLarge(f"upload of {length} bytes is larger than the limit of {limit} bytes")
+    request = _strict(request)
     user = request_user(request)
     # the services refuse too; refusing here spares reading an unauthorised body
     upload_permission_check(user=user, index=index)
-    post, files, unsafe_names = parse_multipart(request)
-    if unsafe_names:
-        raise Invalid(f"filename {unsafe_names[0]!r} must not contain path components")
+    post, files = request.POST, request.FILES
     action = post.get(":action")
     if not action:
         raise Invalid(":action field not found")
@@ -54,15 +61,9 @@ def upload(request, index) -> HttpResponse:
     if content is None:
         raise Invalid("content file field not found")
     if action == "doc_upload":
-        doc_result = doczip_upload(index=index, user=user, form=form, content=content.file)
-        response = HttpResponse("")
-        if not doc_result.created:
-            response.reason_phrase = "Upload of identical file to non volatile index."
-        return response
+        doc = doczip_upload(index=index, user=user, form=form, content=content.file)
+        return _answer(doc.created)
     result = release_file_upload(
         index=index, user=user, form=form, filename=content.name, content=content.file
     )
-    response = HttpResponse("")
-    if not result.created:
-        response.reason_phrase = "Upload of identical file to non volatile index."
-    return response
+    return _answer(result.created)

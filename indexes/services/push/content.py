@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from ... import permissions
 from ...distribution.names import normalize_name
-from ...errors import Invalid, NotFound
+from ...errors import Forbidden, Invalid, NotFound, Unauthorized
 from ...models import DocZip, Index, Release, ReleaseFile
 from ...selectors import index_get
 from .options import docs_selection_check
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,17 @@ def index_of(value: Index | str, what: str) -> Index:
     if len(parts) != 2 or not all(parts):
         raise Invalid(f"{what} not in format user/index")
     return index_get(*parts)
+
+
+def source_read_check(user: User | None, source: Index) -> None:
+    """A push copies what its pusher reads: ``permissions.may_read`` on the
+    source (its whole resolution order), 401 anonymous, 403 otherwise, as
+    the read of the index would answer."""
+    if permissions.may_read(user, source):
+        return
+    if user is None:
+        raise Unauthorized(f"authentication required to read {source.fullname}")
+    raise Forbidden(f"user {user.username!r} may not read {source.fullname}")
 
 
 def release_content(

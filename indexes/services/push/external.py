@@ -20,7 +20,7 @@ from ...distribution.metadata import METADATA_KEYS
 from ...errors import BadGateway, Forbidden, Invalid, Unauthorized
 from ...models import Index, Release
 from ...storage import blob_open
-from .content import ReleaseContent, index_of, release_content
+from .content import ReleaseContent, index_of, release_content, source_read_check
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -325,6 +325,7 @@ def release_push_external(
     through the egress guard; a remote's refusal is reported by its status
     and a short reason phrase, never its body."""
     source = index_of(source, "source index")
+    source_read_check(user, source)
     _external_push_check(user, source)
     _check_posturl(posturl)
     content = release_content(

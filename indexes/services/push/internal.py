@@ -22,7 +22,7 @@ from ...readme import description_schedule
 from ...serverstate import serial_bump
 from ..docs import doczip_store
 from ..files import FileFacts, log_entry, release_file_create, release_file_locked
-from .content import ReleaseContent, index_of, release_content
+from .content import ReleaseContent, index_of, release_content, source_read_check
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -166,6 +166,7 @@ def release_push(
     on the target). Returns devpi's actionlog."""
     source = index_of(source, "source index")
     target = index_of(target, "targetindex")
+    source_read_check(user, source)
     content = release_content(
         source=source, project=project, version=version, no_docs=no_docs, only_docs=only_docs
     )
