@@ -72,7 +72,9 @@ def error_response(request, error: DevpiError) -> HttpResponse:
 
 def request_state(request):
     """``server_state()`` once per read-only request (the view and the
-    response headers share it); writes read it again for their headers."""
+    response headers share it); writes read it again for their headers.
+    A DRF request answers for the Django request it wraps."""
+    request = getattr(request, "_request", request)
     state = getattr(request, "_devpi_state", None)
     if state is None:
         state = request._devpi_state = server_state()

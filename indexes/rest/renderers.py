@@ -63,10 +63,19 @@ class SimpleJSONRenderer(_SimpleRenderer):
 
 
 class WebPageRenderer(TemplateHTMLRenderer):
-    """The web UI: ``Response(context, template_name=...)``."""
+    """The web UI: ``Response(context, template_name=...)``. The template
+    sees Django's request (its session user, its messages), as the web UI's
+    other pages do, not DRF's (whose user is the API's credentials)."""
 
     media_type = HTML
     format = "html"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        context = dict(renderer_context or {})
+        request = context.get("request")
+        if request is not None:
+            context["request"] = getattr(request, "_request", request)
+        return super().render(data, accepted_media_type, context)
 
 
 SIMPLE_RENDERERS = (SimpleHTMLRenderer(), SimpleHTMLv1Renderer(), SimpleJSONRenderer())

@@ -1,17 +1,32 @@
-"""PEP 592 yanking of a release on a private index (devpi has no such API)."""
+"""PEP 592 yanking of a release on a private index (devpi has no such API).
+
+Given an ``actor`` (the acting user), a yank refuses what that user may not
+do: yanking takes the right to delete releases (``acl_upload``, the owner,
+root); without one the server acts for itself."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from .. import permissions
 from ..audit import audit_record
-from ..errors import Invalid
+from ..errors import Forbidden, Invalid
 from ..models import Release
+from ..permissions import SERVER, Actor
 from ..serverstate import serial_bump
 
 
-def release_yank(*, release: Release, yanked: str | bool | None) -> Release:
+def check_yank(*, actor: Actor, release: Release) -> None:
+    index = release.project.index
+    if actor is not SERVER and not permissions.may_delete_entries(actor, index):
+        raise Forbidden(
+            f"no permission to modify {release.project.name} {release.version} on {index.fullname}"
+        )
+
+
+def release_yank(*, release: Release, yanked: str | bool | None, actor: Actor = SERVER) -> Release:
     """``yanked``: a reason string (may be empty) or True to yank, False to un-yank."""
+    check_yank(actor=actor, release=release)
     if yanked is False or yanked is None:
         release.yanked, release.yanked_reason = False, ""
     elif yanked is True:

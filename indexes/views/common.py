@@ -10,6 +10,7 @@ from ..distribution import jsondepth
 from ..errors import Forbidden, Invalid, TooLarge, Unauthorized
 from ..negotiation import is_installer  # noqa: F401 (views import it from here)
 from ..resolution import index_and_order, resolution_order
+from ..rest.parsers import body_json
 from ..wire import request_state
 
 
@@ -53,10 +54,19 @@ def read_json(request):
 
 
 def read_json_object(request) -> dict:
-    data = read_json(request)
+    return _json_object(read_json(request))
+
+
+def _json_object(data) -> dict:
     if not isinstance(data, dict):
         raise Invalid("Bad request: expected a JSON object")
     return data
+
+
+def request_json_object(request) -> dict:
+    """A DRF request's JSON body (``rest.parsers.body_json``: whatever its
+    content type, as devpi reads it), which must be an object."""
+    return _json_object(body_json(request))
 
 
 def require(allowed: bool, request, message: str) -> None:

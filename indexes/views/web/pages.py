@@ -1,6 +1,10 @@
 """The web UI's pages at devpi's URLs (content negotiation in
 ``indexes.views.api`` picks these for text/html), search, and the project
-page's status form."""
+page's status form.
+
+The pages at devpi's URLs are built here as ``(template, context)``; the
+views answer them as ``Response(context, template_name=template)``, which
+``indexes.rest.renderers.WebPageRenderer`` renders."""
 
 from __future__ import annotations
 
@@ -35,6 +39,9 @@ METADATA_FIELDS = [
     ("keywords", "Keywords"),
     ("platform", "Platform"),
 ]
+# a page at one of devpi's URLs: its template and context
+Page = tuple[str, dict]
+
 LIST_METADATA_FIELDS = [
     ("requires_dist", "Requires"),
     ("provides_extras", "Extras"),
@@ -46,7 +53,7 @@ LIST_METADATA_FIELDS = [
 # -- pages at devpi's URLs -------------------------------------------------------
 
 
-def root_page(request, configs) -> HttpResponse:
+def root_page(configs) -> Page:
     users = [
         {
             "name": name,
@@ -58,17 +65,16 @@ def root_page(request, configs) -> HttpResponse:
         }
         for name, config in configs.items()
     ]
-    return render(request, "indexes/root.html", {"users": users})
+    return "indexes/root.html", {"users": users}
 
 
-def user_page(request, account, config) -> HttpResponse:
+def user_page(request, account, config) -> Page:
     actor = session_user(request)
     indexes = [
         {"name": name, "fullname": f"{account.username}/{name}", **ix}
         for name, ix in config.get("indexes", {}).items()
     ]
-    return render(
-        request,
+    return (
         "indexes/user.html",
         {
             "account": account,
@@ -81,7 +87,7 @@ def user_page(request, account, config) -> HttpResponse:
     )
 
 
-def index_page(request, index) -> HttpResponse:
+def index_page(request, index) -> Page:
     actor = session_user(request)
     config = selectors.index_config(index, viewer=actor)
     projects = (
@@ -89,8 +95,7 @@ def index_page(request, index) -> HttpResponse:
         if index.is_mirror
         else web_selectors.index_projects(index, page=request.GET.get("page"))
     )
-    return render(
-        request,
+    return (
         "indexes/index.html",
         {
             "index": index,
@@ -104,9 +109,7 @@ def index_page(request, index) -> HttpResponse:
     )
 
 
-def project_page(
-    request, index, project, versions, status=None, *, form_error=None
-) -> HttpResponse:
+def project_page(request, index, project, versions, status=None) -> Page:
     rows = web_selectors.project_version_rows(index, project, versions)
     display = next((str(data["name"]) for data in versions.values() if data.get("name")), project)
     own = (
@@ -114,8 +117,7 @@ def project_page(
         if status is not None
         else None
     )
-    return render(
-        request,
+    return (
         "indexes/project.html",
         {
             "index": index,
@@ -184,15 +186,14 @@ def _metadata_rows(data: dict) -> tuple[list, list]:
     return single, lists
 
 
-def version_page(request, index, project, version, data) -> HttpResponse:
+def version_page(request, index, project, version, data) -> Page:
     rows = web_selectors.project_version_rows(index, project, {version: data})
     source = rows[0].index if rows else index.fullname
     files = web_selectors.version_files(data, source)
     web_selectors.attach_toxresults(files)
     single, lists = _metadata_rows(data)
     docs = next((link for link in data.get("+links", []) if link.get("rel") == "doczip"), None)
-    return render(
-        request,
+    return (
         "indexes/version.html",
         {
             "index": index,
@@ -213,9 +214,8 @@ def version_page(request, index, project, version, data) -> HttpResponse:
     )
 
 
-def status_page(request, result) -> HttpResponse:
-    return render(
-        request,
+def status_page(result) -> Page:
+    return (
         "indexes/status.html",
         {
             "status": result,
