@@ -193,6 +193,11 @@ class DevpiView(APIView):
     def options(self, request, *args, **kwargs):
         raise MethodNotAllowed(f"method {request.method} not allowed here")
 
+    @property
+    def allowed_methods(self):
+        """What ``Allow`` lists on a 405: not OPTIONS, which devpi refuses."""
+        return [method for method in super().allowed_methods if method != "OPTIONS"]
+
 
 class SimplePageView(DevpiView):
     """A view that answers with simple pages (and, where the URL serves
