@@ -12,7 +12,7 @@ from ..auth import request_user
 from ..distribution.names import normalize_name
 from ..errors import Invalid, NotFound
 from ..rest.parsers import LimitedJSONParser, StrictMultiPartParser, body_json
-from ..rest.renderers import SIMPLE_RENDERERS, SimpleHTMLv1Renderer, SimpleJSONRenderer
+from ..rest.renderers import SIMPLE_RENDERERS
 from ..rest.response import envelope
 from ..services import indexes as index_services
 from ..services import project_status as project_status_services
@@ -22,8 +22,8 @@ from . import push, simple, upload, web
 from .common import force_requested, outside_url, readable_index, request_json_object, require
 from .negotiated import JSON_RENDERER, WEB_PAGE, PageView, wants_page, wants_simple, web_page
 
-SIMPLE_JSON_RENDERER = SimpleJSONRenderer()
-SIMPLE_HTML_V1_RENDERER = SimpleHTMLv1Renderer()
+# the renderers' single instances (text/html's simple page, PEP 691's types)
+_, SIMPLE_HTML_V1_RENDERER, SIMPLE_JSON_RENDERER = SIMPLE_RENDERERS
 
 
 class IndexView(PageView):
