@@ -43,7 +43,7 @@ def login_page(request) -> HttpResponse:
 @csrf_protect
 def login_submit(request) -> HttpResponse:
     """POST /+login from the login form: a Django session (devpi's JSON login
-    stays in ``indexes.views.api.login``)."""
+    stays in ``indexes.views.api.LoginView``)."""
     form = LoginForm(request.POST)
     if form.is_valid():
         username = form.cleaned_data["username"]
