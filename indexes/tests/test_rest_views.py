@@ -20,6 +20,8 @@ from .conftest import JSON, PIP_ACCEPT, SIMPLE_JSON, api, assert_error, basic, d
 
 pytestmark = pytest.mark.usefixtures("open_server")
 
+SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
+
 
 def release(index: Index, name: str = "pkg", version: str = "1.0") -> Release:
     project, _ = Project.objects.get_or_create(index=index, name=name)
@@ -69,6 +71,12 @@ def test_405_carries_allow(client, alice, method, url):
     allowed = {m.strip() for m in response["Allow"].split(",")}
     assert method.upper() not in allowed and "OPTIONS" not in allowed
     assert "GET" in allowed or "POST" in allowed
+
+
+def test_allow_names_the_views_methods(client, alice):
+    response = client.post("/alice", HTTP_ACCEPT=JSON)
+    assert response["Allow"] == "GET, PUT, PATCH, DELETE, HEAD"
+    assert client.options("/", HTTP_ACCEPT=JSON).status_code == 405
 
 
 # -- request bodies ------------------------------------------------------------------------
@@ -132,12 +140,29 @@ def test_index_url_offers_per_client(client, alice):
     assert client.get("/alice/dev", HTTP_ACCEPT=SIMPLE_JSON)["Content-Type"] == SIMPLE_JSON
     # a browser's Accept: the web page; pip's: the simple page
     page = client.get("/alice/dev", HTTP_ACCEPT="text/html")
-    assert page["Content-Type"] == "text/html; charset=utf-8" and b"<!DOCTYPE" in page.content
+    assert page["Content-Type"] == "text/html; charset=utf-8" and b"/+login" in page.content
     pip = client.get("/alice/dev", HTTP_ACCEPT=PIP_ACCEPT, HTTP_USER_AGENT="pip/24.0")
     assert pip["Content-Type"] == SIMPLE_JSON
     # the PEP 691 HTML type is no offer of the index URL to a browser
     other = client.get("/alice/dev", HTTP_ACCEPT="application/vnd.pypi.simple.v1+html")
-    assert other["Content-Type"] == "text/html; charset=utf-8" and b"<!DOCTYPE" in other.content
+    assert other["Content-Type"] == "text/html; charset=utf-8" and b"/+login" in other.content
+
+
+def test_project_url_offers_per_client(client, alice):
+    release(stage(alice, "dev"))
+    tie = f"{SIMPLE_JSON}, {SIMPLE_HTML}"
+    # a browser or script: the web page, JSON, then PEP 691's types in that order
+    assert client.get("/alice/dev/pkg", HTTP_ACCEPT=tie)["Content-Type"] == SIMPLE_JSON
+    assert client.get("/alice/dev/pkg", HTTP_ACCEPT=SIMPLE_HTML)["Content-Type"] == SIMPLE_HTML
+    # an installer: text/html's simple page, then PEP 691's HTML, then its JSON
+    pip = {"HTTP_USER_AGENT": "pip/24.0"}
+    assert client.get("/alice/dev/pkg", HTTP_ACCEPT=tie, **pip)["Content-Type"] == SIMPLE_HTML
+    page = client.get("/alice/dev/pkg", HTTP_ACCEPT="text/html", **pip)
+    assert page["Content-Type"] == "text/html; charset=utf-8"
+    assert b"Links for pkg" in page.content  # the simple page, not the web UI's
+    assert (
+        client.get("/alice/dev/pkg", HTTP_ACCEPT=PIP_ACCEPT, **pip)["Content-Type"] == SIMPLE_JSON
+    )
 
 
 def test_status_answers_json_where_nothing_offered_is_acceptable(client, db):
@@ -212,9 +237,3 @@ def test_project_status_refuses_an_unauthorised_actor(alice, bob):
         index=dev, project="pkg", data={"status": "archived"}, user=alice
     )
     assert row.status == "archived"
-
-
-def test_allow_names_the_views_methods(client, alice):
-    response = client.post("/alice", HTTP_ACCEPT=JSON)
-    assert response["Allow"] == "GET, PUT, PATCH, DELETE, HEAD"
-    assert client.options("/", HTTP_ACCEPT=JSON).status_code == 405
