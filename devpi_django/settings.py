@@ -64,7 +64,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "indexes.rest.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "UNAUTHENTICATED_TOKEN": None,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "indexes.rest.schema.DevpiAutoSchema",
 }
 
 # the OpenAPI 3 document of the DRF views; its descriptions live in

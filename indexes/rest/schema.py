@@ -13,20 +13,17 @@ methods): both take the same JSON body.
 from __future__ import annotations
 
 import importlib
+import re
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as s
 
 from . import schema_shapes as sh
-
-JSON = "application/json"
-HTML = "text/html"
-TEXT = "text/plain"
-SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
-SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+from .schema_shapes import HTML, JSON, REASONS, SIMPLE_JSON, TEXT, errors, ok, simple_pages
 
 VIEWS = {
     "indexes.views.simple": ("SimpleIndexView", "SimpleProjectView", "SimpleRefreshView"),
@@ -40,21 +37,6 @@ VIEWS = {
         "ProjectView",
         "VersionView",
     ),
-}
-
-REASONS = {
-    302: "a redirect to the canonical URL (normalised project name, trailing slash)",
-    400: "a bad request: invalid JSON, fields or values",
-    401: "no (valid) credentials where they are needed",
-    403: "credentials without the right",
-    404: "no such user, index, project, version or file",
-    405: "the method is not allowed here",
-    409: "a conflict: it exists already, or a file differs on a non-volatile index",
-    410: "the file was deleted",
-    413: "the request body is over the server's limit",
-    415: "the request body's media type is not understood",
-    429: "too many failed logins: try again after Retry-After seconds",
-    502: "the upstream (mirror) or external index failed",
 }
 
 
@@ -90,36 +72,6 @@ def _query(name: str, description: str) -> OpenApiParameter:
 FORCE = _query("force", "present: delete on a non-volatile index too (owner or root)")
 
 
-def errors(*codes: int) -> dict:
-    """``{"message"}`` as JSON for clients that accept JSON, else the
-    message as text (and as the reason phrase)."""
-    found: dict = {}
-    for code in codes:
-        found[(code, JSON)] = OpenApiResponse(sh.ERROR, description=REASONS[code])
-        found[(code, TEXT)] = OpenApiResponse(OpenApiTypes.STR, description=REASONS[code])
-    return found
-
-
-def ok(code: int, body, description: str, *, html: bool = False) -> dict:
-    """A JSON answer; with ``html``, the web UI's page for browsers (devpi's
-    tie order puts text/html first: ``Accept: */*`` gets the page)."""
-    found: dict = {(code, JSON): OpenApiResponse(body, description=description)}
-    if html:
-        found[(code, HTML)] = OpenApiResponse(OpenApiTypes.STR, description="the web UI's page")
-    return found
-
-
-def simple_pages(code: int, json_shape, description: str) -> dict:
-    """The simple API's answers: HTML (PEP 503; v1 HTML of PEP 691) and
-    PEP 691's JSON, by ``Accept`` (installers' ``User-Agent`` gets them at
-    the index and project URLs too)."""
-    return {
-        (code, HTML): OpenApiResponse(OpenApiTypes.STR, description=description),
-        (code, SIMPLE_HTML): OpenApiResponse(OpenApiTypes.STR, description=description),
-        (code, SIMPLE_JSON): OpenApiResponse(json_shape, description=description),
-    }
-
-
 REDIRECT = {302: OpenApiResponse(description=REASONS[302])}
 REJECTED_BODY = (400, 413, 415)
 
@@ -142,7 +94,7 @@ def api_config_ops() -> dict:
 
 
 def root_ops() -> dict:
-    users = sh.envelope("UserList", "list:userconfig", s.DictField(child=sh.USER_CONFIG))
+    users = sh.envelope("UserList", "list:userconfig", s.DictField(child=sh.USER_CONFIG()))
     return {
         "get": _op(["server"], "every user and their indexes", ok(200, users, "users", html=True))
     }
@@ -249,7 +201,7 @@ def index_ops() -> dict:
 
 
 def project_ops() -> dict:
-    versions = s.DictField(child=sh.VERSION_DATA, help_text="version -> versiondata")
+    versions = s.DictField(child=sh.VERSION_DATA(), help_text="version -> versiondata")
     config = sh.envelope("ProjectConfigReply", "projectconfig", versions)
     status = sh.envelope("ProjectStatusReply", "projectstatus", sh.PROJECT_STATUS)
     get_answers = {
@@ -385,11 +337,28 @@ def annotate_views() -> None:
 class DevpiEndpointEnumerator(EndpointEnumerator):
     """OpenAPI's methods only (``PUSH`` is described under ``POST``)."""
 
+    def get_path_from_regex(self, path_regex: str) -> str:
+        # a path() route ("+api") is read as a regex, where "+" would vanish
+        return super().get_path_from_regex(PLUS_SEGMENT.sub(r"\1\\+", path_regex))
+
     def get_allowed_methods(self, callback) -> list[str]:
         return [m for m in super().get_allowed_methods(callback) if m in OPENAPI_METHODS]
 
 
+PLUS_SEGMENT = re.compile(r"(^|/)\+")
 OPENAPI_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH")
+
+
+class DevpiAutoSchema(AutoSchema):
+    """Operation ids from the method and the path (one view serves several
+    paths: ``get_user_index_api``)."""
+
+    def get_operation_id(self) -> str:
+        words = [WORD.sub("", word) for word in self.path.split("/")]
+        return "_".join([self.method.lower(), *(w for w in words if w)] or ["root"])
+
+
+WORD = re.compile(r"[^A-Za-z0-9_]")
 
 
 class DevpiSchemaGenerator(SchemaGenerator):

@@ -9,14 +9,37 @@ and PEP 691's JSON pages.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers as s
 
+JSON = "application/json"
+HTML = "text/html"
+TEXT = "text/plain"
+SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 
-def shape(component: str, /, **fields) -> s.Serializer:
+REASONS = {
+    302: "a redirect to the canonical URL (normalised project name, trailing slash)",
+    400: "a bad request: invalid JSON, fields or values",
+    401: "no (valid) credentials where they are needed",
+    403: "credentials without the right",
+    404: "no such user, index, project, version or file",
+    405: "the method is not allowed here",
+    409: "a conflict: it exists already, or a file differs on a non-volatile index",
+    410: "the file was deleted",
+    413: "the request body is over the server's limit",
+    415: "the request body's media type is not understood",
+    429: "too many failed logins: try again after Retry-After seconds",
+    502: "the upstream (mirror) or external index failed",
+}
+
+
+def shape(component: str, /, **fields) -> type[s.Serializer]:
     """A named object of ``fields`` (keys may be any text: ``+links``,
-    ``:action``, ``requires-python``)."""
-    return inline_serializer(component, fields)
+    ``:action``, ``requires-python``); a class: a field of another shape is
+    an instance of it, one per place."""
+    return type(component, (s.Serializer,), fields)
 
 
 def _text(**kwargs) -> s.CharField:
@@ -31,14 +54,14 @@ def _flag(help_text: str) -> s.BooleanField:
     return s.BooleanField(required=False, help_text=help_text)
 
 
-def envelope(name: str, type_: str, result: s.Field | None) -> s.Serializer:
+def envelope(name: str, type_: str, result) -> type[s.Serializer]:
     """devpi's reply envelope around ``result`` of ``type``."""
     fields: dict = {
-        "type": s.ChoiceField(choices=[type_], help_text="what ``result`` holds"),
+        "type": s.CharField(help_text=f"what ``result`` holds: {type_!r}"),
         "message": _text(help_text="what happened, where there is something to say"),
     }
     if result is not None:
-        fields["result"] = result
+        fields["result"] = result() if isinstance(result, type) else result
     return shape(name, **fields)
 
 
@@ -91,7 +114,7 @@ USER_CONFIG = shape(
     username=s.CharField(),
     created=_text(),
     modified=_text(),
-    indexes=s.DictField(child=INDEX_CONFIG, required=False, help_text="index name -> config"),
+    indexes=s.DictField(child=INDEX_CONFIG(), required=False, help_text="index name -> config"),
     **USER_FIELDS,
 )
 USER_CREATE = shape("UserCreate", password=s.CharField(), **USER_FIELDS)
@@ -109,7 +132,7 @@ LINK = shape(
     href=s.CharField(),
     hash_spec=_text(help_text="sha256=<hex>"),
     hashes=s.DictField(child=s.CharField(), required=False),
-    log=s.ListField(child=LOG_ENTRY, required=False),
+    log=s.ListField(child=LOG_ENTRY(), required=False),
     for_href=_text(help_text="toxresult: the release file it is for"),
 )
 VERSION_DATA = shape(
@@ -117,7 +140,7 @@ VERSION_DATA = shape(
     name=s.CharField(),
     version=s.CharField(),
     **{
-        "+links": s.ListField(child=LINK, required=False),
+        "+links": s.ListField(child=LINK(), required=False),
         "+shadowing": s.ListField(child=s.DictField(), required=False),
     },
 )
@@ -202,8 +225,8 @@ ACTIONLOG = s.ListField(
 _META = shape("SimpleMeta", **{"api-version": s.CharField(), "_last-serial": s.IntegerField()})
 SIMPLE_INDEX_JSON = shape(
     "SimpleIndexJSON",
-    meta=_META,
-    projects=s.ListField(child=shape("SimpleProjectName", name=s.CharField())),
+    meta=_META(),
+    projects=s.ListField(child=shape("SimpleProjectName", name=s.CharField())()),
 )
 SIMPLE_FILE = shape(
     "SimpleFile",
@@ -222,9 +245,39 @@ SIMPLE_FILE = shape(
 )
 SIMPLE_PROJECT_JSON = shape(
     "SimpleProjectJSON",
-    meta=_META,
+    meta=_META(),
     name=s.CharField(),
-    files=s.ListField(child=SIMPLE_FILE),
+    files=s.ListField(child=SIMPLE_FILE()),
     versions=_texts(),
     **{"project-status": s.JSONField(required=False)},
 )
+
+
+def errors(*codes: int) -> dict:
+    """``{"message"}`` as JSON for clients that accept JSON, else the
+    message as text (and as the reason phrase)."""
+    found: dict = {}
+    for code in codes:
+        found[(code, JSON)] = OpenApiResponse(ERROR, description=REASONS[code])
+        found[(code, TEXT)] = OpenApiResponse(OpenApiTypes.STR, description=REASONS[code])
+    return found
+
+
+def ok(code: int, body, description: str, *, html: bool = False) -> dict:
+    """A JSON answer; with ``html``, the web UI's page for browsers (devpi's
+    tie order puts text/html first: ``Accept: */*`` gets the page)."""
+    found: dict = {(code, JSON): OpenApiResponse(body, description=description)}
+    if html:
+        found[(code, HTML)] = OpenApiResponse(OpenApiTypes.STR, description="the web UI's page")
+    return found
+
+
+def simple_pages(code: int, json_shape, description: str) -> dict:
+    """The simple API's answers: HTML (PEP 503; v1 HTML of PEP 691) and
+    PEP 691's JSON, by ``Accept`` (installers' ``User-Agent`` gets them at
+    the index and project URLs too)."""
+    return {
+        (code, HTML): OpenApiResponse(OpenApiTypes.STR, description=description),
+        (code, SIMPLE_HTML): OpenApiResponse(OpenApiTypes.STR, description=description),
+        (code, SIMPLE_JSON): OpenApiResponse(json_shape, description=description),
+    }
