@@ -77,6 +77,9 @@ REJECTED_BODY = (400, 413, 415)
 
 
 def _op(tags: list[str], summary: str, responses: dict, **kwargs):
+    kwargs.setdefault("request", None)  # no body unless one is named
+    # credentials of a user locked out after failed logins: 429 anywhere
+    responses = {**errors(429), **responses}
     return extend_schema(tags=tags, summary=summary, responses=responses, **kwargs)
 
 
