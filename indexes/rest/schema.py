@@ -358,7 +358,7 @@ class DevpiAutoSchema(AutoSchema):
 
     def get_operation_id(self) -> str:
         words = [WORD.sub("", word) for word in self.path.split("/")]
-        return "_".join([self.method.lower(), *(w for w in words if w)] or ["root"])
+        return "_".join([self.method.lower(), *([w for w in words if w] or ["root"])])
 
 
 WORD = re.compile(r"[^A-Za-z0-9_]")
