@@ -13,6 +13,7 @@ icons in Swagger UI's stylesheet).
 from __future__ import annotations
 
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from ..middleware import CONTENT_SECURITY_POLICY
@@ -38,6 +39,7 @@ class APIDocsView(SpectacularSwaggerView):
     url_name = SCHEMA_URL_NAME
     template_name = "openapi/swagger_ui.html"
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response["Content-Security-Policy"] = DOCS_CONTENT_SECURITY_POLICY
