@@ -6,6 +6,9 @@ from django.urls import include, path
 # the others ("+openapi.json", "+api/docs/", "+admin/...", "+health/...",
 # "+metrics": user and index names never start with "+", the "+..." routes
 # there are exact).
+# a path no route matches gets devpi's 404 (JSON {"message"} or text)
+handler404 = "indexes.rest.exceptions.page_not_found"
+
 urlpatterns = [
     path("", include("indexes.urls")),
     path("", include("indexes.rest.urls")),

@@ -136,7 +136,7 @@ def user_ops() -> dict:
         "put": _op(
             ["users"],
             "create a user",
-            {**ok(201, config, "created"), **errors(*REJECTED_BODY, 401, 403, 409)},
+            {**ok(201, config, "created"), **errors(*REJECTED_BODY, 401, 403, 404, 409)},
             request={JSON: sh.USER_CREATE},
         ),
         "patch": _op(

@@ -174,3 +174,15 @@ def test_every_view_of_the_contract_is_described(monkeypatch):
     version = document["components"]["schemas"]["VersionData"]["properties"]
     assert "+links" in version
     assert paths["/+login"]["post"]["requestBody"]["content"]["application/json"]
+
+
+@pytest.mark.parametrize("path", ["/+nosuch/dev/", "/+nosuch/", "/a/b/c/d/e/f/"])
+def test_a_path_no_route_matches_is_devpis_404(client, path):
+    # a path parameter outside its pattern (found by make test-api-fuzz)
+    r = client.get(path, HTTP_ACCEPT="application/json")
+    assert r.status_code == 404
+    assert r["Content-Type"] == "application/json"
+    assert r.json() == {"message": f"not found: {path}"}
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r["Content-Type"] == "text/plain; charset=utf-8"
