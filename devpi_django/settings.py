@@ -86,6 +86,10 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": ["indexes.rest.authentication.DevpiAuthentication"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "indexes.rest.schema.describe_path_parameters",
+    ],
 }
 
 ROOT_URLCONF = "devpi_django.urls"

@@ -23,7 +23,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers as s
 
 from . import schema_shapes as sh
-from .schema_shapes import HTML, JSON, REASONS, SIMPLE_JSON, TEXT, errors, ok, simple_pages
+from .schema_shapes import HTML, JSON, REASONS, TEXT, errors, ok, simple_pages
 
 VIEWS = {
     "indexes.views.simple": ("SimpleIndexView", "SimpleProjectView", "SimpleRefreshView"),
@@ -157,8 +157,8 @@ def index_ops() -> dict:
     config = sh.envelope("IndexConfigReply", "indexconfig", sh.INDEX_CONFIG)
     actionlog = sh.envelope("ActionLog", "actionlog", sh.ACTIONLOG)
     get_answers = {
+        **simple_pages(200, sh.SIMPLE_INDEX_JSON, "the simple page (installers, PEP 691)"),
         **ok(200, config, "indexconfig (with projects)", html=True),
-        (200, SIMPLE_JSON): OpenApiResponse(sh.SIMPLE_INDEX_JSON, description="PEP 691"),
         **errors(401, 403, 404, 502),
     }
     post_answers = {
@@ -373,3 +373,22 @@ class DevpiSchemaGenerator(SchemaGenerator):
     def get_schema(self, request=None, public=False):
         annotate_views()
         return super().get_schema(request=request, public=public)
+
+
+PATH_PARAMETERS = {
+    "user": "a user name",
+    "index": "an index name of that user",
+    "project": "a project name (a non-normalised name redirects where pages are served)",
+    "version": "a version of that project",
+}
+
+
+def describe_path_parameters(result, generator, request, public):
+    """A postprocessing hook (``SPECTACULAR_SETTINGS``): what the path
+    parameters name."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and parameter["name"] in PATH_PARAMETERS:
+                    parameter.setdefault("description", PATH_PARAMETERS[parameter["name"]])
+    return result

@@ -174,6 +174,13 @@ def test_every_view_of_the_contract_is_described(monkeypatch):
     version = document["components"]["schemas"]["VersionData"]["properties"]
     assert "+links" in version
     assert paths["/+login"]["post"]["requestBody"]["content"]["application/json"]
+    version_path = paths["/{user}/{index}/{project}/{version}/"]["get"]["parameters"]
+    assert {p["name"]: p["description"] for p in version_path if p["in"] == "path"} == {
+        "user": "a user name",
+        "index": "an index name of that user",
+        "project": "a project name (a non-normalised name redirects where pages are served)",
+        "version": "a version of that project",
+    }
 
 
 @pytest.mark.parametrize("path", ["/+nosuch/dev/", "/+nosuch/", "/a/b/c/d/e/f/"])
