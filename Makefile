@@ -16,7 +16,7 @@ export DEVPI_DATA_DIR ?= $(CURDIR)/var
 PYTEST_WORKERS ?= auto
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/devpi_django
 
-.PHONY: install install-runtime lock lint browser-deps deploy-deps serve init test test-postgres test-cluster test-devpi-client test-fast bench bench-smoke clean
+.PHONY: install install-runtime lock lint browser-deps deploy-deps serve init test test-postgres test-cluster test-devpi-client test-api-fuzz test-fast bench bench-smoke clean
 
 $(RUNTIME_STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,8 +80,14 @@ test: install browser-deps deploy-deps lint
 test-devpi-client: install
 	.ci/test-devpi-client
 
+# schemathesis over the whole OpenAPI document (/+openapi.json) of a live
+# server, anonymously and as a user (tests/test_api_fuzz.py): no server error,
+# status codes and media types as documented. Fixed seed, a few minutes.
+test-api-fuzz: install
+	$(VENV)/bin/pytest -n 0 -m api_fuzz tests/test_api_fuzz.py
+
 test-postgres: install deploy-deps
-	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client and not cluster"
+	DATABASE_URL=$(POSTGRES_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow_client and not cluster and not api_fuzz"
 
 # the whole installation on loopback (tests/cluster.py): PostgreSQL (a database
 # of its own on POSTGRES_URL's server), moto's S3 server, Redis, two gunicorn

@@ -5,7 +5,7 @@ from typing import Any
 
 import dj_database_url
 
-from devpi_django import env
+from devpi_django import __version__, env
 from ops.logs import logging_config
 
 BASE_DIR = env.BASE_DIR
@@ -24,6 +24,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    # the OpenAPI document (/+openapi.json) and Swagger UI's files (/+api/docs/)
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "indexes",
     "client",
     "mirror",
@@ -61,6 +64,32 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "indexes.rest.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "UNAUTHENTICATED_TOKEN": None,
+    "DEFAULT_SCHEMA_CLASS": "indexes.rest.schema.DevpiAutoSchema",
+}
+
+# the OpenAPI 3 document of the DRF views; its descriptions live in
+# indexes/rest/schema.py. Swagger UI's files come from the sidecar package
+# through our static files (nothing from other hosts: see the
+# Content-Security-Policy in indexes/middleware.py).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "devpi-django",
+    "DESCRIPTION": "devpi-server's HTTP protocol: users, indexes, projects, versions, "
+    "uploads, push, login and the simple repository API (PEP 503/691).",
+    "VERSION": __version__,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "DEFAULT_GENERATOR_CLASS": "indexes.rest.schema.DevpiSchemaGenerator",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # the session (browser reads) is the web UI's business, not the API's
+    "AUTHENTICATION_WHITELIST": ["indexes.rest.authentication.DevpiAuthentication"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "indexes.rest.schema.describe_path_parameters",
+    ],
 }
 
 ROOT_URLCONF = "devpi_django.urls"

@@ -6,6 +6,7 @@ headers devpi-client checks, and the mapping of domain errors to responses.
 from __future__ import annotations
 
 import json
+import re
 
 from django.http import HttpResponse
 
@@ -19,10 +20,14 @@ from .serverstate import API_VERSION, DEVPI_SERVER_COMPAT_VERSION, server_state
 
 
 def reason_phrase(message: str) -> str:
-    """An HTTP reason phrase: one line, ISO-8859-1 safe, not too long."""
+    """An HTTP reason phrase: one line, ISO-8859-1 safe, no control
+    characters (a WSGI server refuses the status line: a 500), not too long."""
     text = " ".join(str(message).split())
     text = text.encode("latin-1", "replace").decode("latin-1")
-    return text[:400] or "Error"
+    return CONTROL_CHARACTERS.sub("?", text)[:400] or "Error"
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def json_response(data, status: int = 200, reason: str | None = None) -> HttpResponse:

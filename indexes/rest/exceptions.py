@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import Resolver404
 from rest_framework import exceptions as drf
 
 from .. import errors
@@ -64,3 +65,12 @@ def exception_handler(exc, context):
         if view is not None:
             response["Allow"] = ", ".join(view.allowed_methods)
     return response
+
+
+def page_not_found(request, exception=None):
+    """Django's ``handler404`` (devpi_django/urls.py): a path no route
+    matches (a user or index name starting with "+", a "/" too many) and an
+    ``Http404`` outside DRF answer as every other 404 does, JSON
+    ``{"message"}`` or text, never Django's HTML page."""
+    detail = "" if isinstance(exception, Resolver404) or exception is None else str(exception)
+    return error_response(request, errors.NotFound(detail or f"not found: {request.path}"))

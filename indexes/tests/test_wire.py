@@ -24,6 +24,9 @@ def test_reason_phrase_is_one_latin1_line():
     assert reason_phrase("snow \u2603 man") == "snow ? man"
     assert reason_phrase("caf\u00e9") == "caf\u00e9"
     assert reason_phrase("") == "Error"
+    # a control character in a user's input (an unknown key named "\xf0\x17"):
+    # gunicorn refuses such a status line and answers 500 (found by schemathesis)
+    assert reason_phrase("Unknown keys: \u00f0\x17 \x00\x7f") == "Unknown keys: \u00f0? ??"
     assert len(reason_phrase("x" * 1000)) == 400
 
 
