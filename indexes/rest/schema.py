@@ -258,13 +258,18 @@ def version_ops() -> dict:
     }
 
 
+def _every_method(operation) -> dict:
+    """devpi answers a simple page whatever the method: each is described."""
+    return {method: operation for method in ("get", "post", "put", "patch", "delete")}
+
+
 def simple_index_ops() -> dict:
     answers = {
         **simple_pages(200, sh.SIMPLE_INDEX_JSON, "the project list"),
         **REDIRECT,
         **errors(401, 403, 404, 502),
     }
-    return {"get": _op(["simple"], "the simple index (PEP 503/691)", answers)}
+    return _every_method(_op(["simple"], "the simple index (PEP 503/691)", answers))
 
 
 def simple_project_ops() -> dict:
@@ -273,7 +278,7 @@ def simple_project_ops() -> dict:
         **REDIRECT,
         **errors(401, 403, 404, 502),
     }
-    return {"get": _op(["simple"], "a project's simple page (PEP 503/691)", answers)}
+    return _every_method(_op(["simple"], "a project's simple page (PEP 503/691)", answers))
 
 
 def simple_refresh_ops() -> dict:
