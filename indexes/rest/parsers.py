@@ -44,7 +44,8 @@ def json_loads(body: bytes):
         raise Invalid("Bad request: could not decode JSON body") from None
 
 
-def _declared_length(meta) -> int:
+def declared_length(meta) -> int:
+    """A request's ``Content-Length``; 0 when absent or not a number."""
     try:
         return int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -56,7 +57,7 @@ class LimitedJSONParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
-        length = _declared_length(request.META) if request is not None else 0
+        length = declared_length(request.META) if request is not None else 0
         body = read_limited(stream, length, settings.DEVPI["MAX_JSON_BYTES"])
         return json_loads(body)
 
@@ -73,7 +74,7 @@ def body_json(request):
     ):
         return request.data
     django_request = getattr(request, "_request", request)
-    length = _declared_length(django_request.META)
+    length = declared_length(django_request.META)
     return json_loads(read_limited(django_request, length, settings.DEVPI["MAX_JSON_BYTES"]))
 
 
@@ -99,7 +100,7 @@ class StrictMultiPartParser(MultiPartParser):
         context = parser_context or {}
         request = context["request"]
         limit = settings.DEVPI["MAX_UPLOAD_BYTES"]
-        length = _declared_length(request.META)
+        length = declared_length(request.META)
         if length > limit + FORM_OVERHEAD:
             raise TooLarge(f"upload of {length} bytes is larger than the limit of {limit} bytes")
         meta = request.META.copy()

@@ -260,7 +260,7 @@ def version_ops() -> dict:
 
 def _every_method(operation) -> dict:
     """devpi answers a simple page whatever the method: each is described."""
-    return {method: operation for method in ("get", "post", "put", "patch", "delete")}
+    return dict.fromkeys(("get", "post", "put", "patch", "delete"), operation)
 
 
 def simple_index_ops() -> dict:

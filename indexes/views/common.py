@@ -6,11 +6,10 @@ from django.conf import settings
 
 from .. import permissions
 from ..auth import request_user
-from ..distribution import jsondepth
-from ..errors import Forbidden, Invalid, TooLarge, Unauthorized
+from ..errors import Forbidden, Invalid, Unauthorized
 from ..negotiation import is_installer  # noqa: F401 (views import it from here)
 from ..resolution import index_and_order, resolution_order
-from ..rest.parsers import body_json
+from ..rest.parsers import body_json, declared_length, json_loads, read_limited
 from ..wire import request_state
 
 
@@ -28,29 +27,12 @@ def outside_url(request) -> str:
 def read_body(request, what: str = "request body") -> bytes:
     """The body of a request, refused with 413 beyond ``DEVPI_MAX_JSON_BYTES``."""
     limit = settings.DEVPI["MAX_JSON_BYTES"]
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > limit:
-        raise TooLarge(f"{what} of {length} bytes is larger than the limit of {limit} bytes")
-    body = request.read(limit + 1)
-    if len(body) > limit:
-        raise TooLarge(f"{what} is larger than the limit of {limit} bytes")
-    return body
+    return read_limited(request, declared_length(request.META), limit, what)
 
 
 def read_json(request):
     """The JSON body of a request, refusing oversized or malformed bodies."""
-    body = read_body(request)
-    if not body.strip():
-        return {}
-    try:
-        return jsondepth.loads(body)
-    except jsondepth.TooDeep as exc:
-        raise Invalid(f"Bad request: {exc}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid("Bad request: could not decode JSON body") from None
+    return json_loads(read_body(request))
 
 
 def read_json_object(request) -> dict:
