@@ -90,7 +90,11 @@ def click_and_wait(driver, element) -> None:
 
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    wait = WebDriverWait(driver, 20)
+    wait.until(expected_conditions.staleness_of(page))
+    # the next page whole before the test looks for its elements (an element
+    # found while it still loads can be replaced under the next click)
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def no_horizontal_scroll(driver) -> bool:
