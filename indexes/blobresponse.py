@@ -16,10 +16,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotModified,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header, http_date
 
+from .fileserving import Announced, Served, StoredBlob, Streamed
 from .storage import blob_key, blob_local_path, blob_open, blob_storage
 
 IMMUTABLE = "max-age=365000000, immutable, public"
@@ -120,5 +127,31 @@ def blob_response(
         response["Content-Length"] = str(size)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
+def served_response(request, served: Served) -> HttpResponseBase:
+    """The response for what an index kind says to serve (``indexes.fileserving``)."""
+    if isinstance(served, StoredBlob):
+        return blob_response(
+            request,
+            sha256=served.sha256,
+            size=served.size,
+            filename=served.filename,
+            last_modified=served.last_modified,
+        )
+    response: HttpResponseBase
+    if isinstance(served, Announced):
+        response = HttpResponse(b"", content_type=content_type_for(served.filename))
+        if served.size:
+            response["Content-Length"] = str(served.size)
+        return response
+    assert isinstance(served, Streamed)
+    response = StreamingHttpResponse(served.chunks, content_type=content_type_for(served.filename))
+    if served.length is not None:
+        response["Content-Length"] = str(served.length)
+    if served.sha256:
+        response["ETag"] = f'"{served.sha256}"'
     response["Cache-Control"] = IMMUTABLE
     return response
