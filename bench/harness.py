@@ -178,7 +178,7 @@ class Run:
         flows.measure_pip(self, data)
         flows.measure_mirror(self, names["mirror"])
         flows.measure_uv(self, data, names["uv"])
-        flows.measure_concurrent(self, names["concurrent"])
+        flows.measure_concurrent(self, names["concurrent"], names["rerun"])
         for column, server in self.servers.items():
             snap = self.memory[column].snapshot()
             self.put("mem_peak", column, snap["peak_hwm_mib"])
