@@ -36,7 +36,7 @@ def _hash_path(sha256: str, filename: str) -> str:
     return f"{sha256[:3]}/{sha256[3:16]}/{filename}"
 
 
-def file_figures(digest: str = "0" * 64) -> list[tuple[str, str, None, str]]:
+def file_figures(digest: str = "0" * 64) -> list[tuple[str, str, str | None, str]]:
     """The download figures; ``digest``: the shared blob's sha256 (the
     bare view needs the names only)."""
     stage = "/user/stable/+f/" + _hash_path(digest, WHEEL)

@@ -36,7 +36,11 @@ def _metadata(request, index, path: str, serial: int) -> HttpResponse:
     if data is None:
         raise NotFound(f"no metadata for {facts.filename}")
     return bytes_response(
-        request, data, content_type="text/plain; charset=utf-8", sha256=facts.core_metadata_sha256
+        request,
+        data,
+        content_type="text/plain; charset=utf-8",
+        sha256=facts.core_metadata_sha256,
+        filename=file_path.rsplit("/", 1)[-1] + ".metadata",
     )
 
 
