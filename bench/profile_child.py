@@ -26,6 +26,7 @@ FIGURES = [
     ("index list, HTML", "/user/many/+simple/", None, "list.html"),
     ("index list, JSON", "/user/many/+simple/", "application/vnd.pypi.simple.v1+json", "list.json"),
 ]
+JSON = "application/vnd.pypi.simple.v1+json"
 # the download paths pip takes after a page: a wheel and its PEP 658
 # metadata, of a stage (user/stable) and of the mirror's cache (root/pypi)
 WHEEL, MIRRORED = "dl_00-1.0-py3-none-any.whl", "mirror_00-1.0-py3-none-any.whl"
@@ -42,6 +43,7 @@ def file_figures(digest: str = "0" * 64) -> list[tuple[str, str, str | None, str
     stage = "/user/stable/+f/" + _hash_path(digest, WHEEL)
     mirror = "/root/pypi/+f/" + _hash_path(digest, MIRRORED)
     return [
+        ("mirror page, cached, JSON", "/root/pypi/+simple/mirror-00/", JSON, "mirror.json"),
         ("stage +f wheel", stage, None, "file.whl"),
         ("stage .metadata", stage + ".metadata", None, "file.metadata"),
         ("mirror +f wheel, cached", mirror, None, "file.whl"),

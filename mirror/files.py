@@ -43,6 +43,9 @@ from .pages import external_dir, mirror_project_page
 # (index id, +f path) -> the stored file, while the serial stands: a cached
 # file or metadata costs no query beyond the serial (``indexes.filelookup``)
 _served = SerialCache()
+# a download's lease is renewed each time this much more has arrived (a
+# small file, most of them, finishes on the lease it was acquired with)
+RENEW_BYTES = 64 * CHUNK
 
 
 def _blob(stored: MirrorFile) -> StoredBlob:
@@ -251,6 +254,7 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
     os.makedirs(tmp_dir, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
+    renew_at = RENEW_BYTES
     held = None
     fd, tmp_path = tempfile.mkstemp(dir=tmp_dir, prefix="mirror-")
     try:
@@ -265,8 +269,9 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
                     if held is not None:
                         yield held
                     held = chunk
-                    if size % (64 * CHUNK) < CHUNK:
+                    if size >= renew_at:  # every RENEW_BYTES, not at the start
                         lease_renew(key, token, LEASE_TTL)
+                        renew_at = size + RENEW_BYTES
             except Exception as exc:
                 message = f"error {exc.__class__.__name__} getting {url}"
                 _record_contact(index, message)
