@@ -244,6 +244,18 @@ def _mismatch_message(url: str) -> str:
     return f"error sha256 mismatch getting {url}: discarded"
 
 
+def _note_mismatch(index: Index, project: str, url: str) -> str:
+    """Note a file that failed its hash on the index and on its project's
+    cached page (``_failed_before``); the message."""
+    message = _mismatch_message(url)
+    log.error("mirror %s: %s", index.fullname, message)
+    _record_contact(index, message)
+    MirrorProject.objects.filter(index=index, name=project).update(
+        last_error=message, last_error_at=timezone.now()
+    )
+    return message
+
+
 def _relay(index: Index, project: str, link: dict, response, key: str, token: str):
     """Yield the upstream bytes, hashing and writing them; the last chunk is
     held back until the sha256 matched, so a client never receives a whole
@@ -278,13 +290,7 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
                 raise MirrorIntegrityError(message) from None
             actual = digest.hexdigest()
             if expected and actual != expected:
-                message = _mismatch_message(url)
-                log.error("mirror %s: %s", index.fullname, message)
-                _record_contact(index, message)
-                MirrorProject.objects.filter(index=index, name=project).update(
-                    last_error=message, last_error_at=timezone.now()
-                )
-                raise MirrorIntegrityError(message)
+                raise MirrorIntegrityError(_note_mismatch(index, project, url))
             tmp.flush()
             blob_put(tmp, actual)
             try:
