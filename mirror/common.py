@@ -87,3 +87,15 @@ def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
         [index.id, filename, like_prefix(sha_prefix)],
     )
     return next(iter(rows), None)
+
+
+def _stored_exact(index: Index, filename: str, sha256: str) -> MirrorFile | None:
+    """The stored file ``filename`` with exactly this sha256 (a mirrored
+    ``.metadata``, looked up by the hash its page announced)."""
+    table = MirrorFile._meta.db_table
+    rows = MirrorFile.objects.raw(
+        f"SELECT * FROM {table} WHERE index_id = %s AND filename = %s AND sha256 = %s "
+        "ORDER BY id ASC LIMIT 1",
+        [index.id, filename, sha256],
+    )
+    return next(iter(rows), None)
