@@ -10,7 +10,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Lease
@@ -50,7 +50,17 @@ def lease_release(key: str, token: str) -> None:
 
 
 def lease_held(key: str) -> bool:
-    return Lease.objects.filter(key=key, expires_at__gte=timezone.now()).exists()
+    """Whether someone holds a live lease on ``key``. Waiters ask this every
+    few milliseconds: one plain statement (the ORM's ``exists()`` compiled
+    its query on every poll, several times the cost of running it)."""
+    ops = connection.ops
+    table, column = ops.quote_name(Lease._meta.db_table), ops.quote_name("key")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE {column} = %s AND expires_at >= %s LIMIT 1",
+            [key, ops.adapt_datetimefield_value(timezone.now())],
+        )
+        return cursor.fetchone() is not None
 
 
 def lease_wait(key: str, timeout: float) -> bool:
