@@ -24,6 +24,8 @@ USE_TZ = True
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".json": "application/vnd.pypi.simple.v1+json",
+    ".whl": "application/zip",  # a download, as bench.profile_pages asks for one
+    ".metadata": "text/plain; charset=utf-8",
 }
 
 PAGES: dict[str, tuple[bytes, str]] = {}

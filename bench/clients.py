@@ -152,29 +152,30 @@ def uv_install(workdir: Path, index_url: str, names: list[str], what: str) -> fl
 
 
 def pip_concurrent(
-    workdir: Path, index_url: str, names: list[str], clients: int, what: str
-) -> tuple[float, list[str]]:
+    workdir: Path, index_url: str, names: list[str], clients: int, what: str, reruns: int = 0
+) -> tuple[float, list[str], int]:
     """``clients`` pip downloads of ``names`` started at once, each in its
-    own process and directory: the seconds until the last one finished, and
-    what each failed client said (a failure is reported, not fatal: a server
-    that drops a client under load has that noted next to its figure)."""
-    started = time.monotonic()
-    with ThreadPoolExecutor(clients) as pool:
-        runs = [
-            pool.submit(
-                pip_download,
-                workdir / f"client-{n}",
-                ["-i", index_url],
-                names,
-                f"{what} (client {n})",
-            )
-            for n in range(clients)
-        ]
-        failures = []
-        for run in runs:
+    own process and directory: the seconds until the last one finished, what
+    each failed run said, and how many runs were repeated. A failed client
+    is run again at once, at most ``reruns`` times (as a CI job would be
+    retried); a failure is reported, not fatal: a server that drops a client
+    under load has that noted next to its figure."""
+
+    def client(n: int) -> tuple[list[str], int]:
+        failed: list[str] = []
+        for attempt in range(reruns + 1):
             try:
-                run.result()
+                pip_download(
+                    workdir / f"client-{n}", ["-i", index_url], names, f"{what} (client {n})"
+                )
+                return failed, attempt
             except ClientError as exc:
                 lines = [ln for ln in str(exc).splitlines() if ln.startswith("ERROR")]
-                failures.append(lines[0] if lines else str(exc).splitlines()[0])
-    return time.monotonic() - started, failures
+                failed.append(lines[0] if lines else str(exc).splitlines()[0])
+        return failed, reruns
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        runs = list(pool.map(client, range(clients)))
+    seconds = time.monotonic() - started
+    return seconds, [line for failed, _n in runs for line in failed], sum(n for _f, n in runs)

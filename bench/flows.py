@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from .clients import pip_concurrent, pip_download, uv_install
 from .common import USER, Sizes, say
 
+CONCURRENT_RERUNS = 10  # a failed client of the rerun figure is run again up to this often
+
 if TYPE_CHECKING:
     from .harness import Run
 
@@ -21,6 +23,7 @@ def upstream_names(sizes: Sizes) -> dict[str, list[str]]:
         "mirror": [f"mirror-{i:02d}" for i in range(sizes.mirror_packages)],
         "uv": [f"uvmirror-{i:02d}" for i in range(sizes.uv_packages)],
         "concurrent": [f"conc-{i:02d}" for i in range(sizes.concurrent_packages)],
+        "rerun": [f"rerun-{i:02d}" for i in range(sizes.concurrent_packages)],
     }
 
 
@@ -98,24 +101,41 @@ def measure_mirror(run: Run, names: list[str]) -> None:
         )
 
 
-def measure_concurrent(run: Run, names: list[str]) -> None:
+def measure_concurrent(run: Run, names: list[str], rerun_names: list[str]) -> None:
     """``concurrent_clients`` pip processes at once, each downloading all of
-    ``names`` through a mirror that has none of them yet."""
+    ``names`` through a mirror that has none of them yet; then the same on
+    ``rerun_names`` with a failed client run again until it succeeds.
+
+    devpi-server (6.20.3) answers a client that asks for a project while
+    another request fetches it with an empty page ("from versions: none"):
+    the waiting request's read transaction began before the fetch was
+    committed and its in-memory retrieval time says "fetched", so it finds
+    neither links nor a reason to fetch. A failed client ends early, so the
+    first figure flatters a server that drops clients; the second is the
+    time until every client has its files, as a CI job that is retried."""
     clients = run.sizes.concurrent_clients
-    notes = []
-    for column, server in run.servers.items():
-        say(f"{clients} pip clients at once through {column}'s cold mirror")
-        seconds, failures = pip_concurrent(
-            run.work / f"concurrent-{column}",
-            f"{server.url}/root/pypi/+simple/",
-            names,
-            clients,
-            f"{clients} clients via {column}'s mirror",
-        )
-        run.put("mirror_concurrent_cold", column, seconds)
-        if failures:
-            say(f"  {len(failures)} of {clients} clients failed on {column}: {failures[0]}")
+    for key, names_, reruns in (
+        ("mirror_concurrent_cold", names, 0),
+        ("mirror_concurrent_rerun", rerun_names, CONCURRENT_RERUNS),
+    ):
+        notes = []
+        for column, server in run.servers.items():
+            say(f"{clients} pip clients at once through {column}'s cold mirror (reruns: {reruns})")
+            seconds, failures, repeated = pip_concurrent(
+                run.work / f"{key}-{column}",
+                f"{server.url}/root/pypi/+simple/",
+                names_,
+                clients,
+                f"{clients} clients via {column}'s mirror",
+                reruns=reruns,
+            )
+            run.put(key, column, seconds)
             label = {"ours": "devpi-django", "devpi": "devpi-server"}.get(column, column)
-            notes.append(f"{label}: {len(failures)} of {clients} clients failed")
-    if notes:
-        run.results["mirror_concurrent_cold"]["note"] = "; ".join(notes)
+            if failures and not reruns:
+                say(f"  {len(failures)} of {clients} clients failed on {column}: {failures[0]}")
+                notes.append(f"{label}: {len(failures)} of {clients} clients failed")
+            elif failures:
+                say(f"  {repeated} runs repeated on {column}: {failures[0]}")
+                notes.append(f"{label}: {repeated} client runs repeated")
+        if notes:
+            run.results[key]["note"] = "; ".join(notes)

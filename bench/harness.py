@@ -15,7 +15,6 @@ pip clients is noted next to its figure instead.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -23,19 +22,17 @@ import statistics
 import subprocess
 import time
 import traceback
-from dataclasses import replace
 from pathlib import Path
 
 import requests
 
 from devpi_django.env import default_web_concurrency
-from tests.live import REPO
 from tests.upstream import start_upstream
 
 from . import flows, load, report
 from .api import ApiError, DevpiApi
 from .clients import check_page, timed_get, twine_upload
-from .common import FULL, JSON, PAGE_PROJECT, SMOKE, USER, ClientError, Sizes, say
+from .common import FULL, JSON, PAGE_PROJECT, USER, ClientError, Sizes, say
 from .data import ensure_tools, fill, machine_facts, make_data
 from .output import render, update_readme
 from .procmem import TreeMemory, disk_usage_mib
@@ -173,12 +170,19 @@ class Run:
             self.put("fill", column, uploads / seconds)
             say(f"  filled in {seconds:.1f} s")
 
-        self.measure_pages(data)
-        self.measure_twine(data)
-        flows.measure_pip(self, data)
-        flows.measure_mirror(self, names["mirror"])
-        flows.measure_uv(self, data, names["uv"])
-        flows.measure_concurrent(self, names["concurrent"])
+        steps = {
+            "pages": lambda: self.measure_pages(data),
+            "twine": lambda: self.measure_twine(data),
+            "pip": lambda: flows.measure_pip(self, data),
+            "mirror": lambda: flows.measure_mirror(self, names["mirror"]),
+            "uv": lambda: flows.measure_uv(self, data, names["uv"]),
+            "concurrent": lambda: flows.measure_concurrent(
+                self, names["concurrent"], names["rerun"]
+            ),
+        }
+        for step, measure in steps.items():
+            if getattr(self.args, "only", None) is None or step in self.args.only:
+                measure()
         for column, server in self.servers.items():
             snap = self.memory[column].snapshot()
             self.put("mem_peak", column, snap["peak_hwm_mib"])
@@ -349,47 +353,5 @@ class Run:
         (self.out / "results.json").write_text(
             json.dumps({"facts": self.facts, "results": self.results}, indent=2, default=str) + "\n"
         )
-        if self.args.update_readme and kind == "full":
+        if self.args.update_readme and kind == "full" and not getattr(self.args, "only", None):
             update_readme(text)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="tiny data, 1 s of load, devpi-django only (the test suite's run)",
-    )
-    parser.add_argument(
-        "--tiny",
-        action="store_true",
-        help="the smoke run's tiny data, but both servers and the full set-up "
-        "(a quick check of the whole harness)",
-    )
-    parser.add_argument(
-        "--scale",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="also run the scale step (100,000 projects, 1,000,000 files; "
-        "tiny numbers with --smoke)",
-    )
-    parser.add_argument(
-        "--out",
-        default=str(REPO / "build" / "bench"),
-        help="where the venv, data and results go (default build/bench)",
-    )
-    parser.add_argument(
-        "--update-readme", action="store_true", help="write the results table into bench/README.md"
-    )
-    parser.add_argument(
-        "--seconds",
-        type=float,
-        default=None,
-        help="seconds of load per figure (default 10; 1 with --smoke)",
-    )
-    args = parser.parse_args(argv)
-    sizes = SMOKE if args.smoke or args.tiny else FULL
-    if args.seconds:
-        sizes = replace(sizes, load_seconds=args.seconds)
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    return Run(args, sizes).execute()

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from wsgiref.util import FileWrapper
 
 FIGURES = [
     # (name, devpi-django path, Accept header, bare page file)
@@ -25,6 +26,29 @@ FIGURES = [
     ("index list, HTML", "/user/many/+simple/", None, "list.html"),
     ("index list, JSON", "/user/many/+simple/", "application/vnd.pypi.simple.v1+json", "list.json"),
 ]
+JSON = "application/vnd.pypi.simple.v1+json"
+# the download paths pip takes after a page: a wheel and its PEP 658
+# metadata, of a stage (user/stable) and of the mirror's cache (root/pypi)
+WHEEL, MIRRORED = "dl_00-1.0-py3-none-any.whl", "mirror_00-1.0-py3-none-any.whl"
+METADATA = b"Metadata-Version: 2.1\nName: dl-00\nVersion: 1.0\nRequires-Python: >=3.8\n"
+
+
+def _hash_path(sha256: str, filename: str) -> str:
+    return f"{sha256[:3]}/{sha256[3:16]}/{filename}"
+
+
+def file_figures(digest: str = "0" * 64) -> list[tuple[str, str, str | None, str]]:
+    """The download figures; ``digest``: the shared blob's sha256 (the
+    bare view needs the names only)."""
+    stage = "/user/stable/+f/" + _hash_path(digest, WHEEL)
+    mirror = "/root/pypi/+f/" + _hash_path(digest, MIRRORED)
+    return [
+        ("mirror page, cached, JSON", "/root/pypi/+simple/mirror-00/", JSON, "mirror.json"),
+        ("stage +f wheel", stage, None, "file.whl"),
+        ("stage .metadata", stage + ".metadata", None, "file.metadata"),
+        ("mirror +f wheel, cached", mirror, None, "file.whl"),
+        ("mirror .metadata, cached", mirror + ".metadata", None, "file.metadata"),
+    ]
 
 
 def _environ(path: str, accept: str | None) -> dict:
@@ -47,6 +71,8 @@ def _environ(path: str, accept: str | None) -> dict:
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
+        # as gunicorn offers it (there it is sendfile; here a read)
+        "wsgi.file_wrapper": FileWrapper,
     }
     if accept:
         environ["HTTP_ACCEPT"] = accept
@@ -119,11 +145,62 @@ def _fill() -> None:
             )
 
     with transaction.atomic():
+        _fill_files(stable, digest, now)
         add(stable, "bench-page", [f"0.{i}" for i in range(10)])
         add(dev, "bench-page", [f"1.{i}" for i in range(50)])
         for i in range(2000):
             add(many, f"many-{i:04d}", ["1.0"])
         serial_bump(stable.id, dev.id, many.id)
+
+
+def _fill_files(stable, digest: str, now) -> None:
+    """A stage wheel with its metadata, and the same wheel and metadata in
+    the mirror's cache, all on the shared blob."""
+    import hashlib
+
+    from indexes.management.commands.devpi_bench_data import BLOB
+    from indexes.models import Index, Project, Release, ReleaseFile
+    from indexes.storage import blob_put
+    from mirror.models import MirrorFile, MirrorProject
+
+    meta_sha = hashlib.sha256(METADATA).hexdigest()
+    blob_put(io.BytesIO(METADATA), meta_sha)
+    project = Project.objects.create(index=stable, name="dl-00", display_name="dl-00")
+    release = Release.objects.create(project=project, version="1.0", metadata={})
+    ReleaseFile.objects.create(
+        release=release,
+        index=stable,
+        filename=WHEEL,
+        sha256=digest,
+        size=len(BLOB),
+        packagetype="bdist_wheel",
+        pyversion="py3",
+        uploaded_at=now,
+        uploader="user",
+        requires_python=">=3.8",
+        core_metadata=METADATA,
+        core_metadata_sha256=meta_sha,
+    )
+    pypi = Index.objects.get(owner__username="root", name="pypi")
+    url = f"http://127.0.0.1:9/files/{MIRRORED}"
+    link = {"filename": MIRRORED, "sha256": digest, "url": url, "size": len(BLOB)}
+    link.update({"requires_python": ">=3.8", "yanked": None, "core_metadata_sha256": meta_sha})
+    MirrorProject.objects.create(index=pypi, name="mirror-00", links=[link], fetched_at=now)
+    for filename, sha, size in (
+        (MIRRORED, digest, len(BLOB)),
+        (MIRRORED + ".metadata", meta_sha, len(METADATA)),
+    ):
+        MirrorFile.objects.create(
+            index=pypi, project="mirror-00", filename=filename, sha256=sha, size=size, url=url
+        )
+
+
+def _blob_digest() -> str:
+    import hashlib
+
+    from indexes.management.commands.devpi_bench_data import BLOB
+
+    return hashlib.sha256(BLOB).hexdigest()
 
 
 def _django_application(args):
@@ -152,7 +229,7 @@ def _django_application(args):
 def _write_pages(application, pages: Path) -> None:
     """The four pages' bytes, for the bare view to serve."""
     pages.mkdir(exist_ok=True)
-    for _name, path, accept, page in FIGURES:
+    for _name, path, accept, page in FIGURES + file_figures(_blob_digest()):
         status, body = _request(application, path, accept)
         assert status.startswith("200"), (path, status)
         (pages / page).write_bytes(body)
@@ -213,13 +290,15 @@ def child(args) -> None:
             _fill()
             _write_pages(application, pages)
             return
-        requests = [(name, path, accept) for name, path, accept, _page in FIGURES]
+        figures = FIGURES + file_figures(_blob_digest())
+        requests = [(name, path, accept) for name, path, accept, _page in figures]
     else:
         os.environ["BENCH_BARE_PAGES"] = str(pages)
         os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bare_app"
         from bench.bare_app import application
 
-        requests = [(name, "/" + page, None) for name, _path, _accept, page in FIGURES]
+        figures = FIGURES + file_figures()
+        requests = [(name, "/" + page, None) for name, _path, _accept, page in figures]
     marker = None
     if args.marker:
         import ctypes

@@ -203,6 +203,14 @@ ROWS: list[Row] = [
         _at_most_devpi(CLIENT_FACTOR),
     ),
     Row(
+        "mirror_concurrent_rerun",
+        "8 pip clients at once via mirror, uncached, a failed client run again",
+        "s",
+        False,
+        CLIENT_TARGET,
+        _at_most_devpi(CLIENT_FACTOR),
+    ),
+    Row(
         "mem_peak",
         "peak memory, all processes (sum of VmHWM)",
         "MiB",

@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING, Protocol
 from .simple.data import KindPage
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-    from django.http.response import HttpResponseBase
-
     from .errors import BadGateway
+    from .fileserving import Served
     from .models import Index
 
 
@@ -27,13 +25,13 @@ class IndexKind(Protocol):
     def project_names(self, index: Index) -> tuple[list[str], bool]:
         """Known project names and whether the list is complete."""
 
-    def serve_file(self, request: HttpRequest, index: Index, path: str) -> HttpResponseBase:
-        """An HTTP response for ``+f/<path>`` on this index."""
+    def serve_file(self, index: Index, path: str, *, serial: int, head: bool) -> Served:
+        """What to serve for ``+f/<path>`` on this index (``head``: a HEAD
+        request, headers only) at the server's ``serial``; the view makes
+        the response."""
 
-    def serve_external_file(
-        self, request: HttpRequest, index: Index, path: str
-    ) -> HttpResponseBase:
-        """An HTTP response for ``+e/<path>``: a file whose upstream link
+    def serve_external_file(self, index: Index, path: str, *, head: bool) -> Served:
+        """What to serve for ``+e/<path>``: a file whose upstream link
         carries no hash (devpi's URL for those)."""
 
     def invalidate(self, index: Index, project: str) -> None:

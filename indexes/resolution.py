@@ -100,6 +100,22 @@ def visible_indexes(order: list[Index], has_project: set[int], project: str) -> 
     return result
 
 
+def _projects_named(index_ids: list[int], name: str) -> list[Project]:
+    """The project rows named ``name`` on these indexes (at most one each):
+    a raw statement, as every first page of a project asks (compiling the
+    queryset cost several times the query)."""
+    if not index_ids:
+        return []
+    marks = ", ".join(["%s"] * len(index_ids))
+    return list(
+        Project.objects.raw(
+            f"SELECT * FROM {Project._meta.db_table} "
+            f"WHERE index_id IN ({marks}) AND name = %s ORDER BY name ASC",
+            [*index_ids, name],
+        )
+    )
+
+
 def project_candidates(
     index: Index, project: str, *, ignore_bases: bool = False, order: list[Index] | None = None
 ) -> tuple[list[Index], dict[int, Project]]:
@@ -109,7 +125,7 @@ def project_candidates(
     if order is None:
         order = [index] if ignore_bases else resolution_order(index)
     stage_ids = [ix.id for ix in order if not ix.is_mirror]
-    rows = {p.index_id: p for p in Project.objects.filter(index_id__in=stage_ids, name=project)}
+    rows = {p.index_id: p for p in _projects_named(stage_ids, project)}
     maybe = set(rows) | {ix.id for ix in order if ix.is_mirror}
     candidates = visible_indexes(order, maybe, project)
     return candidates, {rows[ix.id].id: rows[ix.id] for ix in candidates if ix.id in rows}

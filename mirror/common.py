@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from indexes.errors import BadGateway, GatewayTimeout
+from indexes.filelookup import like_prefix
 from indexes.models import Index
 from ops import metrics
 
@@ -62,11 +63,39 @@ def _record_contact(index: Index, error: str = "") -> None:
             MirrorState.objects.filter(index=index).update(**defaults)
 
 
+# The two lookups every mirror request makes, several times on a cold fetch:
+# a raw statement (the rows as the ORM would give them, converters applied)
+# instead of a queryset, whose compilation cost five times the query.
+
+
 def _cached(index: Index, name: str) -> MirrorProject | None:
-    return MirrorProject.objects.filter(index=index, name=name).first()
+    table = MirrorProject._meta.db_table
+    rows = MirrorProject.objects.raw(
+        f"SELECT * FROM {table} WHERE index_id = %s AND name = %s ORDER BY id ASC LIMIT 1",
+        [index.id, name],
+    )
+    return next(iter(rows), None)
 
 
 def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
-    return MirrorFile.objects.filter(
-        index=index, filename=filename, sha256__startswith=sha_prefix
-    ).first()
+    """The stored file ``filename`` whose sha256 starts with ``sha_prefix``
+    (LIKE: case-insensitive on SQLite, as the ORM's ``startswith`` there)."""
+    table = MirrorFile._meta.db_table
+    rows = MirrorFile.objects.raw(
+        f"SELECT * FROM {table} WHERE index_id = %s AND filename = %s "
+        f"AND sha256 LIKE %s ESCAPE '\\' ORDER BY id ASC LIMIT 1",
+        [index.id, filename, like_prefix(sha_prefix)],
+    )
+    return next(iter(rows), None)
+
+
+def _stored_exact(index: Index, filename: str, sha256: str) -> MirrorFile | None:
+    """The stored file ``filename`` with exactly this sha256 (a mirrored
+    ``.metadata``, looked up by the hash its page announced)."""
+    table = MirrorFile._meta.db_table
+    rows = MirrorFile.objects.raw(
+        f"SELECT * FROM {table} WHERE index_id = %s AND filename = %s AND sha256 = %s "
+        "ORDER BY id ASC LIMIT 1",
+        [index.id, filename, sha256],
+    )
+    return next(iter(rows), None)

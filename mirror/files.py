@@ -8,23 +8,18 @@ import hashlib
 import itertools
 import os
 import tempfile
-from datetime import datetime
-from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
 from django.utils import timezone
 
-from indexes.blobresponse import IMMUTABLE, blob_response, content_type_for
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.distribution.names import normalize_name
 from indexes.errors import BadGateway, NotFound, ServiceUnavailable
 from indexes.filelookup import SerialCache
+from indexes.fileserving import Announced, Served, StoredBlob, Streamed
 from indexes.models import Index
 from indexes.storage import blob_put
-from indexes.wire import request_state
 from ops import metrics
 
 from . import upstream
@@ -48,21 +43,14 @@ from .pages import external_dir, mirror_project_page
 # (index id, +f path) -> the stored file, while the serial stands: a cached
 # file or metadata costs no query beyond the serial (``indexes.filelookup``)
 _served = SerialCache()
+# a download's lease is renewed each time this much more has arrived (a
+# small file, most of them, finishes on the lease it was acquired with)
+RENEW_BYTES = 64 * CHUNK
 
 
-class Served(NamedTuple):
+def _blob(stored: MirrorFile) -> StoredBlob:
     """What serving a stored file needs, kept small for ``_served``."""
-
-    sha256: str
-    size: int
-    filename: str
-    stored_at: datetime
-
-
-def _remember(serial: int, key: tuple[int, str], stored: MirrorFile | Served) -> None:
-    if isinstance(stored, MirrorFile):
-        stored = Served(stored.sha256, stored.size, stored.filename, stored.stored_at)
-    _served.put(serial, key, stored)
+    return StoredBlob(stored.sha256, stored.size, stored.filename, stored.stored_at)
 
 
 def _project_of(index: Index, filename: str) -> str | None:
@@ -107,9 +95,10 @@ def _find_link(index: Index, filename: str, prefix: str) -> tuple[str, dict]:
     return project, link
 
 
-def mirror_serve_external(request: HttpRequest, index: Index, path: str) -> HttpResponseBase:
+def mirror_external_file(index: Index, path: str, *, head: bool = False) -> Served:
     """A file whose upstream link carries no hash, at ``+e/<dir>/<name>``:
-    fetched on first request, kept under the sha256 of what arrived."""
+    fetched on first request (not for ``head``), kept under the sha256 of
+    what arrived."""
     dirname, _, filename = path.rpartition("/")
     if not dirname or "/" in dirname or not filename:
         raise NotFound(f"no such file {path!r}", json=True)
@@ -135,10 +124,10 @@ def mirror_serve_external(request: HttpRequest, index: Index, path: str) -> Http
         raise NotFound(f"no such file {path!r} on {index.fullname}", json=True)
     stored = _stored_for(index, link)
     if stored is not None:
-        return _serve_stored(request, stored)
-    if request.method == "HEAD":
-        return HttpResponse(b"", content_type=content_type_for(filename))
-    return _download(request, index, project, link)
+        return _blob(stored)
+    if head:
+        return Announced(filename)
+    return _download(index, project, link)
 
 
 def _stored_for(index: Index, link: dict) -> MirrorFile | None:
@@ -154,49 +143,40 @@ def _file_lease_key(index: Index, link: dict) -> str:
     return f"mirror-file:{index.id}:{ident}"
 
 
-def _serve_stored(request, stored: MirrorFile | Served) -> HttpResponseBase:
-    return blob_response(
-        request,
-        sha256=stored.sha256,
-        size=stored.size,
-        filename=stored.filename,
-        last_modified=stored.stored_at,
-    )
-
-
-def mirror_serve_file(request: HttpRequest, index: Index, path: str) -> HttpResponseBase:
+def mirror_file(index: Index, path: str, *, serial: int, head: bool = False) -> Served:
+    """The file or PEP 658 metadata at ``+f/<path>``: from the cache (what
+    was found is remembered while ``serial`` stands), else fetched from
+    upstream while it is streamed; a ``head`` of an uncached file fetches
+    nothing."""
     parts = path.split("/")
     if len(parts) != 3 or len(parts[0]) != 3 or len(parts[1]) != 13:
         raise NotFound(f"no such file {path!r}")
     prefix, filename = parts[0] + parts[1], parts[2]
     metadata = filename.endswith(".metadata")
-    serial = request_state(request)[1]
     key = (index.id, path)
     stored = _served.get(serial, key)
     if stored is None and not metadata:
-        stored = _stored(index, filename, prefix)
-        if stored is not None:
-            _remember(serial, key, stored)
+        row = _stored(index, filename, prefix)
+        if row is not None:
+            stored = _blob(row)
+            _served.put(serial, key, stored)
     if stored is not None:
         if not metadata:
             metrics.mirror_file("hit")
-        return _serve_stored(request, stored)
+        return stored
     if metadata:
         project, link = _find_link(index, filename[: -len(".metadata")], prefix)
-        stored = metadata_stored(index, project, link)
-        _remember(serial, key, stored)
-        return _serve_stored(request, stored)
+        stored = _blob(metadata_stored(index, project, link))
+        _served.put(serial, key, stored)
+        return stored
     project, link = _find_link(index, filename, prefix)
-    if request.method == "HEAD":
-        response = HttpResponse(b"", content_type=content_type_for(filename))
-        if link.get("size"):
-            response["Content-Length"] = str(link["size"])
-        return response
+    if head:
+        return Announced(filename, link.get("size") or None)
     metrics.mirror_file("miss")
-    return _download(request, index, project, link)
+    return _download(index, project, link)
 
 
-def _download(request, index: Index, project: str, link: dict):
+def _download(index: Index, project: str, link: dict) -> Served:
     """Stream an uncached file to the client while storing it; one upstream
     download per file however many clients ask at once. The response starts
     only once the first block is in: a small file is verified whole before
@@ -204,13 +184,12 @@ def _download(request, index: Index, project: str, link: dict):
     its hash, the next request fetches and verifies it before answering."""
     sha256, filename = link["sha256"], link["filename"]
     key = _file_lease_key(index, link)
-    content_type = content_type_for(filename)
     token = lease_acquire(key, LEASE_TTL)
     if token is None:
         lease_wait(key, timeout=_lease_wait_seconds())
         stored = _stored_for(index, link)
         if stored is not None:
-            return _serve_stored(request, stored)
+            return _blob(stored)
         token = lease_acquire(key, LEASE_TTL)
         if token is None:
             raise ServiceUnavailable(
@@ -220,7 +199,7 @@ def _download(request, index: Index, project: str, link: dict):
     stored = _stored_for(index, link)
     if stored is not None:
         lease_release(key, token)
-        return _serve_stored(request, stored)
+        return _blob(stored)
     try:
         response = upstream.open_file(link["url"])
     except upstream.UpstreamError as error:
@@ -237,18 +216,17 @@ def _download(request, index: Index, project: str, link: dict):
             stored = _stored_for(index, link)
             if stored is None:  # pragma: no cover - the relay stores or raises
                 raise BadGateway(f"error storing {link['url']}", json=True)
-            return _serve_stored(request, stored)
+            return _blob(stored)
         first = next(relay, b"")
     except MirrorIntegrityError as exc:
         raise BadGateway(str(exc), json=True) from None
-    streaming = StreamingHttpResponse(itertools.chain([first], relay), content_type=content_type)
     length = response.headers.get("Content-Length")
-    if length and length.isdigit():
-        streaming["Content-Length"] = length
-    if sha256:
-        streaming["ETag"] = f'"{sha256}"'
-    streaming["Cache-Control"] = IMMUTABLE
-    return streaming
+    return Streamed(
+        filename,
+        itertools.chain([first], relay),
+        int(length) if length and length.isdigit() else None,
+        sha256,
+    )
 
 
 def _failed_before(index: Index, project: str, link: dict) -> bool:
@@ -266,6 +244,18 @@ def _mismatch_message(url: str) -> str:
     return f"error sha256 mismatch getting {url}: discarded"
 
 
+def _note_mismatch(index: Index, project: str, url: str) -> str:
+    """Note a file that failed its hash on the index and on its project's
+    cached page (``_failed_before``); the message."""
+    message = _mismatch_message(url)
+    log.error("mirror %s: %s", index.fullname, message)
+    _record_contact(index, message)
+    MirrorProject.objects.filter(index=index, name=project).update(
+        last_error=message, last_error_at=timezone.now()
+    )
+    return message
+
+
 def _relay(index: Index, project: str, link: dict, response, key: str, token: str):
     """Yield the upstream bytes, hashing and writing them; the last chunk is
     held back until the sha256 matched, so a client never receives a whole
@@ -276,6 +266,7 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
     os.makedirs(tmp_dir, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
+    renew_at = RENEW_BYTES
     held = None
     fd, tmp_path = tempfile.mkstemp(dir=tmp_dir, prefix="mirror-")
     try:
@@ -290,21 +281,16 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
                     if held is not None:
                         yield held
                     held = chunk
-                    if size % (64 * CHUNK) < CHUNK:
+                    if size >= renew_at:  # every RENEW_BYTES, not at the start
                         lease_renew(key, token, LEASE_TTL)
+                        renew_at = size + RENEW_BYTES
             except Exception as exc:
                 message = f"error {exc.__class__.__name__} getting {url}"
                 _record_contact(index, message)
                 raise MirrorIntegrityError(message) from None
             actual = digest.hexdigest()
             if expected and actual != expected:
-                message = _mismatch_message(url)
-                log.error("mirror %s: %s", index.fullname, message)
-                _record_contact(index, message)
-                MirrorProject.objects.filter(index=index, name=project).update(
-                    last_error=message, last_error_at=timezone.now()
-                )
-                raise MirrorIntegrityError(message)
+                raise MirrorIntegrityError(_note_mismatch(index, project, url))
             tmp.flush()
             blob_put(tmp, actual)
             try:

@@ -12,11 +12,11 @@ class MirrorKind:
     def project_names(self, index):
         return services.mirror_project_names(index)
 
-    def serve_file(self, request, index, path):
-        return services.mirror_serve_file(request, index, path)
+    def serve_file(self, index, path, *, serial, head):
+        return services.mirror_file(index, path, serial=serial, head=head)
 
-    def serve_external_file(self, request, index, path):
-        return services.mirror_serve_external(request, index, path)
+    def serve_external_file(self, index, path, *, head):
+        return services.mirror_external_file(index, path, head=head)
 
     def invalidate(self, index, project):
         services.mirror_project_invalidate(index, project)

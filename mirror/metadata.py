@@ -15,7 +15,7 @@ from indexes.services.uploads import archive_limits
 from indexes.storage import blob_open, blob_put
 
 from . import upstream
-from .common import _record_contact, _stored, _upstream_error
+from .common import _record_contact, _stored, _stored_exact, _upstream_error
 from .models import MirrorFile
 
 
@@ -26,7 +26,7 @@ def metadata_stored(index: Index, project: str, link: dict) -> MirrorFile:
     if not expected:
         raise NotFound(f"no metadata for {link['filename']}")
     meta_name = f"{link['filename']}.metadata"
-    stored = MirrorFile.objects.filter(index=index, filename=meta_name, sha256=expected).first()
+    stored = _stored_exact(index, meta_name, expected)
     if stored is None:
         stored = _metadata_from_stored_wheel(index, project, link)
     if stored is None:

@@ -9,13 +9,17 @@ holds prefetch and status, which use them all.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.db.models import Count, Sum
 
 from indexes.distribution.names import normalize_name
+from indexes.fileserving import Served
 from indexes.models import Index
+from indexes.serverstate import server_state
 
 from .common import MirrorIntegrityError, _cached, _record_contact
-from .files import mirror_fetch_file, mirror_serve_external, mirror_serve_file
+from .files import mirror_external_file, mirror_fetch_file, mirror_file
 from .listing import mirror_project_list_refresh, mirror_project_list_schedule, mirror_project_names
 from .models import MirrorFile, MirrorProject, MirrorProjectList, MirrorState
 from .pages import external_dir, mirror_project_invalidate, mirror_project_page
@@ -30,11 +34,22 @@ __all__ = [
     "mirror_project_list_schedule",
     "mirror_project_names",
     "mirror_project_page",
-    "mirror_serve_external",
+    "mirror_external_file",
+    "mirror_file",
     "mirror_serve_file",
     "mirror_status",
     "_record_contact",
 ]
+
+
+class Asking(Protocol):
+    method: str
+
+
+def mirror_serve_file(ask: Asking, index: Index, path: str) -> Served:
+    """``mirror_file`` for a caller that holds a request (``ask.method``) and
+    not the serial: it is read here."""
+    return mirror_file(index, path, serial=server_state()[1], head=ask.method == "HEAD")
 
 
 def mirror_prefetch(index: Index, requirements: list[str]) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .. import filelookup, permissions, project_status, registry, selectors
 from ..auth import request_user
-from ..blobresponse import blob_response, bytes_response, download_headers
+from ..blobresponse import blob_response, bytes_response, download_headers, served_response
 from ..errors import MethodNotAllowed, NotFound
 from ..kinds import kind_for
 from ..negotiation import prefers_json
@@ -36,7 +36,11 @@ def _metadata(request, index, path: str, serial: int) -> HttpResponse:
     if data is None:
         raise NotFound(f"no metadata for {facts.filename}")
     return bytes_response(
-        request, data, content_type="text/plain; charset=utf-8", sha256=facts.core_metadata_sha256
+        request,
+        data,
+        content_type="text/plain; charset=utf-8",
+        sha256=facts.core_metadata_sha256,
+        filename=file_path.rsplit("/", 1)[-1] + ".metadata",
     )
 
 
@@ -122,7 +126,8 @@ def _serve(request, user, index, path):
         kind = kind_for(ix)
         if kind is None:
             raise NotFound(f"no such file {path!r}")
-        return kind.serve_file(request, ix, path)
+        served = kind.serve_file(ix, path, serial=serial, head=request.method == "HEAD")
+        return served_response(request, served)
     if path.endswith(".metadata"):
         return _metadata(request, ix, path, serial)
     if not prefers_json(request.META.get("HTTP_ACCEPT")):
@@ -165,4 +170,5 @@ def serve_external(request, user, index, path):
     kind = kind_for(ix) if ix.is_mirror else None
     if kind is None:
         raise NotFound(f"no such file {path!r}", json=True)
-    return download_headers(kind.serve_external_file(request, ix, path), path.rsplit("/", 1)[-1])
+    served = kind.serve_external_file(ix, path, head=request.method == "HEAD")
+    return download_headers(served_response(request, served), path.rsplit("/", 1)[-1])
