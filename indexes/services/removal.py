@@ -55,7 +55,10 @@ def check_removal(*, actor: Actor, index: Index, force: bool) -> None:
         )
 
 
-def _check_volatile(index: Index, force: bool, what: str) -> None:
+def check_volatile(index: Index, force: bool, what: str) -> None:
+    """devpi's refusal on a non-volatile index without ``force``, naming
+    ``what`` (the HTTP API's wording; ``check_removal`` words it for the
+    command line)."""
     if not index.volatile and not force:
         raise Forbidden(f"cannot delete {what} on non-volatile index {index.fullname}")
 
@@ -71,7 +74,7 @@ def project_delete(
     *, index: Index, project: str, force: bool = False, actor: Actor = SERVER
 ) -> None:
     check_removal(actor=actor, index=index, force=force)
-    _check_volatile(index, force, "project")
+    check_volatile(index, force, "project")
     with transaction.atomic():
         row = _project(index, project)
         _tombstones(
@@ -91,7 +94,7 @@ def release_delete(
     *, index: Index, project: str, version: str, force: bool = False, actor: Actor = SERVER
 ) -> None:
     check_removal(actor=actor, index=index, force=force)
-    _check_volatile(index, force, "version")
+    check_volatile(index, force, "version")
     with transaction.atomic():
         row = _project(index, project)
         _tombstones(
@@ -120,7 +123,7 @@ def release_file_delete(
     *, index: Index, file: ReleaseFile, force: bool = False, actor: Actor = SERVER
 ) -> None:
     check_removal(actor=actor, index=index, force=force)
-    _check_volatile(index, force, "file")
+    check_volatile(index, force, "file")
     with transaction.atomic():
         release = file.release
         _tombstones(index, [file])

@@ -110,13 +110,16 @@ def _serve(request, user, index, path):
         ix = selectors.index_get(user, index)
     if request.method == "DELETE":
         # the right first: a refusal says nothing of whether the file exists
+        actor = request_user(request)
         require(
-            permissions.may_delete_entries(request_user(request), ix),
+            permissions.may_delete_entries(actor, ix),
             request,
             f"no permission to delete {path.rpartition('/')[2]} on {ix.fullname}",
         )
         file = selectors.release_file_by_path(ix, path)
-        removal.release_file_delete(index=ix, file=file, force=force_requested(request, ix))
+        force = force_requested(request, ix)
+        removal.check_volatile(ix, force, "file")
+        removal.release_file_delete(index=ix, file=file, force=force, actor=actor)
         return api_response(200, f"package {ix.fullname}/+f/{path!r} deleted")
     if request.method not in ("GET", "HEAD", "POST"):
         raise MethodNotAllowed(f"method {request.method} not allowed here")

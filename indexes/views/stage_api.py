@@ -175,7 +175,8 @@ class ProjectView(PageView):
             f"no permission to delete project {project} on {ix.fullname}",
         )
         force = force_requested(request._request, ix)
-        removal.project_delete(index=ix, project=project, force=force)
+        removal.check_volatile(ix, force, "project")
+        removal.project_delete(index=ix, project=project, force=force, actor=actor)
         message = f"project {normalize_name(project)} deleted from stage {ix.fullname}"
         return Response(envelope(message=message))
 
@@ -224,6 +225,7 @@ class VersionView(PageView):
             f"no permission to delete {project} {version} on {ix.fullname}",
         )
         force = force_requested(request._request, ix)
-        removal.release_delete(index=ix, project=project, version=version, force=force)
+        removal.check_volatile(ix, force, "version")
+        removal.release_delete(index=ix, project=project, version=version, force=force, actor=actor)
         message = f"project {normalize_name(project)!r} version {version!r} deleted"
         return Response(envelope(message=message))

@@ -26,7 +26,9 @@ def tokens_view(request, user):
             f"no permission to create tokens for user {user}",
         )
         owner = selectors.user_get(user)
-        token, secret = tokens.api_token_create(owner=owner, data=read_json_object(request))
+        token, secret = tokens.api_token_create(
+            owner=owner, data=read_json_object(request), actor=actor
+        )
         return api_response(
             201,
             f"token {token.public_id} created: the secret is shown only this once",
@@ -42,7 +44,9 @@ def tokens_view(request, user):
             f"no permission to list the tokens of user {user}",
         )
         owner = selectors.user_get(user)
-        return api_response(200, type="list:apitoken", result=tokens.api_tokens_list(owner=owner))
+        return api_response(
+            200, type="list:apitoken", result=tokens.api_tokens_list(owner=owner, actor=actor)
+        )
     raise MethodNotAllowed(f"method {request.method} not allowed here")
 
 
@@ -58,7 +62,7 @@ def token_view(request, user, token_id):
     )
     owner = selectors.user_get(user)
     if request.method == "DELETE":
-        token = tokens.api_token_revoke(owner=owner, token_id=token_id)
+        token = tokens.api_token_revoke(owner=owner, token_id=token_id, actor=actor)
         return api_response(
             200,
             f"token {token.public_id} revoked",

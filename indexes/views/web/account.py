@@ -178,7 +178,9 @@ def token_create(request, user) -> HttpResponse:
     form = TokenCreateForm(request.POST)
     if form.is_valid():
         try:
-            token, secret = token_services.api_token_create(owner=account, data=form.token_data())
+            token, secret = token_services.api_token_create(
+                owner=account, data=form.token_data(), actor=actor
+            )
         except DevpiError as exc:
             form.add_error(None, exc.message)
         else:
@@ -193,6 +195,6 @@ def token_revoke(request, user, token_id) -> HttpResponse:
     account, actor, refused = _token_actor(request, user)
     if refused is not None:
         return refused
-    token = token_services.api_token_revoke(owner=account, token_id=token_id)
+    token = token_services.api_token_revoke(owner=account, token_id=token_id, actor=actor)
     messages.success(request, f"Token {token.public_id} revoked.")
     return redirect(f"/{user}/+settings")

@@ -33,7 +33,10 @@ def index_create(request, user) -> HttpResponse:
             index_type = form.cleaned_data["type"]
             try:
                 ix = index_services.index_create(
-                    owner=owner, name=form.cleaned_data["name"], data=form.config_data(index_type)
+                    owner=owner,
+                    name=form.cleaned_data["name"],
+                    data=form.config_data(index_type),
+                    actor=actor,
                 )
             except DevpiError as exc:
                 form.add_error(None, exc.message)
@@ -79,7 +82,9 @@ def index_edit(request, user, index) -> HttpResponse:
         form = IndexConfigForm(request.POST)
         if form.is_valid():
             try:
-                index_services.index_modify(index=ix, data=form.config_data(ix.type))
+                index_services.index_modify(
+                    index=ix, data=form.config_data(ix.type), actor=session_user(request)
+                )
             except DevpiError as exc:
                 form.add_error(None, exc.message)
                 ix.refresh_from_db()
@@ -109,7 +114,7 @@ def index_delete(request, user, index) -> HttpResponse:
     error, status = None, 200
     if request.method == "POST":
         try:
-            index_services.index_delete(index=ix)
+            index_services.index_delete(index=ix, actor=session_user(request))
         except DevpiError as exc:
             error, status = exc.message, 400
         else:
