@@ -30,6 +30,15 @@ def reason_phrase(message: str) -> str:
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def empty_response(reason: str | None = None) -> HttpResponse:
+    """An empty 200 (the legacy upload API's answer), with ``reason`` as its
+    reason phrase when given (devpi's note on an identical re-upload)."""
+    response = HttpResponse("")
+    if reason:
+        response.reason_phrase = reason_phrase(reason)
+    return response
+
+
 def json_response(data, status: int = 200, reason: str | None = None) -> HttpResponse:
     body = json.dumps(data, indent=2) + "\n"
     response = HttpResponse(body, status=status, content_type="application/json")

@@ -16,6 +16,7 @@ from ..services.uploads import (
     release_register,
     upload_permission_check,
 )
+from ..wire import empty_response
 
 IDENTICAL = "Upload of identical file to non volatile index."
 
@@ -34,10 +35,7 @@ def _strict(request) -> Request:
 
 
 def _answer(created: bool) -> HttpResponse:
-    response = HttpResponse("")
-    if not created:
-        response.reason_phrase = IDENTICAL
-    return response
+    return empty_response(None if created else IDENTICAL)
 
 
 def upload(request, index) -> HttpResponse:
