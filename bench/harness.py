@@ -62,7 +62,7 @@ class Run:
         self.facts = machine_facts()
         self.facts["load"] = (
             f"{sizes.connections} connections, {sizes.load_rounds} round(s) "
-            f"of {sizes.load_seconds:g} s per figure, medians"
+            f"of {sizes.load_seconds:g} s per figure, req/s of the best round, latency medians"
         )
         self.started = Started()
         self.servers: dict[str, BenchServer] = {}  # "ours" / "devpi" -> server
@@ -76,7 +76,9 @@ class Run:
     ) -> dict[str, tuple[float, float, float]]:
         """Load on each (column, url) in turn, round after round, so that
         whatever else the machine does hits every target alike; per column
-        the medians over the rounds of req/s, p50 and p99 (ms)."""
+        the best round's req/s (other work on the machine only ever lowers a
+        rate: on this VM a round now and then runs at a third of the others',
+        for any target) and the medians over the rounds of p50 and p99 (ms)."""
         s = self.sizes
         runs: dict[str, list[load.LoadResult]] = {column: [] for column, _url in targets}
         if s.warmup_seconds:
@@ -113,7 +115,7 @@ class Run:
         for column, results in runs.items():
             rounds[f"{what}/{column}"] = [round(r.rps) for r in results]
             figures[column] = (
-                statistics.median(r.rps for r in results),
+                max(r.rps for r in results),
                 statistics.median(r.p50_ms for r in results),
                 statistics.median(r.p99_ms for r in results),
             )
