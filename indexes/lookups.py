@@ -12,46 +12,11 @@ times the query.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, connections
 
+from . import rawrows
 from .errors import NotFound
 from .models import Index
-
-
-@lru_cache(maxsize=64)
-def _shape(connection: Any) -> tuple[str, tuple, tuple]:
-    """The statement's head and, per model, (model, attnames, converters),
-    for one connection (a thread's: the converters are its own)."""
-    user_model = get_user_model()
-    parts = []
-    columns = []
-    for model, alias in ((Index, "ix"), (user_model, "u")):
-        fields = model._meta.concrete_fields
-        converters = []
-        for field in fields:
-            col = field.get_col(alias)
-            found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-            converters.append((tuple(found), col))
-        columns += [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
-        parts.append((model, tuple(f.attname for f in fields), tuple(converters)))
-    head = (
-        f"SELECT {', '.join(columns)} FROM {Index._meta.db_table} ix "
-        f"JOIN {user_model._meta.db_table} u ON u.id = ix.owner_id WHERE "
-    )
-    return head, parts[0], parts[1]
-
-
-def _converted(values: tuple, converters: tuple, connection: Any) -> list[Any]:
-    out = []
-    for value, (found, col) in zip(values, converters, strict=True):
-        for convert in found:
-            value = convert(value, col, connection)
-        out.append(value)
-    return out
 
 
 def indexes_named(pairs: list[tuple[str, str]]) -> list[Index]:
@@ -59,23 +24,25 @@ def indexes_named(pairs: list[tuple[str, str]]) -> list[Index]:
     each with its owner loaded (as ``select_related("owner")`` would)."""
     if not pairs:
         return []
-    connection = connections[DEFAULT_DB_ALIAS]
-    head, (index_model, index_names, index_conv), shape_user = _shape(connection)
-    user_model, user_names, user_conv = shape_user
+    connection = rawrows.db_connection()
+    user_model = get_user_model()
     where = " OR ".join(["(u.username = %s AND ix.name = %s)"] * len(pairs))
-    params = [value for pair in pairs for value in pair]
+    sql = (
+        f"SELECT {rawrows.columns(Index, 'ix', connection)}, "
+        f"{rawrows.columns(user_model, 'u', connection)} "
+        f"FROM {Index._meta.db_table} ix "
+        f"JOIN {user_model._meta.db_table} u ON u.id = ix.owner_id WHERE {where}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(head + where, params)
+        cursor.execute(sql, [value for pair in pairs for value in pair])
         rows = cursor.fetchall()
+    split = len(Index._meta.concrete_fields)
     found = []
-    split = len(index_names)
-    db = connection.alias
     for row in rows:
-        index = index_model.from_db(
-            db, index_names, _converted(row[:split], index_conv, connection)
+        index = rawrows.instance(Index, "ix", row[:split], connection)
+        index._state.fields_cache["owner"] = rawrows.instance(
+            user_model, "u", row[split:], connection
         )
-        owner = user_model.from_db(db, user_names, _converted(row[split:], user_conv, connection))
-        index._state.fields_cache["owner"] = owner
         found.append(index)
     return found
 
