@@ -51,6 +51,43 @@ def file_figures(digest: str = "0" * 64) -> list[tuple[str, str, str | None, str
     ]
 
 
+# what pip 26 sends: its Accept header for simple pages and a User-Agent
+# that starts with "pip/" (an installer: devpi's negotiation rule)
+PIP_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, "
+    "text/html; q=0.01"
+)
+PIP_AGENT = 'pip/26.0 {"installer":{"name":"pip","version":"26.0"}}'
+PIP = "pip"  # as ``accept``: pip's Accept, User-Agent and Accept-Encoding
+
+# (name, path, accept, bare page, change before each request): what pip asks
+# for on a stage (user/dev inherits dl-00 from user/stable), also right after
+# a change: "serial" (a change elsewhere, such as a mirror page stored: the
+# server's serial moves, no page of user/dev changes) or "upload" (a change
+# of user/stable: its pages are made again)
+_PIP_PAGE = "/user/dev/+simple/dl-00/"
+_AFTER = ", after a serial change"
+PIP_FIGURES = [
+    ("pip: stage page", _PIP_PAGE, PIP, "pip.json", None),
+    ("pip: stage page" + _AFTER, _PIP_PAGE, PIP, "pip.json", "serial"),
+    ("pip: stage page, after an upload", _PIP_PAGE, PIP, "pip.json", "upload"),
+]
+
+
+def pip_file_figures(digest: str = "0" * 64) -> list:
+    """pip's download requests right after a change of the serial."""
+    stage = "/user/stable/+f/" + _hash_path(digest, WHEEL)
+    mirror = "/root/pypi/+f/" + _hash_path(digest, MIRRORED)
+    page = "/root/pypi/+simple/mirror-00/"
+    return [
+        ("pip: stage .metadata" + _AFTER, stage + ".metadata", PIP, "file.metadata", "serial"),
+        ("pip: stage +f wheel" + _AFTER, stage, PIP, "file.whl", "serial"),
+        ("pip: mirror page" + _AFTER, page, PIP, "mirror.json", "serial"),
+        ("pip: mirror .metadata" + _AFTER, mirror + ".metadata", PIP, "file.metadata", "serial"),
+        ("pip: mirror +f wheel" + _AFTER, mirror, PIP, "file.whl", "serial"),
+    ]
+
+
 def _environ(path: str, accept: str | None) -> dict:
     environ = {
         "REQUEST_METHOD": "GET",
@@ -74,7 +111,15 @@ def _environ(path: str, accept: str | None) -> dict:
         # as gunicorn offers it (there it is sendfile; here a read)
         "wsgi.file_wrapper": FileWrapper,
     }
-    if accept:
+    if accept == PIP:
+        environ["HTTP_USER_AGENT"] = PIP_AGENT
+        if "/+simple/" in path:
+            environ["HTTP_ACCEPT"] = PIP_ACCEPT
+            environ["HTTP_ACCEPT_ENCODING"] = "gzip, deflate"
+        else:  # a download: requests' default Accept, no encoding
+            environ["HTTP_ACCEPT"] = "*/*"
+            environ["HTTP_ACCEPT_ENCODING"] = "identity"
+    elif accept:
         environ["HTTP_ACCEPT"] = accept
     return environ
 
@@ -229,13 +274,37 @@ def _django_application(args):
 def _write_pages(application, pages: Path) -> None:
     """The four pages' bytes, for the bare view to serve."""
     pages.mkdir(exist_ok=True)
-    for _name, path, accept, page in FIGURES + file_figures(_blob_digest()):
+    for _name, path, accept, page, _change in _all_figures(_blob_digest()):
         status, body = _request(application, path, accept)
         assert status.startswith("200"), (path, status)
         (pages / page).write_bytes(body)
 
 
-def _cprofile(application, path: str, accept: str | None, args) -> tuple[float, str]:
+def _all_figures(digest: str = "0" * 64) -> list[tuple[str, str, str | None, str, str | None]]:
+    """Every figure as (name, path, accept, bare page, change before each request)."""
+    plain = [(*figure, None) for figure in FIGURES + file_figures(digest)]
+    return plain + PIP_FIGURES + pip_file_figures(digest)
+
+
+def _changer(change: str | None):
+    """What to do before each request of a figure (not counted), or None."""
+    if change is None:
+        return None
+    from django.db import transaction
+
+    from indexes.models import Index
+    from indexes.serverstate import serial_bump
+
+    ids = () if change == "serial" else (Index.objects.get(name="stable").id,)
+
+    def bump() -> None:
+        with transaction.atomic():
+            serial_bump(*ids)
+
+    return bump
+
+
+def _cprofile(application, path: str, accept: str | None, args, bump=None) -> tuple[float, str]:
     """cProfile's calls a request and its top ``args.cprofile`` functions."""
     import cProfile
     import pstats
@@ -243,6 +312,10 @@ def _cprofile(application, path: str, accept: str | None, args) -> tuple[float, 
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(args.requests):
+        if bump is not None:
+            profile.disable()
+            bump()
+            profile.enable()
         _request(application, path, accept)
     profile.disable()
     out = io.StringIO()
@@ -253,8 +326,12 @@ def _cprofile(application, path: str, accept: str | None, args) -> tuple[float, 
     return calls, out.getvalue()
 
 
-def _measure(application, name: str, path: str, accept: str | None, args, marker) -> dict:
-    """One page: warmed up, then its figures (callgrind's are in its dump)."""
+def _measure(
+    application, name: str, path: str, accept: str | None, args, marker, change=None
+) -> dict:
+    """One page: warmed up, then its figures (callgrind's are in its dump).
+    ``change``: made before each measured request, outside the count."""
+    bump = _changer(change) if args.child == "django" else None
     for _ in range(5):  # the first builds the cached page; then warm
         status, body = _request(application, path, accept)
         assert status.startswith("200"), (name, status)
@@ -263,11 +340,13 @@ def _measure(application, name: str, path: str, accept: str | None, args, marker
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        if bump is not None:
+            bump()
         with CaptureQueriesContext(connection) as queries:
             _request(application, path, accept)
         entry["queries"] = len(queries.captured_queries)
     if args.cprofile:
-        entry["calls"], entry["profile"] = _cprofile(application, path, accept, args)
+        entry["calls"], entry["profile"] = _cprofile(application, path, accept, args, bump)
     if marker is not None:
         # no collection of the cyclic garbage in the window: it would
         # land in one page's count or another's by chance
@@ -275,6 +354,10 @@ def _measure(application, name: str, path: str, accept: str | None, args, marker
         gc.disable()
         marker.marker_start()
         for _ in range(args.requests):
+            if bump is not None:
+                marker.marker_toggle()  # not counted: the change itself
+                bump()
+                marker.marker_toggle()
             _request(application, path, accept)
         marker.marker_stop()
         gc.enable()
@@ -290,21 +373,20 @@ def child(args) -> None:
             _fill()
             _write_pages(application, pages)
             return
-        figures = FIGURES + file_figures(_blob_digest())
-        requests = [(name, path, accept) for name, path, accept, _page in figures]
+        figures = _all_figures(_blob_digest())
+        requests = [(name, path, accept, change) for name, path, accept, _page, change in figures]
     else:
         os.environ["BENCH_BARE_PAGES"] = str(pages)
         os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bare_app"
         from bench.bare_app import application
 
-        figures = FIGURES + file_figures()
-        requests = [(name, "/" + page, None) for name, _path, _accept, page in figures]
+        requests = [(name, "/" + page, None, None) for name, _p, _a, page, _c in _all_figures()]
     marker = None
     if args.marker:
         import ctypes
 
         marker = ctypes.CDLL(args.marker)
     results = {}
-    for name, path, accept in requests:
-        results[name] = _measure(application, name, path, accept, args, marker)
+    for name, path, accept, change in requests:
+        results[name] = _measure(application, name, path, accept, args, marker, change)
     print(json.dumps(results))

@@ -40,6 +40,7 @@ MARKER_C = r"""
 #include <valgrind/callgrind.h>
 void marker_start(void) { CALLGRIND_ZERO_STATS; CALLGRIND_START_INSTRUMENTATION; }
 void marker_stop(void) { CALLGRIND_STOP_INSTRUMENTATION; CALLGRIND_DUMP_STATS; }
+void marker_toggle(void) { CALLGRIND_TOGGLE_COLLECT; }
 """
 
 
@@ -105,18 +106,24 @@ def _run(
         return {}
     results = json.loads(done.stdout.strip().splitlines()[-1])
     if marker:
-        # one dump per figure, in order (marker_stop), numbered .1, .2, ...
-        dumps = sorted(
-            data.glob(f"callgrind.{target}.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1])
-        )
-        for entry, dump in zip(results.values(), dumps, strict=False):
-            for line in dump.read_text().splitlines():
-                if line.startswith("totals:"):
-                    entry["instructions"] = int(line.split()[1]) / requests
-                    break
+        _read_dumps(results, data, target, requests)
+    return results
+
+
+def _read_dumps(results: dict, data: Path, target: str, requests: int) -> None:
+    """Instructions per request into ``results``, from callgrind's dumps:
+    one per figure, in order (marker_stop), numbered .1, .2, ..."""
+    dumps = sorted(
+        data.glob(f"callgrind.{target}.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1])
+    )
+    for entry, dump in zip(results.values(), dumps, strict=False):
+        for line in dump.read_text().splitlines():
+            if line.startswith("totals:"):
+                entry["instructions"] = int(line.split()[1]) / requests
+                break
+    if not os.environ.get("PROFILE_KEEP_DUMPS"):
         for dump in data.glob(f"callgrind.{target}.*"):
             dump.unlink()
-    return results
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -132,7 +139,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also print cProfile's top N functions (by own time) per page",
     )
     parser.add_argument("--no-callgrind", action="store_true", help="skip instruction counts")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the data directory (with PROFILE_KEEP_DUMPS=1 in the environment, "
+        "callgrind's dumps too, one per figure, for callgrind_annotate)",
+    )
     parser.add_argument(
         "--without",
         action="append",

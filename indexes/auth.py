@@ -178,6 +178,9 @@ def authenticate(headers, *, request=None) -> object | None:
     return None
 
 
+_UNKNOWN = object()
+
+
 def request_user(request):
     """The devpi user of an HTTP request (headers only; cached on the request).
     A request with neither header is anonymous without building
@@ -185,12 +188,14 @@ def request_user(request):
     looked at through its Django request, where ``DevpiAuthentication`` and
     the middleware's ``record_credential_failure`` find the same answer."""
     request = getattr(request, "_request", request)
-    try:
-        return request._devpi_user
-    except AttributeError:
-        meta = request.META
-        if "HTTP_X_DEVPI_AUTH" in meta or "HTTP_AUTHORIZATION" in meta:
-            request._devpi_user = authenticate(request.headers, request=request)
-        else:
-            request._devpi_user = None
-        return request._devpi_user
+    # the instance's own dict: a missing attribute would raise and catch an
+    # AttributeError on every request's first look
+    known = request.__dict__.get("_devpi_user", _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known
+    meta = request.META
+    if "HTTP_X_DEVPI_AUTH" in meta or "HTTP_AUTHORIZATION" in meta:
+        request._devpi_user = authenticate(request.headers, request=request)
+    else:
+        request._devpi_user = None
+    return request._devpi_user

@@ -133,8 +133,26 @@ def release_file_facts(index_id: int, hash_path: str, serial: int) -> FileFacts 
     return facts
 
 
-def core_metadata(file_id: int) -> bytes | None:
-    """The stored PEP 658 metadata of a release file (one plain query)."""
+# PEP 658 metadata is a few KB; larger ones are read each time
+_metadata = SerialCache(limit=1024)
+METADATA_CACHED_BYTES = 64 * 1024
+
+
+def core_metadata(file_id: int, serial: int | None = None) -> bytes | None:
+    """The stored PEP 658 metadata of a release file (one plain query), kept
+    while ``serial`` stands when it is given (it changes with every change
+    of a file, as the file's facts)."""
+    if serial is not None:
+        data = _metadata.get(serial, file_id)
+        if data is not None:
+            return data
+    data = _read_core_metadata(file_id)
+    if serial is not None and data is not None and len(data) <= METADATA_CACHED_BYTES:
+        _metadata.put(serial, file_id, data)
+    return data
+
+
+def _read_core_metadata(file_id: int) -> bytes | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT core_metadata FROM {ReleaseFile._meta.db_table} WHERE id = %s", [file_id]

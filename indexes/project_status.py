@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import connection
+
 from .distribution.filenames import InvalidFilename, parse_filename
 from .distribution.names import normalize_name
 from .errors import Forbidden
@@ -122,9 +124,16 @@ def _load(serial: int) -> tuple[_StatusTable, dict[int, set[str]]]:
         return hit[1], hit[2]
     table: _StatusTable = {}
     quarantined: dict[int, set[str]] = {}
-    for index_id, name, status, reason in ProjectStatus.objects.values_list(
-        "index_id", "name", "status", "reason"
-    ):
+    # a plain statement: asked after every change of the serial, which on a
+    # mirror filling up is most requests (the queryset's compilation cost
+    # several times the query)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT index_id, name, status, reason FROM {ProjectStatus._meta.db_table} "
+            "ORDER BY index_id, name"
+        )
+        rows = cursor.fetchall()
+    for index_id, name, status, reason in rows:
         table[(index_id, name)] = (status, reason)
         if status == "quarantined":
             quarantined.setdefault(index_id, set()).add(name)

@@ -15,19 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Q
-
-from .lookups import index_get
+from .lookups import index_get, indexes_named
 from .models import Index, Project
 
 
 def _fetch_indexes(names: list[str]) -> dict[str, Index]:
-    query = Q()
+    pairs = []
     for name in names:
         user, _, index = name.partition("/")
-        query |= Q(owner__username=user, name=index)
-    found = Index.objects.filter(query).select_related("owner")
-    return {ix.fullname: ix for ix in found}
+        pairs.append((user, index))
+    return {ix.fullname: ix for ix in indexes_named(pairs)}
 
 
 def resolution_order(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from typing import IO, BinaryIO, cast
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.utils._os import safe_join
 
 
 def blob_key(sha256: str) -> str:
@@ -24,12 +26,22 @@ def blob_storage() -> Storage:
     return storages["blobs"]
 
 
+@lru_cache(maxsize=4096)
+def _joined(location: str, name: str) -> str:
+    return safe_join(location, name)
+
+
 class AtomicFileSystemStorage(FileSystemStorage):
     """FileSystemStorage whose saves are atomic and idempotent.
 
     Content addressed keys make overwriting harmless (same key, same bytes),
-    so an existing name is replaced instead of renamed.
+    so an existing name is replaced instead of renamed. A name's path (the
+    checked join every download made: ``abspath``, ``normcase`` and a
+    comparison) is kept per (location, name).
     """
+
+    def path(self, name: str) -> str:
+        return _joined(str(self.location), name)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return name

@@ -12,6 +12,7 @@ from django.utils import timezone
 from indexes.errors import BadGateway, GatewayTimeout
 from indexes.filelookup import like_prefix
 from indexes.models import Index
+from indexes.rawrows import first
 from ops import metrics
 
 from . import upstream
@@ -69,33 +70,24 @@ def _record_contact(index: Index, error: str = "") -> None:
 
 
 def _cached(index: Index, name: str) -> MirrorProject | None:
-    table = MirrorProject._meta.db_table
-    rows = MirrorProject.objects.raw(
-        f"SELECT * FROM {table} WHERE index_id = %s AND name = %s ORDER BY id ASC LIMIT 1",
-        [index.id, name],
-    )
-    return next(iter(rows), None)
+    return first(MirrorProject, "t.index_id = %s AND t.name = %s", [index.id, name])
 
 
 def _stored(index: Index, filename: str, sha_prefix: str) -> MirrorFile | None:
     """The stored file ``filename`` whose sha256 starts with ``sha_prefix``
     (LIKE: case-insensitive on SQLite, as the ORM's ``startswith`` there)."""
-    table = MirrorFile._meta.db_table
-    rows = MirrorFile.objects.raw(
-        f"SELECT * FROM {table} WHERE index_id = %s AND filename = %s "
-        f"AND sha256 LIKE %s ESCAPE '\\' ORDER BY id ASC LIMIT 1",
+    return first(
+        MirrorFile,
+        "t.index_id = %s AND t.filename = %s AND t.sha256 LIKE %s ESCAPE '\\'",
         [index.id, filename, like_prefix(sha_prefix)],
     )
-    return next(iter(rows), None)
 
 
 def _stored_exact(index: Index, filename: str, sha256: str) -> MirrorFile | None:
     """The stored file ``filename`` with exactly this sha256 (a mirrored
     ``.metadata``, looked up by the hash its page announced)."""
-    table = MirrorFile._meta.db_table
-    rows = MirrorFile.objects.raw(
-        f"SELECT * FROM {table} WHERE index_id = %s AND filename = %s AND sha256 = %s "
-        "ORDER BY id ASC LIMIT 1",
+    return first(
+        MirrorFile,
+        "t.index_id = %s AND t.filename = %s AND t.sha256 = %s",
         [index.id, filename, sha256],
     )
-    return next(iter(rows), None)

@@ -32,7 +32,7 @@ def _metadata(request, index, path: str, serial: int) -> HttpResponse:
     if facts is None:
         selectors.release_file_by_path(index, file_path)  # raises 404 or 410
         raise NotFound(f"no such file {file_path!r}")  # pragma: no cover - a race
-    data = filelookup.core_metadata(facts.id) if facts.has_metadata else None
+    data = filelookup.core_metadata(facts.id, serial) if facts.has_metadata else None
     if data is None:
         raise NotFound(f"no metadata for {facts.filename}")
     return bytes_response(
