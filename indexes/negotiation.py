@@ -82,7 +82,13 @@ def prefers_json(accept: str | None) -> bool:
 INSTALLER_USER_AGENT = re.compile(r"([^ ]* )*(distribute|setuptools|pip|pex|uv)/")
 
 
+@lru_cache(maxsize=256)
+def installer_agent(user_agent: str) -> bool:
+    """pip, uv and their kin by User-Agent (kept per User-Agent)."""
+    return bool(INSTALLER_USER_AGENT.match(user_agent))
+
+
 def is_installer(request) -> bool:
-    """pip, uv and their kin by User-Agent: at a URL that serves the web UI
-    too, they get the simple page (devpi's rule)."""
-    return bool(INSTALLER_USER_AGENT.match(request.META.get("HTTP_USER_AGENT", "")))
+    """pip, uv and their kin: at a URL that serves the web UI too, they get
+    the simple page (devpi's rule)."""
+    return installer_agent(request.META.get("HTTP_USER_AGENT", ""))

@@ -4,7 +4,8 @@ that also serves the web UI gets a simple page, not the web UI's HTML.
 
 A view lists its renderers in devpi's tie order (text/html first); the
 choice for one (renderers, Accept, installer) triple is computed once and
-kept (``_choice``), as is the installer test of a User-Agent.
+kept (``_choice``), as is the installer test of a User-Agent
+(``indexes.negotiation.installer_agent``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,7 @@ from functools import lru_cache
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import BaseContentNegotiation
 
-from ..negotiation import INSTALLER_USER_AGENT, choose
-
-
-@lru_cache(maxsize=256)
-def _installer_agent(user_agent: str) -> bool:
-    return bool(INSTALLER_USER_AGENT.match(user_agent))
+from ..negotiation import choose, installer_agent
 
 
 @lru_cache(maxsize=1024)
@@ -59,7 +55,7 @@ class DevpiNegotiation(BaseContentNegotiation):
         chosen = _choice(
             renderers,
             meta.get("HTTP_ACCEPT"),
-            _installer_agent(meta.get("HTTP_USER_AGENT", "")),
+            installer_agent(meta.get("HTTP_USER_AGENT", "")),
         )
         if chosen is None:
             raise NotAcceptable(available_renderers=renderers)

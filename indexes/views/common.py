@@ -7,7 +7,6 @@ from django.conf import settings
 from .. import permissions
 from ..auth import request_user
 from ..errors import Forbidden, Invalid, Unauthorized
-from ..negotiation import is_installer  # noqa: F401 (views import it from here)
 from ..resolution import index_and_order, resolution_order
 from ..rest.parsers import body_json, declared_length, json_loads, read_limited
 from ..wire import request_state
