@@ -18,6 +18,15 @@ class ClientError(RuntimeError):
     """pip, twine or another client failed."""
 
 
+# the columns of the results: devpi-django, devpi-server with its defaults,
+# and devpi-server with its PEP 658 metadata on (the client flows only)
+COLUMN_LABELS = {
+    "ours": "devpi-django",
+    "devpi": "devpi-server",
+    "devpi_meta": "devpi-server, metadata on",
+}
+
+
 @dataclass(frozen=True)
 class Sizes:
     page_dev_files: int = 50  # bench-page on user/dev

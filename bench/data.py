@@ -97,14 +97,25 @@ def make_data(root: Path, sizes: Sizes) -> dict:
     return data
 
 
-def fill(api: DevpiApi, data: dict, root_mirror: str | None) -> float:
+def fill(
+    api: DevpiApi,
+    data: dict,
+    root_mirror: str | None,
+    *,
+    mirror_config: dict | None = None,
+    only_client_flows: bool = False,
+) -> float:
     """The same API calls on either server; returns seconds taken.
     ``root_mirror``: create root/pypi as a mirror of it (devpi-server, which
-    was initialised without root/pypi); devpi-django's devpi_init made it."""
+    was initialised without root/pypi), with ``mirror_config`` added to its
+    configuration; devpi-django's devpi_init made it. ``only_client_flows``:
+    only what pip and uv ask for (not the 2,000-project index)."""
     started = time.monotonic()
     if root_mirror:
         api.login("root", ROOT_PASSWORD)
-        api.create_index("root/pypi", type="mirror", mirror_url=root_mirror)
+        api.create_index(
+            "root/pypi", type="mirror", mirror_url=root_mirror, **(mirror_config or {})
+        )
     api.create_user(USER, PASSWORD)
     api.login(USER, PASSWORD)
     api.create_index(f"{USER}/stable", bases=[])
@@ -113,5 +124,6 @@ def fill(api: DevpiApi, data: dict, root_mirror: str | None) -> float:
     api.create_index(f"{USER}/upload", bases=[])
     api.upload_many(f"{USER}/stable", data["stable"] + data["dl"])
     api.upload_many(f"{USER}/dev", data["dev"])
-    api.upload_many(f"{USER}/many", data["many"])
+    if not only_client_flows:
+        api.upload_many(f"{USER}/many", data["many"])
     return time.monotonic() - started

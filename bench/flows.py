@@ -9,7 +9,7 @@ import statistics
 from typing import TYPE_CHECKING
 
 from .clients import pip_concurrent, pip_download, uv_install
-from .common import USER, Sizes, say
+from .common import COLUMN_LABELS, USER, Sizes, say
 
 CONCURRENT_RERUNS = 10  # a failed client of the rerun figure is run again up to this often
 
@@ -41,7 +41,7 @@ def _first_then_median(
 def measure_pip(run: Run, data: dict) -> None:
     s = run.sizes
     names = [n for _p, n, _v in data["dl"]]
-    for column, server in run.servers.items():
+    for column, server in run.client_servers.items():
         say(f"pip download of {len(names)} from {column}'s stage")
         _first_then_median(
             run,
@@ -70,7 +70,7 @@ def measure_uv(run: Run, data: dict, mirror_names: list[str]) -> None:
     uv through the mirror on projects nobody fetched yet (cold)."""
     s = run.sizes
     names = [n for _p, n, _v in data["dl"]]
-    for column, server in run.servers.items():
+    for column, server in run.client_servers.items():
         url = f"{server.url}/{USER}/dev/+simple/"
         say(f"uv pip install of {len(names)} from {column}'s stage")
         warm = [uv_install(run.work, url, names, f"uv from {column}") for _ in range(s.pip_repeats)]
@@ -89,7 +89,7 @@ def measure_uv(run: Run, data: dict, mirror_names: list[str]) -> None:
 
 
 def measure_mirror(run: Run, names: list[str]) -> None:
-    for column, server in run.servers.items():
+    for column, server in run.client_servers.items():
         say(f"pip download of {len(names)} through {column}'s mirror")
         _first_then_median(
             run,
@@ -119,7 +119,7 @@ def measure_concurrent(run: Run, names: list[str], rerun_names: list[str]) -> No
         ("mirror_concurrent_rerun", rerun_names, CONCURRENT_RERUNS),
     ):
         notes = []
-        for column, server in run.servers.items():
+        for column, server in run.client_servers.items():
             say(f"{clients} pip clients at once through {column}'s cold mirror (reruns: {reruns})")
             seconds, failures, repeated = pip_concurrent(
                 run.work / f"{key}-{column}",
@@ -130,7 +130,7 @@ def measure_concurrent(run: Run, names: list[str], rerun_names: list[str]) -> No
                 reruns=reruns,
             )
             run.put(key, column, seconds)
-            label = {"ours": "devpi-django", "devpi": "devpi-server"}.get(column, column)
+            label = COLUMN_LABELS.get(column, column)
             if failures and not reruns:
                 say(f"  {len(failures)} of {clients} clients failed on {column}: {failures[0]}")
                 notes.append(f"{label}: {len(failures)} of {clients} clients failed")

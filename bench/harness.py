@@ -50,6 +50,14 @@ from .servers import (
     start_nginx,
 )
 
+# devpi-server offering what devpi-django offers to pip: PEP 658/714 core
+# metadata for the wheels of its stages, and through its mirror the
+# metadata the upstream announces. With it pip asks both servers for the same
+# 3 URLs per project (page, .metadata, wheel); by default devpi-server offers
+# no metadata and pip asks it for 2.
+DEVPI_META_ARGS = ("--enable-core-metadata",)
+DEVPI_META_MIRROR = {"mirror_provides_core_metadata": True}
+
 
 class Run:
     def __init__(self, args, sizes: Sizes):
@@ -66,6 +74,9 @@ class Run:
         )
         self.started = Started()
         self.servers: dict[str, BenchServer] = {}  # "ours" / "devpi" -> server
+        # the servers the client flows (pip, uv, the mirror) run against: the
+        # above and devpi-server with its PEP 658 support on ("devpi_meta")
+        self.client_servers: dict[str, BenchServer] = {}
         self.memory: dict[str, TreeMemory] = {}
 
     def put(self, key: str, column: str, value) -> None:
@@ -171,6 +182,15 @@ class Run:
             uploads = sum(len(data[group]) for group in ("stable", "dl", "dev", "many"))
             self.put("fill", column, uploads / seconds)
             say(f"  filled in {seconds:.1f} s")
+        if "devpi_meta" in self.client_servers:
+            say("filling devpi_meta (the client flows' data only) through the devpi API")
+            fill(
+                DevpiApi(self.client_servers["devpi_meta"].url),
+                data,
+                upstream.url,
+                mirror_config=DEVPI_META_MIRROR,
+                only_client_flows=True,
+            )
 
         steps = {
             "pages": lambda: self.measure_pages(data),
@@ -209,6 +229,14 @@ class Run:
             devpi = self.started.add(start_devpi_server(self.out / "devpi-venv", self.work))
             self.servers["devpi"] = devpi
             self.memory["devpi"] = self.started.add(TreeMemory(devpi.pid).start())
+        self.client_servers.update(self.servers)
+        if not self.smoke:
+            say("starting devpi-server with its PEP 658 metadata on (client flows only)")
+            self.client_servers["devpi_meta"] = self.started.add(
+                start_devpi_server(
+                    self.out / "devpi-venv", self.work, "devpi-server-meta", DEVPI_META_ARGS
+                )
+            )
         return ours
 
     def measure_pages(self, data: dict) -> None:

@@ -1,8 +1,9 @@
 """The results table: every row, its figures, the targets and verdicts.
 
 ``results`` (what the harness measured) maps a row key to a dict with up to
-the keys ``ours``, ``devpi``, ``bare``, ``nginx`` (numbers, or None when not
-measured) and ``note``. Targets are reported, never asserted.
+the keys ``ours``, ``devpi``, ``devpi_meta`` (devpi-server with
+``--enable-core-metadata``: the client flows only), ``bare``, ``nginx``
+(numbers, or None when not measured) and ``note``. Targets are reported, never asserted.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-OURS, DEVPI = "devpi-django", "devpi-server"
+OURS, DEVPI, META = "devpi-django", "devpi-server", "devpi-server, metadata on"
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,22 @@ def _no_more_than_devpi(figures: dict, results: dict):
 
 def _at_most_devpi(factor: float) -> Callable:
     """Issue 15's bar: at least 10% faster than devpi-server, that is at
-    most ``factor`` (0.9) of its time."""
+    most ``factor`` (0.9) of its time. Judged against devpi-server with its
+    defaults; where devpi-server with its metadata on was measured too, a
+    miss also says how it compares with that."""
 
     def check(figures: dict, results: dict):
         ours, devpi = figures.get("ours"), figures.get("devpi")
         if ours is None or not devpi:
             return None
         ratio = ours / devpi
-        return (ratio <= factor, "" if ratio <= factor else f"{ratio:.2f}x devpi-server")
+        if ratio <= factor:
+            return (True, "")
+        why = f"{ratio:.2f}x devpi-server"
+        meta = figures.get("devpi_meta")
+        if meta:
+            why += f" ({ours / meta:.2f}x devpi-server with its metadata on)"
+        return (False, why)
 
     return check
 
@@ -312,6 +321,8 @@ def table(results: dict) -> str:
         OURS,
         DEVPI,
         "ratio django/server",
+        META,
+        "ratio to it",
         "bare Django",
         "nginx",
         "target",
@@ -320,7 +331,7 @@ def table(results: dict) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in ROWS:
         figures = results.get(row.key) or {}
-        ours, devpi = figures.get("ours"), figures.get("devpi")
+        ours, devpi, meta = figures.get("ours"), figures.get("devpi"), figures.get("devpi_meta")
         ratio = f"{ours / devpi:.2f}" if ours is not None and devpi else "—"
         cells = [
             row.label,
@@ -328,6 +339,8 @@ def table(results: dict) -> str:
             fmt(ours, row.unit),
             fmt(devpi, row.unit),
             ratio,
+            fmt(meta, row.unit),
+            f"{ours / meta:.2f}" if ours is not None and meta else "—",
             fmt(figures.get("bare"), row.unit),
             fmt(figures.get("nginx"), row.unit),
             row.target or "—",

@@ -143,17 +143,20 @@ class DevpiServer:
         stop_process(self.process, timeout=30)
 
 
-def start_devpi_server(venv: Path, workdir: Path) -> DevpiServer:
+def start_devpi_server(
+    venv: Path, workdir: Path, name: str = "devpi-server", extra_args: tuple[str, ...] = ()
+) -> DevpiServer:
     """``devpi-init --no-root-pypi`` (never the default mirror of the public
-    index), then ``devpi-server`` on 127.0.0.1 with its defaults otherwise.
-    The caller creates root/pypi through the JSON API."""
-    serverdir = workdir / "devpi-server-data"
+    index), then ``devpi-server`` on 127.0.0.1 with its defaults otherwise
+    (plus ``extra_args``). ``name`` names its data directory and log. The
+    caller creates root/pypi through the JSON API."""
+    serverdir = workdir / f"{name}-data"
     if serverdir.exists():
         shutil.rmtree(serverdir)
-    home = workdir / "devpi-server-home"
+    home = workdir / f"{name}-home"
     home.mkdir(parents=True, exist_ok=True)
     env = _clean_env(HOME=str(home))
-    log_path = workdir / "devpi-server.log"
+    log_path = workdir / f"{name}.log"
     with open(log_path, "ab") as log:
         proc = subprocess.run(
             [
@@ -181,6 +184,7 @@ def start_devpi_server(venv: Path, workdir: Path) -> DevpiServer:
             str(port),
             "--serverdir",
             str(serverdir),
+            *extra_args,
         ],
         env=env,
         stdout=log,
