@@ -293,7 +293,7 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
             if expected and actual != expected:
                 raise MirrorIntegrityError(_note_mismatch(index, project, url))
             tmp.flush()
-            blob_put(tmp, actual)
+            blob_put(tmp, actual, path=tmp_path)  # moved into place when it can be
             _file_record(index, project, link["filename"], actual, size, url)
         if held is not None:
             yield held

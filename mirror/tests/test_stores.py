@@ -2,7 +2,9 @@
 moved only when it changed), a stored file's and a metadata's row written
 once however many workers store it."""
 
+import errno
 import hashlib
+import os
 from datetime import timedelta
 
 import pytest
@@ -10,7 +12,9 @@ from django.utils import timezone
 
 from indexes.models import Index, ServerState
 from indexes.serverstate import server_state
-from mirror.files import _file_record
+from indexes.storage import AtomicFileSystemStorage, blob_key
+from mirror import services
+from mirror.files import _file_record, mirror_fetch_file
 from mirror.metadata import _store_metadata
 from mirror.models import MirrorFile, MirrorProject
 from mirror.pages import _row_values, _store
@@ -108,3 +112,29 @@ def test_metadata_row_written_once_and_the_standing_one_returned(mirror, blob_di
     assert again.pk == first.pk and again.url == "http://127.0.0.1:9/a.metadata"
     assert again.stored_at == first.stored_at and again.size == len(body)
     assert MirrorFile.objects.filter(index=mirror).count() == 1
+
+
+def test_a_fetched_file_is_moved_into_the_store_and_a_failure_leaves_nothing(
+    mirror, upstream, blob_dir, settings, tmp_path, monkeypatch
+):
+    settings.DATA_DIR = tmp_path / "data"
+    wheel = upstream.add("demo", "1.0")
+    page = services.mirror_project_page(mirror, "demo")
+    link = MirrorProject.objects.get(index=mirror, name="demo").links[0]
+    blob = blob_dir / blob_key(link["sha256"])
+
+    def fsync(fd):
+        raise OSError(errno.EIO, "I/O error")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "fsync", fsync)
+        with pytest.raises(OSError):
+            mirror_fetch_file(mirror, "demo", link)
+    assert not blob.exists() and not MirrorFile.objects.exists()
+    assert os.listdir(settings.DATA_DIR / "tmp") == []
+    with monkeypatch.context() as patched:  # moved into place, never copied
+        patched.setattr(AtomicFileSystemStorage, "_save", None)
+        assert mirror_fetch_file(mirror, "demo", link)  # the lease was released
+    assert blob.read_bytes() == wheel.read_bytes()
+    assert os.listdir(settings.DATA_DIR / "tmp") == [] and page is not None
+    assert MirrorFile.objects.get(index=mirror).sha256 == link["sha256"]
