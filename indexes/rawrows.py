@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
+from django.utils import timezone
 
 M = TypeVar("M", bound=Model)
 
@@ -65,3 +66,88 @@ def first(model: type[M], where: str, params: list) -> M | None:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else instance(model, "t", row, connection)
+
+
+# -- writes ------------------------------------------------------------------
+# ``get_or_create`` and ``update_or_create`` as one statement each, the same
+# on SQLite and PostgreSQL: INSERT ... ON CONFLICT on a unique constraint.
+
+
+@lru_cache(maxsize=64)
+def _upsert_sql(
+    model: type[Model], unique: tuple[str, ...], update: tuple[str, ...], connection: Any
+) -> tuple[str, tuple, tuple]:
+    """(statement, the fields it writes, the fields it reads back)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = model._meta.pk
+    written = tuple(f for f in model._meta.concrete_fields if f is not pk)
+    by_attname = {f.attname: f for f in written}
+    # an update also sets the ``auto_now`` fields, as ``save()`` does
+    updated = [by_attname[a] for a in update]
+    if update:
+        updated += [f for f in written if getattr(f, "auto_now", False) and f.attname not in update]
+    # read back: the id, and what a conflict keeps of the row that stood
+    kept = {*unique, *(f.attname for f in updated)} if update else set(by_attname)
+    returned = (pk, *(f for f in written if f.attname not in kept))
+    target = ", ".join(quote(by_attname[a].column) for a in unique)
+    if updated:
+        sets = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in updated)
+        action = f"DO UPDATE SET {sets}"
+    else:
+        action = "DO NOTHING"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in written)}) "
+        f"VALUES ({', '.join(['%s'] * len(written))}) ON CONFLICT ({target}) {action} "
+        f"RETURNING {', '.join(quote(f.column) for f in returned)}"
+    )
+    return sql, written, returned
+
+
+def upsert(
+    model: type[M],
+    values: dict[str, Any],
+    *,
+    unique: tuple[str, ...],
+    update: tuple[str, ...] = (),
+) -> M | None:
+    """Insert a ``model`` row (``values`` by attname, e.g. ``index_id``; the
+    fields left out filled as ``create()`` fills them: the current time for
+    ``auto_now``/``auto_now_add``, else the field's default; each value made
+    ready for the database as the ORM makes it, JSON encoded alike). When a
+    row with the same ``unique`` fields stands, set its ``update`` fields to
+    these values (``update_or_create``), or leave it alone without any
+    (``get_or_create``: then None, for the caller to read the row that
+    stood). The instance as the ORM would hold it after the write: the
+    given values, the rest read back from the row."""
+    connection = db_connection()
+    sql, written, returned = _upsert_sql(model, unique, tuple(update), connection)
+    now = None
+    row = {}
+    for field in written:
+        if field.attname in values:
+            value = values[field.attname]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            now = now or timezone.now()
+            value = now
+        else:
+            value = field.get_default()
+        row[field.attname] = value
+    params = [field.get_db_prep_save(row[field.attname], connection) for field in written]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    _columns, attnames, converters = _shape(model, "t", connection)
+    read = dict(zip((f.attname for f in returned), found, strict=True))
+    ordered = []
+    for attname, (convert_all, col) in zip(attnames, converters, strict=True):
+        if attname not in read:
+            ordered.append(row[attname])
+            continue
+        value = read[attname]
+        for convert in convert_all:
+            value = convert(value, col, connection)
+        ordered.append(value)
+    return model.from_db(connection.alias, attnames, ordered)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import uuid as uuid_module
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connection
 
 API_VERSION = "2"
 # devpi-client reads the devpi-server version from the headers, and devpi-import
@@ -44,16 +43,20 @@ def server_state() -> tuple[str, int]:
 
 def serial_bump(*changed_index_ids: int) -> None:
     """Count one change (devpi's serial), and bump the generation of the
-    indexes whose pages it changes. Call inside the writing transaction."""
+    indexes whose pages it changes. Call inside the writing transaction.
+    One statement (the row made with serial 1 when missing): every mirror
+    page stored counts one."""
     from .models import ServerState
 
     if changed_index_ids:
         generation_bump(*changed_index_ids)
-    if not ServerState.objects.filter(pk=1).update(serial=F("serial") + 1):
-        with transaction.atomic():
-            ServerState.objects.get_or_create(
-                pk=1, defaults={"uuid": uuid_module.uuid4().hex, "serial": 1}
-            )
+    table = connection.ops.quote_name(ServerState._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, uuid, serial) VALUES (1, %s, 1) "
+            f"ON CONFLICT (id) DO UPDATE SET serial = {table}.serial + 1",
+            [uuid_module.uuid4().hex],
+        )
 
 
 def generation_bump(*index_ids: int) -> None:
@@ -61,4 +64,12 @@ def generation_bump(*index_ids: int) -> None:
     yanks, config changes, mirror refreshes). Page caches key on it."""
     from .models import Index
 
-    Index.objects.filter(pk__in=index_ids).update(generation=F("generation") + 1)
+    if not index_ids:
+        return
+    table = connection.ops.quote_name(Index._meta.db_table)
+    marks = ", ".join(["%s"] * len(index_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET generation = generation + 1 WHERE id IN ({marks})",
+            list(index_ids),
+        )

@@ -8,6 +8,7 @@ leaves a half-written file visible under its final key.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from functools import lru_cache
@@ -68,14 +69,37 @@ class AtomicFileSystemStorage(FileSystemStorage):
             raise
         return name
 
+    def adopt(self, name: str, fileobj: IO[bytes], tmp_path: str) -> bool:
+        """Move ``tmp_path``, the flushed file ``fileobj`` writes, into place
+        as ``name``: fsync, then rename (no copy). False, with the file left
+        where it was, when it is on another filesystem."""
+        full_path = self.path(name)
+        os.makedirs(os.path.dirname(full_path), exist_ok=True)
+        os.fsync(fileobj.fileno())
+        os.chmod(tmp_path, 0o644)
+        try:
+            os.replace(tmp_path, full_path)
+        except OSError as exc:
+            if exc.errno == errno.EXDEV:
+                return False
+            raise
+        return True
 
-def blob_put(fileobj: IO[bytes], sha256: str) -> str:
-    """Store verified bytes under their content key (no-op if present)."""
+
+def blob_put(fileobj: IO[bytes], sha256: str, *, path: str | None = None) -> str:
+    """Store verified bytes under their content key (no-op if present).
+    ``path``: the temporary file ``fileobj`` wrote and flushed, which a
+    local storage on the same filesystem takes as it is (``adopt``): the
+    file is gone from ``path`` then, else it stays for its owner to remove."""
     key = blob_key(sha256)
     storage = blob_storage()
-    if not storage.exists(key):
-        fileobj.seek(0)
-        storage.save(key, File(fileobj, name=key))
+    if storage.exists(key):
+        return key
+    if path is not None and isinstance(storage, AtomicFileSystemStorage):
+        if storage.adopt(key, fileobj, path):
+            return key
+    fileobj.seek(0)
+    storage.save(key, File(fileobj, name=key))
     return key
 
 

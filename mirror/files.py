@@ -19,6 +19,7 @@ from indexes.errors import BadGateway, NotFound, ServiceUnavailable
 from indexes.filelookup import SerialCache
 from indexes.fileserving import Announced, Served, StoredBlob, Streamed
 from indexes.models import Index
+from indexes.rawrows import upsert
 from indexes.storage import blob_put
 from ops import metrics
 
@@ -292,17 +293,8 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
             if expected and actual != expected:
                 raise MirrorIntegrityError(_note_mismatch(index, project, url))
             tmp.flush()
-            blob_put(tmp, actual)
-            try:
-                with transaction.atomic():
-                    MirrorFile.objects.get_or_create(
-                        index=index,
-                        filename=link["filename"],
-                        sha256=actual,
-                        defaults={"project": project, "size": size, "url": url},
-                    )
-            except IntegrityError:
-                pass
+            blob_put(tmp, actual, path=tmp_path)  # moved into place when it can be
+            _file_record(index, project, link["filename"], actual, size, url)
         if held is not None:
             yield held
     finally:
@@ -312,6 +304,29 @@ def _relay(index: Index, project: str, link: dict, response, key: str, token: st
             os.unlink(tmp_path)
         except FileNotFoundError:
             pass
+
+
+def _file_record(
+    index: Index, project: str, filename: str, sha256: str, size: int, url: str
+) -> None:
+    """The row of a stored file, unless one stands (another worker's: a
+    conflict is no error)."""
+    try:
+        with transaction.atomic():  # a savepoint inside a caller's transaction
+            upsert(
+                MirrorFile,
+                {
+                    "index_id": index.id,
+                    "project": project,
+                    "filename": filename,
+                    "sha256": sha256,
+                    "size": size,
+                    "url": url,
+                },
+                unique=("index_id", "filename", "sha256"),
+            )
+    except IntegrityError:  # the index was deleted meanwhile
+        pass
 
 
 def mirror_fetch_file(index: Index, project: str, link: dict) -> bool:

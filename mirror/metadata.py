@@ -11,6 +11,7 @@ from indexes.distribution.archives import InvalidArchive, inspect_archive
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.errors import BadGateway, NotFound
 from indexes.models import Index
+from indexes.rawrows import upsert
 from indexes.services.uploads import archive_limits
 from indexes.storage import blob_open, blob_put
 
@@ -49,13 +50,23 @@ def _store_metadata(index: Index, project: str, link: dict, body: bytes, url: st
     with tempfile.SpooledTemporaryFile() as tmp:
         tmp.write(body)
         blob_put(tmp, link["core_metadata_sha256"])
-    stored, _ = MirrorFile.objects.get_or_create(
-        index=index,
-        filename=f"{link['filename']}.metadata",
-        sha256=link["core_metadata_sha256"],
-        defaults={"project": project, "size": len(body), "url": url},
-    )
-    return stored
+    filename, sha256 = f"{link['filename']}.metadata", link["core_metadata_sha256"]
+    row = {
+        "index_id": index.id,
+        "project": project,
+        "filename": filename,
+        "sha256": sha256,
+        "size": len(body),
+        "url": url,
+    }
+    # get_or_create: ours, else the row another worker wrote (or, if that
+    # one was removed in between, ours after all)
+    for _attempt in range(2):
+        stored = upsert(MirrorFile, row, unique=("index_id", "filename", "sha256"))
+        stored = stored or _stored_exact(index, filename, sha256)
+        if stored is not None:
+            return stored
+    raise BadGateway(f"error storing {url}")
 
 
 def _metadata_from_stored_wheel(index: Index, project: str, link: dict) -> MirrorFile | None:

@@ -15,6 +15,7 @@ from indexes.distribution.hashpath import file_path
 from indexes.distribution.names import normalize_name
 from indexes.errors import GatewayTimeout
 from indexes.models import Index
+from indexes.rawrows import upsert
 from indexes.serverstate import serial_bump
 from indexes.simple.data import KindPage, SimpleFile
 from ops import metrics
@@ -200,7 +201,12 @@ def _store(index: Index, name: str, cached: MirrorProject | None, values: dict) 
     """Keep the fetched page; a changed one moves the index's serial."""
     changed = cached is None or cached.exists != values["exists"] or cached.links != values["links"]
     with transaction.atomic():
-        project, _ = MirrorProject.objects.update_or_create(index=index, name=name, defaults=values)
+        project = upsert(
+            MirrorProject,
+            {"index_id": index.id, "name": name, **values},
+            unique=("index_id", "name"),
+            update=tuple(values),
+        )
         if changed:
             serial_bump(index.id)
     return _as_page(index, project, stale=False)

@@ -3,7 +3,9 @@ server headers and the serial."""
 
 import json
 
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from indexes.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from indexes.models import Index, ServerState
@@ -108,3 +110,13 @@ def test_serial_bump_without_a_state_row(db):
     ServerState.objects.all().delete()
     serial_bump()
     assert ServerState.objects.get(pk=1).serial == 1
+
+
+def test_serial_bump_of_no_index_moves_no_generation(alice):
+    dev = stage(alice, "dev")
+    generation = Index.objects.get(pk=dev.pk).generation
+    _, before = server_state()
+    with CaptureQueriesContext(connection) as queries:
+        serial_bump()
+    assert len(queries) == 1 and server_state()[1] == before + 1
+    assert Index.objects.get(pk=dev.pk).generation == generation
