@@ -40,9 +40,10 @@ MIDDLEWARE = [
     # DEVPI_TRUSTED_PROXIES, before anything reads them
     "indexes.proxies.TrustedProxyMiddleware",
     "ops.middleware.RequestObservabilityMiddleware",
-    "indexes.middleware.DevpiHeadersMiddleware",
-    "indexes.middleware.ContentSecurityPolicyMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    # the audit context, Django's SecurityMiddleware (https redirect, HSTS,
+    # nosniff, Referrer-Policy, COOP), the Content-Security-Policy and
+    # devpi's X-Devpi-* headers, in one layer
+    "indexes.middleware.ResponseHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's session and message middlewares, with both made on first use:
     # nothing is built for installers, which never send a cookie
@@ -263,6 +264,12 @@ if env.HTTPS:
     # domain to https (preload for years): a decision for the operator's
     # front proxy, not for one application, so Django's advice is silenced
     SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+SILENCED_SYSTEM_CHECKS = [
+    *globals().get("SILENCED_SYSTEM_CHECKS", []),
+    # "SecurityMiddleware is not in MIDDLEWARE": ResponseHeadersMiddleware
+    # does its work, and indexes/checks.py checks its settings instead
+    "security.W001",
+]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 # the web UI's forms: behind a proxy the browser's Origin is the outside URL
