@@ -6,14 +6,10 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.contrib.messages.middleware import MessageMiddleware
-from django.contrib.messages.storage import default_storage
-from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.handlers.exception import response_for_exception
 from django.http import HttpResponsePermanentRedirect
 from django.http.response import ResponseHeaders
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.functional import SimpleLazyObject, empty
 
 from devpi_django import __version__
 
@@ -291,41 +287,3 @@ def record_credential_failure(request) -> None:
         via=kind,
         detail={"method": request.method, "path": request.path[:300]},
     )
-
-
-# -- sessions and messages, made when first used ----------------------------
-#
-# Installers (simple pages, files) send no cookie and never look at a session
-# or at messages; Django's own middlewares build both on every request. These
-# two build them on first use, and skip their response work when nothing used
-# them, which is exactly what Django's would have done: with no session cookie
-# sent and the session never touched, SessionMiddleware neither saves,
-# deletes nor varies; untouched message storage has nothing to store.
-
-
-def _untouched(value) -> bool:
-    return type(value) is SimpleLazyObject and value._wrapped is empty
-
-
-class LazySessionMiddleware(SessionMiddleware):
-    def process_request(self, request):
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            super().process_request(request)
-        else:
-            store = self.SessionStore
-            request.session = SimpleLazyObject(lambda: store(None))
-
-    def process_response(self, request, response):
-        if _untouched(request.__dict__.get("session")):
-            return response
-        return super().process_response(request, response)
-
-
-class LazyMessageMiddleware(MessageMiddleware):
-    def process_request(self, request):
-        request._messages = SimpleLazyObject(lambda: default_storage(request))
-
-    def process_response(self, request, response):
-        if _untouched(request.__dict__.get("_messages")):
-            return response
-        return super().process_response(request, response)
