@@ -25,8 +25,19 @@ from django.utils.functional import SimpleLazyObject, empty
 from .middleware import header_entries
 
 
+def _lazy(func) -> SimpleLazyObject:
+    """``SimpleLazyObject(func)``, the same object made without the five
+    Python-level calls of its ``__init__`` (through ``LazyObject``'s own
+    ``__getattribute__`` and ``__setattr__``): two on every request."""
+    value = object.__new__(SimpleLazyObject)
+    state = object.__getattribute__(value, "__dict__")
+    state["_setupfunc"] = func
+    state["_wrapped"] = empty
+    return value
+
+
 def _untouched(value) -> bool:
-    return type(value) is SimpleLazyObject and value._wrapped is empty
+    return type(value) is SimpleLazyObject and object.__getattribute__(value, "_wrapped") is empty
 
 
 class LazySessionMiddleware(SessionMiddleware):
@@ -35,7 +46,7 @@ class LazySessionMiddleware(SessionMiddleware):
             super().process_request(request)
         else:
             store = self.SessionStore
-            request.session = SimpleLazyObject(lambda: store(None))
+            request.session = _lazy(lambda: store(None))
 
     def process_response(self, request, response):
         if _untouched(request.__dict__.get("session")):
@@ -45,7 +56,7 @@ class LazySessionMiddleware(SessionMiddleware):
 
 class LazyMessageMiddleware(MessageMiddleware):
     def process_request(self, request):
-        request._messages = SimpleLazyObject(lambda: default_storage(request))
+        request._messages = _lazy(lambda: default_storage(request))
 
     def process_response(self, request, response):
         if _untouched(request.__dict__.get("_messages")):
