@@ -13,7 +13,10 @@ storage has nothing to store.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
@@ -64,6 +67,18 @@ class LazyMessageMiddleware(MessageMiddleware):
         return super().process_response(request, response)
 
 
+class _LazyAuthentication(AuthenticationMiddleware):
+    """Django's ``AuthenticationMiddleware.process_request``, with the lazy
+    user made by ``_lazy``."""
+
+    def process_request(self, request):
+        if not hasattr(request, "session"):
+            return super().process_request(request)  # Django's error
+        request.user = _lazy(lambda: auth_middleware.get_user(request))
+        request.auser = partial(auth_middleware.auser, request)
+        return None
+
+
 def _frame_options_value() -> str:
     """Django's ``XFrameOptionsMiddleware.get_xframe_options_value``."""
     return getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
@@ -84,7 +99,7 @@ class BrowserMiddleware:
         self.get_response = get_response
         self.session = LazySessionMiddleware(get_response)
         self.csrf = CsrfViewMiddleware(get_response)
-        self.auth = AuthenticationMiddleware(get_response)
+        self.auth = _LazyAuthentication(get_response)
         self.messages = LazyMessageMiddleware(get_response)
         # CSRF checks the view (Django collects process_view from each layer)
         self.process_view = self.csrf.process_view
@@ -95,7 +110,10 @@ class BrowserMiddleware:
         response = self.session.process_request(request)
         if response is None:
             try:  # as in the exception handler around CsrfViewMiddleware
-                response = self.csrf.process_request(request)
+                if settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in request.COOKIES:
+                    # without a cookie (installers) it would look for one,
+                    # catch the KeyError, and do nothing
+                    response = self.csrf.process_request(request)
                 if response is None:
                     response = self._user(request)
                 response = self.csrf.process_response(request, response)
