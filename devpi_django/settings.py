@@ -40,17 +40,15 @@ MIDDLEWARE = [
     # DEVPI_TRUSTED_PROXIES, before anything reads them
     "indexes.proxies.TrustedProxyMiddleware",
     "ops.middleware.RequestObservabilityMiddleware",
-    "indexes.middleware.DevpiHeadersMiddleware",
-    "indexes.middleware.ContentSecurityPolicyMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    # the audit context, Django's SecurityMiddleware (https redirect, HSTS,
+    # nosniff, Referrer-Policy, COOP), the Content-Security-Policy and
+    # devpi's X-Devpi-* headers, in one layer
+    "indexes.middleware.ResponseHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Django's session and message middlewares, with both made on first use:
-    # nothing is built for installers, which never send a cookie
-    "indexes.middleware.LazySessionMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "indexes.middleware.LazyMessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Django's session (made on first use: nothing is built for installers,
+    # which never send a cookie), CSRF, authentication, message (made on
+    # first use) and X-Frame-Options middlewares, in one layer
+    "indexes.browser.BrowserMiddleware",
 ]
 
 # DRF carries the wire (indexes/rest): the views name their own renderers,
@@ -263,6 +261,19 @@ if env.HTTPS:
     # domain to https (preload for years): a decision for the operator's
     # front proxy, not for one application, so Django's advice is silenced
     SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+SILENCED_SYSTEM_CHECKS = [
+    *globals().get("SILENCED_SYSTEM_CHECKS", []),
+    # "Django's SecurityMiddleware, XFrameOptionsMiddleware, CsrfViewMiddleware
+    # (and for the admin: its session, authentication and message
+    # middlewares) are not in MIDDLEWARE": ours do their work, and
+    # indexes/checks.py runs these checks again for them
+    "security.W001",
+    "security.W002",
+    "security.W003",
+    "admin.E408",
+    "admin.E409",
+    "admin.E410",
+]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 # the web UI's forms: behind a proxy the browser's Origin is the outside URL

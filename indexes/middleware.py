@@ -3,13 +3,13 @@ the audit context of each request."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from django.contrib.messages.middleware import MessageMiddleware
-from django.contrib.messages.storage import default_storage
-from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.handlers.exception import response_for_exception
+from django.http import HttpResponsePermanentRedirect
 from django.http.response import ResponseHeaders
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.functional import SimpleLazyObject, empty
 
 from devpi_django import __version__
 
@@ -105,37 +105,6 @@ def _add_server_headers(response, uuid: str, serial: int) -> None:
     )
 
 
-class DevpiHeadersMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        context = context_enter(AuditContext(request=request))
-        try:
-            response = self.get_response(request)
-            if request.method not in READ_METHODS:
-                record_credential_failure(request)
-        finally:
-            context_exit(context)
-        # health and metrics answer even when the database does not
-        if not request.path.startswith(UNHEADED_PREFIXES):
-            if request.method in READ_METHODS:
-                uuid, serial = request_state(request)
-            else:  # a write changed the serial after the view read it
-                uuid, serial = server_state()
-            _add_server_headers(response, uuid, serial)
-        if getattr(request, "_devpi_private", False):
-            # a reply from an index that not everyone may read (acl_read)
-            patch_cache_control(response, private=True)
-            patch_vary_headers(response, ("Authorization", "X-Devpi-Auth", "Cookie"))
-        return response
-
-    def process_exception(self, request, exception):
-        if isinstance(exception, DevpiError):
-            return error_response(request, exception)
-        return None
-
-
 # The web UI needs nothing but its own static files: no inline scripts or
 # styles, no images, fonts or frames from other hosts. Responses that set
 # their own policy (documentation pages: a sandbox) keep it.
@@ -159,15 +128,126 @@ CONTENT_SECURITY_POLICY = "; ".join(
 CSP_HEADER = header_entries(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
 
 
-class ContentSecurityPolicyMiddleware:
+class ResponseHeadersMiddleware:
+    """The headers of every reply, in one layer where there were three
+    (devpi's, the policy, Django's ``SecurityMiddleware``), with the same
+    headers in the same order. Around the request: the audit context and
+    Django's https redirect (``SECURE_SSL_REDIRECT``). On the reply: Django's
+    security headers from the ``SECURE_*`` settings (HSTS on secure requests,
+    nosniff, Referrer-Policy, Cross-Origin-Opener-Policy), then the
+    Content-Security-Policy, each only if the reply has none; devpi's
+    ``X-Devpi-*`` headers; ``Cache-Control: private`` for an index not
+    everyone may read. The constant headers are checked once, at start-up,
+    and stored the quick way (``set_headers``). Django ran each of the three
+    in its exception handler: the one step that can raise in between (the
+    redirect asks for the request's host) is handled as that did."""
+
     def __init__(self, get_response):
         self.get_response = get_response
+        # Django's SecurityMiddleware reads these once, at start-up, too
+        self.redirect = settings.SECURE_SSL_REDIRECT
+        self.redirect_host = settings.SECURE_SSL_HOST
+        self.redirect_exempt = [re.compile(r) for r in settings.SECURE_REDIRECT_EXEMPT]
+        self.sts_seconds = settings.SECURE_HSTS_SECONDS
+        sts = f"max-age={self.sts_seconds}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            sts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            sts += "; preload"
+        self.sts_header = header_entries(("Strict-Transport-Security", sts))[0]
+        defaults = []
+        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+            defaults.append(("X-Content-Type-Options", "nosniff"))
+        policy = settings.SECURE_REFERRER_POLICY
+        if policy:
+            defaults.append(
+                (
+                    "Referrer-Policy",
+                    ",".join(
+                        [v.strip() for v in policy.split(",")]
+                        if isinstance(policy, str)
+                        else policy
+                    ),
+                )
+            )
+        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+            defaults.append(
+                ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY)
+            )
+        # each set only when the reply has none: SecurityMiddleware's
+        # setdefault, then the policy
+        self.defaults = header_entries(*defaults) + CSP_HEADER
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if "Content-Security-Policy" not in response:
-            set_headers(response, CSP_HEADER)
+        context = context_enter(AuditContext(request=request))
+        try:
+            response = self._secured(request)
+            if request.method not in READ_METHODS:
+                record_credential_failure(request)
+        finally:
+            context_exit(context)
+        # health and metrics answer even when the database does not
+        if not request.path.startswith(UNHEADED_PREFIXES):
+            if request.method in READ_METHODS:
+                uuid, serial = request_state(request)
+            else:  # a write changed the serial after the view read it
+                uuid, serial = server_state()
+            _add_server_headers(response, uuid, serial)
+        if getattr(request, "_devpi_private", False):
+            # a reply from an index that not everyone may read (acl_read)
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ("Authorization", "X-Devpi-Auth", "Cookie"))
         return response
+
+    def _secured(self, request):
+        """The reply with Django's security headers and the policy."""
+        response = None
+        if self.redirect:
+            try:
+                response = self._https_redirect(request)
+            except Exception as exc:
+                # as Django's handler around SecurityMiddleware did: the
+                # error's reply gets the policy, not the security headers
+                response = response_for_exception(request, exc)
+                if "Content-Security-Policy" not in response:
+                    set_headers(response, CSP_HEADER)
+                return response
+        if response is None:
+            response = self.get_response(request)
+        headers = response.headers
+        store = getattr(headers, "_store", None)
+        if store is None:  # not Django's ResponseHeaders: the ordinary way
+            if (
+                self.sts_seconds
+                and request.is_secure()
+                and "Strict-Transport-Security" not in response
+            ):
+                response.headers["Strict-Transport-Security"] = self.sts_header[1][1]
+            for _key, (name, value) in self.defaults:
+                if name not in response:
+                    response.headers[name] = value
+            return response
+        if self.sts_seconds and request.is_secure() and "strict-transport-security" not in store:
+            store["strict-transport-security"] = self.sts_header[1]
+        for key, entry in self.defaults:
+            if key not in store:
+                store[key] = entry
+        return response
+
+    def _https_redirect(self, request):
+        """Django's ``SecurityMiddleware.process_request``."""
+        path = request.path.lstrip("/")
+        if not request.is_secure() and not any(
+            pattern.search(path) for pattern in self.redirect_exempt
+        ):
+            host = self.redirect_host or request.get_host()
+            return HttpResponsePermanentRedirect(f"https://{host}{request.get_full_path()}")
+        return None
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DevpiError):
+            return error_response(request, exception)
+        return None
 
 
 def presented_username(request) -> tuple[str, str] | None:
@@ -207,41 +287,3 @@ def record_credential_failure(request) -> None:
         via=kind,
         detail={"method": request.method, "path": request.path[:300]},
     )
-
-
-# -- sessions and messages, made when first used ----------------------------
-#
-# Installers (simple pages, files) send no cookie and never look at a session
-# or at messages; Django's own middlewares build both on every request. These
-# two build them on first use, and skip their response work when nothing used
-# them, which is exactly what Django's would have done: with no session cookie
-# sent and the session never touched, SessionMiddleware neither saves,
-# deletes nor varies; untouched message storage has nothing to store.
-
-
-def _untouched(value) -> bool:
-    return type(value) is SimpleLazyObject and value._wrapped is empty
-
-
-class LazySessionMiddleware(SessionMiddleware):
-    def process_request(self, request):
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            super().process_request(request)
-        else:
-            store = self.SessionStore
-            request.session = SimpleLazyObject(lambda: store(None))
-
-    def process_response(self, request, response):
-        if _untouched(request.__dict__.get("session")):
-            return response
-        return super().process_response(request, response)
-
-
-class LazyMessageMiddleware(MessageMiddleware):
-    def process_request(self, request):
-        request._messages = SimpleLazyObject(lambda: default_storage(request))
-
-    def process_response(self, request, response):
-        if _untouched(request.__dict__.get("_messages")):
-            return response
-        return super().process_response(request, response)
