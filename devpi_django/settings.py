@@ -261,18 +261,21 @@ if env.HTTPS:
     # domain to https (preload for years): a decision for the operator's
     # front proxy, not for one application, so Django's advice is silenced
     SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
-SILENCED_SYSTEM_CHECKS = [
-    *globals().get("SILENCED_SYSTEM_CHECKS", []),
-    # "Django's SecurityMiddleware, XFrameOptionsMiddleware, CsrfViewMiddleware
-    # (and for the admin: its session, authentication and message
-    # middlewares) are not in MIDDLEWARE": ours do their work, and
-    # indexes/checks.py runs these checks again for them
+# "Django's SecurityMiddleware, XFrameOptionsMiddleware, CsrfViewMiddleware
+# (and for the admin: its session, authentication and message middlewares)
+# are not in MIDDLEWARE": ours do their work, and indexes/checks.py runs these
+# checks again for them
+DEVPI_MIDDLEWARE_PRESENCE_CHECKS = (
     "security.W001",
     "security.W002",
     "security.W003",
     "admin.E408",
     "admin.E409",
     "admin.E410",
+)
+SILENCED_SYSTEM_CHECKS = [
+    *globals().get("SILENCED_SYSTEM_CHECKS", []),
+    *DEVPI_MIDDLEWARE_PRESENCE_CHECKS,
 ]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"

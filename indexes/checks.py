@@ -33,15 +33,9 @@ STANDS_FOR = {
     ),
 }
 
-# silenced in devpi_django/settings.py (SILENCED_SYSTEM_CHECKS)
-SILENCED_PRESENCE = (
-    "security.W001",
-    "security.W002",
-    "security.W003",
-    "admin.E408",
-    "admin.E409",
-    "admin.E410",
-)
+# silenced in devpi_django/settings.py (SILENCED_SYSTEM_CHECKS), which lists
+# them once as DEVPI_MIDDLEWARE_PRESENCE_CHECKS
+SILENCED_PRESENCE: tuple[str, ...] = tuple(settings.DEVPI_MIDDLEWARE_PRESENCE_CHECKS)
 
 # Django's checks (--deploy) that depend on the middlewares' names
 DEPLOY_CHECKS = (
