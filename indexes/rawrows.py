@@ -57,15 +57,24 @@ def instance(model: type[M], alias: str, values: Any, connection: Any) -> M:
 
 def first(model: type[M], where: str, params: list) -> M | None:
     """The ``model`` row matching ``where`` with the lowest id, or None."""
+    found = rows(model, where, params, limit=1)
+    return found[0] if found else None
+
+
+def rows(model: type[M], where: str, params: list, *, limit: int | None = None) -> list[M]:
+    """The ``model`` rows matching ``where`` (the table's alias is ``t``), by
+    id, at most ``limit`` of them."""
     connection = db_connection()
     sql = (
         f"SELECT {columns(model, 't', connection)} FROM {model._meta.db_table} t "
-        f"WHERE {where} ORDER BY t.id ASC LIMIT 1"
+        f"WHERE {where} ORDER BY t.id ASC"
     )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else instance(model, "t", row, connection)
+        found = cursor.fetchall()
+    return [instance(model, "t", row, connection) for row in found]
 
 
 # -- writes ------------------------------------------------------------------

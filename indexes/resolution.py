@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import rawrows
 from .lookups import index_get, indexes_named
 from .models import Index, Project
 
@@ -99,18 +100,12 @@ def visible_indexes(order: list[Index], has_project: set[int], project: str) -> 
 
 def _projects_named(index_ids: list[int], name: str) -> list[Project]:
     """The project rows named ``name`` on these indexes (at most one each):
-    a raw statement, as every first page of a project asks (compiling the
-    queryset cost several times the query)."""
+    a plain statement, as every first page of a project asks (compiling a
+    queryset, or setting up a raw one, cost more than the query)."""
     if not index_ids:
         return []
     marks = ", ".join(["%s"] * len(index_ids))
-    return list(
-        Project.objects.raw(
-            f"SELECT * FROM {Project._meta.db_table} "
-            f"WHERE index_id IN ({marks}) AND name = %s ORDER BY name ASC",
-            [*index_ids, name],
-        )
-    )
+    return rawrows.rows(Project, f"t.index_id IN ({marks}) AND t.name = %s", [*index_ids, name])
 
 
 def project_candidates(
