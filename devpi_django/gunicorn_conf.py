@@ -25,6 +25,9 @@ threads = env.WEB_THREADS
 keepalive = 5
 timeout = 300  # a worker whose main loop stops beating this long is restarted
 accesslog: str | None = "-"
+# the same access line, without the per-header atoms it does not print
+# (devpi_django/gunicorn_logging.py)
+logger_class = "devpi_django.gunicorn_logging.AccessLogger"
 errorlog = "-"
 # X-Forwarded-Proto and friends only from DEVPI_TRUSTED_PROXIES (as indexes.proxies)
 forwarded_allow_ips = ",".join(env.TRUSTED_PROXIES)

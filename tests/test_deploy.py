@@ -83,6 +83,82 @@ print("ok")
     assert result.stdout.strip() == "ok"
 
 
+def _access_lines(logger_class, access_log_format: str | None = None) -> list[str]:
+    """The access lines ``logger_class`` writes for a few requests."""
+    import datetime
+    import io
+    import logging
+
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("accesslog", "-")  # on; the handler is replaced below
+    if access_log_format:
+        cfg.set("access_log_format", access_log_format)
+    logger = logger_class(cfg)
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.access_log.handlers = [handler]
+    logger.access_log.setLevel(logging.INFO)
+    logger.access_log.propagate = False
+
+    class Response:
+        def __init__(self, status, sent, headers):
+            self.status, self.sent, self.headers = status, sent, headers
+
+    class Request:
+        headers = [("HOST", "127.0.0.1:3141"), ("USER-AGENT", 'pip/26.3 "x"')]
+
+    cases = [
+        (
+            {"REQUEST_METHOD": "GET", "RAW_URI": "/root/pypi/+simple/a/", "PATH_INFO": "/a/"},
+            "200 OK",
+            812,
+        ),
+        (
+            {
+                "REQUEST_METHOD": "POST",
+                "RAW_URI": "/user/dev/?x=1",
+                "PATH_INFO": "/user/dev/",
+                "QUERY_STRING": "x=1",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "REMOTE_ADDR": "127.0.0.1",
+                "HTTP_AUTHORIZATION": "Basic dXNlcjpzZWNyZXQ=",  # user:secret
+                "HTTP_REFERER": "http://127.0.0.1/x",
+                "HTTP_USER_AGENT": 'twine/6 "quoted"',
+                "HTTP_X_OTHER": "v",
+            },
+            "403 Forbidden",
+            None,
+        ),
+        ({"REQUEST_METHOD": "HEAD", "RAW_URI": "/", "HTTP_AUTHORIZATION": "Basic !!"}, 404, 0),
+    ]
+    for environ, status, sent in cases:
+        environ = {"SERVER_PROTOCOL": "HTTP/1.0", **environ}
+        response = Response(status, sent, [("Content-Type", "text/html"), ("X-Request-ID", "r1")])
+        logger.access(response, Request(), environ, datetime.timedelta(seconds=1, microseconds=5))
+    # the time stamp (%(t)s) aside
+    stamp = re.compile(r"\[\d+/\w+/\d+:[\d:]+ [+-]\d+\]")
+    return [stamp.sub("[t]", line) for line in out.getvalue().splitlines()]
+
+
+def test_access_log_lines_are_gunicorns():
+    """devpi_django.gunicorn_logging.AccessLogger writes gunicorn's own access
+    line (the time stamp aside), for its default format without the atoms it
+    does not print, and for a format naming header and environ atoms."""
+    from gunicorn.glogging import Logger
+
+    from devpi_django.gunicorn_logging import AccessLogger
+
+    ours = _access_lines(AccessLogger)
+    assert ours == _access_lines(Logger)
+    assert len(ours) == 3 and "user" in _access_lines(AccessLogger, "%(u)s %(r)s")[1]
+    wide = '%(h)s %({x-request-id}o)s %({user-agent}i)s %({http_x_other}e)s "%(r)s" %(D)s %(p)s'
+    assert _access_lines(AccessLogger, wide) == _access_lines(Logger, wide)
+    assert "r1" in _access_lines(AccessLogger, wide)[0]
+
+
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
 def test_systemd_units_verify(tmp_path):
     """Installed as docs/deploy.md says, with /opt/devpi-django being this
