@@ -12,7 +12,7 @@ from django.utils import timezone
 from indexes.errors import BadGateway, GatewayTimeout
 from indexes.filelookup import like_prefix
 from indexes.models import Index
-from indexes.rawrows import first
+from indexes.rawrows import first, upsert
 from ops import metrics
 
 from . import upstream
@@ -90,4 +90,24 @@ def _stored_exact(index: Index, filename: str, sha256: str) -> MirrorFile | None
         MirrorFile,
         "t.index_id = %s AND t.filename = %s AND t.sha256 = %s",
         [index.id, filename, sha256],
+    )
+
+
+def _insert_file(
+    index: Index, project: str, filename: str, sha256: str, size: int, url: str
+) -> MirrorFile | None:
+    """The row of a stored file or metadata, written unless one with the
+    same (index, filename, sha256) stands: then None (get_or_create's
+    insert, one statement)."""
+    return upsert(
+        MirrorFile,
+        {
+            "index_id": index.id,
+            "project": project,
+            "filename": filename,
+            "sha256": sha256,
+            "size": size,
+            "url": url,
+        },
+        unique=("index_id", "filename", "sha256"),
     )

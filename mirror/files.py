@@ -19,7 +19,6 @@ from indexes.errors import BadGateway, NotFound, ServiceUnavailable
 from indexes.filelookup import SerialCache
 from indexes.fileserving import Announced, Served, StoredBlob, Streamed
 from indexes.models import Index
-from indexes.rawrows import upsert
 from indexes.storage import blob_put
 from ops import metrics
 
@@ -30,6 +29,7 @@ from .common import (
     RETRY_AFTER,
     MirrorIntegrityError,
     _cached,
+    _insert_file,
     _lease_wait_seconds,
     _record_contact,
     _stored,
@@ -313,18 +313,7 @@ def _file_record(
     conflict is no error)."""
     try:
         with transaction.atomic():  # a savepoint inside a caller's transaction
-            upsert(
-                MirrorFile,
-                {
-                    "index_id": index.id,
-                    "project": project,
-                    "filename": filename,
-                    "sha256": sha256,
-                    "size": size,
-                    "url": url,
-                },
-                unique=("index_id", "filename", "sha256"),
-            )
+            _insert_file(index, project, filename, sha256, size, url)
     except IntegrityError:  # the index was deleted meanwhile
         pass
 

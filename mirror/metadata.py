@@ -11,12 +11,11 @@ from indexes.distribution.archives import InvalidArchive, inspect_archive
 from indexes.distribution.filenames import InvalidFilename, parse_filename
 from indexes.errors import BadGateway, NotFound
 from indexes.models import Index
-from indexes.rawrows import upsert
 from indexes.services.uploads import archive_limits
 from indexes.storage import blob_open, blob_put
 
 from . import upstream
-from .common import _record_contact, _stored, _stored_exact, _upstream_error
+from .common import _insert_file, _record_contact, _stored, _stored_exact, _upstream_error
 from .models import MirrorFile
 
 
@@ -51,18 +50,10 @@ def _store_metadata(index: Index, project: str, link: dict, body: bytes, url: st
         tmp.write(body)
         blob_put(tmp, link["core_metadata_sha256"])
     filename, sha256 = f"{link['filename']}.metadata", link["core_metadata_sha256"]
-    row = {
-        "index_id": index.id,
-        "project": project,
-        "filename": filename,
-        "sha256": sha256,
-        "size": len(body),
-        "url": url,
-    }
     # get_or_create: ours, else the row another worker wrote (or, if that
     # one was removed in between, ours after all)
     for _attempt in range(2):
-        stored = upsert(MirrorFile, row, unique=("index_id", "filename", "sha256"))
+        stored = _insert_file(index, project, filename, sha256, len(body), url)
         stored = stored or _stored_exact(index, filename, sha256)
         if stored is not None:
             return stored
